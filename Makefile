@@ -1,0 +1,64 @@
+# One target per developer action. `make demo` and `make check` are the README's two commands;
+# each does its own set-up (virtual environment, dependencies, release build) on a fresh clone.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+WHEELS := target/wheels
+SOURCES := src stubs tests_py examples
+
+.PHONY: help venv build demo check test-rust test-py lint typecheck stubtest bench bench-quick format clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
+
+$(BIN)/maturin:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet "maturin>=1.9,<2"
+
+venv: $(BIN)/maturin ## create the virtual environment with the build tool
+
+build: venv ## release-build the wheel and install it, with its runtime and dev dependencies
+	rm -rf $(WHEELS)
+	$(BIN)/maturin build --release --out $(WHEELS)
+	$(BIN)/pip install --quiet --force-reinstall --no-deps $(WHEELS)/*.whl
+	$(BIN)/pip install --quiet "$$(ls $(WHEELS)/*.whl)[dev]"
+
+demo: build ## flatten the bundled sample book and print barter's orders
+	$(BIN)/python examples/flatten.py
+
+test-rust: ## Rust unit tests, including the EngineState equivalence property test
+	cargo test --release
+
+test-py: ## pytest against the installed wheel
+	$(BIN)/pytest
+
+lint: ## ruff (lint and format) and rustfmt
+	$(BIN)/ruff check $(SOURCES)
+	$(BIN)/ruff format --check $(SOURCES)
+	cargo fmt --check
+
+typecheck: ## mypy --strict on the package, tests, examples and benchmarks
+	$(BIN)/mypy $(SOURCES)
+
+stubtest: ## the stubs against the installed compiled module
+	$(BIN)/python -m mypy.stubtest --mypy-config-file stubs/stubtest.ini barter_python._native
+
+check: build test-rust test-py lint typecheck stubtest ## every check CI runs
+
+bench: build ## benchmarks (prints ratios)
+	cargo build --release --bin bench_native
+	$(BIN)/python benchmarks/run.py
+
+bench-quick: build ## small benchmark sizes, as CI runs them
+	cargo build --release --bin bench_native
+	$(BIN)/python benchmarks/run.py --quick
+
+format: ## apply ruff and rustfmt formatting
+	$(BIN)/ruff check --fix $(SOURCES)
+	$(BIN)/ruff format $(SOURCES)
+	cargo fmt
+
+clean: ## remove build outputs (keeps the virtual environment)
+	rm -rf target dist

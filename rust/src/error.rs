@@ -1,0 +1,36 @@
+//! Errors raised by the native module.
+//!
+//! The exception classes live in `barter_python.errors` (one hierarchy, defined in Python so
+//! that users and type checkers see plain classes); this file only looks them up and builds them.
+
+use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
+use pyo3::types::PyType;
+
+/// One of the exception classes of `barter_python.errors`.
+#[derive(Clone, Copy)]
+pub enum Kind {
+    /// A `(exchange, instrument)` pair given twice.
+    DuplicateInstrument,
+    /// An open position that barter would skip because it has no price.
+    MissingPrice,
+    /// A filter naming an instrument or underlying the book does not have.
+    UnknownInstrument,
+}
+
+static DUPLICATE: PyOnceLock<Py<PyType>> = PyOnceLock::new();
+static MISSING_PRICE: PyOnceLock<Py<PyType>> = PyOnceLock::new();
+static UNKNOWN: PyOnceLock<Py<PyType>> = PyOnceLock::new();
+
+/// Build an exception of `kind` carrying `message`.
+pub fn new_err(py: Python<'_>, kind: Kind, message: String) -> PyErr {
+    let (cell, name) = match kind {
+        Kind::DuplicateInstrument => (&DUPLICATE, "DuplicateInstrumentError"),
+        Kind::MissingPrice => (&MISSING_PRICE, "MissingPriceError"),
+        Kind::UnknownInstrument => (&UNKNOWN, "UnknownInstrumentError"),
+    };
+    match cell.import(py, "barter_python.errors", name) {
+        Ok(class) => PyErr::from_type(class.clone(), message),
+        Err(err) => err,
+    }
+}

@@ -1,0 +1,26 @@
+//! barter-python's native module, `barter_python._native`.
+//!
+//! Conversions between Python values and barter's own types, and thin wrappers that call
+//! barter's functions. No trading logic lives here: barter does the work.
+
+use pyo3::prelude::*;
+
+mod decimal;
+mod enums;
+mod error;
+mod filter;
+mod instrument;
+mod order;
+mod snapshot;
+mod state;
+mod strategy;
+
+#[pymodule]
+fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    order::register(m)?;
+    m.add_class::<filter::PyInstrumentFilter>()?;
+    strategy::register(m)?;
+    m.add_function(wrap_pyfunction!(enums::barter_name, m)?)?;
+    m.add_function(wrap_pyfunction!(enums::barter_variants, m)?)?;
+    Ok(())
+}

@@ -1,0 +1,251 @@
+//! `barter_python._native.strategy`: barter's close-position helpers
+//! (`barter::strategy::close_positions`) called on state built from snapshots.
+//!
+//! Nothing here decides sides, quantities, kinds or which instrument gets an order: barter
+//! does. This file converts inputs, assembles state, calls barter, and maps keys back.
+
+use crate::decimal;
+use crate::enums::Enum;
+use crate::error::{self, Kind};
+use crate::filter::{self, PyInstrumentFilter};
+use crate::order::{
+    Cancel, Open, PyClientOrderId, PyOrderRequestCancel, PyOrderRequestOpen, PyStrategyId,
+};
+use crate::snapshot::{InstrumentInput, PositionInput};
+use crate::state::{self, Book, SnapshotData};
+use barter::engine::state::instrument::data::InstrumentDataState;
+use barter::strategy::close_positions;
+use barter_execution::order::{id::ClientOrderId, OrderEvent, OrderKey};
+use barter_instrument::{
+    exchange::{ExchangeId, ExchangeIndex},
+    instrument::{name::InstrumentNameInternal, InstrumentIndex},
+};
+use pyo3::prelude::*;
+use pyo3::types::PyList;
+use std::cell::RefCell;
+use std::collections::HashMap;
+
+/// Call the user's `gen_cid` (with the instrument snapshot, if any) and convert its result.
+fn call_gen_cid(
+    gen_cid: &Bound<'_, PyAny>,
+    snapshot: Option<Bound<'_, PyAny>>,
+) -> PyResult<ClientOrderId> {
+    let cid = match snapshot {
+        None => gen_cid.call0()?,
+        Some(snapshot) => gen_cid.call1((snapshot,))?,
+    };
+    PyClientOrderId::extract(&cid, "gen_cid() result")
+}
+
+/// barter's `build_ioc_market_order_to_close_position` for one position.
+#[pyfunction]
+#[pyo3(signature = (exchange, position, strategy_id, price, gen_cid=None))]
+fn build_ioc_market_order_to_close_position(
+    exchange: Enum<ExchangeId>,
+    position: PositionInput,
+    strategy_id: &Bound<'_, PyAny>,
+    price: &Bound<'_, PyAny>,
+    gen_cid: Option<&Bound<'_, PyAny>>,
+) -> PyResult<PyOrderRequestOpen> {
+    let strategy = PyStrategyId::extract(strategy_id, "strategy_id")?;
+    let price = decimal::extract(price, "price")?;
+    let position = state::position(
+        InstrumentNameInternal::new(position.instrument),
+        position.side,
+        position.quantity,
+        position.price_entry_average,
+        chrono::Utc::now(),
+    );
+    // barter's gen_cid cannot fail: keep the first Python error and raise it afterwards.
+    let failure = RefCell::new(None);
+    let open = close_positions::build_ioc_market_order_to_close_position(
+        exchange.0,
+        &position,
+        strategy,
+        price,
+        || match gen_cid {
+            None => ClientOrderId::random(),
+            Some(gen_cid) => call_gen_cid(gen_cid, None).unwrap_or_else(|err| {
+                failure.borrow_mut().get_or_insert(err);
+                ClientOrderId::new("")
+            }),
+        },
+    );
+    match failure.into_inner() {
+        Some(err) => Err(err),
+        None => Ok(PyOrderRequestOpen(open)),
+    }
+}
+
+/// Map barter's index keys back to the exchange id and the caller's instrument name.
+fn unindex<State>(
+    event: OrderEvent<State, ExchangeIndex, InstrumentIndex>,
+    book: &Book,
+    inputs: &[InstrumentInput],
+) -> (usize, OrderEvent<State, ExchangeId, InstrumentNameInternal>) {
+    let input = book.input_of[event.key.instrument.index()];
+    let OrderKey { strategy, cid, .. } = event.key;
+    let key = OrderKey {
+        exchange: inputs[input].exchange,
+        instrument: InstrumentNameInternal::new(inputs[input].instrument.as_str()),
+        strategy,
+        cid,
+    };
+    (
+        input,
+        OrderEvent {
+            key,
+            state: event.state,
+        },
+    )
+}
+
+/// barter's `close_open_positions_with_market_orders` over a book of `InstrumentSnapshot`s.
+///
+/// Opens come back in input order; with a `gen_cid`, it is called once per open, in that order.
+#[pyfunction]
+#[pyo3(signature = (strategy_id, instruments, gen_cid=None, filter=None, skip_missing_price=false))]
+fn close_open_positions_with_market_orders<'py>(
+    py: Python<'py>,
+    strategy_id: &Bound<'py, PyAny>,
+    instruments: &Bound<'py, PyList>,
+    gen_cid: Option<&Bound<'py, PyAny>>,
+    filter: Option<&Bound<'py, PyAny>>,
+    skip_missing_price: bool,
+) -> PyResult<(Bound<'py, PyList>, Bound<'py, PyList>)> {
+    let strategy = PyStrategyId::extract(strategy_id, "strategy_id")?;
+    let filter: PyInstrumentFilter = filter::extract(filter)?;
+    let inputs: Vec<InstrumentInput> = instruments
+        .iter()
+        .map(|item| item.extract())
+        .collect::<PyResult<_>>()?;
+
+    let time = chrono::Utc::now();
+    let (barter_instruments, data): (Vec<_>, Vec<_>) = inputs
+        .iter()
+        .map(|i| {
+            let instrument = state::instrument(i.exchange, &i.instrument, &i.base, &i.quote);
+            (instrument, SnapshotData { price: i.price })
+        })
+        .unzip();
+    let mut book = Book::assemble(barter_instruments, data, time).map_err(|dup| {
+        let input = &inputs[dup.1];
+        error::new_err(
+            py,
+            Kind::DuplicateInstrument,
+            format!(
+                "instrument '{}' on exchange '{}' appears twice (items {} and {})",
+                input.instrument, input.exchange, dup.0, dup.1
+            ),
+        )
+    })?;
+
+    // A position with quantity zero is flat: barter gets no position for it.
+    let mut names: HashMap<InstrumentNameInternal, Vec<usize>> = HashMap::new();
+    for (index, state) in book.state.instruments.0.values_mut().enumerate() {
+        let input = &inputs[book.input_of[index]];
+        names
+            .entry(InstrumentNameInternal::new(input.instrument.as_str()))
+            .or_default()
+            .push(index);
+        if let Some(position) = input.position.as_ref().filter(|p| !p.quantity.is_zero()) {
+            state.position.current = Some(state::position(
+                InstrumentIndex(index),
+                position.side,
+                position.quantity,
+                position.price_entry_average,
+                time,
+            ));
+        }
+    }
+    let filter = filter.resolve(py, &book, &names)?;
+
+    if !skip_missing_price {
+        // barter silently skips a position without a price; the SDK refuses by default.
+        let missing = book
+            .state
+            .instruments
+            .instruments(&filter)
+            .filter(|s| s.position.current.is_some() && s.data.price().is_none())
+            .map(|s| book.input_of[s.key.index()])
+            .min();
+        if let Some(input) = missing {
+            let input = &inputs[input];
+            return Err(error::new_err(
+                py,
+                Kind::MissingPrice,
+                format!(
+                    "instrument '{}' on exchange '{}' has an open position but no price; \
+                     give it a price, or pass on_missing_price=\"skip\" to leave it open",
+                    input.instrument, input.exchange
+                ),
+            ));
+        }
+    }
+
+    let random_cids = gen_cid.is_none();
+    let (mut cancels, mut opens): (Vec<(usize, Cancel)>, Vec<(usize, Open)>) = py.detach(|| {
+        let (cancels, opens) = close_positions::close_open_positions_with_market_orders(
+            &strategy,
+            &book.state,
+            &filter,
+            // A user gen_cid is called afterwards, in input order, with the GIL held.
+            |_| {
+                if random_cids {
+                    ClientOrderId::random()
+                } else {
+                    ClientOrderId::new("")
+                }
+            },
+        );
+        let cancels = cancels
+            .into_iter()
+            .map(|c| unindex(c, &book, &inputs))
+            .collect();
+        let opens = opens
+            .into_iter()
+            .map(|o| unindex(o, &book, &inputs))
+            .collect();
+        (cancels, opens)
+    });
+    cancels.sort_by_key(|(input, _)| *input);
+    opens.sort_by_key(|(input, _)| *input);
+
+    if let Some(gen_cid) = gen_cid {
+        for (input, open) in opens.iter_mut() {
+            open.key.cid = call_gen_cid(gen_cid, Some(instruments.get_item(*input)?))?;
+        }
+    }
+    let cancels = cancels
+        .into_iter()
+        .map(|(_, c)| Py::new(py, PyOrderRequestCancel(c)));
+    let opens = opens
+        .into_iter()
+        .map(|(_, o)| Py::new(py, PyOrderRequestOpen(o)));
+    Ok((
+        PyList::new(py, cancels.collect::<PyResult<Vec<_>>>()?)?,
+        PyList::new(py, opens.collect::<PyResult<Vec<_>>>()?)?,
+    ))
+}
+
+/// Register `strategy` as a real submodule, importable as `barter_python._native.strategy`.
+pub fn register(parent: &Bound<'_, PyModule>) -> PyResult<()> {
+    let py = parent.py();
+    let module = PyModule::new(py, "strategy")?;
+    module.add_function(wrap_pyfunction!(
+        build_ioc_market_order_to_close_position,
+        &module
+    )?)?;
+    module.add_function(wrap_pyfunction!(
+        close_open_positions_with_market_orders,
+        &module
+    )?)?;
+    parent.add_submodule(&module)?;
+    // `import barter_python._native.strategy` looks in sys.modules; PyO3 does not put it there.
+    let qualified = "barter_python._native.strategy";
+    module.setattr("__name__", qualified)?;
+    py.import("sys")?
+        .getattr("modules")?
+        .set_item(qualified, &module)?;
+    Ok(())
+}

@@ -1,0 +1,27 @@
+"""Base class of the Python enums that mirror barter's fieldless enums."""
+
+from __future__ import annotations
+
+from enum import Enum
+
+from barter_python._native import barter_name
+
+
+class BarterEnum(Enum):
+    """An enum whose values are barter's serde names.
+
+    Lookup by value also accepts every alias barter's serde accepts (``Side("buy")``), by asking
+    barter itself; anything else raises ``ValueError`` listing the valid values.
+    """
+
+    @classmethod
+    def _missing_(cls, value: object) -> BarterEnum:
+        if isinstance(value, str):
+            canonical = barter_name(cls.__name__, value)
+            if canonical is not None:
+                return cls(canonical)
+        valid = ", ".join(repr(member.value) for member in cls)
+        raise ValueError(f"{value!r} is not a valid {cls.__name__}; valid values: {valid}")
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}.{self.name}"

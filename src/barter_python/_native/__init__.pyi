@@ -1,0 +1,1 @@
+../../../stubs/barter_python/_native/__init__.pyi

@@ -1,0 +1,1 @@
+../../../stubs/barter_python/_native/strategy.pyi

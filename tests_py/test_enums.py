@@ -1,0 +1,92 @@
+"""The Python enums mirror barter's enums: values are barter's serde names, aliases are barter's."""
+
+from __future__ import annotations
+
+import pickle
+
+import pydantic
+import pytest
+
+from barter_python import ExchangeId, OrderKind, Side, TimeInForce
+from barter_python._native import barter_variants
+
+
+def test_exchange_id_has_every_barter_variant() -> None:
+    assert [member.value for member in ExchangeId] == barter_variants("ExchangeId")
+    assert len(ExchangeId) == 42
+
+
+@pytest.mark.parametrize("kind, enum", [("Side", Side), ("OrderKind", OrderKind)])
+def test_values_are_barter_serde_names(kind: str, enum: type[Side | OrderKind]) -> None:
+    assert [member.value for member in enum] == barter_variants(kind)
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("Buy", Side.BUY),
+        ("buy", Side.BUY),
+        ("BUY", Side.BUY),
+        ("b", Side.BUY),
+        ("Sell", Side.SELL),
+        ("sell", Side.SELL),
+        ("SELL", Side.SELL),
+        ("s", Side.SELL),
+    ],
+)
+def test_side_accepts_barter_aliases(text: str, expected: Side) -> None:
+    assert Side(text) is expected
+
+
+def test_exchange_id_by_value_and_barter_alias() -> None:
+    assert ExchangeId("binance_spot") is ExchangeId.BINANCE_SPOT
+    assert ExchangeId("huobi") is ExchangeId.HTX
+
+
+@pytest.mark.parametrize(
+    "enum, bad, listed",
+    [
+        (Side, "long", "'Buy', 'Sell'"),
+        (ExchangeId, "binance", "'binance_spot'"),
+        (OrderKind, "market", "'Market', 'Limit'"),
+        (TimeInForce, "IOC", "'ImmediateOrCancel'"),
+    ],
+)
+def test_unknown_value_lists_valid_ones(enum: type[Side], bad: str, listed: str) -> None:
+    with pytest.raises(ValueError, match="valid values") as info:
+        enum(bad)
+    assert listed in str(info.value)
+
+
+def test_non_string_value_is_a_value_error() -> None:
+    with pytest.raises(ValueError, match="valid values"):
+        Side(1)
+
+
+def test_time_in_force_post_only() -> None:
+    assert TimeInForce.good_until_cancelled(post_only=True).post_only
+    assert not TimeInForce.good_until_cancelled().post_only
+    assert not TimeInForce.IMMEDIATE_OR_CANCEL.post_only
+
+
+def test_enums_are_pydantic_field_types() -> None:
+    class Model(pydantic.BaseModel):
+        side: Side
+        exchange: ExchangeId
+
+    model = Model.model_validate({"side": "buy", "exchange": "okx"})
+    assert model.side is Side.BUY
+    assert model.exchange is ExchangeId.OKX
+    assert model.model_dump(mode="json") == {"side": "Buy", "exchange": "okx"}
+    with pytest.raises(pydantic.ValidationError, match="exchange"):
+        Model.model_validate({"side": "buy", "exchange": "nope"})
+
+
+@pytest.mark.parametrize("member", [*Side, *ExchangeId, *OrderKind, *TimeInForce])
+def test_enum_members_pickle(member: Side) -> None:
+    assert pickle.loads(pickle.dumps(member)) is member
+
+
+def test_repr_is_readable() -> None:
+    assert repr(Side.BUY) == "Side.BUY"
+    assert repr(ExchangeId.BINANCE_SPOT) == "ExchangeId.BINANCE_SPOT"
