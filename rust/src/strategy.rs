@@ -135,7 +135,10 @@ fn close_open_positions_with_market_orders<'py>(
             Kind::DuplicateInstrument,
             format!(
                 "instrument '{}' on exchange '{}' appears twice (items {} and {})",
-                input.instrument, input.exchange, dup.0, dup.1
+                input.instrument,
+                input.exchange.as_str(),
+                dup.0,
+                dup.1
             ),
         )
     })?;
@@ -177,7 +180,8 @@ fn close_open_positions_with_market_orders<'py>(
                 format!(
                     "instrument '{}' on exchange '{}' has an open position but no price; \
                      give it a price, or pass on_missing_price=\"skip\" to leave it open",
-                    input.instrument, input.exchange
+                    input.instrument,
+                    input.exchange.as_str()
                 ),
             ));
         }

@@ -13,11 +13,10 @@ from typing import Annotated, Self
 
 from pydantic import (
     BaseModel,
+    BeforeValidator,
     ConfigDict,
-    PlainValidator,
     StringConstraints,
     ValidationInfo,
-    WithJsonSchema,
     model_validator,
 )
 
@@ -27,7 +26,7 @@ from barter_python.instrument import ExchangeId, Side
 __all__ = ["InstrumentSnapshot", "PositionSnapshot"]
 
 
-def _decimal_at_least(minimum: Decimal, *, inclusive: bool) -> PlainValidator:
+def _decimal_at_least(minimum: Decimal, *, inclusive: bool) -> BeforeValidator:
     def validate(value: object, info: ValidationInfo) -> Decimal:
         field = info.field_name or "value"
         try:
@@ -39,16 +38,12 @@ def _decimal_at_least(minimum: Decimal, *, inclusive: bool) -> PlainValidator:
             raise ValueError(f"{field} must be {relation} {minimum}, got {number}")
         return number
 
-    return PlainValidator(validate)
+    # Pydantic's own Decimal validation then sees an exact, finite Decimal and keeps it as is.
+    return BeforeValidator(validate)
 
 
-_DECIMAL_SCHEMA = WithJsonSchema({"type": "string", "format": "decimal"})
-NonNegativeDecimal = Annotated[
-    Decimal, _decimal_at_least(Decimal(0), inclusive=True), _DECIMAL_SCHEMA
-]
-PositiveDecimal = Annotated[
-    Decimal, _decimal_at_least(Decimal(0), inclusive=False), _DECIMAL_SCHEMA
-]
+NonNegativeDecimal = Annotated[Decimal, _decimal_at_least(Decimal(0), inclusive=True)]
+PositiveDecimal = Annotated[Decimal, _decimal_at_least(Decimal(0), inclusive=False)]
 Name = Annotated[str, StringConstraints(min_length=1, strict=True)]
 
 
