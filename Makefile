@@ -26,7 +26,7 @@ build: venv ## release-build the wheel and install it, with its runtime and dev 
 	$(BIN)/pip install --quiet "$$(ls $(WHEELS)/*.whl)[dev]"
 
 demo: build ## flatten the bundled sample book and print barter's orders
-	$(BIN)/python examples/flatten.py
+	$(BIN)/barter-python flatten --sample --format table
 
 test-rust: ## Rust unit tests, including the EngineState equivalence property test
 	cargo test --release
