@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 WHEELS := target/wheels
-SOURCES := src stubs tests_py examples
+SOURCES := src stubs tests_py examples benchmarks
 
 .PHONY: help venv build demo check test-rust test-py lint typecheck stubtest bench bench-quick format clean
 
@@ -45,13 +45,13 @@ typecheck: ## mypy --strict on the package, tests, examples and benchmarks
 stubtest: ## the stubs against the installed compiled module
 	$(BIN)/python -m mypy.stubtest --mypy-config-file stubs/stubtest.ini barter_python._native
 
-check: build test-rust test-py lint typecheck stubtest ## every check CI runs
+check: build test-rust test-py lint typecheck stubtest bench-quick ## every check CI runs
 
-bench: build ## benchmarks (prints ratios)
+bench: build ## benchmarks: SDK vs pure Rust, pure Python and barter's builder (prints ratios)
 	cargo build --release --bin bench_native
 	$(BIN)/python benchmarks/run.py
 
-bench-quick: build ## small benchmark sizes, as CI runs them
+bench-quick: build ## the benchmarks at small sizes, as CI runs them
 	cargo build --release --bin bench_native
 	$(BIN)/python benchmarks/run.py --quick
 

@@ -7,7 +7,7 @@
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
-use pyo3::types::{PyBool, PyFloat, PyInt, PyType};
+use pyo3::types::{PyBool, PyFloat, PyInt, PyString, PyType};
 use rust_decimal::Decimal;
 
 static DECIMAL: PyOnceLock<Py<PyType>> = PyOnceLock::new();
@@ -17,34 +17,41 @@ static DECIMAL: PyOnceLock<Py<PyType>> = PyOnceLock::new();
 /// A float converts through its shortest round-trip representation (`0.1` -> `0.1`).
 pub fn extract(obj: &Bound<'_, PyAny>, field: &str) -> PyResult<Decimal> {
     let py = obj.py();
-    if obj.is_instance_of::<PyBool>() {
-        return Err(PyTypeError::new_err(format!(
-            "{field} must be a Decimal, int or float, not bool"
-        )));
-    }
-    if let Ok(value) = obj.extract::<i64>() {
-        return Ok(Decimal::from(value));
-    }
-    let text = if obj.is_instance_of::<PyInt>() {
-        obj.str()?.to_cow()?.into_owned()
-    } else if let Ok(float) = obj.cast::<PyFloat>() {
-        let value = float.value();
-        if !value.is_finite() {
-            return Err(PyValueError::new_err(format!(
-                "{field} must be finite, got {value}"
+    let decimal = DECIMAL.import(py, "decimal", "Decimal")?;
+    // Checked in this order so that no attempt fails: a failed extraction builds an exception
+    // object, and on a large book those temporaries cost more than the conversion itself.
+    let text: PyResult<Bound<'_, PyString>> =
+        if obj.get_type().is(decimal) || obj.is_instance(decimal)? {
+            obj.str()
+        } else if obj.is_instance_of::<PyBool>() {
+            return Err(PyTypeError::new_err(format!(
+                "{field} must be a Decimal, int or float, not bool"
             )));
-        }
-        // Rust's Display prints the shortest representation that round-trips, without exponent.
-        value.to_string()
-    } else if obj.is_instance(DECIMAL.import(py, "decimal", "Decimal")?)? {
-        obj.str()?.to_cow()?.into_owned()
-    } else {
-        return Err(PyTypeError::new_err(format!(
-            "{field} must be a Decimal, int or float, got {}",
-            obj.get_type().name()?
-        )));
-    };
-    parse(&text).map_err(|problem| PyValueError::new_err(format!("{field}: {problem}")))
+        } else if let Ok(int) = obj.cast::<PyInt>() {
+            match int.extract::<i64>() {
+                Ok(value) => return Ok(Decimal::from(value)),
+                Err(_) => int.str(),
+            }
+        } else if let Ok(float) = obj.cast::<PyFloat>() {
+            let value = float.value();
+            if !value.is_finite() {
+                return Err(PyValueError::new_err(format!(
+                    "{field} must be finite, got {value}"
+                )));
+            }
+            // Rust's Display prints the shortest round-trip representation, without exponent.
+            return parse_named(&value.to_string(), field);
+        } else {
+            return Err(PyTypeError::new_err(format!(
+                "{field} must be a Decimal, int or float, got {}",
+                obj.get_type().name()?
+            )));
+        };
+    parse_named(&text?.to_cow()?, field)
+}
+
+fn parse_named(text: &str, field: &str) -> PyResult<Decimal> {
+    parse(text).map_err(|problem| PyValueError::new_err(format!("{field}: {problem}")))
 }
 
 /// Parse the text of a Python Decimal (`"1.5"`, `"-2E+3"`, `"1E-7"`, `"NaN"`) exactly.

@@ -3,6 +3,7 @@
 
 use crate::enums;
 use crate::error::{self, Kind};
+use crate::snapshot::InstrumentInput;
 use crate::state::Book;
 use barter::engine::state::instrument::filter::InstrumentFilter;
 use barter_instrument::{
@@ -121,7 +122,7 @@ impl PyInstrumentFilter {
         &self,
         py: Python<'_>,
         book: &Book,
-        names: &HashMap<InstrumentNameInternal, Vec<usize>>,
+        inputs: &[InstrumentInput],
     ) -> PyResult<InstrumentFilter> {
         Ok(match &self.0 {
             Spec::None => InstrumentFilter::None,
@@ -133,6 +134,12 @@ impl PyInstrumentFilter {
                     .map(|(index, _)| barter_instrument::exchange::ExchangeIndex(index)),
             ),
             Spec::Instruments(wanted) => {
+                // The caller's name (as barter would lowercase it) -> every index carrying it.
+                let mut names: HashMap<InstrumentNameInternal, Vec<usize>> = HashMap::new();
+                for (index, input) in book.input_of.iter().enumerate() {
+                    let name = InstrumentNameInternal::new(inputs[*input].instrument.as_str());
+                    names.entry(name).or_default().push(index);
+                }
                 let mut indices = Vec::new();
                 for name in wanted {
                     let found = names.get(name).ok_or_else(|| {

@@ -10,10 +10,10 @@ mod enums;
 mod error;
 mod filter;
 mod instrument;
-mod order;
-mod snapshot;
-mod state;
-mod strategy;
+pub mod order;
+pub mod snapshot;
+pub mod state;
+pub mod strategy;
 
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
@@ -24,3 +24,8 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(enums::barter_variants, m)?)?;
     Ok(())
 }
+
+// barter's `EngineState` is large (≈1 KiB per instrument); glibc returns such blocks to the OS
+// on free, so every call page-faults them in again. mimalloc keeps and reuses them.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;

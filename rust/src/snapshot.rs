@@ -4,13 +4,54 @@
 use crate::decimal;
 use crate::enums;
 use barter_instrument::{exchange::ExchangeId, Side};
+use pyo3::exceptions::PyAttributeError;
 use pyo3::intern;
 use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyString};
 use rust_decimal::Decimal;
+use smol_str::SmolStr;
+
+/// Attribute access for a model: a Pydantic model keeps its fields in `__dict__`, and one dict
+/// lookup per field is several times cheaper than `getattr` through the model's class.
+struct Fields<'a, 'py> {
+    object: Borrowed<'a, 'py, PyAny>,
+    dict: Option<Bound<'py, PyDict>>,
+}
+
+impl<'a, 'py> Fields<'a, 'py> {
+    fn of(object: Borrowed<'a, 'py, PyAny>) -> Self {
+        let dict = object
+            .getattr(intern!(object.py(), "__dict__"))
+            .ok()
+            .and_then(|dict| dict.cast_into::<PyDict>().ok());
+        Self { object, dict }
+    }
+
+    fn get(&self, name: &Bound<'py, PyString>) -> PyResult<Bound<'py, PyAny>> {
+        match self
+            .dict
+            .as_ref()
+            .map(|dict| dict.get_item(name))
+            .transpose()?
+            .flatten()
+        {
+            Some(value) => Ok(value),
+            None => self
+                .object
+                .getattr(name)
+                .map_err(|_| PyAttributeError::new_err(format!("snapshot has no field {name}"))),
+        }
+    }
+}
+
+/// A name as barter stores it: short names stay inline, with no allocation.
+fn text(value: &Bound<'_, PyAny>) -> PyResult<SmolStr> {
+    Ok(SmolStr::new(value.cast::<PyString>()?.to_cow()?))
+}
 
 /// A `PositionSnapshot`: barter's `Position` side, `quantity_abs` and entry price.
 pub struct PositionInput {
-    pub instrument: String,
+    pub instrument: SmolStr,
     pub side: Side,
     pub quantity: Decimal,
     pub price_entry_average: Decimal,
@@ -21,12 +62,13 @@ impl<'a, 'py> FromPyObject<'a, 'py> for PositionInput {
 
     fn extract(obj: Borrowed<'a, 'py, PyAny>) -> PyResult<Self> {
         let py = obj.py();
+        let fields = Fields::of(obj);
         Ok(Self {
-            instrument: obj.getattr(intern!(py, "instrument"))?.extract()?,
-            side: enums::from_py(&obj.getattr(intern!(py, "side"))?)?,
-            quantity: decimal::extract(&obj.getattr(intern!(py, "quantity"))?, "quantity")?,
+            instrument: text(&fields.get(intern!(py, "instrument"))?)?,
+            side: enums::from_py(&fields.get(intern!(py, "side"))?)?,
+            quantity: decimal::extract(&fields.get(intern!(py, "quantity"))?, "quantity")?,
             price_entry_average: decimal::extract(
-                &obj.getattr(intern!(py, "price_entry_average"))?,
+                &fields.get(intern!(py, "price_entry_average"))?,
                 "price_entry_average",
             )?,
         })
@@ -36,9 +78,9 @@ impl<'a, 'py> FromPyObject<'a, 'py> for PositionInput {
 /// An `InstrumentSnapshot`: one spot instrument on one exchange, its price and position.
 pub struct InstrumentInput {
     pub exchange: ExchangeId,
-    pub instrument: String,
-    pub base: String,
-    pub quote: String,
+    pub instrument: SmolStr,
+    pub base: SmolStr,
+    pub quote: SmolStr,
     pub price: Option<Decimal>,
     pub position: Option<PositionInput>,
 }
@@ -48,18 +90,19 @@ impl<'a, 'py> FromPyObject<'a, 'py> for InstrumentInput {
 
     fn extract(obj: Borrowed<'a, 'py, PyAny>) -> PyResult<Self> {
         let py = obj.py();
-        let price = obj.getattr(intern!(py, "price"))?;
+        let fields = Fields::of(obj);
+        let price = fields.get(intern!(py, "price"))?;
         Ok(Self {
-            exchange: enums::from_py(&obj.getattr(intern!(py, "exchange"))?)?,
-            instrument: obj.getattr(intern!(py, "instrument"))?.extract()?,
-            base: obj.getattr(intern!(py, "base"))?.extract()?,
-            quote: obj.getattr(intern!(py, "quote"))?.extract()?,
+            exchange: enums::from_py(&fields.get(intern!(py, "exchange"))?)?,
+            instrument: text(&fields.get(intern!(py, "instrument"))?)?,
+            base: text(&fields.get(intern!(py, "base"))?)?,
+            quote: text(&fields.get(intern!(py, "quote"))?)?,
             price: if price.is_none() {
                 None
             } else {
                 Some(decimal::extract(&price, "price")?)
             },
-            position: obj.getattr(intern!(py, "position"))?.extract()?,
+            position: fields.get(intern!(py, "position"))?.extract()?,
         })
     }
 }

@@ -1,10 +1,11 @@
-//! barter's `EngineState` assembled from snapshots in O(N log N).
+//! barter's `EngineState` assembled from snapshots in O(N log N), without barter's quadratic index.
 //!
 //! barter-instrument's `IndexedInstruments` builder finds every asset by a linear scan, which
 //! makes a book of N instruments cost O(N²). The `EngineState` fields are public, so this file
 //! builds exactly the state `EngineState::builder` would build for the same instruments (same
 //! sort, same indices, same defaults — proven by the tests below) using hash maps instead.
 
+use crate::snapshot::InstrumentInput;
 use barter::engine::{
     state::{
         asset::{AssetState, AssetStates},
@@ -31,8 +32,8 @@ use barter_instrument::{
     Side, Underlying,
 };
 use chrono::{DateTime, Utc};
+use fnv::{FnvHashMap, FnvHashSet};
 use rust_decimal::Decimal;
-use std::collections::HashMap;
 
 /// Instrument data whose price is the snapshot's price; market and account events are not
 /// part of a snapshot, so they change nothing.
@@ -108,6 +109,8 @@ pub fn position<InstrumentKey>(
     }
 }
 
+pub type AssetIndexMap = FnvHashMap<(ExchangeId, AssetNameInternal), AssetIndex>;
+
 /// Two inputs that barter would treat as one instrument (input positions, ascending).
 #[derive(Debug, PartialEq)]
 pub struct Duplicate(pub usize, pub usize);
@@ -118,21 +121,52 @@ pub struct Book {
     /// Input position of each `InstrumentIndex`.
     pub input_of: Vec<usize>,
     /// `(exchange, asset internal name)` -> `AssetIndex`, first match wins as in barter.
-    pub asset_index: HashMap<(ExchangeId, AssetNameInternal), AssetIndex>,
+    pub asset_index: AssetIndexMap,
     /// `ExchangeIndex` -> `ExchangeId`.
     pub exchanges: Vec<ExchangeId>,
 }
 
 impl Book {
+    /// The state for a book of snapshots: each an instrument, its price and its position
+    /// (quantity zero is flat: no position).
+    pub fn from_snapshots(
+        inputs: &[InstrumentInput],
+        time: DateTime<Utc>,
+    ) -> Result<Book, Duplicate> {
+        let instruments: Vec<_> = inputs
+            .iter()
+            .map(|i| instrument(i.exchange, &i.instrument, &i.base, &i.quote))
+            .collect();
+        let data = inputs
+            .iter()
+            .map(|i| SnapshotData { price: i.price })
+            .collect();
+        let mut book = Book::assemble(&instruments, data, time)?;
+        for (index, state) in book.state.instruments.0.values_mut().enumerate() {
+            let input = &inputs[book.input_of[index]];
+            if let Some(position) = input.position.as_ref().filter(|p| !p.quantity.is_zero()) {
+                state.position.current = Some(self::position(
+                    InstrumentIndex(index),
+                    position.side,
+                    position.quantity,
+                    position.price_entry_average,
+                    time,
+                ));
+            }
+        }
+        Ok(book)
+    }
+
     /// Assemble the state for `instruments` (input order) with their data.
     pub fn assemble(
-        instruments: Vec<Instrument<ExchangeId, Asset>>,
+        instruments: &[Instrument<ExchangeId, Asset>],
         data: Vec<SnapshotData>,
         time: DateTime<Utc>,
     ) -> Result<Book, Duplicate> {
-        // barter's builder sorts and dedups instruments by their full `Ord`.
+        // barter's builder sorts and dedups instruments by their full `Ord`; sorting indices
+        // keeps the large instruments in place.
         let mut input_of: Vec<usize> = (0..instruments.len()).collect();
-        input_of.sort_by(|&a, &b| instruments[a].cmp(&instruments[b]));
+        input_of.sort_unstable_by(|&a, &b| instruments[a].cmp(&instruments[b]).then(a.cmp(&b)));
         if let Some(pair) = input_of
             .windows(2)
             .find(|pair| instruments[pair[0]].name_internal == instruments[pair[1]].name_internal)
@@ -141,42 +175,40 @@ impl Book {
         }
 
         let mut exchanges: Vec<ExchangeId> = instruments.iter().map(|i| i.exchange).collect();
-        exchanges.sort();
+        exchanges.sort_unstable();
         exchanges.dedup();
-        let exchange_index: HashMap<ExchangeId, ExchangeIndex> = exchanges
+        let exchange_index: FnvHashMap<ExchangeId, ExchangeIndex> = exchanges
             .iter()
             .enumerate()
             .map(|(index, exchange)| (*exchange, ExchangeIndex(index)))
             .collect();
 
-        let mut assets: Vec<ExchangeAsset<Asset>> = instruments
-            .iter()
-            .flat_map(|i| {
-                [
-                    ExchangeAsset::new(i.exchange, i.underlying.base.clone()),
-                    ExchangeAsset::new(i.exchange, i.underlying.quote.clone()),
-                ]
-            })
-            .collect();
-        assets.sort();
-        assets.dedup();
-        let mut asset_index = HashMap::with_capacity(assets.len());
-        for (index, asset) in assets.iter().enumerate() {
+        // Distinct exchange assets first (books share quote assets), then barter's sort order.
+        let mut distinct: FnvHashSet<(ExchangeId, &Asset)> = FnvHashSet::default();
+        for instrument in instruments {
+            distinct.insert((instrument.exchange, &instrument.underlying.base));
+            distinct.insert((instrument.exchange, &instrument.underlying.quote));
+        }
+        let mut assets: Vec<(ExchangeId, &Asset)> = distinct.into_iter().collect();
+        assets.sort_unstable();
+        let mut asset_index: AssetIndexMap =
+            FnvHashMap::with_capacity_and_hasher(assets.len(), Default::default());
+        for (index, (exchange, asset)) in assets.iter().enumerate() {
             asset_index
-                .entry((asset.exchange, asset.asset.name_internal.clone()))
+                .entry((*exchange, asset.name_internal.clone()))
                 .or_insert(AssetIndex(index));
         }
 
-        let mut slots: Vec<Option<(Instrument<ExchangeId, Asset>, SnapshotData)>> =
-            instruments.into_iter().zip(data).map(Some).collect();
+        let mut data: Vec<Option<SnapshotData>> = data.into_iter().map(Some).collect();
         let instruments = InstrumentStates(
             input_of
                 .iter()
                 .enumerate()
                 .map(|(index, &input)| {
-                    let (instrument, data) = slots[input].take().expect("each input used once");
+                    let instrument = &instruments[input];
                     let exchange = instrument.exchange;
-                    let instrument = instrument
+                    let indexed = instrument
+                        .clone()
                         .map_exchange_key(exchange_index[&exchange])
                         .map_asset_key_with_lookup(|asset: &Asset| {
                             asset_index
@@ -185,17 +217,15 @@ impl Book {
                                 .ok_or(())
                         })
                         .expect("every asset of every instrument is indexed");
-                    (
-                        instrument.name_internal.clone(),
-                        InstrumentState::new(
-                            InstrumentIndex(index),
-                            instrument,
-                            TearSheetGenerator::init(time),
-                            PositionManager::default(),
-                            Orders::default(),
-                            data,
-                        ),
-                    )
+                    let state = InstrumentState::new(
+                        InstrumentIndex(index),
+                        indexed,
+                        TearSheetGenerator::init(time),
+                        PositionManager::default(),
+                        Orders::default(),
+                        data[input].take().expect("each input is used once"),
+                    );
+                    (instrument.name_internal.clone(), state)
                 })
                 .collect(),
         );
@@ -213,10 +243,15 @@ impl Book {
             assets: AssetStates(
                 assets
                     .into_iter()
-                    .map(|asset| {
+                    .map(|(exchange, asset)| {
+                        let state = AssetState::new(
+                            asset.clone(),
+                            TearSheetAssetGenerator::default(),
+                            None,
+                        );
                         (
-                            ExchangeAsset::new(asset.exchange, asset.asset.name_internal.clone()),
-                            AssetState::new(asset.asset, TearSheetAssetGenerator::default(), None),
+                            ExchangeAsset::new(exchange, asset.name_internal.clone()),
+                            state,
                         )
                     })
                     .collect(),
@@ -236,6 +271,7 @@ impl Book {
 mod tests {
     use super::*;
     use barter_instrument::index::IndexedInstruments;
+    use std::collections::HashMap;
     use std::str::FromStr;
 
     /// A deterministic pseudo-random generator, so the property test needs no extra crate.
@@ -311,7 +347,8 @@ mod tests {
             let universe = universe(&mut rng, size);
             let expected = barter_builder_state(&universe, time);
             let (instruments, data) = universe.into_iter().unzip();
-            let book = Book::assemble(instruments, data, time).unwrap();
+            let instruments: Vec<_> = instruments;
+            let book = Book::assemble(&instruments, data, time).unwrap();
             assert_eq!(book.state, expected, "round {round}, {size} instruments");
         }
     }
@@ -324,7 +361,7 @@ mod tests {
             instrument(ExchangeId::BinanceSpot, "btc_usdt", "btc", "usdt"),
         ];
         let data = vec![SnapshotData { price: None }; 2];
-        let book = Book::assemble(instruments, data, time).unwrap();
+        let book = Book::assemble(&instruments, data, time).unwrap();
         assert_eq!(book.state.instruments.0.len(), 2);
         // BinanceSpot sorts before Okx in barter's ExchangeId order.
         assert_eq!(book.input_of, vec![1, 0]);
@@ -338,7 +375,7 @@ mod tests {
             instrument(ExchangeId::Okx, "BTC_USDT", "btc", "usdt"),
         ];
         let data = vec![SnapshotData { price: None }; 3];
-        let err = Book::assemble(instruments, data, Utc::now()).err();
+        let err = Book::assemble(&instruments, data, Utc::now()).err();
         assert_eq!(err, Some(Duplicate(0, 2)));
     }
 }

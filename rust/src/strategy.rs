@@ -12,10 +12,14 @@ use crate::order::{
     Cancel, Open, PyClientOrderId, PyOrderRequestCancel, PyOrderRequestOpen, PyStrategyId,
 };
 use crate::snapshot::{InstrumentInput, PositionInput};
-use crate::state::{self, Book, SnapshotData};
+use crate::state::{self, Book};
 use barter::engine::state::instrument::data::InstrumentDataState;
+use barter::engine::state::instrument::filter::InstrumentFilter;
 use barter::strategy::close_positions;
-use barter_execution::order::{id::ClientOrderId, OrderEvent, OrderKey};
+use barter_execution::order::{
+    id::{ClientOrderId, StrategyId},
+    OrderEvent, OrderKey,
+};
 use barter_instrument::{
     exchange::{ExchangeId, ExchangeIndex},
     instrument::{name::InstrumentNameInternal, InstrumentIndex},
@@ -23,7 +27,6 @@ use barter_instrument::{
 use pyo3::prelude::*;
 use pyo3::types::PyList;
 use std::cell::RefCell;
-use std::collections::HashMap;
 
 /// Call the user's `gen_cid` (with the instrument snapshot, if any) and convert its result.
 fn call_gen_cid(
@@ -100,6 +103,42 @@ fn unindex<State>(
     )
 }
 
+/// barter's `close_open_positions_with_market_orders` on an assembled book, keys mapped back to
+/// `ExchangeId` and the caller's names, results in input order. Pure Rust, so it runs without
+/// the GIL and is what the native benchmark measures.
+pub fn close(
+    book: &Book,
+    inputs: &[InstrumentInput],
+    strategy: &StrategyId,
+    filter: &InstrumentFilter,
+    random_cids: bool,
+) -> (Vec<(usize, Cancel)>, Vec<(usize, Open)>) {
+    let (cancels, opens) = close_positions::close_open_positions_with_market_orders(
+        strategy,
+        &book.state,
+        filter,
+        // Without random cids, the caller's gen_cid fills them in afterwards, in input order.
+        |_| {
+            if random_cids {
+                ClientOrderId::random()
+            } else {
+                ClientOrderId::new("")
+            }
+        },
+    );
+    let mut cancels: Vec<_> = cancels
+        .into_iter()
+        .map(|c| unindex(c, book, inputs))
+        .collect();
+    let mut opens: Vec<_> = opens
+        .into_iter()
+        .map(|o| unindex(o, book, inputs))
+        .collect();
+    cancels.sort_unstable_by_key(|(input, _)| *input);
+    opens.sort_unstable_by_key(|(input, _)| *input);
+    (cancels, opens)
+}
+
 /// barter's `close_open_positions_with_market_orders` over a book of `InstrumentSnapshot`s.
 ///
 /// Opens come back in input order; with a `gen_cid`, it is called once per open, in that order.
@@ -120,15 +159,7 @@ fn close_open_positions_with_market_orders<'py>(
         .map(|item| item.extract())
         .collect::<PyResult<_>>()?;
 
-    let time = chrono::Utc::now();
-    let (barter_instruments, data): (Vec<_>, Vec<_>) = inputs
-        .iter()
-        .map(|i| {
-            let instrument = state::instrument(i.exchange, &i.instrument, &i.base, &i.quote);
-            (instrument, SnapshotData { price: i.price })
-        })
-        .unzip();
-    let mut book = Book::assemble(barter_instruments, data, time).map_err(|dup| {
+    let book = Book::from_snapshots(&inputs, chrono::Utc::now()).map_err(|dup| {
         let input = &inputs[dup.1];
         error::new_err(
             py,
@@ -142,26 +173,7 @@ fn close_open_positions_with_market_orders<'py>(
             ),
         )
     })?;
-
-    // A position with quantity zero is flat: barter gets no position for it.
-    let mut names: HashMap<InstrumentNameInternal, Vec<usize>> = HashMap::new();
-    for (index, state) in book.state.instruments.0.values_mut().enumerate() {
-        let input = &inputs[book.input_of[index]];
-        names
-            .entry(InstrumentNameInternal::new(input.instrument.as_str()))
-            .or_default()
-            .push(index);
-        if let Some(position) = input.position.as_ref().filter(|p| !p.quantity.is_zero()) {
-            state.position.current = Some(state::position(
-                InstrumentIndex(index),
-                position.side,
-                position.quantity,
-                position.price_entry_average,
-                time,
-            ));
-        }
-    }
-    let filter = filter.resolve(py, &book, &names)?;
+    let filter = filter.resolve(py, &book, &inputs)?;
 
     if !skip_missing_price {
         // barter silently skips a position without a price; the SDK refuses by default.
@@ -188,33 +200,11 @@ fn close_open_positions_with_market_orders<'py>(
     }
 
     let random_cids = gen_cid.is_none();
-    let (mut cancels, mut opens): (Vec<(usize, Cancel)>, Vec<(usize, Open)>) = py.detach(|| {
-        let (cancels, opens) = close_positions::close_open_positions_with_market_orders(
-            &strategy,
-            &book.state,
-            &filter,
-            // A user gen_cid is called afterwards, in input order, with the GIL held.
-            |_| {
-                if random_cids {
-                    ClientOrderId::random()
-                } else {
-                    ClientOrderId::new("")
-                }
-            },
-        );
-        let cancels = cancels
-            .into_iter()
-            .map(|c| unindex(c, &book, &inputs))
-            .collect();
-        let opens = opens
-            .into_iter()
-            .map(|o| unindex(o, &book, &inputs))
-            .collect();
-        (cancels, opens)
+    let (cancels, mut opens) = py.detach(|| {
+        let results = close(&book, &inputs, &strategy, &filter, random_cids);
+        drop(book); // a large state: free it without holding the GIL
+        results
     });
-    cancels.sort_by_key(|(input, _)| *input);
-    opens.sort_by_key(|(input, _)| *input);
-
     if let Some(gen_cid) = gen_cid {
         for (input, open) in opens.iter_mut() {
             open.key.cid = call_gen_cid(gen_cid, Some(instruments.get_item(*input)?))?;

@@ -93,7 +93,11 @@ def close_open_positions_with_market_orders(
         raise TypeError(f"filter must be an InstrumentFilter, got {type(filter).__name__}")
     if gen_cid is not None and not callable(gen_cid):
         raise TypeError(f"gen_cid must be callable, got {type(gen_cid).__name__}")
-    book = _BOOK.validate_python(list(instruments))
+    items = list(instruments)
+    # Validated snapshots pass as they are; only a book with mappings in it goes through Pydantic.
+    book = [item for item in items if type(item) is InstrumentSnapshot]
+    if len(book) != len(items):
+        book = _BOOK.validate_python(items)
     return _native.strategy.close_open_positions_with_market_orders(
         strategy_id, book, gen_cid, filter, on_missing_price == "skip"
     )

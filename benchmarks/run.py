@@ -1,0 +1,120 @@
+"""Benchmarks: the SDK against pure Rust, pure Python and barter's own builder, as ratios
+measured in one run (these machines are noisy; compare ratios, not absolute times).
+
+    a  SDK: validated snapshots -> Python order objects (`close_open_positions_with_market_orders`)
+    b  pure Rust, the same work (`rust/src/bin/bench_native.rs`)
+    c  a plain pure-Python close (`pure_python.py`): the code the SDK replaces
+    d  the same work with state from barter's quadratic `IndexedInstruments` builder (Rust),
+       at the sizes it finishes within ~30 s
+    e  Pydantic validation of the book from plain dicts, for context
+
+Usage: python benchmarks/run.py [--quick]
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import resource
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from pydantic import TypeAdapter
+
+from barter_python import InstrumentSnapshot, close_open_positions_with_market_orders
+
+sys.path.insert(0, str(Path(__file__).parent))
+from book import book_dicts
+from pure_python import close_positions
+
+ROOT = Path(__file__).resolve().parent.parent
+NATIVE = ROOT / "target" / "release" / "bench_native"
+BOOK = TypeAdapter(list[InstrumentSnapshot])
+
+
+def best_us(n: int, repeats: int, work: Callable[[], Any]) -> float:
+    """Best of `repeats` runs, in µs per instrument."""
+    best = float("inf")
+    for _ in range(repeats):
+        gc.collect()
+        start = time.perf_counter()
+        work()
+        best = min(best, time.perf_counter() - start)
+    return best * 1e6 / n
+
+
+def same_orders(n: int) -> None:
+    """The benchmark compares equal work: the SDK and the pure-Python close agree."""
+    book = BOOK.validate_python(book_dicts(n))
+    _, sdk = close_open_positions_with_market_orders("bench", book)
+    plain = close_positions("bench", book)
+    assert [
+        (o.key.exchange, o.key.instrument, o.state.side, o.state.quantity, o.state.price)
+        for o in sdk
+    ] == [
+        (o.key.exchange, o.key.instrument, o.state.side, o.state.quantity, o.state.price)
+        for o in plain
+    ]
+
+
+def measure_python(n: int) -> tuple[float, float, float]:
+    """a (SDK), c (pure Python) and e (validation), µs per instrument, for a book of `n`."""
+    repeats = 3 if n >= 100_000 else 5
+    dicts = book_dicts(n)
+    e = best_us(n, repeats, lambda: BOOK.validate_python(dicts))
+    book = BOOK.validate_python(dicts)
+    a = best_us(n, repeats, lambda: close_open_positions_with_market_orders("bench", book))
+    c = best_us(n, repeats, lambda: close_positions("bench", book))
+    return a, c, e
+
+
+def native(sizes: list[int], builder_limit_s: float) -> dict[int, dict[str, Any]]:
+    args = [str(NATIVE), "--builder-limit-s", str(builder_limit_s), *map(str, sizes)]
+    output = subprocess.run(args, check=True, capture_output=True, text=True).stdout
+    rows = [json.loads(line) for line in output.splitlines()]
+    return {row["n"]: row for row in rows}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="small sizes, as CI runs them")
+    quick = parser.parse_args().quick
+    sizes = [1_000, 5_000] if quick else [1_000, 5_000, 10_000, 100_000]
+    same_orders(1_000)
+
+    rust = native(sizes, builder_limit_s=5 if quick else 30)
+    rows = []
+    for n in sizes:
+        a, c, e = measure_python(n)
+        rows.append((n, a, rust[n]["native_us"], c, rust[n]["builder_us"], e))
+    peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+    print("µs per instrument (best of repeats); book: N instruments over 5 exchanges, N/5 bases")
+    header = ("N", "a SDK", "b Rust", "c Python", "d builder", "e validate", "c/a", "a/b", "d/a")
+    print("".join(f"{h:>12}" for h in header))
+    for n, a, b, c, d, e in rows:
+        cells = [f"{n:>12}", f"{a:>12.3f}", f"{b:>12.3f}", f"{c:>12.3f}"]
+        cells.append(f"{d:>12.1f}" if d is not None else f"{'-':>12}")
+        cells += [f"{e:>12.3f}", f"{c / a:>11.2f}x", f"{a / b:>11.2f}x"]
+        cells.append(f"{d / a:>11.0f}x" if d is not None else f"{'-':>12}")
+        print("".join(cells))
+    by_n = {n: a for n, a, *_ in rows}
+    if 10_000 in by_n and 100_000 in by_n:
+        growth = by_n[100_000] * 100_000 / (by_n[10_000] * 10_000)
+        print(f"growth a(100k)/a(10k): {growth:.1f}x (linear = 10x)")
+    largest_d = max((n for n, *_, d, _ in rows if d is not None), default=None)
+    if largest_d is not None:
+        a, d = next((a, d) for n, a, _, _, d, _ in rows if n == largest_d)
+        print(
+            f"a vs d at N={largest_d} (largest size barter's builder finished): {d / a:.0f}x faster"
+        )
+    print(f"peak RSS of this process: {peak_mib:.0f} MiB (largest book: {sizes[-1]} instruments)")
+
+
+if __name__ == "__main__":
+    main()
