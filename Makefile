@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 WHEELS := target/wheels
 SOURCES := src stubs tests_py examples benchmarks
 
-.PHONY: help venv build demo check test-rust test-py lint typecheck stubtest bench bench-quick format clean
+.PHONY: help venv build demo check test-rust test-py lint typecheck stubtest bench bench-quick fuzz leak leak-quick format clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -45,7 +45,7 @@ typecheck: ## mypy --strict on the package, tests, examples and benchmarks
 stubtest: ## the stubs against the installed compiled module
 	$(BIN)/python -m mypy.stubtest --mypy-config-file stubs/stubtest.ini barter_python._native
 
-check: build test-rust test-py lint typecheck stubtest bench-quick ## every check CI runs
+check: build test-rust test-py lint typecheck stubtest bench-quick leak-quick ## every check CI runs
 
 bench: build ## benchmarks: SDK vs pure Rust, pure Python and barter's builder (prints ratios)
 	cargo build --release --bin bench_native
@@ -54,6 +54,15 @@ bench: build ## benchmarks: SDK vs pure Rust, pure Python and barter's builder (
 bench-quick: build ## the benchmarks at small sizes, as CI runs them
 	cargo build --release --bin bench_native
 	$(BIN)/python benchmarks/run.py --quick
+
+fuzz: build ## the hypothesis fuzz suite at 10,000 examples per test
+	HYPOTHESIS_PROFILE=fuzz $(BIN)/pytest -p no:cacheprovider tests_py/test_fuzz.py
+
+leak: build ## 10^6 calls per strategy function, 10^5 error paths; RSS growth must stay < 5 MB
+	$(BIN)/python benchmarks/leak.py
+
+leak-quick: build ## the leak check at a tenth of the calls, as CI runs it
+	$(BIN)/python benchmarks/leak.py --quick
 
 format: ## apply ruff and rustfmt formatting
 	$(BIN)/ruff check --fix $(SOURCES)

@@ -78,6 +78,9 @@ pub fn parse(text: &str) -> Result<Decimal, String> {
             out_of_range()
         }
     })?;
+    if value.is_zero() {
+        return Ok(Decimal::ZERO); // any exponent: zero, and no loop over a huge exponent
+    }
     if exponent >= 0 {
         for _ in 0..exponent {
             value = value.checked_mul(Decimal::TEN).ok_or_else(out_of_range)?;
@@ -108,6 +111,8 @@ mod tests {
         assert_eq!(parse("1E-7").unwrap(), dec("0.0000001"));
         assert_eq!(parse("-2.5E+3").unwrap(), dec("-2500"));
         assert_eq!(parse("0E-28").unwrap(), dec("0"));
+        assert_eq!(parse("0E+999999999999").unwrap(), dec("0"));
+        assert_eq!(parse("-0E-999999999999").unwrap(), dec("0"));
     }
 
     #[test]

@@ -10,7 +10,7 @@ use crate::enums::{self, Enum, Mirrored, Table};
 use barter_execution::order::{
     id::{ClientOrderId, OrderId, StrategyId},
     request::{OrderRequestCancel, OrderRequestOpen, RequestCancel, RequestOpen},
-    OrderKey, OrderKind, TimeInForce,
+    OrderEvent, OrderKey, OrderKind, TimeInForce,
 };
 use barter_instrument::{exchange::ExchangeId, instrument::name::InstrumentNameInternal, Side};
 use pyo3::exceptions::{PyTypeError, PyValueError};
@@ -378,115 +378,76 @@ impl PyRequestCancel {
     }
 }
 
-/// barter's `OrderRequestOpen<ExchangeId, InstrumentNameInternal>`.
-#[pyclass(
-    frozen,
-    eq,
-    hash,
-    module = "barter_python._native",
-    name = "OrderRequestOpen"
-)]
-#[derive(Clone, PartialEq, Eq, Hash)]
-pub struct PyOrderRequestOpen(pub Open);
+/// barter's `OrderEvent` of a request state (`OrderRequestOpen`, `OrderRequestCancel`), keyed
+/// by `ExchangeId` and `InstrumentNameInternal`.
+macro_rules! order_request_class {
+    ($py_name:ident, $barter:ty, $name:literal, $state:ident, $state_repr:ident) => {
+        #[doc = concat!("barter's `", $name, "<ExchangeId, InstrumentNameInternal>`.")]
+        #[pyclass(frozen, eq, hash, module = "barter_python._native", name = $name)]
+        #[derive(Clone, PartialEq, Eq, Hash)]
+        pub struct $py_name(pub $barter);
 
-#[pymethods]
-impl PyOrderRequestOpen {
-    #[new]
-    fn py_new(key: PyOrderKey, state: PyRequestOpen) -> Self {
-        Self(Open {
-            key: key.0,
-            state: state.0,
-        })
-    }
+        #[pymethods]
+        impl $py_name {
+            #[new]
+            fn py_new(key: PyOrderKey, state: $state) -> Self {
+                Self(OrderEvent {
+                    key: key.0,
+                    state: state.0,
+                })
+            }
 
-    #[getter]
-    fn key(&self) -> PyOrderKey {
-        PyOrderKey(self.0.key.clone())
-    }
+            #[getter]
+            fn key(&self) -> PyOrderKey {
+                PyOrderKey(self.0.key.clone())
+            }
 
-    #[getter]
-    fn state(&self) -> PyRequestOpen {
-        PyRequestOpen(self.0.state.clone())
-    }
+            #[getter]
+            fn state(&self) -> $state {
+                $state(self.0.state.clone())
+            }
 
-    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
-        Ok(format!(
-            "OrderRequestOpen(key={}, state={})",
-            key_repr(py, &self.0.key)?,
-            open_repr(py, &self.0.state)?
-        ))
-    }
+            fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
+                Ok(format!(
+                    "{}(key={}, state={})",
+                    $name,
+                    key_repr(py, &self.0.key)?,
+                    $state_repr(py, &self.0.state)?
+                ))
+            }
 
-    fn to_json(&self) -> PyResult<String> {
-        to_json(&self.0)
-    }
+            fn to_json(&self) -> PyResult<String> {
+                to_json(&self.0)
+            }
 
-    #[staticmethod]
-    fn from_json(json: &str) -> PyResult<Self> {
-        let open: Open = from_json(json, "OrderRequestOpen")?;
-        check_key(&open.key)?;
-        Ok(Self(open))
-    }
+            #[staticmethod]
+            fn from_json(json: &str) -> PyResult<Self> {
+                let request: $barter = from_json(json, $name)?;
+                check_key(&request.key)?;
+                Ok(Self(request))
+            }
 
-    fn __reduce__<'py>(slf: &Bound<'py, Self>) -> PyResult<(Bound<'py, PyAny>, (String,))> {
-        reduce_via_json(slf.as_any(), &slf.get().0)
-    }
+            fn __reduce__<'py>(slf: &Bound<'py, Self>) -> PyResult<(Bound<'py, PyAny>, (String,))> {
+                reduce_via_json(slf.as_any(), &slf.get().0)
+            }
+        }
+    };
 }
 
-/// barter's `OrderRequestCancel<ExchangeId, InstrumentNameInternal>`.
-#[pyclass(
-    frozen,
-    eq,
-    hash,
-    module = "barter_python._native",
-    name = "OrderRequestCancel"
-)]
-#[derive(Clone, PartialEq, Eq, Hash)]
-pub struct PyOrderRequestCancel(pub Cancel);
-
-#[pymethods]
-impl PyOrderRequestCancel {
-    #[new]
-    fn py_new(key: PyOrderKey, state: PyRequestCancel) -> Self {
-        Self(Cancel {
-            key: key.0,
-            state: state.0,
-        })
-    }
-
-    #[getter]
-    fn key(&self) -> PyOrderKey {
-        PyOrderKey(self.0.key.clone())
-    }
-
-    #[getter]
-    fn state(&self) -> PyRequestCancel {
-        PyRequestCancel(self.0.state.clone())
-    }
-
-    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
-        Ok(format!(
-            "OrderRequestCancel(key={}, state={})",
-            key_repr(py, &self.0.key)?,
-            cancel_repr(py, &self.0.state)?
-        ))
-    }
-
-    fn to_json(&self) -> PyResult<String> {
-        to_json(&self.0)
-    }
-
-    #[staticmethod]
-    fn from_json(json: &str) -> PyResult<Self> {
-        let cancel: Cancel = from_json(json, "OrderRequestCancel")?;
-        check_key(&cancel.key)?;
-        Ok(Self(cancel))
-    }
-
-    fn __reduce__<'py>(slf: &Bound<'py, Self>) -> PyResult<(Bound<'py, PyAny>, (String,))> {
-        reduce_via_json(slf.as_any(), &slf.get().0)
-    }
-}
+order_request_class!(
+    PyOrderRequestOpen,
+    Open,
+    "OrderRequestOpen",
+    PyRequestOpen,
+    open_repr
+);
+order_request_class!(
+    PyOrderRequestCancel,
+    Cancel,
+    "OrderRequestCancel",
+    PyRequestCancel,
+    cancel_repr
+);
 
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PyStrategyId>()?;

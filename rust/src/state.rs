@@ -142,8 +142,14 @@ impl Book {
             .map(|i| SnapshotData { price: i.price })
             .collect();
         let mut book = Book::assemble(&instruments, data, time)?;
-        for (index, state) in book.state.instruments.0.values_mut().enumerate() {
-            let input = &inputs[book.input_of[index]];
+        book.open_positions(inputs, time);
+        Ok(book)
+    }
+
+    /// Put each snapshot's position on its instrument (quantity zero is flat: no position).
+    pub fn open_positions(&mut self, inputs: &[InstrumentInput], time: DateTime<Utc>) {
+        for (index, state) in self.state.instruments.0.values_mut().enumerate() {
+            let input = &inputs[self.input_of[index]];
             if let Some(position) = input.position.as_ref().filter(|p| !p.quantity.is_zero()) {
                 state.position.current = Some(self::position(
                     InstrumentIndex(index),
@@ -154,7 +160,6 @@ impl Book {
                 ));
             }
         }
-        Ok(book)
     }
 
     /// Assemble the state for `instruments` (input order) with their data.

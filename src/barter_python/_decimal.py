@@ -40,20 +40,22 @@ def to_decimal(value: object, field: str) -> Decimal:
 def _representable(number: Decimal, field: str) -> Decimal:
     sign, digits, exponent = number.as_tuple()
     assert isinstance(exponent, int)  # the caller checked that the number is finite
-    coefficient = int("".join(map(str, digits)))
-    if exponent < -_MAX_SCALE:
-        # Trailing zeros beyond barter's scale carry no value: drop them rather than refuse.
-        shift = -_MAX_SCALE - exponent
-        if coefficient % 10**shift:
-            raise ValueError(
-                f"{field}: {number} has more than {_MAX_SCALE} digits after the point, "
-                "which barter's decimal cannot hold exactly"
-            )
-        coefficient //= 10**shift
-        exponent = -_MAX_SCALE
-        number = Decimal((sign, tuple(int(d) for d in str(coefficient)), exponent))
-    # 10**29 > 2**96, so a larger positive exponent is out of range for any non-zero value.
-    too_big = coefficient != 0 and exponent > 29
-    if too_big or coefficient * 10 ** max(exponent, 0) >= _MANTISSA_LIMIT:
+    if not any(digits):  # zero, at any exponent: never compute with the exponent
+        return number if exponent >= -_MAX_SCALE else Decimal(0)
+    # Trailing zeros carry no value: judge the significant digits only.
+    trailing = len(digits) - len(bytes(digits).rstrip(b"\0"))
+    significant, scale_exponent = digits[: len(digits) - trailing], exponent + trailing
+    if scale_exponent < -_MAX_SCALE:
+        raise ValueError(
+            f"{field}: {number} has more than {_MAX_SCALE} digits after the point, "
+            "which barter's decimal cannot hold exactly"
+        )
+    # 2**96 has 29 digits: anything longer is out of range, and the product below stays small.
+    too_long = len(significant) + max(scale_exponent, 0) > 29
+    if too_long or int("".join(map(str, significant))) * 10 ** max(scale_exponent, 0) >= (
+        _MANTISSA_LIMIT
+    ):
         raise ValueError(f"{field}: {number} is beyond barter's decimal range (|x| < 2^96)")
+    if exponent < -_MAX_SCALE:
+        return Decimal((sign, significant, scale_exponent))
     return number

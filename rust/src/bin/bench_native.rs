@@ -6,6 +6,7 @@
 //! Usage: bench_native [--builder-limit-s SECONDS] N...
 
 use _native::{
+    order::Open,
     snapshot::{InstrumentInput, PositionInput},
     state::{self, Book, SnapshotData},
     strategy,
@@ -54,20 +55,13 @@ fn book(n: usize) -> Vec<InstrumentInput> {
 }
 
 /// The SDK's path: O(N log N) assembly, then barter's close.
-fn sdk_path(inputs: &[InstrumentInput]) -> Vec<(usize, _native::order::Open)> {
+fn sdk_path(inputs: &[InstrumentInput]) -> Vec<(usize, Open)> {
     let book = Book::from_snapshots(inputs, chrono::Utc::now()).expect("no duplicates");
-    strategy::close(
-        &book,
-        inputs,
-        &StrategyId::new("bench"),
-        &InstrumentFilter::None,
-        true,
-    )
-    .1
+    close_all(&book, inputs)
 }
 
 /// The same work with barter's own, quadratic, `IndexedInstruments` builder.
-fn builder_path(inputs: &[InstrumentInput]) -> Vec<(usize, _native::order::Open)> {
+fn builder_path(inputs: &[InstrumentInput]) -> Vec<(usize, Open)> {
     let time = chrono::Utc::now();
     let instruments: Vec<_> = inputs
         .iter()
@@ -79,46 +73,35 @@ fn builder_path(inputs: &[InstrumentInput]) -> Vec<(usize, _native::order::Open)
         .map(|(input, instrument)| (instrument.name_internal.clone(), input))
         .collect();
     let indexed = IndexedInstruments::new(instruments);
-    let mut engine_state =
-        EngineState::builder(&indexed, DefaultGlobalData, |keyed| SnapshotData {
-            price: inputs[input_by_name[&keyed.value.name_internal]].price,
-        })
-        .time_engine_start(time)
-        .build();
-    let mut input_of = Vec::with_capacity(inputs.len());
-    for (index, (name, instrument_state)) in engine_state.instruments.0.iter_mut().enumerate() {
-        let input = input_by_name[name];
-        input_of.push(input);
-        let position = inputs[input]
-            .position
-            .as_ref()
-            .expect("every instrument has one");
-        instrument_state.position.current = Some(state::position(
-            barter_instrument::instrument::InstrumentIndex(index),
-            position.side,
-            position.quantity,
-            position.price_entry_average,
-            time,
-        ));
-    }
-    let book = Book {
+    let engine_state = EngineState::builder(&indexed, DefaultGlobalData, |keyed| SnapshotData {
+        price: inputs[input_by_name[&keyed.value.name_internal]].price,
+    })
+    .time_engine_start(time)
+    .build();
+    let input_of = engine_state
+        .instruments
+        .0
+        .keys()
+        .map(|name| input_by_name[name])
+        .collect();
+    let exchanges = indexed
+        .exchanges()
+        .iter()
+        .map(|keyed| keyed.value)
+        .collect();
+    let mut book = Book {
         state: engine_state,
         input_of,
         asset_index: Default::default(),
-        exchanges: indexed
-            .exchanges()
-            .iter()
-            .map(|keyed| keyed.value)
-            .collect(),
+        exchanges,
     };
-    strategy::close(
-        &book,
-        inputs,
-        &StrategyId::new("bench"),
-        &InstrumentFilter::None,
-        true,
-    )
-    .1
+    book.open_positions(inputs, time);
+    close_all(&book, inputs)
+}
+
+fn close_all(book: &Book, inputs: &[InstrumentInput]) -> Vec<(usize, Open)> {
+    let strategy = StrategyId::new("bench");
+    strategy::close(book, inputs, &strategy, &InstrumentFilter::None, true).1
 }
 
 /// Best time of `repeats` runs, in µs per instrument, and the last result.
@@ -135,7 +118,7 @@ fn best<T>(n: usize, repeats: usize, mut work: impl FnMut() -> T) -> (f64, T) {
 }
 
 /// Orders without their random client order ids, for comparing two paths.
-fn comparable(opens: &[(usize, _native::order::Open)]) -> Vec<(usize, String)> {
+fn comparable(opens: &[(usize, Open)]) -> Vec<(usize, String)> {
     opens
         .iter()
         .map(|(input, open)| {

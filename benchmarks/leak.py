@@ -1,0 +1,93 @@
+"""Leak check: call each strategy function many times (and the error paths) and print RSS.
+
+RSS growth after warm-up must stay under 5 MB. Run: `make leak` (or `--quick` for fewer calls).
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import resource
+from collections.abc import Callable
+from decimal import Decimal
+
+import barter_python as bp
+
+
+def rss_mib() -> float:
+    with open("/proc/self/statm") as statm:
+        pages = int(statm.read().split()[1])
+    return pages * resource.getpagesize() / 2**20
+
+
+BOOK = [
+    bp.InstrumentSnapshot(
+        exchange=exchange,
+        instrument="btc_usdt",
+        base="btc",
+        quote="usdt",
+        price=Decimal("100.5"),
+        position={"instrument": "btc_usdt", "side": side, "quantity": "1.5"},
+    )
+    for exchange, side in [("okx", "Buy"), ("kraken", "Sell"), ("binance_spot", "Buy")]
+]
+POSITION = bp.PositionSnapshot(instrument="btc_usdt", side=bp.Side.BUY, quantity=2)
+MISSING = [BOOK[0].model_copy(update={"price": None})]
+
+
+def close() -> None:
+    counter = [0]
+
+    def gen_cid(snapshot: bp.InstrumentSnapshot) -> str:  # a closure in a cycle with `counter`
+        counter[0] += 1
+        return f"c{counter[0]}"
+
+    bp.close_open_positions_with_market_orders("s", BOOK, gen_cid)
+
+
+def build() -> None:
+    bp.build_ioc_market_order_to_close_position("okx", POSITION, "s", Decimal("1.5"))
+
+
+def errors() -> None:
+    for call in (
+        lambda: bp.close_open_positions_with_market_orders("s", MISSING),
+        lambda: bp.close_open_positions_with_market_orders("s", [*BOOK, BOOK[0]]),
+        lambda: bp.build_ioc_market_order_to_close_position("okx", POSITION, "s", -1),
+        lambda: bp.OrderRequestOpen.from_json("{"),
+    ):
+        try:
+            call()
+        except ValueError:
+            pass
+
+
+def measure(name: str, work: Callable[[], None], calls: int) -> float:
+    for _ in range(min(calls, 10_000)):  # warm-up: caches, allocator pools
+        work()
+    gc.collect()
+    start = rss_mib()
+    for _ in range(calls):
+        work()
+    gc.collect()
+    end = rss_mib()
+    print(f"{name:<28} {calls:>9} calls  RSS {start:8.1f} -> {end:8.1f} MiB  (+{end - start:.1f})")
+    return end - start
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true")
+    scale = 10 if parser.parse_args().quick else 1
+    growth = [
+        measure("close_open_positions", close, 1_000_000 // scale),
+        measure("build_ioc_market_order", build, 1_000_000 // scale),
+        measure("error paths (4 per call)", errors, 100_000 // scale),
+    ]
+    worst = max(growth)
+    print(f"worst growth {worst:.1f} MiB (limit 5)")
+    raise SystemExit(0 if worst < 5 else 1)
+
+
+if __name__ == "__main__":
+    main()
