@@ -62,18 +62,22 @@ def _underlying(
     "exchanges",
     multiple=True,
     type=click.Choice([e.value for e in ExchangeId]),
+    metavar="EXCHANGE",
+    show_choices=False,
     help="Only these exchanges (repeatable).",
 )
 @click.option(
     "--instrument",
     "instruments",
     multiple=True,
+    metavar="NAME",
     help="Only these instrument names, on every exchange (repeatable).",
 )
 @click.option(
     "--underlying",
     "underlyings",
     multiple=True,
+    metavar="BASE/QUOTE",
     callback=_underlying,
     help="Only this BASE/QUOTE, on every exchange (repeatable).",
 )
@@ -107,7 +111,7 @@ def _underlying(
     "--input-format",
     type=click.Choice(["json", "csv"]),
     default=None,
-    help="Book format; default: from the extension, or JSON if it starts with '['.",
+    help="Book format; default: from the extension, or JSON if it starts with '[' or '{'.",
 )
 def flatten(
     book: str | None,
@@ -125,8 +129,11 @@ def flatten(
     """Print the orders that close every open position of BOOK (JSON or CSV; '-' for stdin).
 
     A JSON book is an array of InstrumentSnapshot objects. A CSV book has the header
-    exchange,instrument,base,quote,price,side,quantity,price_entry_average; empty side and
-    quantity mean no position.
+
+    \b
+        exchange,instrument,base,quote,price,side,quantity,price_entry_average
+
+    where empty side and quantity mean no position.
     """
     try:
         snapshots = _read_book(book, sample, input_format)
