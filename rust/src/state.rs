@@ -168,16 +168,22 @@ impl Book {
         data: Vec<SnapshotData>,
         time: DateTime<Utc>,
     ) -> Result<Book, Duplicate> {
-        // barter's builder sorts and dedups instruments by their full `Ord`; sorting indices
-        // keeps the large instruments in place.
-        let mut input_of: Vec<usize> = (0..instruments.len()).collect();
-        input_of.sort_unstable_by(|&a, &b| instruments[a].cmp(&instruments[b]).then(a.cmp(&b)));
-        if let Some(pair) = input_of
+        // barter's builder sorts instruments by their full `Ord`, which compares the exchange,
+        // then the internal name. Distinct names decide the order alone, so sorting compact
+        // (exchange, name) keys gives barter's order; equal keys are duplicates, refused.
+        let mut keys: Vec<(ExchangeId, &str, usize)> = instruments
+            .iter()
+            .enumerate()
+            .map(|(input, i)| (i.exchange, i.name_internal.name().as_str(), input))
+            .collect();
+        keys.sort_unstable();
+        if let Some(pair) = keys
             .windows(2)
-            .find(|pair| instruments[pair[0]].name_internal == instruments[pair[1]].name_internal)
+            .find(|pair| pair[0].0 == pair[1].0 && pair[0].1 == pair[1].1)
         {
-            return Err(Duplicate(pair[0].min(pair[1]), pair[0].max(pair[1])));
+            return Err(Duplicate(pair[0].2, pair[1].2));
         }
+        let input_of: Vec<usize> = keys.iter().map(|(_, _, input)| *input).collect();
 
         let mut exchanges: Vec<ExchangeId> = instruments.iter().map(|i| i.exchange).collect();
         exchanges.sort_unstable();

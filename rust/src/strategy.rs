@@ -126,17 +126,28 @@ pub fn close(
             }
         },
     );
-    let mut cancels: Vec<_> = cancels
-        .into_iter()
-        .map(|c| unindex(c, book, inputs))
-        .collect();
-    let mut opens: Vec<_> = opens
-        .into_iter()
-        .map(|o| unindex(o, book, inputs))
-        .collect();
-    cancels.sort_unstable_by_key(|(input, _)| *input);
-    opens.sort_unstable_by_key(|(input, _)| *input);
-    (cancels, opens)
+    (
+        in_input_order(cancels, book, inputs),
+        in_input_order(opens, book, inputs),
+    )
+}
+
+/// barter's requests (in state order) keyed back and placed in input order, without a sort.
+fn in_input_order<State>(
+    requests: impl IntoIterator<Item = OrderEvent<State, ExchangeIndex, InstrumentIndex>>,
+    book: &Book,
+    inputs: &[InstrumentInput],
+) -> Vec<(usize, OrderEvent<State, ExchangeId, InstrumentNameInternal>)> {
+    let mut slots: Vec<Option<OrderEvent<State, ExchangeId, InstrumentNameInternal>>> =
+        std::iter::repeat_with(|| None).take(inputs.len()).collect();
+    for request in requests {
+        let (input, request) = unindex(request, book, inputs);
+        slots[input] = Some(request);
+    }
+    let placed = slots.into_iter().enumerate();
+    placed
+        .filter_map(|(input, slot)| slot.map(|request| (input, request)))
+        .collect()
 }
 
 /// barter's `close_open_positions_with_market_orders` over a book of `InstrumentSnapshot`s.
