@@ -36,12 +36,14 @@ MISSING = [BOOK[0].model_copy(update={"price": None})]
 
 
 def close() -> None:
-    counter = [0]
+    # gen_cid sits in a reference cycle (function -> closure cell -> list -> function), which
+    # only the cycle collector frees: the SDK must not keep it alive.
+    cycle: list[object] = []
 
-    def gen_cid(snapshot: bp.InstrumentSnapshot) -> str:  # a closure in a cycle with `counter`
-        counter[0] += 1
-        return f"c{counter[0]}"
+    def gen_cid(snapshot: bp.InstrumentSnapshot) -> str:
+        return f"c{len(cycle)}-{snapshot.exchange.value}"
 
+    cycle.append(gen_cid)
     bp.close_open_positions_with_market_orders("s", BOOK, gen_cid)
 
 
