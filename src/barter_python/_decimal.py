@@ -40,6 +40,8 @@ def to_decimal(value: object, field: str) -> Decimal:
 def _representable(number: Decimal, field: str) -> Decimal:
     sign, digits, exponent = number.as_tuple()
     assert isinstance(exponent, int)  # the caller checked that the number is finite
+    if -_MAX_SCALE <= exponent <= 0 and len(digits) <= 28:
+        return number  # the usual price or quantity: fewer than 29 digits, 10**28 < 2**96
     if not any(digits):  # zero, at any exponent: never compute with the exponent
         return number if exponent >= -_MAX_SCALE else Decimal(0)
     # Trailing zeros carry no value: judge the significant digits only.
