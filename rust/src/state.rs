@@ -37,7 +37,7 @@ use rust_decimal::Decimal;
 
 /// Instrument data whose price is the snapshot's price; market and account events are not
 /// part of a snapshot, so they change nothing.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct SnapshotData {
     pub price: Option<Decimal>,
 }
@@ -137,11 +137,11 @@ impl Book {
             .iter()
             .map(|i| instrument(i.exchange, &i.instrument, &i.base, &i.quote))
             .collect();
-        let data = inputs
+        let data: Vec<_> = inputs
             .iter()
             .map(|i| SnapshotData { price: i.price })
             .collect();
-        let mut book = Book::assemble(&instruments, data, time)?;
+        let mut book = Book::assemble(&instruments, &data, time)?;
         book.open_positions(inputs, time);
         Ok(book)
     }
@@ -165,7 +165,7 @@ impl Book {
     /// Assemble the state for `instruments` (input order) with their data.
     pub fn assemble(
         instruments: &[Instrument<ExchangeId, Asset>],
-        data: Vec<SnapshotData>,
+        data: &[SnapshotData],
         time: DateTime<Utc>,
     ) -> Result<Book, Duplicate> {
         // barter's builder sorts instruments by their full `Ord`, which compares the exchange,
@@ -210,7 +210,6 @@ impl Book {
                 .or_insert(AssetIndex(index));
         }
 
-        let mut data: Vec<Option<SnapshotData>> = data.into_iter().map(Some).collect();
         let instruments = InstrumentStates(
             input_of
                 .iter()
@@ -234,7 +233,7 @@ impl Book {
                         TearSheetGenerator::init(time),
                         PositionManager::default(),
                         Orders::default(),
-                        data[input].take().expect("each input is used once"),
+                        data[input],
                     );
                     (instrument.name_internal.clone(), state)
                 })
@@ -357,9 +356,8 @@ mod tests {
             let size = 1 + rng.below(if round % 10 == 0 { 400 } else { 60 });
             let universe = universe(&mut rng, size);
             let expected = barter_builder_state(&universe, time);
-            let (instruments, data) = universe.into_iter().unzip();
-            let instruments: Vec<_> = instruments;
-            let book = Book::assemble(&instruments, data, time).unwrap();
+            let (instruments, data): (Vec<_>, Vec<_>) = universe.into_iter().unzip();
+            let book = Book::assemble(&instruments, &data, time).unwrap();
             assert_eq!(book.state, expected, "round {round}, {size} instruments");
         }
     }
@@ -372,7 +370,7 @@ mod tests {
             instrument(ExchangeId::BinanceSpot, "btc_usdt", "btc", "usdt"),
         ];
         let data = vec![SnapshotData { price: None }; 2];
-        let book = Book::assemble(&instruments, data, time).unwrap();
+        let book = Book::assemble(&instruments, &data, time).unwrap();
         assert_eq!(book.state.instruments.0.len(), 2);
         // BinanceSpot sorts before Okx in barter's ExchangeId order.
         assert_eq!(book.input_of, vec![1, 0]);
@@ -386,7 +384,7 @@ mod tests {
             instrument(ExchangeId::Okx, "BTC_USDT", "btc", "usdt"),
         ];
         let data = vec![SnapshotData { price: None }; 3];
-        let err = Book::assemble(&instruments, data, Utc::now()).err();
+        let err = Book::assemble(&instruments, &data, Utc::now()).err();
         assert_eq!(err, Some(Duplicate(0, 2)));
     }
 }

@@ -90,7 +90,7 @@ fn unindex<State>(
     let OrderKey { strategy, cid, .. } = event.key;
     let key = OrderKey {
         exchange: inputs[input].exchange,
-        instrument: InstrumentNameInternal::new(inputs[input].instrument.as_str()),
+        instrument: InstrumentNameInternal::new(inputs[input].instrument.clone()),
         strategy,
         cid,
     };

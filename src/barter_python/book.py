@@ -15,7 +15,7 @@ import pydantic
 from barter_python.errors import BarterPythonError
 from barter_python.snapshot import InstrumentSnapshot
 
-__all__ = ["CSV_COLUMNS", "BookError", "load_book", "parse_book", "sample_book_text"]
+__all__ = ["CSV_COLUMNS", "BookError", "load_book", "sample_book_text"]
 
 CSV_COLUMNS = (
     "exchange",
@@ -44,15 +44,9 @@ def sample_book_text() -> str:
 def load_book(path: str, text: str, format: Format | None = None) -> list[InstrumentSnapshot]:
     """Parse `text` read from `path` (used in messages); the format defaults to the path's
     extension, or to JSON when the text starts with `[` or `{`."""
-    if format is None:
-        format = _guess_format(path, text)
-    return parse_book(path, text, format)
-
-
-def parse_book(source: str, text: str, format: Format) -> list[InstrumentSnapshot]:
-    if format == "json":
-        return _validate(source, _json_items(source, text), "item {index}")
-    return _validate(source, _csv_rows(source, text), "row {index} (line {line})")
+    if (format or _guess_format(path, text)) == "json":
+        return _validate(path, _json_items(path, text), "item {index}")
+    return _validate(path, _csv_rows(path, text), "row {index} (line {line})")
 
 
 def _guess_format(path: str, text: str) -> Format:
