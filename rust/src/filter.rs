@@ -4,7 +4,7 @@
 use crate::enums;
 use crate::error::{self, Kind};
 use crate::snapshot::InstrumentInput;
-use crate::state::Book;
+use crate::state::Index;
 use barter::engine::state::instrument::filter::InstrumentFilter;
 use barter_instrument::{
     asset::name::AssetNameInternal, exchange::ExchangeId, instrument::name::InstrumentNameInternal,
@@ -121,7 +121,7 @@ impl PyInstrumentFilter {
     pub fn resolve(
         &self,
         py: Python<'_>,
-        book: &Book,
+        book: &Index,
         inputs: &[InstrumentInput],
     ) -> PyResult<InstrumentFilter> {
         Ok(match &self.0 {

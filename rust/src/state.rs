@@ -28,12 +28,14 @@ use barter_execution::{
 use barter_instrument::{
     asset::{name::AssetNameInternal, Asset, AssetIndex, ExchangeAsset, QuoteAsset},
     exchange::{ExchangeId, ExchangeIndex},
+    index::IndexedInstruments,
     instrument::{name::InstrumentNameInternal, Instrument, InstrumentIndex},
-    Side, Underlying,
+    Keyed, Side, Underlying,
 };
 use chrono::{DateTime, Utc};
 use fnv::{FnvHashMap, FnvHashSet};
 use rust_decimal::Decimal;
+use serde::Serialize;
 
 /// Instrument data whose price is the snapshot's price; market and account events are not
 /// part of a snapshot, so they change nothing.
@@ -116,14 +118,22 @@ pub type AssetIndexMap = FnvHashMap<(ExchangeId, AssetNameInternal), AssetIndex>
 pub struct Duplicate(pub usize, pub usize);
 
 /// An assembled state and the maps needed to translate between it and the input.
-pub struct Book {
-    pub state: State,
+pub struct Book<Data = SnapshotData> {
+    pub state: EngineState<DefaultGlobalData, Data>,
+    pub index: Index,
+}
+
+/// How a book's inputs, exchanges and assets map to barter's indices.
+pub struct Index {
     /// Input position of each `InstrumentIndex`.
     pub input_of: Vec<usize>,
     /// `(exchange, asset internal name)` -> `AssetIndex`, first match wins as in barter.
     pub asset_index: AssetIndexMap,
     /// `ExchangeIndex` -> `ExchangeId`.
     pub exchanges: Vec<ExchangeId>,
+    /// `AssetIndex` -> exchange asset. barter's `AssetStates` merges assets whose internal names
+    /// are equal (`BTC` and `btc`); its `IndexedInstruments` keeps both, as this does.
+    pub assets: Vec<ExchangeAsset<Asset>>,
 }
 
 impl Book {
@@ -133,15 +143,26 @@ impl Book {
         inputs: &[InstrumentInput],
         time: DateTime<Utc>,
     ) -> Result<Book, Duplicate> {
-        let instruments: Vec<_> = inputs
-            .iter()
-            .map(|i| instrument(i.exchange, &i.instrument, &i.base, &i.quote))
-            .collect();
         let data: Vec<_> = inputs
             .iter()
             .map(|i| SnapshotData { price: i.price })
             .collect();
-        let mut book = Book::assemble(&instruments, &data, time)?;
+        Book::from_inputs(inputs, &data, time)
+    }
+}
+
+impl<Data: Clone> Book<Data> {
+    /// The state for `inputs` with one `Data` per input, positions opened.
+    pub fn from_inputs(
+        inputs: &[InstrumentInput],
+        data: &[Data],
+        time: DateTime<Utc>,
+    ) -> Result<Self, Duplicate> {
+        let instruments: Vec<_> = inputs
+            .iter()
+            .map(|i| instrument(i.exchange, &i.instrument, &i.base, &i.quote))
+            .collect();
+        let mut book = Book::assemble(&instruments, data, time)?;
         book.open_positions(inputs, time);
         Ok(book)
     }
@@ -149,7 +170,7 @@ impl Book {
     /// Put each snapshot's position on its instrument (quantity zero is flat: no position).
     pub fn open_positions(&mut self, inputs: &[InstrumentInput], time: DateTime<Utc>) {
         for (index, state) in self.state.instruments.0.values_mut().enumerate() {
-            let input = &inputs[self.input_of[index]];
+            let input = &inputs[self.index.input_of[index]];
             if let Some(position) = input.position.as_ref().filter(|p| !p.quantity.is_zero()) {
                 state.position.current = Some(self::position(
                     InstrumentIndex(index),
@@ -165,9 +186,9 @@ impl Book {
     /// Assemble the state for `instruments` (input order) with their data.
     pub fn assemble(
         instruments: &[Instrument<ExchangeId, Asset>],
-        data: &[SnapshotData],
+        data: &[Data],
         time: DateTime<Utc>,
-    ) -> Result<Book, Duplicate> {
+    ) -> Result<Self, Duplicate> {
         // barter's builder sorts instruments by their full `Ord`, which compares the exchange,
         // then the internal name. Distinct names decide the order alone, so sorting compact
         // (exchange, name) keys gives barter's order; equal keys are duplicates, refused.
@@ -233,7 +254,7 @@ impl Book {
                         TearSheetGenerator::init(time),
                         PositionManager::default(),
                         Orders::default(),
-                        data[input],
+                        data[input].clone(),
                     );
                     (instrument.name_internal.clone(), state)
                 })
@@ -252,15 +273,15 @@ impl Book {
             },
             assets: AssetStates(
                 assets
-                    .into_iter()
+                    .iter()
                     .map(|(exchange, asset)| {
                         let state = AssetState::new(
-                            asset.clone(),
+                            (*asset).clone(),
                             TearSheetAssetGenerator::default(),
                             None,
                         );
                         (
-                            ExchangeAsset::new(exchange, asset.name_internal.clone()),
+                            ExchangeAsset::new(*exchange, asset.name_internal.clone()),
                             state,
                         )
                     })
@@ -268,19 +289,70 @@ impl Book {
             ),
             instruments,
         };
+        let assets = assets
+            .into_iter()
+            .map(|(exchange, asset)| ExchangeAsset::new(exchange, asset.clone()))
+            .collect();
         Ok(Book {
             state,
-            input_of,
-            asset_index,
-            exchanges,
+            index: Index {
+                input_of,
+                asset_index,
+                exchanges,
+                assets,
+            },
         })
+    }
+
+    /// barter's `IndexedInstruments` for this book, equal to what its quadratic builder makes
+    /// for the same instruments. Its fields are private but it is `Deserialize`, so it is read
+    /// from the assembled book's exchanges, assets and instruments in O(N).
+    pub fn indexed_instruments(&self) -> IndexedInstruments {
+        let index = &self.index;
+        #[derive(Serialize)]
+        struct Fields<'a> {
+            exchanges: Vec<Keyed<ExchangeIndex, ExchangeId>>,
+            assets: Vec<Keyed<AssetIndex, &'a ExchangeAsset<Asset>>>,
+            instruments: Vec<
+                Keyed<InstrumentIndex, Instrument<Keyed<ExchangeIndex, ExchangeId>, AssetIndex>>,
+            >,
+        }
+        let exchanges: Vec<_> = index
+            .exchanges
+            .iter()
+            .enumerate()
+            .map(|(index, id)| Keyed::new(ExchangeIndex(index), *id))
+            .collect();
+        let fields = Fields {
+            assets: index
+                .assets
+                .iter()
+                .enumerate()
+                .map(|(index, asset)| Keyed::new(AssetIndex(index), asset))
+                .collect(),
+            instruments: self
+                .state
+                .instruments
+                .0
+                .values()
+                .map(|state| {
+                    let instrument = state.instrument.clone();
+                    let exchange = exchanges[instrument.exchange.index()];
+                    Keyed::new(state.key, instrument.map_exchange_key(exchange))
+                })
+                .collect(),
+            exchanges,
+        };
+        // Both directions are barter's own serde on values barter itself produced.
+        serde_json::to_value(&fields)
+            .and_then(serde_json::from_value)
+            .expect("IndexedInstruments round-trips through its own serde")
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use barter_instrument::index::IndexedInstruments;
     use std::collections::HashMap;
     use std::str::FromStr;
 
@@ -357,8 +429,10 @@ mod tests {
             let universe = universe(&mut rng, size);
             let expected = barter_builder_state(&universe, time);
             let (instruments, data): (Vec<_>, Vec<_>) = universe.into_iter().unzip();
+            let indexed = IndexedInstruments::new(instruments.iter().cloned());
             let book = Book::assemble(&instruments, &data, time).unwrap();
             assert_eq!(book.state, expected, "round {round}, {size} instruments");
+            assert_eq!(book.indexed_instruments(), indexed, "round {round}");
         }
     }
 
@@ -373,7 +447,7 @@ mod tests {
         let book = Book::assemble(&instruments, &data, time).unwrap();
         assert_eq!(book.state.instruments.0.len(), 2);
         // BinanceSpot sorts before Okx in barter's ExchangeId order.
-        assert_eq!(book.input_of, vec![1, 0]);
+        assert_eq!(book.index.input_of, vec![1, 0]);
     }
 
     #[test]

@@ -86,7 +86,7 @@ fn unindex<State>(
     book: &Book,
     inputs: &[InstrumentInput],
 ) -> (usize, OrderEvent<State, ExchangeId, InstrumentNameInternal>) {
-    let input = book.input_of[event.key.instrument.index()];
+    let input = book.index.input_of[event.key.instrument.index()];
     let OrderKey { strategy, cid, .. } = event.key;
     let key = OrderKey {
         exchange: inputs[input].exchange,
@@ -184,7 +184,7 @@ fn close_open_positions_with_market_orders<'py>(
             ),
         )
     })?;
-    let filter = filter.resolve(py, &book, &inputs)?;
+    let filter = filter.resolve(py, &book.index, &inputs)?;
 
     if !skip_missing_price {
         // barter silently skips a position without a price; the SDK refuses by default.
@@ -193,7 +193,7 @@ fn close_open_positions_with_market_orders<'py>(
             .instruments
             .instruments(&filter)
             .filter(|s| s.position.current.is_some() && s.data.price().is_none())
-            .map(|s| book.input_of[s.key.index()])
+            .map(|s| book.index.input_of[s.key.index()])
             .min();
         if let Some(input) = missing {
             let input = &inputs[input];

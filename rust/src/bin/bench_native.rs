@@ -8,7 +8,7 @@
 use _native::{
     order::Open,
     snapshot::{InstrumentInput, PositionInput},
-    state::{self, Book, SnapshotData},
+    state::{self, Book, Index, SnapshotData},
     strategy,
 };
 use barter::engine::state::{
@@ -91,9 +91,12 @@ fn builder_path(inputs: &[InstrumentInput]) -> Vec<(usize, Open)> {
         .collect();
     let mut book = Book {
         state: engine_state,
-        input_of,
-        asset_index: Default::default(),
-        exchanges,
+        index: Index {
+            input_of,
+            asset_index: Default::default(),
+            exchanges,
+            assets: Vec::new(),
+        },
     };
     book.open_positions(inputs, time);
     close_all(&book, inputs)
