@@ -6,6 +6,7 @@
 use pyo3::prelude::*;
 
 mod decimal;
+mod engine;
 mod enums;
 mod error;
 mod filter;
@@ -20,6 +21,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     order::register(m)?;
     m.add_class::<filter::PyInstrumentFilter>()?;
     strategy::register(m)?;
+    engine::register(m)?;
     m.add_function(wrap_pyfunction!(enums::barter_name, m)?)?;
     m.add_function(wrap_pyfunction!(enums::barter_variants, m)?)?;
     Ok(())

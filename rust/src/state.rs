@@ -22,7 +22,10 @@ use barter::engine::{
 use barter::statistic::summary::{asset::TearSheetAssetGenerator, instrument::TearSheetGenerator};
 use barter_data::event::MarketEvent;
 use barter_execution::{
-    order::request::{OrderRequestCancel, OrderRequestOpen},
+    order::{
+        request::{OrderRequestCancel, OrderRequestOpen},
+        OrderEvent, OrderKey,
+    },
     AccountEvent,
 };
 use barter_instrument::{
@@ -134,6 +137,27 @@ pub struct Index {
     /// `AssetIndex` -> exchange asset. barter's `AssetStates` merges assets whose internal names
     /// are equal (`BTC` and `btc`); its `IndexedInstruments` keeps both, as this does.
     pub assets: Vec<ExchangeAsset<Asset>>,
+}
+
+impl Index {
+    /// Map barter's index keys back to the exchange id and the caller's instrument name; also
+    /// gives the request's input position.
+    pub fn unindex<Kind>(
+        &self,
+        event: OrderEvent<Kind, ExchangeIndex, InstrumentIndex>,
+        inputs: &[InstrumentInput],
+    ) -> (usize, OrderEvent<Kind, ExchangeId, InstrumentNameInternal>) {
+        let input = self.input_of[event.key.instrument.index()];
+        let OrderKey { strategy, cid, .. } = event.key;
+        let key = OrderKey {
+            exchange: inputs[input].exchange,
+            instrument: InstrumentNameInternal::new(inputs[input].instrument.clone()),
+            strategy,
+            cid,
+        };
+        let state = event.state;
+        (input, OrderEvent { key, state })
+    }
 }
 
 impl Book {

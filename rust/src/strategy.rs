@@ -18,7 +18,7 @@ use barter::engine::state::instrument::filter::InstrumentFilter;
 use barter::strategy::close_positions;
 use barter_execution::order::{
     id::{ClientOrderId, StrategyId},
-    OrderEvent, OrderKey,
+    OrderEvent,
 };
 use barter_instrument::{
     exchange::{ExchangeId, ExchangeIndex},
@@ -80,29 +80,6 @@ fn build_ioc_market_order_to_close_position(
     }
 }
 
-/// Map barter's index keys back to the exchange id and the caller's instrument name.
-fn unindex<State>(
-    event: OrderEvent<State, ExchangeIndex, InstrumentIndex>,
-    book: &Book,
-    inputs: &[InstrumentInput],
-) -> (usize, OrderEvent<State, ExchangeId, InstrumentNameInternal>) {
-    let input = book.index.input_of[event.key.instrument.index()];
-    let OrderKey { strategy, cid, .. } = event.key;
-    let key = OrderKey {
-        exchange: inputs[input].exchange,
-        instrument: InstrumentNameInternal::new(inputs[input].instrument.clone()),
-        strategy,
-        cid,
-    };
-    (
-        input,
-        OrderEvent {
-            key,
-            state: event.state,
-        },
-    )
-}
-
 /// barter's `close_open_positions_with_market_orders` on an assembled book, keys mapped back to
 /// `ExchangeId` and the caller's names, results in input order. Pure Rust, so it runs without
 /// the GIL and is what the native benchmark measures.
@@ -141,7 +118,7 @@ fn in_input_order<State>(
     let mut slots: Vec<Option<OrderEvent<State, ExchangeId, InstrumentNameInternal>>> =
         std::iter::repeat_with(|| None).take(inputs.len()).collect();
     for request in requests {
-        let (input, request) = unindex(request, book, inputs);
+        let (input, request) = book.index.unindex(request, inputs);
         slots[input] = Some(request);
     }
     let placed = slots.into_iter().enumerate();

@@ -4,15 +4,26 @@ This stub is the source of truth for the native module's interface; `mypy.stubte
 against the compiled module.
 """
 
+from collections.abc import Iterable, Sequence
+from datetime import datetime
 from decimal import Decimal
-from typing import final
+from typing import Any, Self, final
+
+from typing_extensions import disjoint_base
 
 from barter_python._native import strategy as strategy
 from barter_python.instrument import ExchangeId, Side
 from barter_python.order import OrderKind, TimeInForce
+from barter_python.snapshot import InstrumentSnapshot, PositionSnapshot
 
 __all__ = [
+    "Audit",
     "ClientOrderId",
+    "Connectivity",
+    "Engine",
+    "EngineActions",
+    "EngineEvent",
+    "EngineStateView",
     "InstrumentFilter",
     "OrderId",
     "OrderKey",
@@ -21,8 +32,10 @@ __all__ = [
     "RequestCancel",
     "RequestOpen",
     "StrategyId",
+    "Trade",
     "barter_name",
     "barter_variants",
+    "load_market_events",
     "strategy",
 ]
 
@@ -183,3 +196,151 @@ class InstrumentFilter:
         """Instruments with any of these `(base, quote)` pairs, on every exchange."""
     def __eq__(self, other: object, /) -> bool: ...
     def __hash__(self) -> int: ...
+
+@disjoint_base
+class Engine:
+    """barter's `Engine` (barter's `EngineState`, `DefaultRiskManager`, one barter-execution
+    `MockExchange` per exchange of the book) driven by a Python strategy.
+
+    Use `barter_python.engine.Engine`, which validates its arguments.
+    """
+
+    def __new__(
+        cls,
+        instruments: Sequence[InstrumentSnapshot],
+        strategy: Any,
+        *,
+        strategy_id: StrategyId | str,
+        balances: Iterable[tuple[ExchangeId | str, str, Decimal | float]],
+        trading_enabled: bool,
+        latency_ms: int,
+        fees_percent: Decimal | float,
+    ) -> Self: ...
+    def process(self, event: EngineEvent) -> Audit:
+        """barter's `Engine::process` for `event`, then the mock exchanges' answers."""
+    def cancel_orders(self, filter: InstrumentFilter | None = None) -> Audit:
+        """barter's `cancel_orders` action (`Command::CancelOrders`)."""
+    def close_positions(self, filter: InstrumentFilter | None = None) -> Audit:
+        """barter's `close_positions` action (`Command::ClosePositions`)."""
+    def send_requests(
+        self, cancels: Iterable[OrderRequestCancel], opens: Iterable[OrderRequestOpen]
+    ) -> Audit:
+        """barter's `send_requests` (`Command::SendCancelRequests`, `SendOpenRequests`)."""
+    @property
+    def state(self) -> EngineStateView:
+        """A read-only view of barter's `EngineState`, read when its methods are called."""
+
+@final
+class EngineEvent:
+    """One event for `Engine.process`: barter's `EngineEvent` in the caller's keys."""
+
+    @staticmethod
+    def trade(
+        exchange: ExchangeId | str,
+        instrument: str,
+        price: Decimal | float,
+        amount: Decimal | float,
+        side: Side | str,
+        time: datetime | None = None,
+    ) -> EngineEvent:
+        """A public trade (barter-data's `PublicTrade`, which holds floats)."""
+    @staticmethod
+    def l1(
+        exchange: ExchangeId | str,
+        instrument: str,
+        bid: tuple[Decimal | float, Decimal | float],
+        ask: tuple[Decimal | float, Decimal | float],
+        time: datetime | None = None,
+    ) -> EngineEvent:
+        """A level-1 book (barter-data's `OrderBookL1`): best `(price, amount)` each side."""
+    @staticmethod
+    def market_disconnected(exchange: ExchangeId | str) -> EngineEvent:
+        """The exchange's market data stream disconnected."""
+    @staticmethod
+    def account_disconnected(exchange: ExchangeId | str) -> EngineEvent:
+        """The exchange's account stream disconnected."""
+    @staticmethod
+    def trading_state(enabled: bool) -> EngineEvent:
+        """barter's `TradingStateUpdate`."""
+
+def load_market_events(json: str) -> list[EngineEvent]:
+    """Events from barter's JSON market-data format (a list of `MarketStreamResult`)."""
+
+@final
+class Audit:
+    """What the engine did for one call."""
+
+    @property
+    def opens_sent(self) -> list[OrderRequestOpen]: ...
+    @property
+    def cancels_sent(self) -> list[OrderRequestCancel]: ...
+    @property
+    def opens_refused(self) -> list[tuple[OrderRequestOpen, str]]: ...
+    @property
+    def cancels_refused(self) -> list[tuple[OrderRequestCancel, str]]: ...
+    @property
+    def trades(self) -> list[Trade]: ...
+    @property
+    def hooks(self) -> list[str]: ...
+    @property
+    def errors(self) -> list[str]: ...
+
+@final
+class Trade:
+    """barter-execution's `Trade`: a fill an exchange reported."""
+
+    @property
+    def exchange(self) -> ExchangeId: ...
+    @property
+    def instrument(self) -> str: ...
+    @property
+    def strategy(self) -> StrategyId: ...
+    @property
+    def order_id(self) -> OrderId: ...
+    @property
+    def side(self) -> Side: ...
+    @property
+    def price(self) -> Decimal: ...
+    @property
+    def quantity(self) -> Decimal: ...
+    @property
+    def fees(self) -> Decimal:
+        """Fees in the quote asset."""
+
+@final
+class EngineStateView:
+    """A read-only view of barter's `EngineState`; inside a strategy call, valid during it."""
+
+    def positions(self) -> dict[tuple[ExchangeId, str], PositionSnapshot]:
+        """Open positions, keyed by `(exchange, instrument)`."""
+    def prices(self) -> dict[tuple[ExchangeId, str], Decimal]:
+        """barter's price of each instrument that has one."""
+    def open_orders(self) -> list[OrderRequestOpen]:
+        """Orders the engine tracks (in flight or open), as the requests that opened them."""
+    @property
+    def trading_enabled(self) -> bool: ...
+    def connectivity(self) -> list[tuple[ExchangeId, Connectivity]]:
+        """barter's connectivity state of each exchange."""
+
+@final
+class Connectivity:
+    """barter's `ConnectivityState` of one exchange."""
+
+    @property
+    def market_data(self) -> bool: ...
+    @property
+    def account(self) -> bool: ...
+    def __eq__(self, other: object, /) -> bool: ...
+
+@final
+class EngineActions:
+    """What a hook receives: the state, and barter's engine actions, carried out in order
+    as soon as the hook returns."""
+
+    @property
+    def state(self) -> EngineStateView: ...
+    def cancel_orders(self, filter: InstrumentFilter | None = None) -> None: ...
+    def close_positions(self, filter: InstrumentFilter | None = None) -> None: ...
+    def send_requests(
+        self, cancels: Iterable[OrderRequestCancel], opens: Iterable[OrderRequestOpen]
+    ) -> None: ...

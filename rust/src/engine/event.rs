@@ -1,0 +1,236 @@
+//! Events into the engine: barter's `EngineEvent` kinds in the caller's keys (exchange id and
+//! instrument name), indexed for one engine when processed.
+
+use super::Keys;
+use crate::decimal;
+use crate::enums::Enum;
+use barter::engine::state::trading::TradingState;
+use barter::execution::AccountStreamEvent;
+use barter::EngineEvent;
+use barter_data::books::Level;
+use barter_data::event::{DataKind, MarketEvent};
+use barter_data::streams::consumer::MarketStreamResult;
+use barter_data::streams::reconnect;
+use barter_data::subscription::{book::OrderBookL1, trade::PublicTrade};
+use barter_instrument::{
+    exchange::ExchangeId,
+    instrument::{name::InstrumentNameInternal, InstrumentIndex},
+    Side,
+};
+use chrono::{DateTime, Utc};
+use pyo3::exceptions::PyValueError;
+use pyo3::prelude::*;
+use rust_decimal::prelude::ToPrimitive;
+use serde::Deserialize;
+
+/// An instrument as barter's market-data files name it: an index into the engine's
+/// instruments (barter's own files), or the caller's instrument name.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+enum InstrumentRef {
+    Index(usize),
+    Name(InstrumentNameInternal),
+}
+
+#[derive(Debug, Clone)]
+enum Kind {
+    Market(reconnect::Event<ExchangeId, MarketEvent<InstrumentRef, DataKind>>),
+    AccountReconnecting(ExchangeId),
+    Trading(TradingState),
+}
+
+/// One event for `Engine.process`: market data, a disconnection, or a trading state update.
+#[pyclass(frozen, module = "barter_python._native", name = "EngineEvent")]
+pub struct PyEngineEvent(Kind);
+
+fn time_or_now(time: Option<DateTime<Utc>>) -> DateTime<Utc> {
+    time.unwrap_or_else(Utc::now)
+}
+
+/// barter-data carries trade prices and amounts as `f64`.
+fn float(value: &Bound<'_, PyAny>, field: &str) -> PyResult<f64> {
+    let exact = decimal::extract(value, field)?;
+    exact
+        .to_f64()
+        .ok_or_else(|| PyValueError::new_err(format!("{field} {exact} does not fit a float")))
+}
+
+fn market(
+    exchange: ExchangeId,
+    instrument: &str,
+    time: Option<DateTime<Utc>>,
+    kind: DataKind,
+) -> PyEngineEvent {
+    let time = time_or_now(time);
+    PyEngineEvent(Kind::Market(reconnect::Event::Item(MarketEvent {
+        time_exchange: time,
+        time_received: time,
+        exchange,
+        instrument: InstrumentRef::Name(InstrumentNameInternal::new(instrument)),
+        kind,
+    })))
+}
+
+#[pymethods]
+impl PyEngineEvent {
+    /// A public trade (barter-data's `PublicTrade`): sets the instrument's last traded price.
+    #[staticmethod]
+    #[pyo3(signature = (exchange, instrument, price, amount, side, time=None))]
+    fn trade(
+        exchange: Enum<ExchangeId>,
+        instrument: &str,
+        price: &Bound<'_, PyAny>,
+        amount: &Bound<'_, PyAny>,
+        side: Enum<Side>,
+        time: Option<DateTime<Utc>>,
+    ) -> PyResult<Self> {
+        let trade = PublicTrade {
+            id: String::new(),
+            price: float(price, "price")?,
+            amount: float(amount, "amount")?,
+            side: side.0,
+        };
+        Ok(market(exchange.0, instrument, time, DataKind::Trade(trade)))
+    }
+
+    /// A level-1 order book (barter-data's `OrderBookL1`): best bid and ask `(price, amount)`.
+    #[staticmethod]
+    #[pyo3(signature = (exchange, instrument, bid, ask, time=None))]
+    fn l1(
+        exchange: Enum<ExchangeId>,
+        instrument: &str,
+        bid: (Bound<'_, PyAny>, Bound<'_, PyAny>),
+        ask: (Bound<'_, PyAny>, Bound<'_, PyAny>),
+        time: Option<DateTime<Utc>>,
+    ) -> PyResult<Self> {
+        let level = |(price, amount): (Bound<'_, PyAny>, Bound<'_, PyAny>)| -> PyResult<Level> {
+            Ok(Level::new(
+                decimal::extract(&price, "price")?,
+                decimal::extract(&amount, "amount")?,
+            ))
+        };
+        let book = OrderBookL1 {
+            last_update_time: time_or_now(time),
+            best_bid: Some(level(bid)?),
+            best_ask: Some(level(ask)?),
+        };
+        Ok(market(
+            exchange.0,
+            instrument,
+            time,
+            DataKind::OrderBookL1(book),
+        ))
+    }
+
+    /// The exchange's market data stream disconnected: barter calls the strategy's
+    /// `on_disconnect`.
+    #[staticmethod]
+    fn market_disconnected(exchange: Enum<ExchangeId>) -> Self {
+        PyEngineEvent(Kind::Market(reconnect::Event::Reconnecting(exchange.0)))
+    }
+
+    /// The exchange's account stream disconnected: barter calls the strategy's `on_disconnect`.
+    #[staticmethod]
+    fn account_disconnected(exchange: Enum<ExchangeId>) -> Self {
+        PyEngineEvent(Kind::AccountReconnecting(exchange.0))
+    }
+
+    /// barter's `TradingStateUpdate`; a change to disabled calls `on_trading_disabled`.
+    #[staticmethod]
+    fn trading_state(enabled: bool) -> Self {
+        PyEngineEvent(Kind::Trading(if enabled {
+            TradingState::Enabled
+        } else {
+            TradingState::Disabled
+        }))
+    }
+
+    fn __repr__(&self) -> String {
+        match &self.0 {
+            Kind::Market(reconnect::Event::Item(event)) => format!(
+                "EngineEvent(market, exchange='{}', instrument={:?}, time={}, kind={:?})",
+                event.exchange.as_str(),
+                event.instrument,
+                event.time_exchange.to_rfc3339(),
+                event.kind
+            ),
+            Kind::Market(reconnect::Event::Reconnecting(exchange)) => {
+                format!("EngineEvent.market_disconnected('{}')", exchange.as_str())
+            }
+            Kind::AccountReconnecting(exchange) => {
+                format!("EngineEvent.account_disconnected('{}')", exchange.as_str())
+            }
+            Kind::Trading(state) => format!(
+                "EngineEvent.trading_state({})",
+                if *state == TradingState::Enabled {
+                    "True"
+                } else {
+                    "False"
+                }
+            ),
+        }
+    }
+}
+
+impl PyEngineEvent {
+    /// barter's `EngineEvent` with this engine's indices.
+    pub fn indexed(&self, keys: &Keys) -> PyResult<EngineEvent> {
+        Ok(match &self.0 {
+            Kind::Market(reconnect::Event::Item(event)) => {
+                let instrument = match &event.instrument {
+                    InstrumentRef::Index(index) if *index < keys.index.input_of.len() => {
+                        InstrumentIndex(*index)
+                    }
+                    InstrumentRef::Index(index) => {
+                        return Err(PyValueError::new_err(format!(
+                            "market event for instrument index {index}, but the engine has {} \
+                             instruments",
+                            keys.index.input_of.len()
+                        )))
+                    }
+                    InstrumentRef::Name(name) => keys.instrument_index(event.exchange, name)?,
+                };
+                EngineEvent::Market(reconnect::Event::Item(MarketEvent {
+                    time_exchange: event.time_exchange,
+                    time_received: event.time_received,
+                    exchange: event.exchange,
+                    instrument,
+                    kind: event.kind.clone(),
+                }))
+            }
+            // barter panics on a disconnection of an exchange it does not track.
+            Kind::Market(reconnect::Event::Reconnecting(exchange)) => {
+                keys.exchange_index(*exchange)?;
+                EngineEvent::Market(reconnect::Event::Reconnecting(*exchange))
+            }
+            Kind::AccountReconnecting(exchange) => {
+                keys.exchange_index(*exchange)?;
+                EngineEvent::Account(AccountStreamEvent::Reconnecting(*exchange))
+            }
+            Kind::Trading(state) => EngineEvent::TradingStateUpdate(*state),
+        })
+    }
+}
+
+/// Events from barter's JSON market-data format (a JSON array of `MarketStreamResult`:
+/// `{"Item": {"Ok": MarketEvent}}` or `{"Reconnecting": "<exchange>"}`), as in barter's
+/// examples. `instrument` is an index into the engine's instruments or an instrument name.
+/// Items that carry a data error (`{"Item": {"Err": ...}}`) are skipped, as barter's engine
+/// never sees them.
+#[pyfunction]
+pub fn load_market_events(json: &str) -> PyResult<Vec<PyEngineEvent>> {
+    let items: Vec<MarketStreamResult<InstrumentRef, DataKind>> = serde_json::from_str(json)
+        .map_err(|err| PyValueError::new_err(format!("invalid market events JSON: {err}")))?;
+    Ok(items
+        .into_iter()
+        .filter_map(|item| match item {
+            reconnect::Event::Reconnecting(exchange) => Some(PyEngineEvent(Kind::Market(
+                reconnect::Event::Reconnecting(exchange),
+            ))),
+            reconnect::Event::Item(Ok(event)) => {
+                Some(PyEngineEvent(Kind::Market(reconnect::Event::Item(event))))
+            }
+            reconnect::Event::Item(Err(_)) => None,
+        })
+        .collect())
+}

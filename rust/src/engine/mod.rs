@@ -1,0 +1,438 @@
+//! `barter_python._native.Engine`: barter's `Engine` with a Python strategy and
+//! barter-execution's mock exchanges.
+//!
+//! The engine is barter's own (`barter::engine::Engine`), with barter's `EngineState`,
+//! `DefaultRiskManager` and, per exchange of the book, barter's `ExecutionManager` in front of
+//! barter-execution's `MockExchange`. This file builds them from snapshots, feeds events in,
+//! waits for the mock exchanges' answers and reports what happened. barter does the trading.
+
+pub mod audit;
+pub mod event;
+pub mod strategy;
+pub mod view;
+
+use crate::decimal;
+use crate::enums::Enum;
+use crate::error::{self, Kind};
+use crate::filter;
+use crate::order::PyStrategyId;
+use crate::snapshot::InstrumentInput;
+use crate::state::{Book, Index};
+use audit::{Audit, PyAudit};
+use barter::engine::{
+    clock::LiveClock,
+    command::Command,
+    execution_tx::MultiExchangeTxMap,
+    state::{instrument::data::DefaultInstrumentMarketData, trading::TradingState, EngineState},
+    Engine, Processor,
+};
+use barter::execution::{builder::ExecutionBuilder, AccountStreamEvent};
+use barter::risk::DefaultRiskManager;
+use barter::{EngineEvent, Timed};
+use barter_execution::{
+    balance::{AssetBalance, Balance},
+    client::mock::MockExecutionConfig,
+    order::state::ActiveOrderState,
+    UnindexedAccountSnapshot,
+};
+use barter_instrument::{
+    asset::{name::AssetNameInternal, ExchangeAsset},
+    exchange::{ExchangeId, ExchangeIndex},
+    instrument::{name::InstrumentNameInternal, InstrumentIndex},
+};
+use barter_integration::collection::snapshot::Snapshot;
+use event::PyEngineEvent;
+use fnv::FnvHashMap;
+use pyo3::exceptions::{PyRuntimeError, PyTypeError, PyValueError};
+use pyo3::prelude::*;
+use pyo3::types::PyList;
+use rust_decimal::Decimal;
+use std::sync::Arc;
+use std::time::Duration;
+use strategy::PyStrategy;
+use tokio::sync::mpsc::UnboundedReceiver;
+
+pub type Data = DefaultInstrumentMarketData;
+pub type State = EngineState<barter::engine::state::global::DefaultGlobalData, Data>;
+pub type Risk = DefaultRiskManager<State>;
+pub type Core = Engine<LiveClock, State, MultiExchangeTxMap, PyStrategy, Risk>;
+
+/// How long `process` waits for the mock exchanges to answer before giving up. barter's
+/// execution manager times a request out after 1 s (the mock never answers a cancel), so this
+/// leaves room for that answer.
+const SETTLE_TIMEOUT: Duration = Duration::from_secs(3);
+
+/// Translation between the caller's keys (`ExchangeId`, instrument name) and barter's indices.
+pub struct Keys {
+    pub index: Index,
+    pub inputs: Vec<InstrumentInput>,
+    instruments: FnvHashMap<(ExchangeId, InstrumentNameInternal), InstrumentIndex>,
+}
+
+impl Keys {
+    fn new(index: Index, inputs: Vec<InstrumentInput>) -> Self {
+        let instruments = index
+            .input_of
+            .iter()
+            .enumerate()
+            .map(|(at, input)| {
+                let input = &inputs[*input];
+                let name = InstrumentNameInternal::new(input.instrument.as_str());
+                ((input.exchange, name), InstrumentIndex(at))
+            })
+            .collect();
+        Self {
+            index,
+            inputs,
+            instruments,
+        }
+    }
+
+    pub fn exchange_index(&self, exchange: ExchangeId) -> PyResult<ExchangeIndex> {
+        self.index
+            .exchanges
+            .iter()
+            .position(|known| *known == exchange)
+            .map(ExchangeIndex)
+            .ok_or_else(|| {
+                PyValueError::new_err(format!(
+                    "exchange '{}' is not in the engine's instruments",
+                    exchange.as_str()
+                ))
+            })
+    }
+
+    pub fn instrument_index(
+        &self,
+        exchange: ExchangeId,
+        name: &InstrumentNameInternal,
+    ) -> PyResult<InstrumentIndex> {
+        self.instruments
+            .get(&(exchange, name.clone()))
+            .copied()
+            .ok_or_else(|| {
+                PyValueError::new_err(format!(
+                    "instrument '{name}' on exchange '{}' is not in the engine's instruments",
+                    exchange.as_str()
+                ))
+            })
+    }
+
+    /// The caller's `(exchange, name)` of an instrument index.
+    pub fn instrument(&self, index: InstrumentIndex) -> &InstrumentInput {
+        &self.inputs[self.index.input_of[index.index()]]
+    }
+}
+
+/// barter's `Engine` driven from Python, trading against barter-execution's mock exchanges.
+#[pyclass(
+    unsendable,
+    subclass,
+    module = "barter_python._native",
+    name = "Engine"
+)]
+pub struct PyEngine {
+    core: Core,
+    runtime: tokio::runtime::Runtime,
+    account: UnboundedReceiver<AccountStreamEvent>,
+    keys: Arc<Keys>,
+}
+
+fn balance_inputs(
+    balances: &Bound<'_, PyAny>,
+) -> PyResult<Vec<(ExchangeId, AssetNameInternal, Decimal)>> {
+    balances
+        .try_iter()?
+        .map(|item| {
+            let item = item?;
+            let (exchange, asset, amount) = item
+                .extract::<(Enum<ExchangeId>, String, Bound<'_, PyAny>)>()
+                .map_err(|_| {
+                    PyTypeError::new_err(
+                        "balances must be (exchange, asset, amount) tuples".to_string(),
+                    )
+                })?;
+            let amount = decimal::extract(&amount, "balance")?;
+            if amount.is_sign_negative() {
+                return Err(PyValueError::new_err(format!(
+                    "balance of '{asset}' on '{}' must be >= 0, got {amount}",
+                    exchange.0.as_str()
+                )));
+            }
+            Ok((exchange.0, AssetNameInternal::new(asset), amount))
+        })
+        .collect()
+}
+
+#[pymethods]
+impl PyEngine {
+    /// barter's `Engine` over `instruments` (validated `InstrumentSnapshot`s: their prices seed
+    /// the market data, their positions the engine's positions), with one mock exchange per
+    /// exchange of the book holding `balances`.
+    #[new]
+    #[pyo3(signature = (
+        instruments, strategy, *, strategy_id, balances, trading_enabled, latency_ms, fees_percent
+    ))]
+    #[allow(clippy::too_many_arguments)]
+    fn py_new(
+        py: Python<'_>,
+        instruments: &Bound<'_, PyList>,
+        strategy: Bound<'_, PyAny>,
+        strategy_id: &Bound<'_, PyAny>,
+        balances: &Bound<'_, PyAny>,
+        trading_enabled: bool,
+        latency_ms: u64,
+        fees_percent: &Bound<'_, PyAny>,
+    ) -> PyResult<Self> {
+        let id = PyStrategyId::extract(strategy_id, "strategy_id")?;
+        let fees_percent = decimal::extract(fees_percent, "fees_percent")?;
+        let inputs: Vec<InstrumentInput> = instruments
+            .iter()
+            .map(|item| item.extract())
+            .collect::<PyResult<_>>()?;
+        let balances = balance_inputs(balances)?;
+        let time = chrono::Utc::now();
+        let data: Vec<Data> = inputs
+            .iter()
+            .map(|input| Data {
+                l1: Default::default(),
+                last_traded_price: input.price.map(|price| Timed::new(price, time)),
+            })
+            .collect();
+        let Book { mut state, index } = Book::from_inputs(&inputs, &data, time).map_err(|dup| {
+            let input = &inputs[dup.1];
+            error::new_err(
+                py,
+                Kind::DuplicateInstrument,
+                format!(
+                    "instrument '{}' on exchange '{}' appears twice (items {} and {})",
+                    input.instrument,
+                    input.exchange.as_str(),
+                    dup.0,
+                    dup.1
+                ),
+            )
+        })?;
+        state.trading = if trading_enabled {
+            TradingState::Enabled
+        } else {
+            TradingState::Disabled
+        };
+        apply_balances(&mut state, &balances, time)?;
+
+        // One mock exchange per exchange of the book: barter's execution map is indexed by the
+        // book's sorted exchanges and an exchange without an entry stops the engine.
+        let book = Book { state, index };
+        let indexed = book.indexed_instruments();
+        let Book { state, index } = book;
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_time()
+            .build()
+            .map_err(|err| PyRuntimeError::new_err(format!("cannot start tokio: {err}")))?;
+        let mut builder = ExecutionBuilder::new(&indexed);
+        for exchange in &index.exchanges {
+            let balances = index
+                .assets
+                .iter()
+                .filter(|asset| asset.exchange == *exchange)
+                .map(|asset| {
+                    let internal = &asset.asset.name_internal;
+                    let amount = balances
+                        .iter()
+                        .find(|(e, a, _)| e == exchange && a == internal)
+                        .map_or(Decimal::ZERO, |(_, _, amount)| *amount);
+                    AssetBalance::new(
+                        asset.asset.name_exchange.clone(),
+                        Balance::new(amount, amount),
+                        time,
+                    )
+                })
+                .collect();
+            let config = MockExecutionConfig::new(
+                *exchange,
+                UnindexedAccountSnapshot::new(*exchange, balances, Vec::new()),
+                latency_ms,
+                fees_percent,
+            );
+            builder = builder
+                .add_mock(config, LiveClock)
+                .map_err(|err| PyRuntimeError::new_err(err.to_string()))?;
+        }
+        let build = builder.build();
+        let handle = runtime.handle().clone();
+        let execution = runtime
+            .block_on(build.init_with_runtime(handle))
+            .map_err(|err| PyRuntimeError::new_err(format!("mock execution: {err}")))?;
+
+        let keys = Arc::new(Keys::new(index, inputs));
+        let strategy = PyStrategy::new(strategy, id, keys.clone())?;
+        let core = Engine::new(
+            LiveClock,
+            state,
+            execution.execution_txs,
+            strategy,
+            Risk::default(),
+        );
+        Ok(Self {
+            core,
+            runtime,
+            account: execution.account_channel.rx.rx,
+            keys,
+        })
+    }
+
+    /// barter's `Engine::process` for one event, then the mock exchanges' answers to whatever
+    /// it sent (each processed by the engine in turn). Returns what the engine did.
+    fn process(&mut self, py: Python<'_>, event: &PyEngineEvent) -> PyResult<PyAudit> {
+        let event = event.indexed(&self.keys)?;
+        self.run(py, event)
+    }
+
+    /// barter's `cancel_orders` action (`Command::CancelOrders`) for the filter.
+    #[pyo3(signature = (filter=None))]
+    fn cancel_orders(
+        &mut self,
+        py: Python<'_>,
+        filter: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<PyAudit> {
+        let filter = filter::extract(filter)?.resolve(py, &self.keys.index, &self.keys.inputs)?;
+        self.run(py, EngineEvent::Command(Command::CancelOrders(filter)))
+    }
+
+    /// barter's `close_positions` action (`Command::ClosePositions`) for the filter: the
+    /// strategy's `close_positions_requests`, sent without risk checks.
+    #[pyo3(signature = (filter=None))]
+    fn close_positions(
+        &mut self,
+        py: Python<'_>,
+        filter: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<PyAudit> {
+        let filter = filter::extract(filter)?.resolve(py, &self.keys.index, &self.keys.inputs)?;
+        self.run(py, EngineEvent::Command(Command::ClosePositions(filter)))
+    }
+
+    /// barter's `send_requests` (`Command::SendCancelRequests`, then `SendOpenRequests`).
+    fn send_requests(
+        &mut self,
+        py: Python<'_>,
+        cancels: &Bound<'_, PyAny>,
+        opens: &Bound<'_, PyAny>,
+    ) -> PyResult<PyAudit> {
+        let (cancels, opens) = strategy::requests(&self.keys, cancels, opens)?;
+        let mut audit = Audit::default();
+        for command in strategy::send_commands(cancels, opens) {
+            self.step(EngineEvent::Command(command), &mut audit);
+        }
+        self.finish(py, audit)
+    }
+
+    /// A read-only view of the engine's state (positions, orders, prices, trading state,
+    /// connectivity), read when its methods are called.
+    #[getter]
+    fn state(slf: Bound<'_, Self>) -> view::PyStateView {
+        view::PyStateView::of_engine(slf.unbind())
+    }
+}
+
+impl PyEngine {
+    pub fn core(&self) -> &Core {
+        &self.core
+    }
+
+    pub fn keys(&self) -> &Keys {
+        &self.keys
+    }
+
+    fn run(&mut self, py: Python<'_>, event: EngineEvent) -> PyResult<PyAudit> {
+        let mut audit = Audit::default();
+        self.step(event, &mut audit);
+        self.finish(py, audit)
+    }
+
+    /// One event through barter's engine, recorded.
+    fn step(&mut self, event: EngineEvent, audit: &mut Audit) {
+        if let EngineEvent::Account(AccountStreamEvent::Item(account)) = &event {
+            audit.account(&account.kind, &self.keys);
+        }
+        let output = self.core.process(event);
+        audit.engine(output, &self.keys);
+    }
+
+    /// Wait for the mock exchanges to answer every request in flight and to report every fill,
+    /// processing each answer, then surface a strategy error if there was one.
+    fn finish(&mut self, py: Python<'_>, mut audit: Audit) -> PyResult<PyAudit> {
+        let deadline = tokio::time::Instant::now() + SETTLE_TIMEOUT;
+        while in_flight(&self.core.state) || audit.fills_pending() > 0 {
+            let account = &mut self.account;
+            // The timer must be made inside the runtime: build it in the async block.
+            let next = py.detach(|| {
+                self.runtime
+                    .block_on(async { tokio::time::timeout_at(deadline, account.recv()).await })
+            });
+            match next {
+                Ok(Some(event)) => self.step(EngineEvent::Account(event), &mut audit),
+                Ok(None) => {
+                    audit.error("the mock execution stopped".to_string());
+                    break;
+                }
+                Err(_) => {
+                    audit.error(format!(
+                        "mock exchanges did not answer within {} s",
+                        SETTLE_TIMEOUT.as_secs()
+                    ));
+                    break;
+                }
+            }
+        }
+        if let Some(err) = self.core.strategy.take_failure() {
+            return Err(err);
+        }
+        Ok(audit.into_py(py))
+    }
+}
+
+/// Whether any order request is still waiting for the exchange's answer.
+fn in_flight(state: &State) -> bool {
+    state.instruments.0.values().any(|instrument| {
+        instrument.orders.0.values().any(|order| {
+            matches!(
+                order.state,
+                ActiveOrderState::OpenInFlight(_) | ActiveOrderState::CancelInFlight(_)
+            )
+        })
+    })
+}
+
+/// Seed the engine's asset balances as barter's `EngineStateBuilder::balances` does.
+fn apply_balances(
+    state: &mut State,
+    balances: &[(ExchangeId, AssetNameInternal, Decimal)],
+    time: chrono::DateTime<chrono::Utc>,
+) -> PyResult<()> {
+    for (exchange, asset, amount) in balances {
+        let key = ExchangeAsset::new(*exchange, asset.clone());
+        let Some(asset_state) = state.assets.0.get_mut(&key) else {
+            return Err(PyValueError::new_err(format!(
+                "balance for '{asset}' on '{}': no instrument of the engine trades that asset \
+                 on that exchange",
+                exchange.as_str()
+            )));
+        };
+        let balance = AssetBalance::new(asset.clone(), Balance::new(*amount, *amount), time);
+        asset_state.update_from_balance(Snapshot(&balance));
+    }
+    Ok(())
+}
+
+/// Register the engine classes on the native module.
+pub fn register(module: &Bound<'_, PyModule>) -> PyResult<()> {
+    module.add_class::<PyEngine>()?;
+    module.add_class::<PyEngineEvent>()?;
+    module.add_class::<PyAudit>()?;
+    module.add_class::<audit::PyTrade>()?;
+    module.add_class::<view::PyStateView>()?;
+    module.add_class::<view::PyEngineActions>()?;
+    module.add_class::<view::PyConnectivity>()?;
+    module.add_function(wrap_pyfunction!(event::load_market_events, module)?)?;
+    Ok(())
+}

@@ -1,0 +1,312 @@
+//! Read-only views of barter's `EngineState` and the action recorder handed to hooks.
+//!
+//! A strategy call happens inside barter's `Engine::process`, which holds the engine; a view
+//! made for that call reads barter's state through a pointer that is valid only until the call
+//! returns, after which the view refuses to read. A view from `Engine.state` reads through the
+//! engine object instead. Either way values are converted when a method is called, so a
+//! strategy that reads nothing pays nothing.
+
+use super::{Keys, PyEngine, State};
+use crate::enums::Enum;
+use crate::filter::{self, PyInstrumentFilter};
+use crate::order::{Open, PyOrderRequestOpen};
+use barter::engine::command::Command;
+use barter::engine::state::trading::TradingState;
+use barter::engine::state::{connectivity::Health, instrument::data::InstrumentDataState};
+use barter_execution::order::{request::RequestOpen, OrderEvent, OrderKey};
+use barter_instrument::{exchange::ExchangeId, instrument::name::InstrumentNameInternal};
+use pyo3::exceptions::PyRuntimeError;
+use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
+use pyo3::types::{PyDict, PyTuple, PyType};
+use std::cell::{Cell, RefCell};
+use std::sync::Arc;
+
+enum Source {
+    /// Inside a strategy call: barter's state, valid while `valid` is set.
+    Hook {
+        state: *const State,
+        keys: Arc<Keys>,
+        valid: Cell<bool>,
+    },
+    Engine(Py<PyEngine>),
+}
+
+/// A read-only view of barter's `EngineState`.
+#[pyclass(unsendable, module = "barter_python._native", name = "EngineStateView")]
+pub struct PyStateView(Source);
+
+impl PyStateView {
+    /// A view for one strategy call; call `invalidate` when the call returns.
+    pub fn of_hook<'py>(
+        py: Python<'py>,
+        state: &State,
+        keys: Arc<Keys>,
+    ) -> PyResult<Bound<'py, PyStateView>> {
+        Bound::new(
+            py,
+            PyStateView(Source::Hook {
+                state: state as *const State,
+                keys,
+                valid: Cell::new(true),
+            }),
+        )
+    }
+
+    pub fn of_engine(engine: Py<PyEngine>) -> Self {
+        PyStateView(Source::Engine(engine))
+    }
+
+    pub fn invalidate(&self) {
+        if let Source::Hook { valid, .. } = &self.0 {
+            valid.set(false);
+        }
+    }
+
+    fn read<R>(&self, py: Python<'_>, f: impl FnOnce(&State, &Keys) -> PyResult<R>) -> PyResult<R> {
+        match &self.0 {
+            Source::Hook { state, keys, valid } => {
+                if !valid.get() {
+                    return Err(PyRuntimeError::new_err(
+                        "this EngineStateView belonged to a strategy call that has returned; \
+                         read the state during the call, or use Engine.state",
+                    ));
+                }
+                // SAFETY: `valid` is set only while barter's call into the strategy runs; during
+                // it the engine holds its state borrowed and unchanged, and the view is
+                // unsendable, so nothing else can reach it.
+                f(unsafe { &**state }, keys)
+            }
+            Source::Engine(engine) => {
+                let engine = engine.bind(py).try_borrow().map_err(|_| {
+                    PyRuntimeError::new_err(
+                        "the engine is processing; inside a strategy call, read the view \
+                         passed to it",
+                    )
+                })?;
+                f(&engine.core().state, engine.keys())
+            }
+        }
+    }
+}
+
+static POSITION_SNAPSHOT: PyOnceLock<Py<PyType>> = PyOnceLock::new();
+
+fn key<'py>(py: Python<'py>, keys: &Keys, index: usize) -> PyResult<Bound<'py, PyTuple>> {
+    let input = keys.instrument(barter_instrument::instrument::InstrumentIndex(index));
+    PyTuple::new(
+        py,
+        [
+            Enum(input.exchange).into_pyobject(py)?,
+            input.instrument.as_str().into_pyobject(py)?.into_any(),
+        ],
+    )
+}
+
+#[pymethods]
+impl PyStateView {
+    /// Open positions as `PositionSnapshot`s, keyed by `(exchange, instrument)`.
+    fn positions<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        self.read(py, |state, keys| {
+            let class =
+                POSITION_SNAPSHOT.import(py, "barter_python.snapshot", "PositionSnapshot")?;
+            let out = PyDict::new(py);
+            for (index, instrument) in state.instruments.0.values().enumerate() {
+                let Some(position) = &instrument.position.current else {
+                    continue;
+                };
+                let input = keys.instrument(instrument.key);
+                let kwargs = PyDict::new(py);
+                kwargs.set_item("instrument", input.instrument.as_str())?;
+                kwargs.set_item("side", Enum(position.side))?;
+                kwargs.set_item("quantity", position.quantity_abs)?;
+                kwargs.set_item("price_entry_average", position.price_entry_average)?;
+                out.set_item(key(py, keys, index)?, class.call((), Some(&kwargs))?)?;
+            }
+            Ok(out)
+        })
+    }
+
+    /// The current price of each instrument that has one (barter's `InstrumentDataState::
+    /// price`: the L1 volume-weighted mid, else the last trade), keyed by `(exchange, instrument)`.
+    fn prices<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        self.read(py, |state, keys| {
+            let out = PyDict::new(py);
+            for (index, instrument) in state.instruments.0.values().enumerate() {
+                if let Some(price) = instrument.data.price() {
+                    out.set_item(key(py, keys, index)?, price)?;
+                }
+            }
+            Ok(out)
+        })
+    }
+
+    /// Orders the engine tracks (in flight or open), as the requests that opened them, by
+    /// instrument then client order id.
+    fn open_orders(&self, py: Python<'_>) -> PyResult<Vec<PyOrderRequestOpen>> {
+        self.read(py, |state, keys| {
+            let mut out: Vec<(usize, Open)> = Vec::new();
+            for (index, instrument) in state.instruments.0.values().enumerate() {
+                let input = keys.instrument(instrument.key);
+                for order in instrument.orders.0.values() {
+                    let open = OrderEvent {
+                        key: OrderKey {
+                            exchange: input.exchange,
+                            instrument: InstrumentNameInternal::new(input.instrument.as_str()),
+                            strategy: order.key.strategy.clone(),
+                            cid: order.key.cid.clone(),
+                        },
+                        state: RequestOpen {
+                            side: order.side,
+                            price: order.price,
+                            quantity: order.quantity,
+                            kind: order.kind,
+                            time_in_force: order.time_in_force,
+                        },
+                    };
+                    out.push((index, open));
+                }
+            }
+            out.sort_by(|a, b| (a.0, &a.1.key.cid.0).cmp(&(b.0, &b.1.key.cid.0)));
+            Ok(out
+                .into_iter()
+                .map(|(_, o)| PyOrderRequestOpen(o))
+                .collect())
+        })
+    }
+
+    /// barter's `TradingState`: whether the engine generates algo orders.
+    #[getter]
+    fn trading_enabled(&self, py: Python<'_>) -> PyResult<bool> {
+        self.read(py, |state, _| Ok(state.trading == TradingState::Enabled))
+    }
+
+    /// barter's `ConnectivityStates`, per exchange.
+    fn connectivity(&self, py: Python<'_>) -> PyResult<Vec<(Enum<ExchangeId>, PyConnectivity)>> {
+        self.read(py, |state, _| {
+            Ok(state
+                .connectivity
+                .exchanges
+                .iter()
+                .map(|(exchange, connectivity)| {
+                    let view = PyConnectivity {
+                        market_data: connectivity.market_data == Health::Healthy,
+                        account: connectivity.account == Health::Healthy,
+                    };
+                    (Enum(*exchange), view)
+                })
+                .collect())
+        })
+    }
+}
+
+/// barter's `ConnectivityState` of one exchange: whether each link is healthy.
+#[pyclass(frozen, eq, module = "barter_python._native", name = "Connectivity")]
+#[derive(Clone, PartialEq)]
+pub struct PyConnectivity {
+    #[pyo3(get)]
+    market_data: bool,
+    #[pyo3(get)]
+    account: bool,
+}
+
+#[pymethods]
+impl PyConnectivity {
+    fn __repr__(&self) -> String {
+        let text = |b: bool| if b { "True" } else { "False" };
+        format!(
+            "Connectivity(market_data={}, account={})",
+            text(self.market_data),
+            text(self.account)
+        )
+    }
+}
+
+enum Recorded {
+    CancelOrders(PyInstrumentFilter),
+    ClosePositions(PyInstrumentFilter),
+    Send(Py<PyAny>, Py<PyAny>),
+}
+
+/// What a hook (`on_disconnect`, `on_trading_disabled`) receives: the state, and barter's engine
+/// actions. Actions are carried out by barter, in order, as soon as the hook returns.
+#[pyclass(unsendable, module = "barter_python._native", name = "EngineActions")]
+pub struct PyEngineActions {
+    view: Py<PyStateView>,
+    recorded: RefCell<Vec<Recorded>>,
+}
+
+impl PyEngineActions {
+    pub fn new<'py>(
+        py: Python<'py>,
+        state: &State,
+        keys: Arc<Keys>,
+    ) -> PyResult<Bound<'py, PyEngineActions>> {
+        let view = PyStateView::of_hook(py, state, keys)?.unbind();
+        Bound::new(
+            py,
+            PyEngineActions {
+                view,
+                recorded: RefCell::new(Vec::new()),
+            },
+        )
+    }
+
+    /// Close the view and turn the recorded actions into barter commands.
+    pub fn finish(&self, py: Python<'_>, keys: &Keys) -> PyResult<Vec<Command>> {
+        self.view.bind(py).borrow().invalidate();
+        let mut commands = Vec::new();
+        for action in self.recorded.borrow_mut().drain(..) {
+            match action {
+                Recorded::CancelOrders(filter) => commands.push(Command::CancelOrders(
+                    filter.resolve(py, &keys.index, &keys.inputs)?,
+                )),
+                Recorded::ClosePositions(filter) => commands.push(Command::ClosePositions(
+                    filter.resolve(py, &keys.index, &keys.inputs)?,
+                )),
+                Recorded::Send(cancels, opens) => {
+                    let (cancels, opens) =
+                        super::strategy::requests(keys, cancels.bind(py), opens.bind(py))?;
+                    commands.extend(super::strategy::send_commands(cancels, opens));
+                }
+            }
+        }
+        Ok(commands)
+    }
+}
+
+#[pymethods]
+impl PyEngineActions {
+    /// The engine's state as it was when the hook was called.
+    #[getter]
+    fn state(&self, py: Python<'_>) -> Py<PyStateView> {
+        self.view.clone_ref(py)
+    }
+
+    /// barter's `cancel_orders` action for the filter (default: every instrument).
+    #[pyo3(signature = (filter=None))]
+    fn cancel_orders(&self, filter: Option<&Bound<'_, PyAny>>) -> PyResult<()> {
+        let filter = filter::extract(filter)?;
+        self.recorded
+            .borrow_mut()
+            .push(Recorded::CancelOrders(filter));
+        Ok(())
+    }
+
+    /// barter's `close_positions` action for the filter (default: every instrument).
+    #[pyo3(signature = (filter=None))]
+    fn close_positions(&self, filter: Option<&Bound<'_, PyAny>>) -> PyResult<()> {
+        let filter = filter::extract(filter)?;
+        self.recorded
+            .borrow_mut()
+            .push(Recorded::ClosePositions(filter));
+        Ok(())
+    }
+
+    /// barter's `send_requests` for these cancels and opens.
+    fn send_requests(&self, cancels: Bound<'_, PyAny>, opens: Bound<'_, PyAny>) {
+        self.recorded
+            .borrow_mut()
+            .push(Recorded::Send(cancels.unbind(), opens.unbind()));
+    }
+}

@@ -1,0 +1,144 @@
+"""barter's `Engine` driven from Python: a Python strategy, barter's hooks, mock execution.
+
+The engine is barter's own (`barter::engine::Engine`) with barter's `EngineState`,
+`DefaultRiskManager` and one barter-execution `MockExchange` per exchange of the book (market
+orders fill in full at the requested price). A Python object implementing `Strategy` takes the
+place of barter's strategy: barter calls `generate_algo_orders` after every event while trading
+is enabled, `on_disconnect` when an exchange's market or account stream disconnects, and
+`on_trading_disabled` when trading turns off. `close_positions_requests` is optional: without
+it, barter's `close_open_positions_with_market_orders` closes positions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from decimal import Decimal
+from typing import Any, Protocol, Self
+
+from pydantic import TypeAdapter
+
+from barter_python import _native
+from barter_python._native import (
+    Audit,
+    Connectivity,
+    EngineActions,
+    EngineEvent,
+    EngineStateView,
+    InstrumentFilter,
+    OrderRequestCancel,
+    OrderRequestOpen,
+    StrategyId,
+    Trade,
+    load_market_events,
+)
+from barter_python.instrument import ExchangeId
+from barter_python.snapshot import InstrumentSnapshot
+
+__all__ = [
+    "Audit",
+    "CancelOrdersOnDisconnect",
+    "ClosePositionsOnTradingDisabled",
+    "Connectivity",
+    "DefaultStrategy",
+    "Engine",
+    "EngineActions",
+    "EngineEvent",
+    "EngineStateView",
+    "Strategy",
+    "Trade",
+    "cancel_orders_on_disconnect",
+    "close_positions_on_trading_disabled",
+    "load_market_events",
+]
+
+Requests = tuple[Iterable[OrderRequestCancel], Iterable[OrderRequestOpen]]
+
+_BOOK = TypeAdapter(list[InstrumentSnapshot])
+
+
+class Strategy(Protocol):
+    """What barter calls on a Python strategy (barter's four strategy traits)."""
+
+    def generate_algo_orders(self, state: EngineStateView) -> Requests:
+        """barter's `AlgoStrategy`: requests to send after each event while trading is on."""
+        ...
+
+    def on_disconnect(self, engine: EngineActions, exchange: ExchangeId) -> None:
+        """barter's `OnDisconnectStrategy`: an exchange's market or account stream dropped."""
+        ...
+
+    def on_trading_disabled(self, engine: EngineActions) -> None:
+        """barter's `OnTradingDisabled`: trading turned from enabled to disabled."""
+        ...
+
+
+class DefaultStrategy:
+    """barter's `DefaultStrategy`: no algo orders, and nothing on disconnect or trading off."""
+
+    def generate_algo_orders(self, state: EngineStateView) -> Requests:
+        return [], []
+
+    def on_disconnect(self, engine: EngineActions, exchange: ExchangeId) -> None:
+        return None
+
+    def on_trading_disabled(self, engine: EngineActions) -> None:
+        return None
+
+
+def cancel_orders_on_disconnect(engine: EngineActions, exchange: ExchangeId) -> None:
+    """Cancel every order on the disconnected exchange (barter's `cancel_orders` action)."""
+    engine.cancel_orders(InstrumentFilter.exchanges(exchange))
+
+
+def close_positions_on_trading_disabled(engine: EngineActions) -> None:
+    """Close every open position (barter's `close_positions` action over all instruments)."""
+    engine.close_positions(InstrumentFilter.none())
+
+
+class CancelOrdersOnDisconnect(DefaultStrategy):
+    """Mix-in: `on_disconnect` is `cancel_orders_on_disconnect`."""
+
+    def on_disconnect(self, engine: EngineActions, exchange: ExchangeId) -> None:
+        cancel_orders_on_disconnect(engine, exchange)
+
+
+class ClosePositionsOnTradingDisabled(DefaultStrategy):
+    """Mix-in: `on_trading_disabled` is `close_positions_on_trading_disabled`."""
+
+    def on_trading_disabled(self, engine: EngineActions) -> None:
+        close_positions_on_trading_disabled(engine)
+
+
+class Engine(_native.Engine):
+    """barter's `Engine` over a book of `InstrumentSnapshot`s (prices seed the market data,
+    positions the engine's positions) with a Python `strategy`.
+
+    `balances` maps `(exchange, asset)` to the amount held, on the engine and on the mock
+    exchange (other assets start at 0). `latency_ms` and `fees_percent` configure barter's mock
+    exchanges (`fees_percent` is a fraction: `0.001` is 0.1%).
+    """
+
+    def __new__(
+        cls,
+        instruments: Iterable[InstrumentSnapshot | Mapping[str, Any]],
+        strategy: Strategy,
+        *,
+        strategy_id: StrategyId | str = "engine",
+        balances: Mapping[tuple[ExchangeId | str, str], Decimal | float] | None = None,
+        trading_enabled: bool = False,
+        latency_ms: int = 0,
+        fees_percent: Decimal | float = 0,
+    ) -> Self:
+        items = list(instruments)
+        book: Sequence[InstrumentSnapshot] = _BOOK.validate_python(items)
+        pairs = [(ExchangeId(e), asset, amount) for (e, asset), amount in (balances or {}).items()]
+        return super().__new__(
+            cls,
+            book,
+            strategy,
+            strategy_id=strategy_id,
+            balances=pairs,
+            trading_enabled=trading_enabled,
+            latency_ms=latency_ms,
+            fees_percent=fees_percent,
+        )
