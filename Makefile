@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 WHEELS := target/wheels
 SOURCES := src stubs tests_py examples benchmarks
 
-.PHONY: help venv build demo check test-rust test-py lint typecheck stubtest bench bench-quick fuzz leak leak-quick format clean
+.PHONY: help venv build demo engine-demo check test-rust test-py lint typecheck stubtest bench bench-quick fuzz leak leak-quick format clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -45,7 +45,7 @@ typecheck: ## mypy --strict on the package, tests, examples and benchmarks
 stubtest: ## the stubs against the installed compiled module
 	$(BIN)/python -m mypy.stubtest --mypy-config-file stubs/stubtest.ini barter_python._native
 
-check: build test-rust test-py lint typecheck stubtest bench-quick leak-quick ## every check CI runs
+check: build test-rust test-py lint typecheck stubtest engine-demo bench-quick leak-quick ## every check CI runs
 
 bench: build ## benchmarks: SDK vs pure Rust, pure Python and barter's builder (prints ratios)
 	cargo build --release --bin bench_native
@@ -71,3 +71,6 @@ format: ## apply ruff and rustfmt formatting
 
 clean: ## remove build outputs (keeps the virtual environment)
 	rm -rf target dist
+
+engine-demo: build ## barter's Engine with a Python strategy on bundled market data (disconnect, trading off)
+	$(BIN)/python examples/engine_demo.py

@@ -147,13 +147,26 @@ impl PyEngineEvent {
 
     fn __repr__(&self) -> String {
         match &self.0 {
-            Kind::Market(reconnect::Event::Item(event)) => format!(
-                "EngineEvent(market, exchange='{}', instrument={:?}, time={}, kind={:?})",
-                event.exchange.as_str(),
-                event.instrument,
-                event.time_exchange.to_rfc3339(),
-                event.kind
-            ),
+            Kind::Market(reconnect::Event::Item(event)) => {
+                let instrument = match &event.instrument {
+                    InstrumentRef::Index(index) => format!("#{index}"),
+                    InstrumentRef::Name(name) => name.to_string(),
+                };
+                let kind = match &event.kind {
+                    DataKind::Trade(t) => format!("trade {:?} {} @ {}", t.side, t.amount, t.price),
+                    DataKind::OrderBookL1(book) => format!(
+                        "l1 bid {} ask {}",
+                        book.best_bid.map_or("-".into(), |l| l.price.to_string()),
+                        book.best_ask.map_or("-".into(), |l| l.price.to_string()),
+                    ),
+                    other => format!("{other:?}"),
+                };
+                format!(
+                    "EngineEvent({} {} {instrument} {kind})",
+                    event.time_exchange.format("%Y-%m-%dT%H:%M:%S%.3fZ"),
+                    event.exchange.as_str(),
+                )
+            }
             Kind::Market(reconnect::Event::Reconnecting(exchange)) => {
                 format!("EngineEvent.market_disconnected('{}')", exchange.as_str())
             }

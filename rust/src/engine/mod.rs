@@ -196,7 +196,11 @@ impl PyEngine {
             .iter()
             .map(|input| Data {
                 l1: Default::default(),
-                last_traded_price: input.price.map(|price| Timed::new(price, time)),
+                // Timed at the earliest instant: barter keeps a last price only until a newer
+                // trade, and any market event (historical ones too) is newer than the snapshot.
+                last_traded_price: input
+                    .price
+                    .map(|price| Timed::new(price, chrono::DateTime::<chrono::Utc>::MIN_UTC)),
             })
             .collect();
         let Book { mut state, index } = Book::from_inputs(&inputs, &data, time).map_err(|dup| {
