@@ -267,3 +267,27 @@ def test_load_market_events_reads_barters_format() -> None:
     assert prices[(ExchangeId.BINANCE_SPOT, "btc_usdt")] == Decimal(99)
     with pytest.raises(ValueError, match="invalid market events JSON"):
         load_market_events("[{")
+
+
+class SendThenCancel(DefaultStrategy):
+    """On disconnect: send an order, then cancel the exchange's orders, in one hook."""
+
+    def on_disconnect(self, engine: EngineActions, exchange: ExchangeId) -> None:
+        engine.send_requests([], [buy(exchange.value, "1", "100", "in-flight")])
+        engine.cancel_orders(InstrumentFilter.exchanges(exchange))
+
+
+def test_hook_actions_run_in_order_and_cancel_what_barter_tracks() -> None:
+    eng = engine(SendThenCancel(), trading=False)
+    audit = eng.process(EngineEvent.account_disconnected("binance_spot"))
+    assert audit.hooks == ["on_disconnect:binance_spot"]
+    assert [o.key.cid for o in audit.opens_sent] == [ClientOrderId("in-flight")]
+    # barter's cancel_orders cancels the order still in flight (no exchange id yet).
+    [cancel] = audit.cancels_sent
+    assert (cancel.key.cid, cancel.state.id) == (ClientOrderId("in-flight"), None)
+    # The mock fills market orders at once and cannot cancel: the order filled.
+    [(refused, reason)] = audit.cancels_refused
+    assert refused.key.cid == ClientOrderId("in-flight")
+    assert "exchange rejected" in reason
+    assert [t.quantity for t in audit.trades] == [Decimal(1)]
+    assert eng.state.open_orders() == []

@@ -54,14 +54,19 @@ pub struct Audit {
     trades: Vec<(ExchangeId, Trade<QuoteAsset, InstrumentNameInternal>)>,
     hooks: Vec<String>,
     errors: Vec<String>,
+    open_answers: usize,
+    cancel_answers: usize,
     fills_reported: usize,
     fills_traded: usize,
 }
 
 impl Audit {
-    /// Fills the mock reported whose trade has not arrived yet.
-    pub fn fills_pending(&self) -> usize {
-        self.fills_reported.saturating_sub(self.fills_traded)
+    /// Requests sent without an answer yet, plus fills whose trade has not arrived yet (the
+    /// mock exchange reports a fill, then its trade).
+    pub fn answers_pending(&self) -> usize {
+        self.opens_sent.len().saturating_sub(self.open_answers)
+            + self.cancels_sent.len().saturating_sub(self.cancel_answers)
+            + self.fills_reported.saturating_sub(self.fills_traded)
     }
 
     pub fn error(&mut self, message: String) {
@@ -75,7 +80,19 @@ impl Audit {
         keys: &Keys,
     ) {
         match kind {
+            AccountEventKind::OrderCancelled(response) => {
+                self.cancel_answers += 1;
+                if let Err(error) = &response.state {
+                    let request = OrderEvent {
+                        key: response.key.clone(),
+                        state: RequestCancel { id: None },
+                    };
+                    let reason = format!("exchange rejected: {error:?}");
+                    self.cancels_refused.push((unindex(keys, request), reason));
+                }
+            }
             AccountEventKind::OrderSnapshot(snapshot) => {
+                self.open_answers += 1;
                 let order = &snapshot.0;
                 match &order.state {
                     OrderState::Inactive(InactiveOrderState::FullyFilled) => {
@@ -245,7 +262,8 @@ impl PyAudit {
         refused(py, &self.0.opens_refused, PyOrderRequestOpen)
     }
 
-    /// Cancel requests refused (by the risk manager, or failing to send), with the reason.
+    /// Cancel requests refused by the risk manager, failing to send, or rejected by the
+    /// exchange (barter-execution's mock cannot cancel), with the reason.
     #[getter]
     fn cancels_refused<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
         refused(py, &self.0.cancels_refused, PyOrderRequestCancel)

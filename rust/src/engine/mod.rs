@@ -32,7 +32,6 @@ use barter::{EngineEvent, Timed};
 use barter_execution::{
     balance::{AssetBalance, Balance},
     client::mock::MockExecutionConfig,
-    order::state::ActiveOrderState,
     UnindexedAccountSnapshot,
 };
 use barter_instrument::{
@@ -362,11 +361,12 @@ impl PyEngine {
         audit.engine(output, &self.keys);
     }
 
-    /// Wait for the mock exchanges to answer every request in flight and to report every fill,
-    /// processing each answer, then surface a strategy error if there was one.
+    /// Wait for an answer to every request sent (barter's execution manager gives exactly one
+    /// per request: the exchange's response or a timeout) and for the trade of every fill,
+    /// processing each through the engine; then surface a strategy error if there was one.
     fn finish(&mut self, py: Python<'_>, mut audit: Audit) -> PyResult<PyAudit> {
         let deadline = tokio::time::Instant::now() + SETTLE_TIMEOUT;
-        while in_flight(&self.core.state) || audit.fills_pending() > 0 {
+        while audit.answers_pending() > 0 {
             let account = &mut self.account;
             // The timer must be made inside the runtime: build it in the async block.
             let next = py.detach(|| {
@@ -388,23 +388,15 @@ impl PyEngine {
                 }
             }
         }
+        // Answers already delivered beyond what was awaited (a late cancel timeout, say).
+        while let Ok(event) = self.account.try_recv() {
+            self.step(EngineEvent::Account(event), &mut audit);
+        }
         if let Some(err) = self.core.strategy.take_failure() {
             return Err(err);
         }
         Ok(audit.into_py(py))
     }
-}
-
-/// Whether any order request is still waiting for the exchange's answer.
-fn in_flight(state: &State) -> bool {
-    state.instruments.0.values().any(|instrument| {
-        instrument.orders.0.values().any(|order| {
-            matches!(
-                order.state,
-                ActiveOrderState::OpenInFlight(_) | ActiveOrderState::CancelInFlight(_)
-            )
-        })
-    })
 }
 
 /// Seed the engine's asset balances as barter's `EngineStateBuilder::balances` does.
