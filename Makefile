@@ -47,13 +47,15 @@ stubtest: ## the stubs against the installed compiled module
 
 check: build test-rust test-py lint typecheck stubtest engine-demo bench-quick leak-quick ## every check CI runs
 
-bench: build ## benchmarks: SDK vs pure Rust, pure Python and barter's builder (prints ratios)
-	cargo build --release --bin bench_native
+bench: build ## benchmarks: SDK vs pure Rust, pure Python and barter's builder; engine throughput (prints ratios)
+	cargo build --release --bin bench_native --bin bench_engine
 	$(BIN)/python benchmarks/run.py
+	$(BIN)/python benchmarks/engine.py
 
 bench-quick: build ## the benchmarks at small sizes, as CI runs them
-	cargo build --release --bin bench_native
+	cargo build --release --bin bench_native --bin bench_engine
 	$(BIN)/python benchmarks/run.py --quick
+	$(BIN)/python benchmarks/engine.py --quick
 
 fuzz: build ## the hypothesis fuzz suite at 10,000 examples per test
 	HYPOTHESIS_PROFILE=fuzz $(BIN)/pytest -p no:cacheprovider tests_py/test_fuzz.py

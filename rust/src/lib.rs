@@ -6,7 +6,7 @@
 use pyo3::prelude::*;
 
 mod decimal;
-mod engine;
+pub mod engine;
 mod enums;
 mod error;
 mod filter;

@@ -435,10 +435,10 @@ mod tests {
         let indexed = IndexedInstruments::new(universe.iter().map(|(i, _)| i.clone()));
         let data: HashMap<InstrumentNameInternal, SnapshotData> = universe
             .iter()
-            .map(|(i, d)| (i.name_internal.clone(), d.clone()))
+            .map(|(i, d)| (i.name_internal.clone(), *d))
             .collect();
         EngineState::builder(&indexed, DefaultGlobalData, |keyed| {
-            data[&keyed.value.name_internal].clone()
+            data[&keyed.value.name_internal]
         })
         .time_engine_start(time)
         .build()

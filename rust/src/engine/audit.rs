@@ -223,13 +223,13 @@ fn refused<'py, T: Clone, P: pyo3::PyClass + Into<pyo3::PyClassInitializer<P>>>(
     let items = items
         .iter()
         .map(|(item, reason)| {
-            Ok(PyTuple::new(
+            PyTuple::new(
                 py,
                 [
                     Bound::new(py, wrap(item.clone()))?.into_any(),
                     reason.into_pyobject(py)?.into_any(),
                 ],
-            )?)
+            )
         })
         .collect::<PyResult<Vec<_>>>()?;
     PyList::new(py, items)

@@ -32,6 +32,7 @@ use barter_integration::collection::one_or_many::OneOrMany;
 use pyo3::exceptions::PyTypeError;
 use pyo3::intern;
 use pyo3::prelude::*;
+use pyo3::types::{PyList, PyString};
 use std::cell::RefCell;
 use std::sync::Arc;
 
@@ -47,6 +48,8 @@ pub struct HookOutput {
 
 pub struct PyStrategy {
     object: Py<PyAny>,
+    /// The view every `generate_algo_orders` call receives: one object, entered per call.
+    view: Py<PyStateView>,
     id: StrategyId,
     keys: Arc<Keys>,
     /// The object defines `close_positions_requests`; otherwise barter's market close is used.
@@ -71,6 +74,7 @@ impl PyStrategy {
         }
         let overrides_close = object.hasattr(intern!(py, "close_positions_requests"))?;
         Ok(Self {
+            view: PyStateView::for_calls(py, keys.clone())?.unbind(),
             object: object.unbind(),
             id,
             keys,
@@ -92,52 +96,50 @@ impl PyStrategy {
     /// `(cancels, opens)` result to barter's indexed requests.
     fn requests_from(
         &self,
-        method: &str,
+        method: &Bound<'_, PyString>,
         state: &State,
         filter: Option<&InstrumentFilter>,
     ) -> (Vec<IndexedCancel>, Vec<IndexedOpen>) {
-        Python::attach(|py| {
-            let view = PyStateView::of_hook(py, state, self.keys.clone());
-            let result = view.as_ref().map_err(|e| e.clone_ref(py)).and_then(|view| {
-                let object = self.object.bind(py);
-                let returned = match filter {
-                    None => object.call_method1(method, (view,))?,
-                    // The filter as the instruments it selects, in the caller's keys.
-                    Some(filter) => {
-                        let selected = state
-                            .instruments
-                            .instruments(filter)
-                            .map(|s| {
-                                let input = self.keys.instrument(s.key);
-                                (
-                                    crate::enums::Enum(input.exchange),
-                                    input.instrument.as_str(),
-                                )
-                            })
-                            .collect::<Vec<_>>();
-                        object.call_method1(method, (view, selected))?
-                    }
-                };
-                let (cancels, opens): (Bound<'_, PyAny>, Bound<'_, PyAny>) =
-                    returned.extract().map_err(|_| {
-                        PyTypeError::new_err(format!(
-                            "{method}() must return a (cancels, opens) tuple, got {}",
-                            returned
-                                .get_type()
-                                .name()
-                                .map(|n| n.to_string())
-                                .unwrap_or_default()
-                        ))
-                    })?;
-                requests(&self.keys, &cancels, &opens)
-            });
-            if let Ok(view) = view {
-                view.borrow().invalidate();
-            }
-            result.unwrap_or_else(|err| {
-                self.fail(err);
-                (Vec::new(), Vec::new())
-            })
+        let py = method.py();
+        let view = self.view.bind(py);
+        view.borrow().enter(state);
+        let result = (|| {
+            let object = self.object.bind(py);
+            let returned = match filter {
+                None => object.call_method1(method, (view,))?,
+                // The filter as the instruments it selects, in the caller's keys.
+                Some(filter) => {
+                    let selected = state
+                        .instruments
+                        .instruments(filter)
+                        .map(|s| {
+                            let input = self.keys.instrument(s.key);
+                            (
+                                crate::enums::Enum(input.exchange),
+                                input.instrument.as_str(),
+                            )
+                        })
+                        .collect::<Vec<_>>();
+                    object.call_method1(method, (view, selected))?
+                }
+            };
+            let (cancels, opens): (Bound<'_, PyAny>, Bound<'_, PyAny>) =
+                returned.extract().map_err(|_| {
+                    PyTypeError::new_err(format!(
+                        "{method}() must return a (cancels, opens) tuple, got {}",
+                        returned
+                            .get_type()
+                            .name()
+                            .map(|n| n.to_string())
+                            .unwrap_or_default()
+                    ))
+                })?;
+            requests(&self.keys, &cancels, &opens)
+        })();
+        view.borrow().invalidate();
+        result.unwrap_or_else(|err| {
+            self.fail(err);
+            (Vec::new(), Vec::new())
         })
     }
 
@@ -190,6 +192,11 @@ pub fn requests(
     cancels: &Bound<'_, PyAny>,
     opens: &Bound<'_, PyAny>,
 ) -> PyResult<(Vec<IndexedCancel>, Vec<IndexedOpen>)> {
+    // Most calls return nothing: skip making iterators over empty lists.
+    let empty = |list: &Bound<'_, PyAny>| list.cast::<PyList>().is_ok_and(|l| l.is_empty());
+    if empty(cancels) && empty(opens) {
+        return Ok((Vec::new(), Vec::new()));
+    }
     let cancels = cancels
         .try_iter()?
         .map(|item| {
@@ -268,7 +275,7 @@ impl AlgoStrategy for PyStrategy {
         impl IntoIterator<Item = IndexedCancel>,
         impl IntoIterator<Item = IndexedOpen>,
     ) {
-        self.requests_from("generate_algo_orders", state, None)
+        Python::attach(|py| self.requests_from(intern!(py, "generate_algo_orders"), state, None))
     }
 }
 
@@ -289,7 +296,9 @@ impl ClosePositionsStrategy for PyStrategy {
         InstrumentIndex: 'a,
     {
         if self.overrides_close {
-            return self.requests_from("close_positions_requests", state, Some(filter));
+            return Python::attach(|py| {
+                self.requests_from(intern!(py, "close_positions_requests"), state, Some(filter))
+            });
         }
         let (cancels, opens) =
             close_open_positions_with_market_orders(&self.id, state, filter, |_| {

@@ -23,9 +23,9 @@ use std::cell::{Cell, RefCell};
 use std::sync::Arc;
 
 enum Source {
-    /// Inside a strategy call: barter's state, valid while `valid` is set.
+    /// Inside a strategy call: barter's state, readable while `valid` is set.
     Hook {
-        state: *const State,
+        state: Cell<*const State>,
         keys: Arc<Keys>,
         valid: Cell<bool>,
     },
@@ -37,20 +37,23 @@ enum Source {
 pub struct PyStateView(Source);
 
 impl PyStateView {
-    /// A view for one strategy call; call `invalidate` when the call returns.
-    pub fn of_hook<'py>(
-        py: Python<'py>,
-        state: &State,
-        keys: Arc<Keys>,
-    ) -> PyResult<Bound<'py, PyStateView>> {
-        Bound::new(
-            py,
-            PyStateView(Source::Hook {
-                state: state as *const State,
-                keys,
-                valid: Cell::new(true),
-            }),
-        )
+    /// A view for strategy calls, unreadable until `enter` (one object serves every call).
+    pub fn for_calls(py: Python<'_>, keys: Arc<Keys>) -> PyResult<Bound<'_, PyStateView>> {
+        let source = Source::Hook {
+            state: Cell::new(std::ptr::null()),
+            keys,
+            valid: Cell::new(false),
+        };
+        Bound::new(py, PyStateView(source))
+    }
+
+    /// Make the view read `state` until `invalidate`, which must come before the strategy call
+    /// that `state` is borrowed for returns.
+    pub fn enter(&self, entered: &State) {
+        if let Source::Hook { state, valid, .. } = &self.0 {
+            state.set(entered as *const State);
+            valid.set(true);
+        }
     }
 
     pub fn of_engine(engine: Py<PyEngine>) -> Self {
@@ -75,7 +78,7 @@ impl PyStateView {
                 // SAFETY: `valid` is set only while barter's call into the strategy runs; during
                 // it the engine holds its state borrowed and unchanged, and the view is
                 // unsendable, so nothing else can reach it.
-                f(unsafe { &**state }, keys)
+                f(unsafe { &*state.get() }, keys)
             }
             Source::Engine(engine) => {
                 let engine = engine.bind(py).try_borrow().map_err(|_| {
@@ -242,7 +245,9 @@ impl PyEngineActions {
         state: &State,
         keys: Arc<Keys>,
     ) -> PyResult<Bound<'py, PyEngineActions>> {
-        let view = PyStateView::of_hook(py, state, keys)?.unbind();
+        let view = PyStateView::for_calls(py, keys)?;
+        view.borrow().enter(state);
+        let view = view.unbind();
         Bound::new(
             py,
             PyEngineActions {
