@@ -291,3 +291,45 @@ def test_hook_actions_run_in_order_and_cancel_what_barter_tracks() -> None:
     assert "exchange rejected" in reason
     assert [t.quantity for t in audit.trades] == [Decimal(1)]
     assert eng.state.open_orders() == []
+
+
+def test_a_market_event_must_match_its_instruments_exchange() -> None:
+    eng = engine(DefaultStrategy())
+    items = [{"Item": {"Ok": {"time_exchange": "2024-12-20T19:05:18Z",
+                              "time_received": "2024-12-20T19:05:18Z",
+                              "exchange": "kraken", "instrument": 0,
+                              "kind": {"Trade": {"id": "1", "price": 1.0, "amount": 1.0,
+                                                 "side": "Buy"}}}}}]  # fmt: skip
+    [event] = load_market_events(json.dumps(items))
+    with pytest.raises(ValueError, match="exchange 'kraken' for instrument 'btc_usdt'"):
+        eng.process(event)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error"),
+    [
+        ({"latency_ms": -1}, ValueError),
+        ({"latency_ms": 1.5}, TypeError),
+        ({"fees_percent": -0.1}, ValueError),
+        ({"fees_percent": float("nan")}, ValueError),
+        ({"balances": {("okx", "usdt"): -1}}, ValueError),
+        ({"strategy_id": ""}, ValueError),
+    ],
+)
+def test_bad_engine_arguments(kwargs: dict[str, Any], error: type[Exception]) -> None:
+    with pytest.raises(error):
+        Engine(BOOK, DefaultStrategy(), **kwargs)
+
+
+def test_an_order_too_large_for_barter_decimals_does_not_crash() -> None:
+    # price * quantity overflows rust_decimal inside barter-execution's mock exchange: its task
+    # dies, barter reports the exchange offline (and calls on_disconnect), Python carries on.
+    strategy = Recorder()
+    eng = engine(strategy, trading=False)
+    audit = eng.send_requests([], [buy("okx", "100000", "79228162514264337593543950")])
+    [(_, reason)] = audit.opens_refused
+    assert "ExchangeOffline" in reason
+    assert audit.trades == []
+    assert strategy.calls == ["disconnect:okx"]
+    # The other exchange's mock is unaffected.
+    assert len(eng.send_requests([], [buy("binance_spot", "1", "100")]).trades) == 1

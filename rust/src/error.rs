@@ -16,11 +16,14 @@ pub enum Kind {
     MissingPrice,
     /// A filter naming an instrument or underlying the book does not have.
     UnknownInstrument,
+    /// barter's engine panicked; the engine is no longer usable.
+    Engine,
 }
 
 static DUPLICATE: PyOnceLock<Py<PyType>> = PyOnceLock::new();
 static MISSING_PRICE: PyOnceLock<Py<PyType>> = PyOnceLock::new();
 static UNKNOWN: PyOnceLock<Py<PyType>> = PyOnceLock::new();
+static ENGINE: PyOnceLock<Py<PyType>> = PyOnceLock::new();
 
 /// Build an exception of `kind` carrying `message`.
 pub fn new_err(py: Python<'_>, kind: Kind, message: String) -> PyErr {
@@ -28,6 +31,7 @@ pub fn new_err(py: Python<'_>, kind: Kind, message: String) -> PyErr {
         Kind::DuplicateInstrument => (&DUPLICATE, "DuplicateInstrumentError"),
         Kind::MissingPrice => (&MISSING_PRICE, "MissingPriceError"),
         Kind::UnknownInstrument => (&UNKNOWN, "UnknownInstrumentError"),
+        Kind::Engine => (&ENGINE, "EngineError"),
     };
     match cell.import(py, "barter_python.errors", name) {
         Ok(class) => PyErr::from_type(class.clone(), message),

@@ -7,6 +7,7 @@ do the work; results come back as barter's own values behind typed Python classe
 from barter_python.errors import (
     BarterPythonError,
     DuplicateInstrumentError,
+    EngineError,
     MissingPriceError,
     UnknownInstrumentError,
 )
@@ -34,6 +35,7 @@ __all__ = [
     "BarterPythonError",
     "ClientOrderId",
     "DuplicateInstrumentError",
+    "EngineError",
     "ExchangeId",
     "InstrumentFilter",
     "InstrumentSnapshot",

@@ -18,6 +18,7 @@ from typing import Any, Protocol, Self
 from pydantic import TypeAdapter
 
 from barter_python import _native
+from barter_python._decimal import to_decimal
 from barter_python._native import (
     Audit,
     Connectivity,
@@ -129,8 +130,13 @@ class Engine(_native.Engine):
         latency_ms: int = 0,
         fees_percent: Decimal | float = 0,
     ) -> Self:
-        items = list(instruments)
-        book: Sequence[InstrumentSnapshot] = _BOOK.validate_python(items)
+        if isinstance(latency_ms, bool) or not isinstance(latency_ms, int):
+            raise TypeError(f"latency_ms must be an int, got {type(latency_ms).__name__}")
+        if latency_ms < 0:
+            raise ValueError(f"latency_ms must be >= 0, got {latency_ms}")
+        if to_decimal(fees_percent, "fees_percent") < 0:
+            raise ValueError(f"fees_percent must be >= 0, got {fees_percent}")
+        book: Sequence[InstrumentSnapshot] = _BOOK.validate_python(list(instruments))
         pairs = [(ExchangeId(e), asset, amount) for (e, asset), amount in (balances or {}).items()]
         return super().__new__(
             cls,

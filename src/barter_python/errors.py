@@ -15,3 +15,7 @@ class MissingPriceError(BarterPythonError, ValueError):
 
 class UnknownInstrumentError(BarterPythonError, ValueError):
     """A filter names an instrument or underlying that is not in the book."""
+
+
+class EngineError(BarterPythonError):
+    """barter's engine failed inside (a panic); the engine refuses further calls."""

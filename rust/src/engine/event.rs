@@ -203,6 +203,17 @@ impl PyEngineEvent {
                     }
                     InstrumentRef::Name(name) => keys.instrument_index(event.exchange, name)?,
                 };
+                // barter panics on an exchange it does not track; an instrument of another
+                // exchange would be a silently wrong price.
+                let owner = keys.instrument(instrument);
+                if owner.exchange != event.exchange {
+                    return Err(PyValueError::new_err(format!(
+                        "market event on exchange '{}' for instrument '{}' of exchange '{}'",
+                        event.exchange.as_str(),
+                        owner.instrument,
+                        owner.exchange.as_str()
+                    )));
+                }
                 EngineEvent::Market(reconnect::Event::Item(MarketEvent {
                     time_exchange: event.time_exchange,
                     time_received: event.time_received,

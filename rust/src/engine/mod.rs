@@ -46,6 +46,7 @@ use pyo3::exceptions::{PyRuntimeError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::PyList;
 use rust_decimal::Decimal;
+use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 use std::time::Duration;
 use strategy::PyStrategy;
@@ -132,6 +133,8 @@ impl Keys {
 )]
 pub struct PyEngine {
     core: Core,
+    /// Set when barter panicked inside the engine: its state may be half-updated.
+    poisoned: Option<String>,
     runtime: tokio::runtime::Runtime,
     account: UnboundedReceiver<AccountStreamEvent>,
     keys: Arc<Keys>,
@@ -278,6 +281,7 @@ impl PyEngine {
         );
         Ok(Self {
             core,
+            poisoned: None,
             runtime,
             account: execution.account_channel.rx.rx,
             keys,
@@ -324,7 +328,7 @@ impl PyEngine {
         let (cancels, opens) = strategy::requests(&self.keys, cancels, opens)?;
         let mut audit = Audit::default();
         for command in strategy::send_commands(cancels, opens) {
-            self.step(EngineEvent::Command(command), &mut audit);
+            self.step(py, EngineEvent::Command(command), &mut audit)?;
         }
         self.finish(py, audit)
     }
@@ -348,17 +352,39 @@ impl PyEngine {
 
     fn run(&mut self, py: Python<'_>, event: EngineEvent) -> PyResult<PyAudit> {
         let mut audit = Audit::default();
-        self.step(event, &mut audit);
+        self.step(py, event, &mut audit)?;
         self.finish(py, audit)
     }
 
-    /// One event through barter's engine, recorded.
-    fn step(&mut self, event: EngineEvent, audit: &mut Audit) {
-        if let EngineEvent::Account(AccountStreamEvent::Item(account)) = &event {
-            audit.account(&account.kind, &self.keys);
+    /// One event through barter's engine, recorded. A panic inside barter does not cross into
+    /// Python: it poisons the engine and raises `EngineError`, now and on every later call.
+    fn step(&mut self, py: Python<'_>, event: EngineEvent, audit: &mut Audit) -> PyResult<()> {
+        if self.poisoned.is_none() {
+            if let EngineEvent::Account(AccountStreamEvent::Item(account)) = &event {
+                audit.account(&account.kind, &self.keys);
+            }
+            let core = &mut self.core;
+            match std::panic::catch_unwind(AssertUnwindSafe(|| core.process(event))) {
+                Ok(output) => {
+                    audit.engine(output, &self.keys);
+                    return Ok(());
+                }
+                Err(panic) => {
+                    let message = panic
+                        .downcast_ref::<String>()
+                        .cloned()
+                        .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+                        .unwrap_or_else(|| "barter panicked".to_string());
+                    self.poisoned = Some(message);
+                }
+            }
         }
-        let output = self.core.process(event);
-        audit.engine(output, &self.keys);
+        let message = self.poisoned.as_deref().unwrap_or_default();
+        Err(error::new_err(
+            py,
+            Kind::Engine,
+            format!("the engine stopped after a failure inside barter: {message}"),
+        ))
     }
 
     /// Wait for an answer to every request sent (barter's execution manager gives exactly one
@@ -374,7 +400,7 @@ impl PyEngine {
                     .block_on(async { tokio::time::timeout_at(deadline, account.recv()).await })
             });
             match next {
-                Ok(Some(event)) => self.step(EngineEvent::Account(event), &mut audit),
+                Ok(Some(event)) => self.step(py, EngineEvent::Account(event), &mut audit)?,
                 Ok(None) => {
                     audit.error("the mock execution stopped".to_string());
                     break;
@@ -390,7 +416,7 @@ impl PyEngine {
         }
         // Answers already delivered beyond what was awaited (a late cancel timeout, say).
         while let Ok(event) = self.account.try_recv() {
-            self.step(EngineEvent::Account(event), &mut audit);
+            self.step(py, EngineEvent::Account(event), &mut audit)?;
         }
         if let Some(err) = self.core.strategy.take_failure() {
             return Err(err);
