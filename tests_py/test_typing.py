@@ -41,6 +41,13 @@ USER_SCRIPT = textwrap.dedent(
     reveal_type(cancel.state.id)
     reveal_type(bp.OrderRequestOpen.from_json(order.to_json()))
     reveal_type(state.time_in_force.post_only)
+
+    from barter_python.engine import DefaultStrategy, Engine, EngineEvent
+    engine = Engine([snapshot], DefaultStrategy(), balances={("okx", "usdt"): 1})
+    audit = engine.process(EngineEvent.trade("okx", "btc_usdt", 10, 1, "Buy"))
+    reveal_type(engine)
+    reveal_type(audit.trades[0].price)
+    reveal_type(engine.state.positions())
     """
 )
 
@@ -53,6 +60,10 @@ EXPECTED = [
     'Revealed type is "barter_python._native.OrderId | None"',
     'Revealed type is "barter_python._native.OrderRequestOpen"',
     'Revealed type is "bool"',
+    'Revealed type is "barter_python.engine.Engine"',
+    'Revealed type is "decimal.Decimal"',
+    'Revealed type is "dict[tuple[barter_python.instrument.ExchangeId, str], '
+    'barter_python.snapshot.PositionSnapshot]"',
 ]
 
 
