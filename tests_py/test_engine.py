@@ -333,3 +333,45 @@ def test_an_order_too_large_for_barter_decimals_does_not_crash() -> None:
     assert strategy.calls == ["disconnect:okx"]
     # The other exchange's mock is unaffected.
     assert len(eng.send_requests([], [buy("binance_spot", "1", "100")]).trades) == 1
+
+
+def test_engines_in_threads_match_serial_and_sharing_one_is_refused_cleanly() -> None:
+    import threading
+    import time
+
+    def run() -> dict[tuple[ExchangeId, str], Any]:
+        eng = engine(Recorder([buy("binance_spot", "0.5", "100")]))
+        eng.process(EngineEvent.trade("binance_spot", "btc_usdt", 100, 1, "Buy"))
+        return {k: (v.side, v.quantity) for k, v in eng.state.positions().items()}
+
+    serial = run()
+    results: list[object] = []
+    threads = [threading.Thread(target=lambda: results.append(run())) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert results == [serial] * 8
+
+    class Slow(DefaultStrategy):
+        def generate_algo_orders(self, state: EngineStateView) -> Requests:
+            time.sleep(0.001)  # lets other threads run mid-call
+            return [], []
+
+    shared = engine(Slow())
+    outcomes: list[str] = []
+
+    def hammer() -> None:
+        for _ in range(20):
+            try:
+                shared.process(EngineEvent.trade("okx", "btc_usdt", 100, 1, "Buy"))
+                outcomes.append("ok")
+            except RuntimeError:  # the engine is busy in another thread
+                outcomes.append("busy")
+
+    threads = [threading.Thread(target=hammer) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(outcomes) == 80 and "ok" in outcomes

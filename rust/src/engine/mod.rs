@@ -125,12 +125,7 @@ impl Keys {
 }
 
 /// barter's `Engine` driven from Python, trading against barter-execution's mock exchanges.
-#[pyclass(
-    unsendable,
-    subclass,
-    module = "barter_python._native",
-    name = "Engine"
-)]
+#[pyclass(subclass, module = "barter_python._native", name = "Engine")]
 pub struct PyEngine {
     core: Core,
     /// Set when barter panicked inside the engine: its state may be half-updated.

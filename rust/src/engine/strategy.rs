@@ -33,8 +33,8 @@ use pyo3::exceptions::PyTypeError;
 use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::types::{PyList, PyString};
-use std::cell::RefCell;
 use std::sync::Arc;
+use std::sync::Mutex;
 
 pub type IndexedCancel = OrderRequestCancel<ExchangeIndex, InstrumentIndex>;
 pub type IndexedOpen = OrderRequestOpen<ExchangeIndex, InstrumentIndex>;
@@ -54,7 +54,7 @@ pub struct PyStrategy {
     keys: Arc<Keys>,
     /// The object defines `close_positions_requests`; otherwise barter's market close is used.
     overrides_close: bool,
-    failure: RefCell<Option<PyErr>>,
+    failure: Mutex<Option<PyErr>>,
 }
 
 impl PyStrategy {
@@ -79,17 +79,24 @@ impl PyStrategy {
             id,
             keys,
             overrides_close,
-            failure: RefCell::new(None),
+            failure: Mutex::new(None),
         })
+    }
+
+    fn failure(&self) -> std::sync::MutexGuard<'_, Option<PyErr>> {
+        // A poisoned lock only means a panic while storing: the slot itself is intact.
+        self.failure
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     /// The first Python error raised inside a strategy call since the last take.
     pub fn take_failure(&self) -> Option<PyErr> {
-        self.failure.borrow_mut().take()
+        self.failure().take()
     }
 
     fn fail(&self, err: PyErr) {
-        self.failure.borrow_mut().get_or_insert(err);
+        self.failure().get_or_insert(err);
     }
 
     /// Call `method` with a state view valid only during the call; convert its
@@ -102,7 +109,7 @@ impl PyStrategy {
     ) -> (Vec<IndexedCancel>, Vec<IndexedOpen>) {
         let py = method.py();
         let view = self.view.bind(py);
-        view.borrow().enter(state);
+        view.get().enter(state);
         let result = (|| {
             let object = self.object.bind(py);
             let returned = match filter {
@@ -136,7 +143,7 @@ impl PyStrategy {
                 })?;
             requests(&self.keys, &cancels, &opens)
         })();
-        view.borrow().invalidate();
+        view.get().invalidate();
         result.unwrap_or_else(|err| {
             self.fail(err);
             (Vec::new(), Vec::new())
@@ -166,7 +173,7 @@ impl PyStrategy {
                     .map(drop),
                 None => object.call_method1(name, (&actions,)).map(drop),
             };
-            let recorded = actions.borrow().finish(py, &keys);
+            let recorded = actions.get().finish(py, &keys);
             match called.and(recorded) {
                 Ok(commands) => commands,
                 Err(err) => {

@@ -19,30 +19,31 @@ use pyo3::exceptions::PyRuntimeError;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyDict, PyTuple, PyType};
-use std::cell::{Cell, RefCell};
+use std::sync::atomic::{AtomicBool, AtomicPtr, Ordering};
 use std::sync::Arc;
+use std::sync::Mutex;
 
 enum Source {
     /// Inside a strategy call: barter's state, readable while `valid` is set.
     Hook {
-        state: Cell<*const State>,
+        state: AtomicPtr<State>,
         keys: Arc<Keys>,
-        valid: Cell<bool>,
+        valid: AtomicBool,
     },
     Engine(Py<PyEngine>),
 }
 
 /// A read-only view of barter's `EngineState`.
-#[pyclass(unsendable, module = "barter_python._native", name = "EngineStateView")]
+#[pyclass(frozen, module = "barter_python._native", name = "EngineStateView")]
 pub struct PyStateView(Source);
 
 impl PyStateView {
     /// A view for strategy calls, unreadable until `enter` (one object serves every call).
     pub fn for_calls(py: Python<'_>, keys: Arc<Keys>) -> PyResult<Bound<'_, PyStateView>> {
         let source = Source::Hook {
-            state: Cell::new(std::ptr::null()),
+            state: AtomicPtr::new(std::ptr::null_mut()),
             keys,
-            valid: Cell::new(false),
+            valid: AtomicBool::new(false),
         };
         Bound::new(py, PyStateView(source))
     }
@@ -51,8 +52,8 @@ impl PyStateView {
     /// that `state` is borrowed for returns.
     pub fn enter(&self, entered: &State) {
         if let Source::Hook { state, valid, .. } = &self.0 {
-            state.set(entered as *const State);
-            valid.set(true);
+            state.store((entered as *const State).cast_mut(), Ordering::Release);
+            valid.store(true, Ordering::Release);
         }
     }
 
@@ -62,23 +63,24 @@ impl PyStateView {
 
     pub fn invalidate(&self) {
         if let Source::Hook { valid, .. } = &self.0 {
-            valid.set(false);
+            valid.store(false, Ordering::Release);
         }
     }
 
     fn read<R>(&self, py: Python<'_>, f: impl FnOnce(&State, &Keys) -> PyResult<R>) -> PyResult<R> {
         match &self.0 {
             Source::Hook { state, keys, valid } => {
-                if !valid.get() {
+                if !valid.load(Ordering::Acquire) {
                     return Err(PyRuntimeError::new_err(
                         "this EngineStateView belonged to a strategy call that has returned; \
                          read the state during the call, or use Engine.state",
                     ));
                 }
-                // SAFETY: `valid` is set only while barter's call into the strategy runs; during
-                // it the engine holds its state borrowed and unchanged, and the view is
-                // unsendable, so nothing else can reach it.
-                f(unsafe { &*state.get() }, keys)
+                // SAFETY: `valid` is set only while barter's call into the strategy runs, and
+                // reads happen with the GIL held; during the call the engine holds its state
+                // borrowed, unchanged, so any thread reading it under the GIL reads live data.
+                // The pointer is only ever read from, never written through.
+                f(unsafe { &*state.load(Ordering::Acquire) }, keys)
             }
             Source::Engine(engine) => {
                 let engine = engine.bind(py).try_borrow().map_err(|_| {
@@ -233,10 +235,10 @@ enum Recorded {
 
 /// What a hook (`on_disconnect`, `on_trading_disabled`) receives: the state, and barter's engine
 /// actions. Actions are carried out by barter, in order, as soon as the hook returns.
-#[pyclass(unsendable, module = "barter_python._native", name = "EngineActions")]
+#[pyclass(frozen, module = "barter_python._native", name = "EngineActions")]
 pub struct PyEngineActions {
     view: Py<PyStateView>,
-    recorded: RefCell<Vec<Recorded>>,
+    recorded: Mutex<Vec<Recorded>>,
 }
 
 impl PyEngineActions {
@@ -246,22 +248,29 @@ impl PyEngineActions {
         keys: Arc<Keys>,
     ) -> PyResult<Bound<'py, PyEngineActions>> {
         let view = PyStateView::for_calls(py, keys)?;
-        view.borrow().enter(state);
+        view.get().enter(state);
         let view = view.unbind();
         Bound::new(
             py,
             PyEngineActions {
                 view,
-                recorded: RefCell::new(Vec::new()),
+                recorded: Mutex::new(Vec::new()),
             },
         )
     }
 
+    fn recorded(&self) -> std::sync::MutexGuard<'_, Vec<Recorded>> {
+        // A poisoned lock only means a panic while pushing: the list itself is intact.
+        self.recorded
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
     /// Close the view and turn the recorded actions into barter commands.
     pub fn finish(&self, py: Python<'_>, keys: &Keys) -> PyResult<Vec<Command>> {
-        self.view.bind(py).borrow().invalidate();
+        self.view.bind(py).get().invalidate();
         let mut commands = Vec::new();
-        for action in self.recorded.borrow_mut().drain(..) {
+        for action in self.recorded().drain(..) {
             match action {
                 Recorded::CancelOrders(filter) => commands.push(Command::CancelOrders(
                     filter.resolve(py, &keys.index, &keys.inputs)?,
@@ -292,9 +301,7 @@ impl PyEngineActions {
     #[pyo3(signature = (filter=None))]
     fn cancel_orders(&self, filter: Option<&Bound<'_, PyAny>>) -> PyResult<()> {
         let filter = filter::extract(filter)?;
-        self.recorded
-            .borrow_mut()
-            .push(Recorded::CancelOrders(filter));
+        self.recorded().push(Recorded::CancelOrders(filter));
         Ok(())
     }
 
@@ -302,16 +309,13 @@ impl PyEngineActions {
     #[pyo3(signature = (filter=None))]
     fn close_positions(&self, filter: Option<&Bound<'_, PyAny>>) -> PyResult<()> {
         let filter = filter::extract(filter)?;
-        self.recorded
-            .borrow_mut()
-            .push(Recorded::ClosePositions(filter));
+        self.recorded().push(Recorded::ClosePositions(filter));
         Ok(())
     }
 
     /// barter's `send_requests` for these cancels and opens.
     fn send_requests(&self, cancels: Bound<'_, PyAny>, opens: Bound<'_, PyAny>) {
-        self.recorded
-            .borrow_mut()
+        self.recorded()
             .push(Recorded::Send(cancels.unbind(), opens.unbind()));
     }
 }
