@@ -1,4 +1,5 @@
-"""Leak check: call each strategy function many times (and the error paths) and print RSS.
+"""Leak check: call each strategy function and the engine many times (and the error paths)
+and print RSS.
 
 RSS growth after warm-up must stay under 5 MB. Run: `make leak` (or `--quick` for fewer calls).
 """
@@ -12,6 +13,7 @@ from collections.abc import Callable
 from decimal import Decimal
 
 import barter_python as bp
+from barter_python.engine import DefaultStrategy, Engine, EngineEvent
 
 
 def rss_mib() -> float:
@@ -64,6 +66,45 @@ def errors() -> None:
             pass
 
 
+ENGINE_BALANCES: dict[tuple[bp.ExchangeId | str, str], Decimal | float] = {
+    ("binance_spot", "usdt"): 10**12,
+    ("binance_spot", "btc"): 10**6,
+}
+
+
+def engine() -> Engine:
+    return Engine(BOOK, DefaultStrategy(), balances=ENGINE_BALANCES, trading_enabled=True)
+
+
+def order(side: bp.Side, cid: str) -> bp.OrderRequestOpen:
+    key = bp.OrderKey("binance_spot", "btc_usdt", "leak", cid)
+    state = bp.RequestOpen(
+        side, Decimal(100), Decimal(1), bp.OrderKind.MARKET, bp.TimeInForce.IMMEDIATE_OR_CANCEL
+    )
+    return bp.OrderRequestOpen(key, state)
+
+
+def engine_events() -> Callable[[], None]:
+    """Market events through one engine, the Python strategy called on each."""
+    shared = engine()
+    event = EngineEvent.trade("okx", "btc_usdt", 100, 1, "Buy")
+    return lambda: shared.process(event) and None
+
+
+def engine_fills() -> Callable[[], None]:
+    """A buy and a sell filled by barter-execution's mock exchange (the position opens and
+    closes, so barter's per-position trade list does not grow). The mock keeps every trade it
+    made (`AccountState::ack_trade`, for `FetchTrades`): a few hundred bytes per fill, by
+    barter's design."""
+    shared = engine()
+    buy, sell = order(bp.Side.BUY, "b"), order(bp.Side.SELL, "s")
+    return lambda: shared.send_requests([], [buy, sell]) and None
+
+
+def engine_build() -> None:
+    engine()
+
+
 def measure(name: str, work: Callable[[], None], calls: int) -> float:
     for _ in range(min(calls, 10_000)):  # warm-up: caches, allocator pools
         work()
@@ -85,6 +126,9 @@ def main() -> None:
         measure("close_open_positions", close, 1_000_000 // scale),
         measure("build_ioc_market_order", build, 1_000_000 // scale),
         measure("error paths (4 per call)", errors, 100_000 // scale),
+        measure("Engine.process (market)", engine_events(), 1_000_000 // scale),
+        measure("Engine fills (buy + sell)", engine_fills(), 10_000 // scale),
+        measure("Engine build and drop", engine_build, 10_000 // scale),
     ]
     worst = max(growth)
     print(f"worst growth {worst:.1f} MiB (limit 5)")

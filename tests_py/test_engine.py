@@ -375,3 +375,18 @@ def test_engines_in_threads_match_serial_and_sharing_one_is_refused_cleanly() ->
     for thread in threads:
         thread.join()
     assert len(outcomes) == 80 and "ok" in outcomes
+
+
+def test_a_strategy_referring_to_its_engine_is_collected() -> None:
+    import gc
+    import weakref
+
+    class Owner(DefaultStrategy):
+        engine: Engine | None = None
+
+    strategy = Owner()
+    strategy.engine = engine(strategy)
+    ref = weakref.ref(strategy.engine)
+    del strategy
+    gc.collect()
+    assert ref() is None

@@ -328,6 +328,15 @@ impl PyEngine {
         self.finish(py, audit)
     }
 
+    /// Garbage-collector support: a strategy that keeps a reference to its engine makes a cycle.
+    fn __traverse__(&self, visit: pyo3::PyVisit<'_>) -> Result<(), pyo3::PyTraverseError> {
+        self.core.strategy.traverse(&visit)
+    }
+
+    fn __clear__(&mut self, py: Python<'_>) {
+        self.core.strategy.clear(py);
+    }
+
     /// A read-only view of the engine's state (positions, orders, prices, trading state,
     /// connectivity), read when its methods are called.
     #[getter]

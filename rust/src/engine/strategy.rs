@@ -83,6 +83,18 @@ impl PyStrategy {
         })
     }
 
+    /// The Python objects this strategy holds, for the engine's garbage-collector support.
+    pub fn traverse(&self, visit: &pyo3::PyVisit<'_>) -> Result<(), pyo3::PyTraverseError> {
+        visit.call(&self.object)?;
+        visit.call(&self.view)
+    }
+
+    /// Drop the user's object (breaking a cycle through it); the engine stays memory-safe but
+    /// a later strategy call fails with an AttributeError.
+    pub fn clear(&mut self, py: Python<'_>) {
+        self.object = py.None();
+    }
+
     fn failure(&self) -> std::sync::MutexGuard<'_, Option<PyErr>> {
         // A poisoned lock only means a panic while storing: the slot itself is intact.
         self.failure
