@@ -390,3 +390,27 @@ def test_a_strategy_referring_to_its_engine_is_collected() -> None:
     del strategy
     gc.collect()
     assert ref() is None
+
+
+class OwnClose(ClosePositionsOnTradingDisabled):
+    """Closes with its own requests: one buy per selected instrument."""
+
+    def __init__(self) -> None:
+        self.selected: list[list[tuple[ExchangeId, str]]] = []
+
+    def close_positions_requests(
+        self, state: EngineStateView, selected: list[tuple[ExchangeId, str]]
+    ) -> Requests:
+        self.selected.append(selected)
+        return [], [buy(exchange.value, "2", "101", "own") for exchange, _ in selected]
+
+
+def test_close_positions_requests_overrides_barters_close() -> None:
+    strategy = OwnClose()
+    eng = engine(strategy, trading=False)
+    audit = eng.close_positions(InstrumentFilter.exchanges("okx"))
+    assert strategy.selected == [[(ExchangeId.OKX, "btc_usdt")]]
+    assert [(o.key.exchange, o.key.cid) for o in audit.opens_sent] == [
+        (ExchangeId.OKX, ClientOrderId("own"))
+    ]
+    assert eng.state.positions() == {}  # the short of 2 was bought back
