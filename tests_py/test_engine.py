@@ -152,7 +152,8 @@ def test_close_positions_hook_sends_what_barter_close_function_computes() -> Non
 def test_sell_on_the_mock_needs_quote_balance_a_barter_quirk() -> None:
     # barter-execution's mock takes `quantity * (1 + fee)` off the QUOTE balance on a sell:
     # with no usdt on binance_spot, selling 1 btc is rejected (documented, kept as barter's).
-    book = [{**BOOK[0], "position": {"instrument": "btc_usdt", "side": "Buy", "quantity": "1"}}]
+    position = {"instrument": "btc_usdt", "side": "Buy", "quantity": "1", "price_entry_average": 90}
+    book = [{**BOOK[0], "position": position}]
     eng = Engine(book, DefaultStrategy(), balances={("binance_spot", "btc"): 1})
     audit = eng.close_positions()
     assert len(audit.opens_sent) == 1
@@ -309,6 +310,7 @@ def test_a_market_event_must_match_its_instruments_exchange() -> None:
     ("kwargs", "error"),
     [
         ({"latency_ms": -1}, ValueError),
+        ({"latency_ms": 501}, ValueError),
         ({"latency_ms": 1.5}, TypeError),
         ({"fees_percent": -0.1}, ValueError),
         ({"fees_percent": float("nan")}, ValueError),
@@ -414,3 +416,52 @@ def test_close_positions_requests_overrides_barters_close() -> None:
         (ExchangeId.OKX, ClientOrderId("own"))
     ]
     assert eng.state.positions() == {}  # the short of 2 was bought back
+
+
+def test_closing_more_positions_than_the_mock_can_report_at_once() -> None:
+    # barter-execution's mock reports fills on a 256-event broadcast (2 per fill): the engine
+    # releases requests in rounds so that 250 closes on one exchange all fill.
+    book = [
+        {"exchange": "okx", "instrument": f"c{i}_usdt", "base": f"c{i}", "quote": "usdt",
+         "price": "10", "position": {"instrument": f"c{i}_usdt", "side": "Sell", "quantity": "1",
+                                     "price_entry_average": "11"}}
+        for i in range(250)
+    ]  # fmt: skip
+    eng = Engine(book, ClosePositionsOnTradingDisabled(), balances={("okx", "usdt"): 10**6})
+    audit = eng.close_positions()
+    assert (len(audit.opens_sent), len(audit.trades), audit.errors) == (250, 250, [])
+    assert eng.state.positions() == {}
+
+
+def test_inputs_barter_would_panic_on_are_refused() -> None:
+    flat_price = {**BOOK[1], "position": {**BOOK[1]["position"], "price_entry_average": "0"}}
+    with pytest.raises(ValueError, match="price_entry_average > 0"):
+        Engine([flat_price], DefaultStrategy())
+    mixed_case = {**BOOK[0], "instrument": "BTC_usdc", "base": "BTC", "quote": "usdc"}
+    with pytest.raises(ValueError, match="differ only by case"):
+        Engine([BOOK[0], mixed_case], DefaultStrategy())
+    eng = engine(DefaultStrategy())
+    with pytest.raises(ValueError, match="zero amounts"):
+        eng.process(EngineEvent.l1("okx", "btc_usdt", bid=(99, 0), ask=(101, 0)))
+    with pytest.raises(ValueError, match=">= 0"):
+        eng.process(EngineEvent.l1("okx", "btc_usdt", bid=(99, -1), ask=(101, 2)))
+    assert eng.state.prices()[(ExchangeId.OKX, "btc_usdt")] == Decimal(101)
+
+
+class KeepsActions(DefaultStrategy):
+    def __init__(self) -> None:
+        self.kept: list[EngineActions] = []
+
+    def on_trading_disabled(self, engine: EngineActions) -> None:
+        self.kept.append(engine)
+
+
+def test_actions_after_the_hook_returned_are_refused() -> None:
+    strategy = KeepsActions()
+    eng = engine(strategy)
+    eng.process(EngineEvent.trading_state(False))
+    [actions] = strategy.kept
+    with pytest.raises(RuntimeError, match="hook that has returned"):
+        actions.close_positions()
+    with pytest.raises(RuntimeError, match="has returned"):
+        actions.state.positions()

@@ -58,7 +58,12 @@ _BOOK = TypeAdapter(list[InstrumentSnapshot])
 
 
 class Strategy(Protocol):
-    """What barter calls on a Python strategy (barter's four strategy traits)."""
+    """What barter calls on a Python strategy (barter's strategy traits).
+
+    Optionally, `close_positions_requests(state, selected) -> (cancels, opens)` replaces
+    barter's `close_open_positions_with_market_orders` for the `close_positions` action;
+    `selected` lists the `(exchange, instrument)` pairs of the action's filter.
+    """
 
     def generate_algo_orders(self, state: EngineStateView) -> Requests:
         """barter's `AlgoStrategy`: requests to send after each event while trading is on."""
@@ -115,8 +120,9 @@ class Engine(_native.Engine):
     positions the engine's positions) with a Python `strategy`.
 
     `balances` maps `(exchange, asset)` to the amount held, on the engine and on the mock
-    exchange (other assets start at 0). `latency_ms` and `fees_percent` configure barter's mock
-    exchanges (`fees_percent` is a fraction: `0.001` is 0.1%).
+    exchange (other assets start at 0). `latency_ms` (at most 500) and `fees_percent` configure
+    barter's mock exchanges (`fees_percent` is a fraction: `0.001` is 0.1%). Open positions
+    need `price_entry_average > 0` (barter computes their return from it).
     """
 
     def __new__(

@@ -1,7 +1,7 @@
 //! What one `Engine.process` call did, read off barter's own audit (`EngineAudit`,
 //! `EngineOutput`, `ActionOutput`) and the account events the mock exchanges sent back.
 
-use super::{strategy::HookOutput, Keys};
+use super::{execution::Released, strategy::HookOutput, Keys};
 use crate::enums::Enum;
 use crate::order::{
     Cancel, Open, PyOrderId, PyOrderRequestCancel, PyOrderRequestOpen, PyStrategyId,
@@ -54,6 +54,8 @@ pub struct Audit {
     trades: Vec<(ExchangeId, Trade<QuoteAsset, InstrumentNameInternal>)>,
     hooks: Vec<String>,
     errors: Vec<String>,
+    opens_released: usize,
+    cancels_released: usize,
     open_answers: usize,
     cancel_answers: usize,
     fills_reported: usize,
@@ -61,11 +63,17 @@ pub struct Audit {
 }
 
 impl Audit {
-    /// Requests sent without an answer yet, plus fills whose trade has not arrived yet (the
+    /// Requests handed to the execution managers.
+    pub fn released(&mut self, released: Released) {
+        self.opens_released += released.opens;
+        self.cancels_released += released.cancels;
+    }
+
+    /// Released requests without an answer yet, plus fills whose trade has not arrived yet (the
     /// mock exchange reports a fill, then its trade).
     pub fn answers_pending(&self) -> usize {
-        self.opens_sent.len().saturating_sub(self.open_answers)
-            + self.cancels_sent.len().saturating_sub(self.cancel_answers)
+        self.opens_released.saturating_sub(self.open_answers)
+            + self.cancels_released.saturating_sub(self.cancel_answers)
             + self.fills_reported.saturating_sub(self.fills_traded)
     }
 
@@ -205,9 +213,11 @@ impl Audit {
                 .push((unindex(keys, request), format!("{error:?}")));
         }
     }
+}
 
-    pub fn into_py(self, _py: Python<'_>) -> PyAudit {
-        PyAudit(self)
+impl From<Audit> for PyAudit {
+    fn from(audit: Audit) -> Self {
+        PyAudit(audit)
     }
 }
 

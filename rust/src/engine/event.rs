@@ -203,6 +203,9 @@ impl PyEngineEvent {
                     }
                     InstrumentRef::Name(name) => keys.instrument_index(event.exchange, name)?,
                 };
+                if let DataKind::OrderBookL1(book) = &event.kind {
+                    check_l1(book)?;
+                }
                 // barter panics on an exchange it does not track; an instrument of another
                 // exchange would be a silently wrong price.
                 let owner = keys.instrument(instrument);
@@ -234,6 +237,23 @@ impl PyEngineEvent {
             Kind::Trading(state) => EngineEvent::TradingStateUpdate(*state),
         })
     }
+}
+
+/// barter's price of a book is the volume-weighted mid, which divides by the two amounts'
+/// sum: refuse books it would panic on, or price wrongly.
+fn check_l1(book: &OrderBookL1) -> PyResult<()> {
+    let levels = [book.best_bid, book.best_ask];
+    if levels.iter().flatten().any(|l| l.amount.is_sign_negative()) {
+        return Err(PyValueError::new_err("l1 book amounts must be >= 0"));
+    }
+    if let [Some(bid), Some(ask)] = levels {
+        if (bid.amount + ask.amount).is_zero() {
+            return Err(PyValueError::new_err(
+                "l1 book with zero amounts on both sides has no volume-weighted price",
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// Events from barter's JSON market-data format (a JSON array of `MarketStreamResult`:

@@ -8,6 +8,7 @@
 
 pub mod audit;
 pub mod event;
+pub mod execution;
 pub mod strategy;
 pub mod view;
 
@@ -22,7 +23,6 @@ use audit::{Audit, PyAudit};
 use barter::engine::{
     clock::LiveClock,
     command::Command,
-    execution_tx::MultiExchangeTxMap,
     state::{instrument::data::DefaultInstrumentMarketData, trading::TradingState, EngineState},
     Engine, Processor,
 };
@@ -41,10 +41,10 @@ use barter_instrument::{
 };
 use barter_integration::collection::snapshot::Snapshot;
 use event::PyEngineEvent;
+use execution::QueuedTxMap;
 use fnv::FnvHashMap;
 use pyo3::exceptions::{PyRuntimeError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
-use pyo3::types::PyList;
 use rust_decimal::Decimal;
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
@@ -55,12 +55,14 @@ use tokio::sync::mpsc::UnboundedReceiver;
 pub type Data = DefaultInstrumentMarketData;
 pub type State = EngineState<barter::engine::state::global::DefaultGlobalData, Data>;
 pub type Risk = DefaultRiskManager<State>;
-pub type Core = Engine<LiveClock, State, MultiExchangeTxMap, PyStrategy, Risk>;
+pub type Core = Engine<LiveClock, State, QueuedTxMap, PyStrategy, Risk>;
 
-/// How long `process` waits for the mock exchanges to answer before giving up. barter's
-/// execution manager times a request out after 1 s (the mock never answers a cancel), so this
-/// leaves room for that answer.
+/// How long `process` waits for one round of answers before giving up. barter's execution
+/// manager answers every request within 1 s (a timeout at worst); latency is capped below that.
 const SETTLE_TIMEOUT: Duration = Duration::from_secs(3);
+
+/// The mock exchanges' latency stays well inside barter's 1 s request timeout.
+const MAX_LATENCY_MS: u64 = 500;
 
 /// Translation between the caller's keys (`ExchangeId`, instrument name) and barter's indices.
 pub struct Keys {
@@ -173,7 +175,7 @@ impl PyEngine {
     #[allow(clippy::too_many_arguments)]
     fn py_new(
         py: Python<'_>,
-        instruments: &Bound<'_, PyList>,
+        instruments: &Bound<'_, PyAny>,
         strategy: Bound<'_, PyAny>,
         strategy_id: &Bound<'_, PyAny>,
         balances: &Bound<'_, PyAny>,
@@ -183,10 +185,18 @@ impl PyEngine {
     ) -> PyResult<Self> {
         let id = PyStrategyId::extract(strategy_id, "strategy_id")?;
         let fees_percent = decimal::extract(fees_percent, "fees_percent")?;
+        if latency_ms > MAX_LATENCY_MS {
+            // barter's execution manager times a request out after 1 s, and the mock would
+            // then fill an order the engine was told had failed.
+            return Err(PyValueError::new_err(format!(
+                "latency_ms must be <= {MAX_LATENCY_MS}, got {latency_ms}"
+            )));
+        }
         let inputs: Vec<InstrumentInput> = instruments
-            .iter()
-            .map(|item| item.extract())
+            .try_iter()?
+            .map(|item| item?.extract())
             .collect::<PyResult<_>>()?;
+        check_positions(&inputs)?;
         let balances = balance_inputs(balances)?;
         let time = chrono::Utc::now();
         let data: Vec<Data> = inputs
@@ -200,7 +210,7 @@ impl PyEngine {
                     .map(|price| Timed::new(price, chrono::DateTime::<chrono::Utc>::MIN_UTC)),
             })
             .collect();
-        let Book { mut state, index } = Book::from_inputs(&inputs, &data, time).map_err(|dup| {
+        let book = Book::from_inputs(&inputs, &data, time).map_err(|dup| {
             let input = &inputs[dup.1];
             error::new_err(
                 py,
@@ -214,6 +224,9 @@ impl PyEngine {
                 ),
             )
         })?;
+        check_assets(&book.index)?;
+        let indexed = book.indexed_instruments();
+        let Book { mut state, index } = book;
         state.trading = if trading_enabled {
             TradingState::Enabled
         } else {
@@ -223,38 +236,14 @@ impl PyEngine {
 
         // One mock exchange per exchange of the book: barter's execution map is indexed by the
         // book's sorted exchanges and an exchange without an entry stops the engine.
-        let book = Book { state, index };
-        let indexed = book.indexed_instruments();
-        let Book { state, index } = book;
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_time()
             .build()
             .map_err(|err| PyRuntimeError::new_err(format!("cannot start tokio: {err}")))?;
         let mut builder = ExecutionBuilder::new(&indexed);
         for exchange in &index.exchanges {
-            let balances = index
-                .assets
-                .iter()
-                .filter(|asset| asset.exchange == *exchange)
-                .map(|asset| {
-                    let internal = &asset.asset.name_internal;
-                    let amount = balances
-                        .iter()
-                        .find(|(e, a, _)| e == exchange && a == internal)
-                        .map_or(Decimal::ZERO, |(_, _, amount)| *amount);
-                    AssetBalance::new(
-                        asset.asset.name_exchange.clone(),
-                        Balance::new(amount, amount),
-                        time,
-                    )
-                })
-                .collect();
-            let config = MockExecutionConfig::new(
-                *exchange,
-                UnindexedAccountSnapshot::new(*exchange, balances, Vec::new()),
-                latency_ms,
-                fees_percent,
-            );
+            let snapshot = mock_account(&index, *exchange, &balances, time);
+            let config = MockExecutionConfig::new(*exchange, snapshot, latency_ms, fees_percent);
             builder = builder
                 .add_mock(config, LiveClock)
                 .map_err(|err| PyRuntimeError::new_err(err.to_string()))?;
@@ -265,12 +254,13 @@ impl PyEngine {
             .block_on(build.init_with_runtime(handle))
             .map_err(|err| PyRuntimeError::new_err(format!("mock execution: {err}")))?;
 
+        let exchanges = index.exchanges.len();
         let keys = Arc::new(Keys::new(index, inputs));
         let strategy = PyStrategy::new(strategy, id, keys.clone())?;
         let core = Engine::new(
             LiveClock,
             state,
-            execution.execution_txs,
+            QueuedTxMap::new(execution.execution_txs, exchanges),
             strategy,
             Risk::default(),
         );
@@ -380,6 +370,7 @@ impl PyEngine {
                         .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
                         .unwrap_or_else(|| "barter panicked".to_string());
                     self.poisoned = Some(message);
+                    self.core.strategy.take_failure(); // superseded by the engine's failure
                 }
             }
         }
@@ -391,42 +382,125 @@ impl PyEngine {
         ))
     }
 
-    /// Wait for an answer to every request sent (barter's execution manager gives exactly one
-    /// per request: the exchange's response or a timeout) and for the trade of every fill,
-    /// processing each through the engine; then surface a strategy error if there was one.
+    /// Release the engine's queued requests to the mock exchanges round by round, waiting for
+    /// an answer to each (barter's execution manager gives exactly one per request: the
+    /// exchange's response, or a timeout after 1 s) and for the trade of every fill, processing
+    /// each through the engine; then surface a strategy error if there was one.
     fn finish(&mut self, py: Python<'_>, mut audit: Audit) -> PyResult<PyAudit> {
-        let deadline = tokio::time::Instant::now() + SETTLE_TIMEOUT;
-        while audit.answers_pending() > 0 {
-            let account = &mut self.account;
-            // The timer must be made inside the runtime: build it in the async block.
-            let next = py.detach(|| {
-                self.runtime
-                    .block_on(async { tokio::time::timeout_at(deadline, account.recv()).await })
-            });
-            match next {
-                Ok(Some(event)) => self.step(py, EngineEvent::Account(event), &mut audit)?,
-                Ok(None) => {
-                    audit.error("the mock execution stopped".to_string());
+        loop {
+            let released = match self.core.execution_txs.release() {
+                Ok(released) => released,
+                Err(err) => {
+                    audit.error(err.to_string());
                     break;
                 }
-                Err(_) => {
-                    audit.error(format!(
-                        "mock exchanges did not answer within {} s",
-                        SETTLE_TIMEOUT.as_secs()
-                    ));
-                    break;
+            };
+            audit.released(released);
+            if audit.answers_pending() == 0 {
+                break;
+            }
+            let deadline = tokio::time::Instant::now() + SETTLE_TIMEOUT;
+            while audit.answers_pending() > 0 {
+                let account = &mut self.account;
+                // The timer must be made inside the runtime: build it in the async block.
+                let next = py.detach(|| {
+                    self.runtime
+                        .block_on(async { tokio::time::timeout_at(deadline, account.recv()).await })
+                });
+                match next {
+                    Ok(Some(event)) => self.step(py, EngineEvent::Account(event), &mut audit)?,
+                    Ok(None) => {
+                        audit.error("the mock execution stopped".to_string());
+                        return self.done(py, audit);
+                    }
+                    Err(_) => {
+                        audit.error(format!(
+                            "mock exchanges did not answer within {} s",
+                            SETTLE_TIMEOUT.as_secs()
+                        ));
+                        return self.done(py, audit);
+                    }
                 }
             }
         }
-        // Answers already delivered beyond what was awaited (a late cancel timeout, say).
+        self.done(py, audit)
+    }
+
+    fn done(&mut self, py: Python<'_>, mut audit: Audit) -> PyResult<PyAudit> {
+        // Answers already delivered beyond what was awaited.
         while let Ok(event) = self.account.try_recv() {
             self.step(py, EngineEvent::Account(event), &mut audit)?;
         }
         if let Some(err) = self.core.strategy.take_failure() {
             return Err(err);
         }
-        Ok(audit.into_py(py))
+        Ok(PyAudit::from(audit))
     }
+}
+
+/// barter panics closing a position whose entry price is zero (its PnL return divides by the
+/// entry value), so the engine needs a real entry price for every open position.
+fn check_positions(inputs: &[InstrumentInput]) -> PyResult<()> {
+    for input in inputs {
+        if let Some(position) = &input.position {
+            if !position.quantity.is_zero() && position.price_entry_average <= Decimal::ZERO {
+                return Err(PyValueError::new_err(format!(
+                    "position in '{}' on '{}': the engine needs price_entry_average > 0 \
+                     (barter computes the position's return from it)",
+                    input.instrument,
+                    input.exchange.as_str()
+                )));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// barter's `AssetStates` merges assets whose internal names are equal (`BTC` and `btc` on one
+/// exchange) while its indices keep both, so account updates would land on the wrong asset.
+fn check_assets(index: &Index) -> PyResult<()> {
+    for pair in index.assets.windows(2) {
+        let (a, b) = (&pair[0], &pair[1]);
+        if a.exchange == b.exchange && a.asset.name_internal == b.asset.name_internal {
+            return Err(PyValueError::new_err(format!(
+                "assets '{}' and '{}' on '{}' differ only by case: barter's engine treats them \
+                 as one asset; spell them the same",
+                a.asset.name_exchange,
+                b.asset.name_exchange,
+                a.exchange.as_str()
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// The mock exchange's opening account: every asset it trades, with the given balance or 0
+/// (it expects a balance for each).
+fn mock_account(
+    index: &Index,
+    exchange: ExchangeId,
+    balances: &[(ExchangeId, AssetNameInternal, Decimal)],
+    time: chrono::DateTime<chrono::Utc>,
+) -> UnindexedAccountSnapshot {
+    let assets = index
+        .assets
+        .iter()
+        .filter(|asset| asset.exchange == exchange);
+    let balances = assets
+        .map(|asset| {
+            let internal = &asset.asset.name_internal;
+            let amount = balances
+                .iter()
+                .find(|(e, a, _)| *e == exchange && a == internal)
+                .map_or(Decimal::ZERO, |(_, _, amount)| *amount);
+            AssetBalance::new(
+                asset.asset.name_exchange.clone(),
+                Balance::new(amount, amount),
+                time,
+            )
+        })
+        .collect();
+    UnindexedAccountSnapshot::new(exchange, balances, Vec::new())
 }
 
 /// Seed the engine's asset balances as barter's `EngineStateBuilder::balances` does.

@@ -26,7 +26,7 @@ use barter_execution::order::{
 use barter_instrument::{
     asset::AssetIndex,
     exchange::{ExchangeId, ExchangeIndex},
-    instrument::InstrumentIndex,
+    instrument::{name::InstrumentNameInternal, InstrumentIndex},
 };
 use barter_integration::collection::one_or_many::OneOrMany;
 use pyo3::exceptions::PyTypeError;
@@ -121,7 +121,7 @@ impl PyStrategy {
     ) -> (Vec<IndexedCancel>, Vec<IndexedOpen>) {
         let py = method.py();
         let view = self.view.bind(py);
-        view.get().enter(state);
+        let entered = view.get().enter(state);
         let result = (|| {
             let object = self.object.bind(py);
             let returned = match filter {
@@ -155,7 +155,7 @@ impl PyStrategy {
                 })?;
             requests(&self.keys, &cancels, &opens)
         })();
-        view.get().invalidate();
+        drop(entered);
         result.unwrap_or_else(|err| {
             self.fail(err);
             (Vec::new(), Vec::new())
@@ -171,7 +171,7 @@ impl PyStrategy {
         };
         let commands = Python::attach(|py| {
             let keys = engine.strategy.keys.clone();
-            let actions = match PyEngineActions::new(py, &engine.state, keys.clone()) {
+            let actions = match PyEngineActions::new(py, keys.clone()) {
                 Ok(actions) => actions,
                 Err(err) => {
                     engine.strategy.fail(err);
@@ -179,12 +179,15 @@ impl PyStrategy {
                 }
             };
             let object = engine.strategy.object.bind(py);
+            let view = actions.get().view().bind(py);
+            let entered = view.get().enter(&engine.state);
             let called = match exchange {
                 Some(exchange) => object
                     .call_method1(name, (&actions, crate::enums::Enum(exchange)))
                     .map(drop),
                 None => object.call_method1(name, (&actions,)).map(drop),
             };
+            drop(entered);
             let recorded = actions.get().finish(py, &keys);
             match called.and(recorded) {
                 Ok(commands) => commands,
@@ -216,39 +219,39 @@ pub fn requests(
     if empty(cancels) && empty(opens) {
         return Ok((Vec::new(), Vec::new()));
     }
-    let cancels = cancels
-        .try_iter()?
-        .map(|item| {
-            let item = item?;
-            let request = item.cast::<PyOrderRequestCancel>().map_err(|_| {
-                PyTypeError::new_err(format!(
-                    "cancels must hold OrderRequestCancel, got {}",
-                    item.get_type()
-                        .name()
-                        .map(|n| n.to_string())
-                        .unwrap_or_default()
-                ))
-            })?;
-            index_request(keys, &request.get().0)
-        })
-        .collect::<PyResult<_>>()?;
-    let opens = opens
-        .try_iter()?
-        .map(|item| {
-            let item = item?;
-            let request = item.cast::<PyOrderRequestOpen>().map_err(|_| {
-                PyTypeError::new_err(format!(
-                    "opens must hold OrderRequestOpen, got {}",
-                    item.get_type()
-                        .name()
-                        .map(|n| n.to_string())
-                        .unwrap_or_default()
-                ))
-            })?;
-            index_request(keys, &request.get().0)
-        })
-        .collect::<PyResult<_>>()?;
+    let cancels = indexed::<PyOrderRequestCancel, _>(keys, cancels, "cancels", |r| &r.0)?;
+    let opens = indexed::<PyOrderRequestOpen, _>(keys, opens, "opens", |r| &r.0)?;
     Ok((cancels, opens))
+}
+
+/// Each item of `items`, which must be a `Class`, as barter's indexed request.
+fn indexed<Class, Kind>(
+    keys: &Keys,
+    items: &Bound<'_, PyAny>,
+    what: &str,
+    request: impl Fn(&Class) -> &OrderEvent<Kind, ExchangeId, InstrumentNameInternal>,
+) -> PyResult<Vec<OrderEvent<Kind, ExchangeIndex, InstrumentIndex>>>
+where
+    Class: pyo3::PyClass<Frozen = pyo3::pyclass::boolean_struct::True> + Sync,
+    Kind: Clone,
+{
+    items
+        .try_iter()?
+        .map(|item| {
+            let item = item?;
+            let class = item.cast::<Class>().map_err(|_| {
+                PyTypeError::new_err(format!(
+                    "{what} must hold {}, got {}",
+                    Class::NAME,
+                    item.get_type()
+                        .name()
+                        .map(|n| n.to_string())
+                        .unwrap_or_default()
+                ))
+            })?;
+            index_request(keys, request(class.get()))
+        })
+        .collect()
 }
 
 /// barter's commands sending these requests: cancels first, then opens; none for an empty list
@@ -331,7 +334,7 @@ impl
     OnDisconnectStrategy<
         barter::engine::clock::LiveClock,
         State,
-        barter::engine::execution_tx::MultiExchangeTxMap,
+        super::execution::QueuedTxMap,
         super::Risk,
     > for PyStrategy
 {
@@ -346,7 +349,7 @@ impl
     OnTradingDisabled<
         barter::engine::clock::LiveClock,
         State,
-        barter::engine::execution_tx::MultiExchangeTxMap,
+        super::execution::QueuedTxMap,
         super::Risk,
     > for PyStrategy
 {

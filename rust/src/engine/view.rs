@@ -48,26 +48,23 @@ impl PyStateView {
         Bound::new(py, PyStateView(source))
     }
 
-    /// Make the view read `state` until `invalidate`, which must come before the strategy call
-    /// that `state` is borrowed for returns.
-    pub fn enter(&self, entered: &State) {
+    /// Make the view read `state` until the returned guard drops; the guard lives within the
+    /// borrow of `state`, and drops on unwinding too, so the view never outlives it.
+    pub fn enter<'a>(&'a self, entered: &'a State) -> Entered<'a> {
         if let Source::Hook { state, valid, .. } = &self.0 {
             state.store((entered as *const State).cast_mut(), Ordering::Release);
             valid.store(true, Ordering::Release);
         }
+        Entered(self)
     }
 
     pub fn of_engine(engine: Py<PyEngine>) -> Self {
         PyStateView(Source::Engine(engine))
     }
 
-    pub fn invalidate(&self) {
-        if let Source::Hook { valid, .. } = &self.0 {
-            valid.store(false, Ordering::Release);
-        }
-    }
-
-    fn read<R>(&self, py: Python<'_>, f: impl FnOnce(&State, &Keys) -> PyResult<R>) -> PyResult<R> {
+    /// Run `f` on barter's state. `f` must not call into Python: while it runs, the GIL must
+    /// stay with this thread so that the state cannot change or go away underneath it.
+    fn read<R>(&self, py: Python<'_>, f: impl FnOnce(&State, &Keys) -> R) -> PyResult<R> {
         match &self.0 {
             Source::Hook { state, keys, valid } => {
                 if !valid.load(Ordering::Acquire) {
@@ -80,7 +77,7 @@ impl PyStateView {
                 // reads happen with the GIL held; during the call the engine holds its state
                 // borrowed, unchanged, so any thread reading it under the GIL reads live data.
                 // The pointer is only ever read from, never written through.
-                f(unsafe { &*state.load(Ordering::Acquire) }, keys)
+                Ok(f(unsafe { &*state.load(Ordering::Acquire) }, keys))
             }
             Source::Engine(engine) => {
                 let engine = engine.bind(py).try_borrow().map_err(|_| {
@@ -89,21 +86,32 @@ impl PyStateView {
                          passed to it",
                     )
                 })?;
-                f(&engine.core().state, engine.keys())
+                Ok(f(&engine.core().state, engine.keys()))
             }
+        }
+    }
+}
+
+/// A view's readable period; dropping it makes the view refuse reads.
+pub struct Entered<'a>(&'a PyStateView);
+
+impl Drop for Entered<'_> {
+    fn drop(&mut self) {
+        if let Source::Hook { valid, .. } = &self.0 .0 {
+            valid.store(false, Ordering::Release);
         }
     }
 }
 
 static POSITION_SNAPSHOT: PyOnceLock<Py<PyType>> = PyOnceLock::new();
 
-fn key<'py>(py: Python<'py>, keys: &Keys, index: usize) -> PyResult<Bound<'py, PyTuple>> {
-    let input = keys.instrument(barter_instrument::instrument::InstrumentIndex(index));
+/// The caller's `(exchange, instrument)` key of an instrument.
+fn key<'py>(py: Python<'py>, exchange: ExchangeId, name: &str) -> PyResult<Bound<'py, PyTuple>> {
     PyTuple::new(
         py,
         [
-            Enum(input.exchange).into_pyobject(py)?,
-            input.instrument.as_str().into_pyobject(py)?.into_any(),
+            Enum(exchange).into_pyobject(py)?,
+            name.into_pyobject(py)?.into_any(),
         ],
     )
 }
@@ -112,38 +120,52 @@ fn key<'py>(py: Python<'py>, keys: &Keys, index: usize) -> PyResult<Bound<'py, P
 impl PyStateView {
     /// Open positions as `PositionSnapshot`s, keyed by `(exchange, instrument)`.
     fn positions<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
-        self.read(py, |state, keys| {
-            let class =
-                POSITION_SNAPSHOT.import(py, "barter_python.snapshot", "PositionSnapshot")?;
-            let out = PyDict::new(py);
-            for (index, instrument) in state.instruments.0.values().enumerate() {
-                let Some(position) = &instrument.position.current else {
-                    continue;
-                };
+        let positions = self.read(py, |state, keys| {
+            let open = state.instruments.0.values().filter_map(|instrument| {
+                let position = instrument.position.current.as_ref()?;
                 let input = keys.instrument(instrument.key);
-                let kwargs = PyDict::new(py);
-                kwargs.set_item("instrument", input.instrument.as_str())?;
-                kwargs.set_item("side", Enum(position.side))?;
-                kwargs.set_item("quantity", position.quantity_abs)?;
-                kwargs.set_item("price_entry_average", position.price_entry_average)?;
-                out.set_item(key(py, keys, index)?, class.call((), Some(&kwargs))?)?;
-            }
-            Ok(out)
-        })
+                Some((
+                    input.exchange,
+                    input.instrument.clone(),
+                    position.side,
+                    position.quantity_abs,
+                    position.price_entry_average,
+                ))
+            });
+            open.collect::<Vec<_>>()
+        })?;
+        let class = POSITION_SNAPSHOT.import(py, "barter_python.snapshot", "PositionSnapshot")?;
+        let out = PyDict::new(py);
+        for (exchange, name, side, quantity, price_entry_average) in positions {
+            let kwargs = PyDict::new(py);
+            kwargs.set_item("instrument", name.as_str())?;
+            kwargs.set_item("side", Enum(side))?;
+            kwargs.set_item("quantity", quantity)?;
+            kwargs.set_item("price_entry_average", price_entry_average)?;
+            out.set_item(key(py, exchange, &name)?, class.call((), Some(&kwargs))?)?;
+        }
+        Ok(out)
     }
 
     /// The current price of each instrument that has one (barter's `InstrumentDataState::
     /// price`: the L1 volume-weighted mid, else the last trade), keyed by `(exchange, instrument)`.
     fn prices<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
-        self.read(py, |state, keys| {
-            let out = PyDict::new(py);
-            for (index, instrument) in state.instruments.0.values().enumerate() {
-                if let Some(price) = instrument.data.price() {
-                    out.set_item(key(py, keys, index)?, price)?;
-                }
-            }
-            Ok(out)
-        })
+        let prices = self.read(py, |state, keys| {
+            let priced = state.instruments.0.values().filter_map(|instrument| {
+                let input = keys.instrument(instrument.key);
+                Some((
+                    input.exchange,
+                    input.instrument.clone(),
+                    instrument.data.price()?,
+                ))
+            });
+            priced.collect::<Vec<_>>()
+        })?;
+        let out = PyDict::new(py);
+        for (exchange, name, price) in prices {
+            out.set_item(key(py, exchange, &name)?, price)?;
+        }
+        Ok(out)
     }
 
     /// Orders the engine tracks (in flight or open), as the requests that opened them, by
@@ -173,23 +195,22 @@ impl PyStateView {
                 }
             }
             out.sort_by(|a, b| (a.0, &a.1.key.cid.0).cmp(&(b.0, &b.1.key.cid.0)));
-            Ok(out
-                .into_iter()
+            out.into_iter()
                 .map(|(_, o)| PyOrderRequestOpen(o))
-                .collect())
+                .collect()
         })
     }
 
     /// barter's `TradingState`: whether the engine generates algo orders.
     #[getter]
     fn trading_enabled(&self, py: Python<'_>) -> PyResult<bool> {
-        self.read(py, |state, _| Ok(state.trading == TradingState::Enabled))
+        self.read(py, |state, _| state.trading == TradingState::Enabled)
     }
 
     /// barter's `ConnectivityStates`, per exchange.
     fn connectivity(&self, py: Python<'_>) -> PyResult<Vec<(Enum<ExchangeId>, PyConnectivity)>> {
         self.read(py, |state, _| {
-            Ok(state
+            state
                 .connectivity
                 .exchanges
                 .iter()
@@ -200,7 +221,7 @@ impl PyStateView {
                     };
                     (Enum(*exchange), view)
                 })
-                .collect())
+                .collect()
         })
     }
 }
@@ -239,24 +260,35 @@ enum Recorded {
 pub struct PyEngineActions {
     view: Py<PyStateView>,
     recorded: Mutex<Vec<Recorded>>,
+    /// Set once the hook has returned: later actions would never run, so they are refused.
+    closed: AtomicBool,
 }
 
 impl PyEngineActions {
-    pub fn new<'py>(
-        py: Python<'py>,
-        state: &State,
-        keys: Arc<Keys>,
-    ) -> PyResult<Bound<'py, PyEngineActions>> {
-        let view = PyStateView::for_calls(py, keys)?;
-        view.get().enter(state);
-        let view = view.unbind();
-        Bound::new(
-            py,
-            PyEngineActions {
-                view,
-                recorded: Mutex::new(Vec::new()),
-            },
-        )
+    /// A recorder for one hook call, its view unreadable until entered.
+    pub fn new(py: Python<'_>, keys: Arc<Keys>) -> PyResult<Bound<'_, PyEngineActions>> {
+        let view = PyStateView::for_calls(py, keys)?.unbind();
+        let actions = PyEngineActions {
+            view,
+            recorded: Mutex::new(Vec::new()),
+            closed: AtomicBool::new(false),
+        };
+        Bound::new(py, actions)
+    }
+
+    pub fn view(&self) -> &Py<PyStateView> {
+        &self.view
+    }
+
+    fn record(&self, action: Recorded) -> PyResult<()> {
+        if self.closed.load(Ordering::Acquire) {
+            return Err(PyRuntimeError::new_err(
+                "these EngineActions belonged to a hook that has returned; act inside the hook, \
+                 or call the Engine's own methods",
+            ));
+        }
+        self.recorded().push(action);
+        Ok(())
     }
 
     fn recorded(&self) -> std::sync::MutexGuard<'_, Vec<Recorded>> {
@@ -266,9 +298,9 @@ impl PyEngineActions {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    /// Close the view and turn the recorded actions into barter commands.
+    /// Close the recorder and turn the recorded actions into barter commands.
     pub fn finish(&self, py: Python<'_>, keys: &Keys) -> PyResult<Vec<Command>> {
-        self.view.bind(py).get().invalidate();
+        self.closed.store(true, Ordering::Release);
         let mut commands = Vec::new();
         for action in self.recorded().drain(..) {
             match action {
@@ -300,22 +332,17 @@ impl PyEngineActions {
     /// barter's `cancel_orders` action for the filter (default: every instrument).
     #[pyo3(signature = (filter=None))]
     fn cancel_orders(&self, filter: Option<&Bound<'_, PyAny>>) -> PyResult<()> {
-        let filter = filter::extract(filter)?;
-        self.recorded().push(Recorded::CancelOrders(filter));
-        Ok(())
+        self.record(Recorded::CancelOrders(filter::extract(filter)?))
     }
 
     /// barter's `close_positions` action for the filter (default: every instrument).
     #[pyo3(signature = (filter=None))]
     fn close_positions(&self, filter: Option<&Bound<'_, PyAny>>) -> PyResult<()> {
-        let filter = filter::extract(filter)?;
-        self.recorded().push(Recorded::ClosePositions(filter));
-        Ok(())
+        self.record(Recorded::ClosePositions(filter::extract(filter)?))
     }
 
     /// barter's `send_requests` for these cancels and opens.
-    fn send_requests(&self, cancels: Bound<'_, PyAny>, opens: Bound<'_, PyAny>) {
-        self.recorded()
-            .push(Recorded::Send(cancels.unbind(), opens.unbind()));
+    fn send_requests(&self, cancels: Bound<'_, PyAny>, opens: Bound<'_, PyAny>) -> PyResult<()> {
+        self.record(Recorded::Send(cancels.unbind(), opens.unbind()))
     }
 }

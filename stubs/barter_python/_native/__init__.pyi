@@ -4,7 +4,7 @@ This stub is the source of truth for the native module's interface; `mypy.stubte
 against the compiled module.
 """
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from datetime import datetime
 from decimal import Decimal
 from typing import Any, Self, final
@@ -207,7 +207,7 @@ class Engine:
 
     def __new__(
         cls,
-        instruments: Sequence[InstrumentSnapshot],
+        instruments: Iterable[InstrumentSnapshot],
         strategy: Any,
         *,
         strategy_id: StrategyId | str,
@@ -243,7 +243,8 @@ class EngineEvent:
         side: Side | str,
         time: datetime | None = None,
     ) -> EngineEvent:
-        """A public trade (barter-data's `PublicTrade`, which holds floats)."""
+        """A public trade (barter-data's `PublicTrade`, which holds floats); `time` must be
+        timezone-aware (default: now)."""
     @staticmethod
     def l1(
         exchange: ExchangeId | str,
@@ -252,7 +253,8 @@ class EngineEvent:
         ask: tuple[Decimal | float, Decimal | float],
         time: datetime | None = None,
     ) -> EngineEvent:
-        """A level-1 book (barter-data's `OrderBookL1`): best `(price, amount)` each side."""
+        """A level-1 book (barter-data's `OrderBookL1`): best `(price, amount)` each side,
+        amounts >= 0 and not both 0; `time` must be timezone-aware (default: now)."""
     @staticmethod
     def market_disconnected(exchange: ExchangeId | str) -> EngineEvent:
         """The exchange's market data stream disconnected."""
