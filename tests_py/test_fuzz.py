@@ -230,3 +230,42 @@ def test_huge_name_and_surrogates_raise_or_work() -> None:
     )
     with pytest.raises(ValueError):
         bp._native.strategy.close_open_positions_with_market_orders("s", [unvalidated])
+
+
+ENGINE_BOOK = [
+    bp.InstrumentSnapshot(exchange="okx", instrument="btc_usdt", base="btc", quote="usdt", price=1)
+]
+
+
+@given(
+    st.sampled_from(["trade", "l1", "market_disconnected", "account_disconnected"]),
+    exchanges,
+    values,
+    st.lists(st.one_of(decimals, values), min_size=4, max_size=4),
+)
+def test_engine_events(kind: str, exchange: Any, instrument: Any, numbers: list[Any]) -> None:
+    from barter_python.engine import DefaultStrategy, Engine, EngineEvent
+
+    engine = Engine(ENGINE_BOOK, DefaultStrategy(), trading_enabled=True)
+    price, amount, ask, ask_amount = numbers
+    build: dict[str, Callable[[], Any]] = {
+        "trade": lambda: EngineEvent.trade(exchange, instrument, price, amount, "Buy"),
+        "l1": lambda: EngineEvent.l1(exchange, instrument, (price, amount), (ask, ask_amount)),
+        "market_disconnected": lambda: EngineEvent.market_disconnected(exchange),
+        "account_disconnected": lambda: EngineEvent.account_disconnected(exchange),
+    }
+    event = outcome(build[kind])
+    if event is not None:
+        audit = outcome(lambda: engine.process(event))
+        assert audit is None or audit.errors == []
+    # Whatever happened, the engine still answers.
+    assert isinstance(engine.state.trading_enabled, bool)
+
+
+@given(values, values, st.one_of(values, st.builds(list, st.just(ENGINE_BOOK))))
+def test_engine_construction_and_requests(balances: Any, opens: Any, book: Any) -> None:
+    from barter_python.engine import DefaultStrategy, Engine
+
+    engine = outcome(lambda: Engine(book, DefaultStrategy(), balances=balances))
+    if engine is not None:
+        outcome(lambda: engine.send_requests([], opens))

@@ -115,6 +115,22 @@ class ClosePositionsOnTradingDisabled(DefaultStrategy):
         close_positions_on_trading_disabled(engine)
 
 
+def _balance_items(
+    balances: Mapping[tuple[ExchangeId | str, str], Decimal | float] | None,
+) -> list[tuple[ExchangeId, str, Decimal | float]]:
+    """`{(exchange, asset): amount}` as the native engine's `(exchange, asset, amount)` list."""
+    if balances is None:
+        return []
+    if not isinstance(balances, Mapping):
+        raise TypeError(f"balances must be a mapping, got {type(balances).__name__}")
+    items = []
+    for key, amount in balances.items():
+        if not (isinstance(key, tuple) and len(key) == 2 and isinstance(key[1], str)):
+            raise TypeError(f"balances keys must be (exchange, asset) tuples, got {key!r}")
+        items.append((ExchangeId(key[0]), key[1], amount))
+    return items
+
+
 class Engine(_native.Engine):
     """barter's `Engine` over a book of `InstrumentSnapshot`s (prices seed the market data,
     positions the engine's positions) with a Python `strategy`.
@@ -143,13 +159,12 @@ class Engine(_native.Engine):
         if to_decimal(fees_percent, "fees_percent") < 0:
             raise ValueError(f"fees_percent must be >= 0, got {fees_percent}")
         book: Sequence[InstrumentSnapshot] = _BOOK.validate_python(list(instruments))
-        pairs = [(ExchangeId(e), asset, amount) for (e, asset), amount in (balances or {}).items()]
         return super().__new__(
             cls,
             book,
             strategy,
             strategy_id=strategy_id,
-            balances=pairs,
+            balances=_balance_items(balances),
             trading_enabled=trading_enabled,
             latency_ms=latency_ms,
             fees_percent=fees_percent,

@@ -111,3 +111,73 @@ impl ExecutionTxMap<ExchangeIndex> for QueuedTxMap {
         self.queues.iter()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use barter::engine::execution_tx::MultiExchangeTxMap;
+    use barter_execution::order::{
+        id::{ClientOrderId, StrategyId},
+        request::{OrderRequestOpen, RequestOpen},
+        OrderEvent, OrderKey, OrderKind, TimeInForce,
+    };
+    use barter_instrument::{exchange::ExchangeId, instrument::InstrumentIndex, Side};
+    use barter_integration::channel::mpsc_unbounded;
+    use rust_decimal::Decimal;
+
+    fn open(cid: usize) -> ExecutionRequest {
+        ExecutionRequest::Open(OrderRequestOpen {
+            key: OrderKey {
+                exchange: ExchangeIndex(0),
+                instrument: InstrumentIndex(0),
+                strategy: StrategyId::new("s"),
+                cid: ClientOrderId::new(cid.to_string()),
+            },
+            state: RequestOpen {
+                side: Side::Buy,
+                price: Decimal::ONE,
+                quantity: Decimal::ONE,
+                kind: OrderKind::Market,
+                time_in_force: TimeInForce::ImmediateOrCancel,
+            },
+        })
+    }
+
+    fn cid(request: ExecutionRequest) -> String {
+        match request {
+            ExecutionRequest::Open(OrderEvent { key, .. }) => key.cid.0.to_string(),
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+
+    #[test]
+    fn releases_in_rounds_of_round_in_barters_order() {
+        let (tx, mut rx) = mpsc_unbounded();
+        let inner: MultiExchangeTxMap = [(ExchangeId::Okx, Some(tx))].into_iter().collect();
+        let map = QueuedTxMap::new(inner, 1);
+        for n in 0..250 {
+            map.find(&ExchangeIndex(0)).unwrap().send(open(n)).unwrap();
+        }
+        assert!(
+            rx.rx.try_recv().is_err(),
+            "nothing reaches barter before a release"
+        );
+        let mut seen = Vec::new();
+        for expected in [100, 100, 50, 0] {
+            assert_eq!(map.release().unwrap().opens, expected);
+            while let Ok(request) = rx.rx.try_recv() {
+                seen.push(cid(request));
+            }
+        }
+        let order: Vec<String> = (0..250).map(|n| n.to_string()).collect();
+        assert_eq!(seen, order);
+    }
+
+    #[test]
+    fn an_exchange_without_execution_is_barters_error() {
+        let inner: MultiExchangeTxMap = [(ExchangeId::Okx, None)].into_iter().collect();
+        let map = QueuedTxMap::new(inner, 1);
+        assert!(map.find(&ExchangeIndex(0)).is_err());
+        assert!(map.find(&ExchangeIndex(1)).is_err());
+    }
+}
