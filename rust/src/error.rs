@@ -3,6 +3,8 @@
 //! The exception classes live in `barter_python.errors` (one hierarchy, defined in Python so
 //! that users and type checkers see plain classes); this file only looks them up and builds them.
 
+use crate::snapshot::InstrumentInput;
+use crate::state::Duplicate;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::PyType;
@@ -37,4 +39,17 @@ pub fn new_err(py: Python<'_>, kind: Kind, message: String) -> PyErr {
         Ok(class) => PyErr::from_type(class.clone(), message),
         Err(err) => err,
     }
+}
+
+/// `DuplicateInstrumentError` for two inputs barter would treat as one instrument.
+pub fn duplicate(py: Python<'_>, inputs: &[InstrumentInput], dup: Duplicate) -> PyErr {
+    let input = &inputs[dup.1];
+    let message = format!(
+        "instrument '{}' on exchange '{}' appears twice (items {} and {})",
+        input.instrument,
+        input.exchange.as_str(),
+        dup.0,
+        dup.1
+    );
+    new_err(py, Kind::DuplicateInstrument, message)
 }

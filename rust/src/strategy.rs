@@ -147,20 +147,8 @@ fn close_open_positions_with_market_orders<'py>(
         .map(|item| item.extract())
         .collect::<PyResult<_>>()?;
 
-    let book = Book::from_snapshots(&inputs, chrono::Utc::now()).map_err(|dup| {
-        let input = &inputs[dup.1];
-        error::new_err(
-            py,
-            Kind::DuplicateInstrument,
-            format!(
-                "instrument '{}' on exchange '{}' appears twice (items {} and {})",
-                input.instrument,
-                input.exchange.as_str(),
-                dup.0,
-                dup.1
-            ),
-        )
-    })?;
+    let book = Book::from_snapshots(&inputs, chrono::Utc::now())
+        .map_err(|dup| error::duplicate(py, &inputs, dup))?;
     let filter = filter.resolve(py, &book.index, &inputs)?;
 
     if !skip_missing_price {

@@ -107,18 +107,8 @@ impl Audit {
                         self.fills_reported += 1;
                     }
                     OrderState::Inactive(InactiveOrderState::OpenFailed(error)) => {
-                        let request = OrderEvent {
-                            key: order.key.clone(),
-                            state: RequestOpen {
-                                side: order.side,
-                                price: order.price,
-                                quantity: order.quantity,
-                                kind: order.kind,
-                                time_in_force: order.time_in_force,
-                            },
-                        };
                         let reason = format!("exchange rejected: {error:?}");
-                        self.opens_refused.push((unindex(keys, request), reason));
+                        self.opens_refused.push((keys.open_request(order), reason));
                     }
                     _ => {}
                 }

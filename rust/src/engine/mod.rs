@@ -16,14 +16,18 @@ use crate::decimal;
 use crate::enums::Enum;
 use crate::error::{self, Kind};
 use crate::filter;
-use crate::order::PyStrategyId;
+use crate::order::{Open, PyStrategyId};
 use crate::snapshot::InstrumentInput;
 use crate::state::{Book, Index};
 use audit::{Audit, PyAudit};
 use barter::engine::{
     clock::LiveClock,
     command::Command,
-    state::{instrument::data::DefaultInstrumentMarketData, trading::TradingState, EngineState},
+    state::{
+        instrument::{data::DefaultInstrumentMarketData, filter::InstrumentFilter},
+        trading::TradingState,
+        EngineState,
+    },
     Engine, Processor,
 };
 use barter::execution::{builder::ExecutionBuilder, AccountStreamEvent};
@@ -32,6 +36,7 @@ use barter::{EngineEvent, Timed};
 use barter_execution::{
     balance::{AssetBalance, Balance},
     client::mock::MockExecutionConfig,
+    order::{request::RequestOpen, Order, OrderEvent},
     UnindexedAccountSnapshot,
 };
 use barter_instrument::{
@@ -118,6 +123,24 @@ impl Keys {
                     exchange.as_str()
                 ))
             })
+    }
+
+    /// The request that opened `order` (barter has no such conversion), in the caller's keys.
+    pub fn open_request<State>(
+        &self,
+        order: &Order<ExchangeIndex, InstrumentIndex, State>,
+    ) -> Open {
+        let request = OrderEvent {
+            key: order.key.clone(),
+            state: RequestOpen {
+                side: order.side,
+                price: order.price,
+                quantity: order.quantity,
+                kind: order.kind,
+                time_in_force: order.time_in_force,
+            },
+        };
+        self.index.unindex(request, &self.inputs).1
     }
 
     /// The caller's `(exchange, name)` of an instrument index.
@@ -210,20 +233,8 @@ impl PyEngine {
                     .map(|price| Timed::new(price, chrono::DateTime::<chrono::Utc>::MIN_UTC)),
             })
             .collect();
-        let book = Book::from_inputs(&inputs, &data, time).map_err(|dup| {
-            let input = &inputs[dup.1];
-            error::new_err(
-                py,
-                Kind::DuplicateInstrument,
-                format!(
-                    "instrument '{}' on exchange '{}' appears twice (items {} and {})",
-                    input.instrument,
-                    input.exchange.as_str(),
-                    dup.0,
-                    dup.1
-                ),
-            )
-        })?;
+        let book = Book::from_inputs(&inputs, &data, time)
+            .map_err(|dup| error::duplicate(py, &inputs, dup))?;
         check_assets(&book.index)?;
         let indexed = book.indexed_instruments();
         let Book { mut state, index } = book;
@@ -287,8 +298,7 @@ impl PyEngine {
         py: Python<'_>,
         filter: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<PyAudit> {
-        let filter = filter::extract(filter)?.resolve(py, &self.keys.index, &self.keys.inputs)?;
-        self.run(py, EngineEvent::Command(Command::CancelOrders(filter)))
+        self.filtered(py, filter, Command::CancelOrders)
     }
 
     /// barter's `close_positions` action (`Command::ClosePositions`) for the filter: the
@@ -299,8 +309,7 @@ impl PyEngine {
         py: Python<'_>,
         filter: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<PyAudit> {
-        let filter = filter::extract(filter)?.resolve(py, &self.keys.index, &self.keys.inputs)?;
-        self.run(py, EngineEvent::Command(Command::ClosePositions(filter)))
+        self.filtered(py, filter, Command::ClosePositions)
     }
 
     /// barter's `send_requests` (`Command::SendCancelRequests`, then `SendOpenRequests`).
@@ -342,6 +351,17 @@ impl PyEngine {
 
     pub fn keys(&self) -> &Keys {
         &self.keys
+    }
+
+    /// A filtered barter command, the filter resolved against this engine's instruments.
+    fn filtered(
+        &mut self,
+        py: Python<'_>,
+        filter: Option<&Bound<'_, PyAny>>,
+        command: fn(InstrumentFilter) -> Command,
+    ) -> PyResult<PyAudit> {
+        let filter = filter::extract(filter)?.resolve(py, &self.keys.index, &self.keys.inputs)?;
+        self.run(py, EngineEvent::Command(command(filter)))
     }
 
     fn run(&mut self, py: Python<'_>, event: EngineEvent) -> PyResult<PyAudit> {

@@ -13,8 +13,7 @@ use crate::order::{Open, PyOrderRequestOpen};
 use barter::engine::command::Command;
 use barter::engine::state::trading::TradingState;
 use barter::engine::state::{connectivity::Health, instrument::data::InstrumentDataState};
-use barter_execution::order::{request::RequestOpen, OrderEvent, OrderKey};
-use barter_instrument::{exchange::ExchangeId, instrument::name::InstrumentNameInternal};
+use barter_instrument::exchange::ExchangeId;
 use pyo3::exceptions::PyRuntimeError;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
@@ -174,25 +173,13 @@ impl PyStateView {
         self.read(py, |state, keys| {
             let mut out: Vec<(usize, Open)> = Vec::new();
             for (index, instrument) in state.instruments.0.values().enumerate() {
-                let input = keys.instrument(instrument.key);
-                for order in instrument.orders.0.values() {
-                    let open = OrderEvent {
-                        key: OrderKey {
-                            exchange: input.exchange,
-                            instrument: InstrumentNameInternal::new(input.instrument.as_str()),
-                            strategy: order.key.strategy.clone(),
-                            cid: order.key.cid.clone(),
-                        },
-                        state: RequestOpen {
-                            side: order.side,
-                            price: order.price,
-                            quantity: order.quantity,
-                            kind: order.kind,
-                            time_in_force: order.time_in_force,
-                        },
-                    };
-                    out.push((index, open));
-                }
+                out.extend(
+                    instrument
+                        .orders
+                        .0
+                        .values()
+                        .map(|o| (index, keys.open_request(o))),
+                );
             }
             out.sort_by(|a, b| (a.0, &a.1.key.cid.0).cmp(&(b.0, &b.1.key.cid.0)));
             out.into_iter()
