@@ -437,9 +437,11 @@ def test_inputs_barter_would_panic_on_are_refused() -> None:
     flat_price = {**BOOK[1], "position": {**BOOK[1]["position"], "price_entry_average": "0"}}
     with pytest.raises(ValueError, match="price_entry_average > 0"):
         Engine([flat_price], DefaultStrategy())
-    mixed_case = {**BOOK[0], "instrument": "BTC_usdc", "base": "BTC", "quote": "usdc"}
-    with pytest.raises(ValueError, match="differ only by case"):
-        Engine([BOOK[0], mixed_case], DefaultStrategy())
+    # Snapshots lowercase names as barter does: `BTC` and `btc` are one asset, not a collision.
+    mixed_case = {**BOOK[0], "instrument": "BTC_usdc", "base": "BTC", "quote": "USDC"}
+    exchange = BOOK[0]["exchange"]
+    mixed = Engine([BOOK[0], mixed_case], DefaultStrategy(), balances={(exchange, "USDC"): 1})
+    assert (ExchangeId(exchange), "btc_usdc") in mixed.state.prices()
     eng = engine(DefaultStrategy())
     with pytest.raises(ValueError, match="zero amounts"):
         eng.process(EngineEvent.l1("okx", "btc_usdt", bid=(99, 0), ask=(101, 0)))

@@ -7,7 +7,7 @@ import pickle
 import pydantic
 import pytest
 
-from barter_python import ExchangeId, OrderKind, Side, TimeInForce
+from barter_python import ExchangeId, InstrumentFilter, OrderKind, Side, TimeInForce
 from barter_python._native import barter_variants
 
 
@@ -48,7 +48,7 @@ def test_exchange_id_by_value_and_barter_alias() -> None:
     [
         (Side, "long", "'Buy', 'Sell'"),
         (ExchangeId, "binance", "'binance_spot'"),
-        (OrderKind, "market", "'Market', 'Limit'"),
+        (OrderKind, "marketable", "'Market', 'Limit'"),
         (TimeInForce, "IOC", "'ImmediateOrCancel'"),
     ],
 )
@@ -56,6 +56,15 @@ def test_unknown_value_lists_valid_ones(enum: type[Side], bad: str, listed: str)
     with pytest.raises(ValueError, match="valid values") as info:
         enum(bad)
     assert listed in str(info.value)
+
+
+def test_values_in_any_case() -> None:
+    assert ExchangeId("OKX") is ExchangeId.OKX
+    assert ExchangeId("Binance_Spot") is ExchangeId.BINANCE_SPOT
+    assert OrderKind("MARKET") is OrderKind.MARKET
+    assert TimeInForce("immediateorcancel") is TimeInForce.IMMEDIATE_OR_CANCEL
+    # The native side agrees: a filter takes an exchange in any case too.
+    assert InstrumentFilter.exchanges("OKX") == InstrumentFilter.exchanges(ExchangeId.OKX)
 
 
 def test_non_string_value_is_a_value_error() -> None:

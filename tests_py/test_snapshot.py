@@ -9,6 +9,7 @@ import pydantic
 import pytest
 
 from barter_python import ExchangeId, InstrumentSnapshot, PositionSnapshot, Side
+from barter_python.snapshot import validate_book
 
 
 def instrument(**changes: Any) -> dict[str, Any]:
@@ -52,16 +53,16 @@ def test_decimal_inputs_are_exact(value: object, expected: str) -> None:
 @pytest.mark.parametrize(
     "changes, field, message",
     [
-        ({"price": 0}, "price", "price must be > 0"),
-        ({"price": -1}, "price", "price must be > 0"),
+        ({"price": 0}, "price", "must be > 0, got 0"),
+        ({"price": -1}, "price", "must be > 0, got -1"),
         ({"price": float("nan")}, "price", "must be finite"),
         ({"price": float("inf")}, "price", "must be finite"),
         ({"price": Decimal("-Infinity")}, "price", "must be finite"),
-        ({"price": True}, "price", "not bool"),
-        ({"price": "abc"}, "price", "is not a number"),
+        ({"price": True}, "price", "got bool True"),
+        ({"price": "abc"}, "price", "must be a number, got 'abc'"),
         ({"price": [1]}, "price", "got list"),
-        ({"price": Decimal("1E-29")}, "price", "more than 28 digits"),
-        ({"price": 2**96}, "price", "beyond barter's decimal range"),
+        ({"price": Decimal("1E-29")}, "price", "at most 28 digits after the point"),
+        ({"price": 2**96}, "price", "within barter's decimal range"),
         ({"exchange": "binance"}, "exchange", "binance_spot"),
         ({"instrument": ""}, "instrument", "at least 1 character"),
         ({"instrument": 5}, "instrument", "valid string"),
@@ -70,7 +71,7 @@ def test_decimal_inputs_are_exact(value: object, expected: str) -> None:
         (
             {"position": {"instrument": "btc_usdt", "side": "Buy", "quantity": -1}},
             "position.quantity",
-            "quantity must be >= 0",
+            "must be >= 0, got -1",
         ),
         (
             {"position": {"instrument": "btc_usdt", "side": "Long", "quantity": 1}},
@@ -87,7 +88,7 @@ def test_decimal_inputs_are_exact(value: object, expected: str) -> None:
                 }
             },
             "position.price_entry_average",
-            "price_entry_average must be >= 0",
+            "must be >= 0, got -5",
         ),
         (
             {"position": {"instrument": "eth_usdt", "side": "Buy", "quantity": 1}},
@@ -103,6 +104,8 @@ def test_invalid_snapshot_names_field(changes: dict[str, Any], field: str, messa
     error = info.value.errors()[0]
     assert ".".join(str(part) for part in error["loc"]) == field
     assert message in str(info.value)
+    if field:  # the location names the field once: the message does not repeat it
+        assert not error["msg"].removeprefix("Value error, ").startswith(field.split(".")[-1])
 
 
 def test_price_is_optional_and_none_means_unknown() -> None:
@@ -129,3 +132,32 @@ def test_json_round_trip() -> None:
     again = InstrumentSnapshot.model_validate_json(snapshot.model_dump_json())
     assert again == snapshot
     assert str(again.price) == "100.50"
+
+
+def test_names_are_lowercased_as_barter_does() -> None:
+    """barter's internal names are lowercase: `USDT` and `usdt` are one asset."""
+    snapshot = InstrumentSnapshot.model_validate(
+        instrument(
+            instrument="BTC_USDT",
+            base="BTC",
+            quote="USDT",
+            position={"instrument": "Btc_Usdt", "side": "BUY", "quantity": 1},
+        )
+    )
+    assert (snapshot.instrument, snapshot.base, snapshot.quote) == ("btc_usdt", "btc", "usdt")
+    assert snapshot.position is not None and snapshot.position.instrument == "btc_usdt"
+
+
+def test_exchange_in_any_case() -> None:
+    assert InstrumentSnapshot.model_validate(instrument(exchange="OKX")).exchange is ExchangeId.OKX
+
+
+def test_book_errors_locate_item_and_instrument_without_pydantic_internals() -> None:
+    bad: list[Any] = [instrument(), instrument(instrument="eth_usdt", price=-1), 5]
+    with pytest.raises(pydantic.ValidationError) as info:
+        validate_book(bad)
+    text = str(info.value)
+    assert text.startswith("2 validation errors for instruments\n")
+    assert "1.binance_spot:eth_usdt.price\n  Value error, must be > 0, got -1" in text
+    assert "function-after" not in text and "list[" not in text
+    assert [error["loc"][0] for error in info.value.errors()] == [1, 2]

@@ -105,7 +105,7 @@ def test_short_closes_with_buy_and_float_price_is_exact() -> None:
         (True, TypeError, "bool"),
         ("100", TypeError, "got str"),
         (None, TypeError, "got NoneType"),
-        (Decimal("1E-30"), ValueError, "more than 28 digits"),
+        (Decimal("1E-30"), ValueError, "at most 28 digits after the point"),
     ],
 )
 def test_build_ioc_bad_price(price: Any, error: type[Exception], message: str) -> None:

@@ -48,6 +48,15 @@ USER_SCRIPT = textwrap.dedent(
     reveal_type(engine)
     reveal_type(audit.trades[0].price)
     reveal_type(engine.state.positions())
+
+    # No Pydantic plugin: the constructors take what their validators accept.
+    typed = bp.InstrumentSnapshot(
+        exchange="okx", instrument="btc_usdt", base="btc", quote="usdt", price="43250.5",
+        position=bp.PositionSnapshot(instrument="btc_usdt", side="Buy", quantity="0.75"),
+    )
+    reveal_type(typed.exchange)
+    reveal_type(typed.price)
+    reveal_type(typed.position)
     """
 )
 
@@ -64,6 +73,9 @@ EXPECTED = [
     'Revealed type is "decimal.Decimal"',
     'Revealed type is "dict[tuple[barter_python.instrument.ExchangeId, str], '
     'barter_python.snapshot.PositionSnapshot]"',
+    'Revealed type is "barter_python.instrument.ExchangeId"',
+    'Revealed type is "decimal.Decimal | None"',
+    'Revealed type is "barter_python.snapshot.PositionSnapshot | None"',
 ]
 
 
@@ -87,6 +99,10 @@ def test_wrong_argument_types_are_caught(tmp_path: Path) -> None:
         "import barter_python as bp\n"
         "bp.OrderKey(bp.ExchangeId.OKX, 5, 's', 'c')\n"
         "bp.close_open_positions_with_market_orders('s', [], on_missing_price='ignore')\n"
+        "bp.InstrumentSnapshot(exchange=123, instrument='a', base='a', quote='b')\n"
+        "bp.InstrumentSnapshot(exchange='okx', instrument=['x'], base='a', quote='b')\n"
+        "bp.PositionSnapshot(instrument='a', side='Buy', quantity=[1])\n"
+        "bp.PositionSnapshot(instrument='a', side='Buy', quantity=1).quantity = 2\n"
     )
     config = tmp_path / "mypy.ini"
     config.write_text("[mypy]\n")
@@ -96,3 +112,9 @@ def test_wrong_argument_types_are_caught(tmp_path: Path) -> None:
     assert status == 1
     assert 'Argument 2 to "OrderKey" has incompatible type "int"' in stdout
     assert 'Argument "on_missing_price"' in stdout
+    assert 'Argument "exchange" to "InstrumentSnapshot" has incompatible type "int"' in stdout
+    assert (
+        'Argument "instrument" to "InstrumentSnapshot" has incompatible type "list[str]"' in stdout
+    )
+    assert 'Argument "quantity" to "PositionSnapshot" has incompatible type "list[int]"' in stdout
+    assert 'Property "quantity" defined in "PositionSnapshot" is read-only' in stdout

@@ -120,7 +120,15 @@ pub fn from_py<T: Mirrored>(obj: &Bound<'_, PyAny>) -> PyResult<T> {
         )));
     };
     let text = text.to_cow()?;
-    T::parse(&text).ok_or_else(|| {
+    // Any case, as barter's aliases already allow for some (`BUY`): `OKX` is `okx`.
+    let any_case = || {
+        let member = table.members.iter();
+        member
+            .filter(|m| m.text.eq_ignore_ascii_case(&text))
+            .map(|m| m.value)
+            .next()
+    };
+    T::parse(&text).or_else(any_case).ok_or_else(|| {
         PyValueError::new_err(format!(
             "'{text}' is not a valid {}; valid values: {}",
             T::NAME,

@@ -6,7 +6,7 @@
 
 use crate::decimal;
 use crate::enums::Enum;
-use crate::error::{self, Kind};
+use crate::error;
 use crate::filter::{self, PyInstrumentFilter};
 use crate::order::{
     Cancel, Open, PyClientOrderId, PyOrderRequestCancel, PyOrderRequestOpen, PyStrategyId,
@@ -153,25 +153,16 @@ fn close_open_positions_with_market_orders<'py>(
 
     if !skip_missing_price {
         // barter silently skips a position without a price; the SDK refuses by default.
-        let missing = book
+        let mut missing: Vec<usize> = book
             .state
             .instruments
             .instruments(&filter)
             .filter(|s| s.position.current.is_some() && s.data.price().is_none())
             .map(|s| book.index.input_of[s.key.index()])
-            .min();
-        if let Some(input) = missing {
-            let input = &inputs[input];
-            return Err(error::new_err(
-                py,
-                Kind::MissingPrice,
-                format!(
-                    "instrument '{}' on exchange '{}' has an open position but no price; \
-                     give it a price, or pass on_missing_price=\"skip\" to leave it open",
-                    input.instrument,
-                    input.exchange.as_str()
-                ),
-            ));
+            .collect();
+        if !missing.is_empty() {
+            missing.sort_unstable();
+            return Err(error::missing_price(py, &inputs, missing));
         }
     }
 
@@ -198,6 +189,28 @@ fn close_open_positions_with_market_orders<'py>(
     ))
 }
 
+/// The positions in `instruments` (ascending) of the instruments barter's `filter` selects.
+#[pyfunction]
+#[pyo3(signature = (instruments, filter=None))]
+fn select_instruments(
+    py: Python<'_>,
+    instruments: &Bound<'_, PyList>,
+    filter: Option<&Bound<'_, PyAny>>,
+) -> PyResult<Vec<usize>> {
+    let filter: PyInstrumentFilter = filter::extract(filter)?;
+    let inputs: Vec<InstrumentInput> = instruments
+        .iter()
+        .map(|item| item.extract())
+        .collect::<PyResult<_>>()?;
+    let book = Book::from_snapshots(&inputs, chrono::Utc::now())
+        .map_err(|dup| error::duplicate(py, &inputs, dup))?;
+    let filter = filter.resolve(py, &book.index, &inputs)?;
+    let states = book.state.instruments.instruments(&filter);
+    let mut selected: Vec<usize> = states.map(|s| book.index.input_of[s.key.index()]).collect();
+    selected.sort_unstable();
+    Ok(selected)
+}
+
 /// Register `strategy` as a real submodule, importable as `barter_python._native.strategy`.
 pub fn register(parent: &Bound<'_, PyModule>) -> PyResult<()> {
     let py = parent.py();
@@ -210,6 +223,7 @@ pub fn register(parent: &Bound<'_, PyModule>) -> PyResult<()> {
         close_open_positions_with_market_orders,
         &module
     )?)?;
+    module.add_function(wrap_pyfunction!(select_instruments, &module)?)?;
     parent.add_submodule(&module)?;
     // `import barter_python._native.strategy` looks in sys.modules; PyO3 does not put it there.
     let qualified = "barter_python._native.strategy";

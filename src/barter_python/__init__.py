@@ -4,6 +4,7 @@ Python describes instruments and positions with validated models; barter's own R
 do the work; results come back as barter's own values behind typed Python classes.
 """
 
+from barter_python._version import __version__
 from barter_python.errors import (
     BarterPythonError,
     DuplicateInstrumentError,
@@ -52,6 +53,7 @@ __all__ = [
     "StrategyId",
     "TimeInForce",
     "UnknownInstrumentError",
+    "__version__",
     "build_ioc_market_order_to_close_position",
     "close_open_positions_with_market_orders",
 ]

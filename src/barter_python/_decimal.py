@@ -13,10 +13,14 @@ _MANTISSA_LIMIT = 2**96
 _MAX_SCALE = 28
 
 
-def to_decimal(value: object, field: str) -> Decimal:
-    """`value` as an exact Decimal barter can hold; `TypeError`/`ValueError` naming `field`."""
+def to_decimal(value: object, field: str | None) -> Decimal:
+    """`value` as an exact Decimal barter can hold; `TypeError`/`ValueError` naming `field`.
+
+    With `field=None` the message leaves the name out, for callers (Pydantic) that print it.
+    """
+    name = "" if field is None else f"{field} "
     if isinstance(value, bool):
-        raise TypeError(f"{field} must be a Decimal, int, float or numeric str, not bool")
+        raise TypeError(f"{name}must be a Decimal, int, float or numeric str, got bool {value}")
     if isinstance(value, Decimal):
         number = value
     elif isinstance(value, int):
@@ -27,17 +31,17 @@ def to_decimal(value: object, field: str) -> Decimal:
         try:
             number = Decimal(value.strip())
         except InvalidOperation:
-            raise ValueError(f"{field}: {value!r} is not a number") from None
+            raise ValueError(f"{name}must be a number, got {value!r}") from None
     else:
         raise TypeError(
-            f"{field} must be a Decimal, int, float or numeric str, got {type(value).__name__}"
+            f"{name}must be a Decimal, int, float or numeric str, got {type(value).__name__}"
         )
     if not number.is_finite():
-        raise ValueError(f"{field} must be finite, got {value!r}")
-    return _representable(number, field)
+        raise ValueError(f"{name}must be finite, got {value!r}")
+    return _representable(number, name)
 
 
-def _representable(number: Decimal, field: str) -> Decimal:
+def _representable(number: Decimal, name: str) -> Decimal:
     sign, digits, exponent = number.as_tuple()
     assert isinstance(exponent, int)  # the caller checked that the number is finite
     if -_MAX_SCALE <= exponent <= 0 and len(digits) <= 28:
@@ -49,15 +53,15 @@ def _representable(number: Decimal, field: str) -> Decimal:
     significant, scale_exponent = digits[: len(digits) - trailing], exponent + trailing
     if scale_exponent < -_MAX_SCALE:
         raise ValueError(
-            f"{field}: {number} has more than {_MAX_SCALE} digits after the point, "
-            "which barter's decimal cannot hold exactly"
+            f"{name}must have at most {_MAX_SCALE} digits after the point "
+            f"(barter's decimal cannot hold {number} exactly)"
         )
     # 2**96 has 29 digits: anything longer is out of range, and the product below stays small.
     too_long = len(significant) + max(scale_exponent, 0) > 29
     if too_long or int("".join(map(str, significant))) * 10 ** max(scale_exponent, 0) >= (
         _MANTISSA_LIMIT
     ):
-        raise ValueError(f"{field}: {number} is beyond barter's decimal range (|x| < 2^96)")
+        raise ValueError(f"{name}must be within barter's decimal range (|x| < 2^96), got {number}")
     if exponent < -_MAX_SCALE:
         return Decimal((sign, significant, scale_exponent))
     return number

@@ -11,7 +11,8 @@ class BarterEnum(Enum):
     """An enum whose values are barter's serde names.
 
     Lookup by value also accepts every alias barter's serde accepts (``Side("buy")``), by asking
-    barter itself; anything else raises ``ValueError`` listing the valid values.
+    barter itself, and any value in any case (``ExchangeId("OKX")``); anything else raises
+    ``ValueError`` listing the valid values.
     """
 
     @classmethod
@@ -20,6 +21,9 @@ class BarterEnum(Enum):
             canonical = barter_name(cls.__name__, value)
             if canonical is not None:
                 return cls(canonical)
+            for member in cls:  # any case, as barter's aliases already allow for some (`BUY`)
+                if member.value.casefold() == value.casefold():
+                    return member
         valid = ", ".join(repr(member.value) for member in cls)
         raise ValueError(f"{value!r} is not a valid {cls.__name__}; valid values: {valid}")
 

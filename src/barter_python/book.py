@@ -1,21 +1,25 @@
-"""Reading a book (a list of `InstrumentSnapshot`) from JSON or CSV, with errors a person can act
-on: every problem names the source, the item or row, the field and what is wrong."""
+"""Reading a book (a list of `InstrumentSnapshot`) from a JSON or CSV file, with errors a person
+can act on: every problem names the file, the line (counted from 1, as editors do), the field
+and the bad value, and every problem of a file is reported at once (the first `LISTED`, then
+how many more), so that a large file needs one fix-and-rerun loop, not one per bad row."""
 
 from __future__ import annotations
 
 import csv
 import io
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
 from importlib.resources import files
 from typing import Any, Literal
 
 import pydantic
 
 from barter_python.errors import BarterPythonError
+from barter_python.instrument import ExchangeId
 from barter_python.snapshot import InstrumentSnapshot
 
-__all__ = ["CSV_COLUMNS", "BookError", "load_book", "sample_book_text"]
+__all__ = ["CSV_COLUMNS", "LISTED", "BookError", "BookFile", "read_book", "sample_book_text"]
 
 CSV_COLUMNS = (
     "exchange",
@@ -27,7 +31,12 @@ CSV_COLUMNS = (
     "quantity",
     "price_entry_average",
 )
+# A flatten needs no entry price: a CSV may leave the column out.
+_OPTIONAL_COLUMNS = ("price_entry_average",)
 _POSITION_COLUMNS = ("side", "quantity", "price_entry_average")
+
+# How many problems an error lists before "and N more".
+LISTED = 20
 
 Format = Literal["json", "csv"]
 
@@ -35,22 +44,65 @@ Format = Literal["json", "csv"]
 class BookError(BarterPythonError, ValueError):
     """A book that cannot be read or validated; the message says where and why."""
 
-
-def sample_book_text() -> str:
-    """The bundled 12-instrument sample book (JSON) over binance_spot, okx and kraken."""
-    return files("barter_python").joinpath("data/sample_book.json").read_text()
-
-
-def load_book(path: str, text: str, format: Format | None = None) -> list[InstrumentSnapshot]:
-    """Parse `text` read from `path` (used in messages); the format defaults to the path's
-    extension, or to JSON when the text starts with `[` or `{`."""
-    if (format or _guess_format(path, text)) == "json":
-        return _validate(path, _json_items(path, text), "item {index}")
-    return _validate(path, _csv_rows(path, text), "row {index} (line {line})")
+    @classmethod
+    def of(cls, source: str, problems: list[str], what: str = "problems") -> BookError:
+        """One error for every problem found in `source`, each a `file:line: what` text."""
+        if len(problems) == 1:
+            return cls(problems[0])
+        listed = problems[:LISTED]
+        if len(problems) > LISTED:
+            listed.append(f"... and {len(problems) - LISTED} more")
+        return cls(f"{source}: {len(problems)} {what}:\n" + "\n".join(listed))
 
 
-def _guess_format(path: str, text: str) -> Format:
-    lowered = path.lower()
+@dataclass(frozen=True)
+class BookFile:
+    """A book read from `source`: its snapshots and the line each one starts on."""
+
+    source: str
+    snapshots: list[InstrumentSnapshot]
+    lines: list[int]
+
+    def where(self, index: int) -> str:
+        """`file:line` of the snapshot at `index`."""
+        return f"{self.source}:{self.lines[index]}"
+
+
+def sample_book_text(format: Format = "json") -> str:
+    """The bundled 12-instrument sample book over binance_spot, okx and kraken, as JSON or CSV
+    (the same book)."""
+    return files("barter_python").joinpath(f"data/sample_book.{format}").read_text()
+
+
+def read_book(source: str, data: bytes | str, format: Format | None = None) -> BookFile:
+    """Parse `data` read from `source` (used in messages): UTF-8, a byte-order mark allowed.
+
+    The format defaults to the extension of `source`, else JSON when the text starts with `[`
+    or `{`, else CSV. Raises `BookError` naming every problem found, up to `LISTED`.
+    """
+    if isinstance(data, bytes):
+        try:
+            data = data.decode("utf-8")
+        except UnicodeDecodeError as error:
+            raise BookError(
+                f"{source}: not UTF-8 text (byte {error.start}: {data[error.start]:#04x})"
+            ) from None
+    text = data.removeprefix("\ufeff")  # a spreadsheet's UTF-8 byte-order mark
+    if not text.strip():
+        raise BookError(
+            f"{source}: empty input: expected a JSON array of instruments or a CSV with the "
+            f"header {','.join(CSV_COLUMNS)}"
+        )
+    if (format or _guess_format(source, text)) == "json":
+        items = _json_items(source, text)
+        book = _validate(source, items, field_of=lambda loc: ".".join(map(str, loc)))
+    else:
+        book = _validate(source, _csv_rows(source, text), field_of=_csv_column)
+    return book
+
+
+def _guess_format(source: str, text: str) -> Format:
+    lowered = source.lower()
     if lowered.endswith(".json"):
         return "json"
     if lowered.endswith(".csv"):
@@ -58,36 +110,97 @@ def _guess_format(path: str, text: str) -> Format:
     return "json" if text.lstrip()[:1] in ("[", "{") else "csv"
 
 
-def _json_items(source: str, text: str) -> list[tuple[int, Any]]:
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as error:
-        raise BookError(f"{source}: invalid JSON: {error}") from None
-    if not isinstance(data, list):
+def _json_items(source: str, text: str) -> Iterator[tuple[int, str, Any]]:
+    """Each item of the top-level JSON array with the line it starts on and its number."""
+    decoder = json.JSONDecoder()
+    line, counted = 1, 0  # lines are counted incrementally: the text may hold 100k items
+
+    def line_at(offset: int) -> int:
+        nonlocal line, counted
+        line += text.count("\n", counted, offset)
+        counted = offset
+        return line
+
+    def invalid(error: json.JSONDecodeError) -> BookError:
+        return BookError(f"{source}:{error.lineno}:{error.colno}: invalid JSON: {error.msg}")
+
+    def skip_space(offset: int) -> int:
+        while offset < len(text) and text[offset] in " \t\r\n":
+            offset += 1
+        return offset
+
+    items = 0  # counted from 1, as lines are
+    offset = skip_space(0)
+    if text[offset] != "[":
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as error:
+            raise invalid(error) from None
         raise BookError(
             f"{source}: expected a JSON array of instruments, got {type(data).__name__}"
         )
-    return [(index, item) for index, item in enumerate(data)]
+    offset = skip_space(offset + 1)
+    if text.startswith("]", offset):
+        offset += 1
+    else:
+        while True:
+            try:
+                item, end = decoder.raw_decode(text, offset)
+            except json.JSONDecodeError as error:
+                raise invalid(error) from None
+            items += 1
+            yield line_at(offset), f"item {items}: ", item
+            offset = skip_space(end)
+            if text.startswith(",", offset):
+                offset = skip_space(offset + 1)
+            elif text.startswith("]", offset):
+                offset += 1
+                break
+            else:
+                raise invalid(json.JSONDecodeError("expected ',' or ']'", text, offset))
+    rest = skip_space(offset)
+    if rest != len(text):
+        raise invalid(json.JSONDecodeError("extra data after the array", text, rest))
 
 
-def _csv_rows(source: str, text: str) -> list[tuple[int, dict[str, Any]]]:
-    reader = csv.DictReader(io.StringIO(text))
-    header = reader.fieldnames or []
-    missing = [column for column in CSV_COLUMNS if column not in header]
-    unknown = [column for column in header if column not in CSV_COLUMNS]
-    if missing or unknown:
+def _csv_rows(source: str, text: str) -> Iterator[tuple[int, str, dict[str, Any] | _Unsplit]]:
+    """Each row as snapshot data with the line it starts on; a row whose number of fields
+    differs from the header's is an error, never a row with cells made up or dropped."""
+    reader = csv.reader(io.StringIO(text))
+    header = [cell.strip() for cell in next(reader)]
+    missing = [c for c in CSV_COLUMNS if c not in header and c not in _OPTIONAL_COLUMNS]
+    unknown = [c for c in header if c not in CSV_COLUMNS]
+    repeated = sorted({c for c in header if header.count(c) > 1})
+    if missing or unknown or repeated:
         raise BookError(
-            f"{source}: CSV header must be {','.join(CSV_COLUMNS)}"
+            f"{source}:1: CSV header must be {','.join(CSV_COLUMNS)}"
             + (f"; missing: {', '.join(missing)}" if missing else "")
             + (f"; unknown: {', '.join(unknown)}" if unknown else "")
+            + (f"; repeated: {', '.join(repeated)}" if repeated else "")
         )
-    return [(index, _csv_snapshot(row)) for index, row in enumerate(reader)]
+    end = reader.line_num
+    for row in reader:
+        line, end = end + 1, reader.line_num
+        if not row:
+            continue  # a blank line holds no row
+        if len(row) != len(header):
+            kind = "missing cells" if len(row) < len(header) else "extra cells"
+            yield line, "", _Unsplit(f"{len(row)} fields, the header has {len(header)} ({kind})")
+        else:
+            yield line, "", _csv_snapshot(dict(zip(header, row, strict=True)))
 
 
-def _csv_snapshot(row: Mapping[str, str | None]) -> dict[str, Any]:
+@dataclass(frozen=True)
+class _Unsplit:
+    """A row that could not be split into the header's cells: why."""
+
+    problem: str
+
+
+def _csv_snapshot(row: Mapping[str, str]) -> dict[str, Any]:
     """One CSV row as snapshot data: empty cells are absent, empty side and quantity mean no
     position. Values stay strings: the model parses them exactly."""
-    cells = {key: value.strip() for key, value in row.items() if key and value and value.strip()}
+    cells = {key: value.strip() for key, value in row.items() if value.strip()}
     snapshot: dict[str, Any] = {
         key: value for key, value in cells.items() if key not in _POSITION_COLUMNS
     }
@@ -97,23 +210,53 @@ def _csv_snapshot(row: Mapping[str, str | None]) -> dict[str, Any]:
     return snapshot
 
 
-def _validate(
-    source: str, items: Iterable[tuple[int, Any]], where: str
-) -> list[InstrumentSnapshot]:
-    book = []
-    for index, item in items:
+def _csv_column(loc: tuple[int | str, ...]) -> str:
+    """The CSV column a validation error is about (`position.side` is the `side` column)."""
+    return str(loc[-1]) if loc else ""
+
+
+FieldOf = Callable[[tuple[int | str, ...]], str]
+
+
+def _validate(source: str, items: Iterator[tuple[int, str, Any]], field_of: FieldOf) -> BookFile:
+    """Validates every item (`line`, a label such as `item 3: `, the data), then refuses the
+    book with every problem found, in line order."""
+    snapshots: list[InstrumentSnapshot] = []
+    lines: list[int] = []
+    problems: list[str] = []
+    # barter keys an instrument by exchange and (lowercased) name: a repeat is an error.
+    first_line: dict[tuple[ExchangeId, str], int] = {}
+    for line, label, item in items:
+        where = f"{source}:{line}: {label}"
+        if isinstance(item, _Unsplit):
+            problems.append(where + item.problem)
+            continue
         try:
-            book.append(InstrumentSnapshot.model_validate(item))
+            snapshot = InstrumentSnapshot.model_validate(item)
         except pydantic.ValidationError as error:
-            place = where.format(index=index, line=index + 2)
-            raise BookError(f"{source}: {place}: {_describe(error)}") from None
-    return book
+            problems.extend(where + problem for problem in _describe(error, field_of))
+            continue
+        key = (snapshot.exchange, snapshot.instrument)
+        first = first_line.setdefault(key, line)
+        if first != line:
+            problems.append(
+                f"{where}instrument '{key[1]}' on exchange '{key[0].value}' appears again "
+                f"(first on line {first})"
+            )
+        snapshots.append(snapshot)
+        lines.append(line)
+    if problems:
+        raise BookError.of(source, problems)
+    return BookFile(source, snapshots, lines)
 
 
-def _describe(error: pydantic.ValidationError) -> str:
+def _describe(error: pydantic.ValidationError, field_of: FieldOf) -> list[str]:
+    """Each problem as `field: what, got value` (no field for a whole-item problem)."""
     problems = []
     for detail in error.errors(include_url=False):
-        field = ".".join(str(part) for part in detail["loc"]) or "instrument"
+        field = field_of(detail["loc"])
         message = detail["msg"].removeprefix("Value error, ")
-        problems.append(f"{field}: {message}")
-    return "; ".join(problems)
+        if detail["type"] != "missing" and ", got " not in message:
+            message += f", got {detail['input']!r}"
+        problems.append(f"{field}: {message}" if field else message)
+    return problems

@@ -15,8 +15,6 @@ from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any, Protocol, Self
 
-from pydantic import TypeAdapter
-
 from barter_python import _native
 from barter_python._decimal import to_decimal
 from barter_python._native import (
@@ -33,7 +31,7 @@ from barter_python._native import (
     load_market_events,
 )
 from barter_python.instrument import ExchangeId
-from barter_python.snapshot import InstrumentSnapshot
+from barter_python.snapshot import InstrumentSnapshot, validate_book
 
 __all__ = [
     "Audit",
@@ -53,8 +51,6 @@ __all__ = [
 ]
 
 Requests = tuple[Iterable[OrderRequestCancel], Iterable[OrderRequestOpen]]
-
-_BOOK = TypeAdapter(list[InstrumentSnapshot])
 
 
 class Strategy(Protocol):
@@ -127,7 +123,8 @@ def _balance_items(
     for key, amount in balances.items():
         if not (isinstance(key, tuple) and len(key) == 2 and isinstance(key[1], str)):
             raise TypeError(f"balances keys must be (exchange, asset) tuples, got {key!r}")
-        items.append((ExchangeId(key[0]), key[1], amount))
+        # Lowercased as the snapshots' asset names are (barter's `AssetNameInternal`).
+        items.append((ExchangeId(key[0]), key[1].lower(), amount))
     return items
 
 
@@ -158,7 +155,7 @@ class Engine(_native.Engine):
             raise ValueError(f"latency_ms must be >= 0, got {latency_ms}")
         if to_decimal(fees_percent, "fees_percent") < 0:
             raise ValueError(f"fees_percent must be >= 0, got {fees_percent}")
-        book: Sequence[InstrumentSnapshot] = _BOOK.validate_python(list(instruments))
+        book: Sequence[InstrumentSnapshot] = validate_book(instruments)
         return super().__new__(
             cls,
             book,

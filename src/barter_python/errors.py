@@ -1,16 +1,32 @@
 """The SDK's exceptions: one hierarchy, each a ``ValueError`` where the input is at fault."""
 
+from __future__ import annotations
+
+from collections.abc import Sequence
+
 
 class BarterPythonError(Exception):
     """Base class of every error the SDK raises that is not a plain ``ValueError``/``TypeError``."""
 
 
-class DuplicateInstrumentError(BarterPythonError, ValueError):
-    """The same ``(exchange, instrument)`` appears twice in one book."""
+class _AtIndices(BarterPythonError, ValueError):
+    """An error about items of a book; `indices` are their positions in it (from 0)."""
+
+    def __init__(self, message: str, indices: Sequence[int] = ()) -> None:
+        super().__init__(message)
+        self.indices: list[int] = list(indices)
+
+    def __reduce__(self) -> tuple[type[_AtIndices], tuple[str, list[int]]]:
+        return type(self), (str(self), self.indices)
 
 
-class MissingPriceError(BarterPythonError, ValueError):
-    """An open position to close has no price, so barter would silently skip it."""
+class DuplicateInstrumentError(_AtIndices):
+    """The same ``(exchange, instrument)`` appears twice in one book (`indices`: both)."""
+
+
+class MissingPriceError(_AtIndices):
+    """Open positions to close have no price, so barter would silently skip them (`indices`:
+    every such instrument of the book)."""
 
 
 class UnknownInstrumentError(BarterPythonError, ValueError):

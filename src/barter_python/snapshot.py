@@ -8,34 +8,34 @@ decimals barter cannot hold exactly). Validation errors are `pydantic.Validation
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from decimal import Decimal
-from typing import Annotated, Self
+from typing import TYPE_CHECKING, Annotated, Any, Self
 
 from pydantic import (
     BaseModel,
     BeforeValidator,
-    ConfigDict,
     StringConstraints,
-    ValidationInfo,
+    ValidationError,
     model_validator,
 )
 
 from barter_python._decimal import to_decimal
 from barter_python.instrument import ExchangeId, Side
 
-__all__ = ["InstrumentSnapshot", "PositionSnapshot"]
+__all__ = ["InstrumentSnapshot", "PositionSnapshot", "validate_book"]
 
 
 def _decimal_at_least(minimum: Decimal, *, inclusive: bool) -> BeforeValidator:
-    def validate(value: object, info: ValidationInfo) -> Decimal:
-        field = info.field_name or "value"
+    # Messages leave the field out: Pydantic names it in the error's location.
+    def validate(value: object) -> Decimal:
         try:
-            number = to_decimal(value, field)
+            number = to_decimal(value, None)
         except TypeError as error:  # pydantic reports only ValueError as a validation error
             raise ValueError(str(error)) from None
         if number < minimum or (number == minimum and not inclusive):
             relation = ">=" if inclusive else ">"
-            raise ValueError(f"{field} must be {relation} {minimum}, got {number}")
+            raise ValueError(f"must be {relation} {minimum}, got {number}")
         return number
 
     # Pydantic's own Decimal validation then sees an exact, finite Decimal and keeps it as is.
@@ -44,31 +44,45 @@ def _decimal_at_least(minimum: Decimal, *, inclusive: bool) -> BeforeValidator:
 
 NonNegativeDecimal = Annotated[Decimal, _decimal_at_least(Decimal(0), inclusive=True)]
 PositiveDecimal = Annotated[Decimal, _decimal_at_least(Decimal(0), inclusive=False)]
-Name = Annotated[str, StringConstraints(min_length=1, strict=True)]
+# barter lowercases instrument and asset names (`InstrumentNameInternal`, `AssetNameInternal`):
+# the snapshot does the same, so that `USDT` and `usdt` are one asset everywhere downstream.
+Name = Annotated[str, StringConstraints(min_length=1, strict=True, to_lower=True)]
+# What the constructors accept for a money field (the runtime rule of `to_decimal`).
+DecimalInput = Decimal | int | float | str
 
 
-class PositionSnapshot(BaseModel):
+# Config as class arguments: type checkers read `frozen` from there (dataclass_transform).
+class PositionSnapshot(BaseModel, frozen=True, extra="forbid"):
     """An open position: barter's `Position` side, `quantity_abs` and entry price.
 
     ``quantity`` is the absolute quantity (the side says long or short); zero means flat.
+    The instrument name is lowercased, as barter's internal names are.
     """
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
     instrument: Name
     side: Side
     quantity: NonNegativeDecimal
     price_entry_average: NonNegativeDecimal = Decimal(0)
 
+    if TYPE_CHECKING:  # what the validators accept, for type checkers without Pydantic's plugin
 
-class InstrumentSnapshot(BaseModel):
+        def __init__(
+            self,
+            *,
+            instrument: str,
+            side: Side | str,
+            quantity: DecimalInput,
+            price_entry_average: DecimalInput = ...,
+        ) -> None: ...
+
+
+class InstrumentSnapshot(BaseModel, frozen=True, extra="forbid"):
     """One spot instrument on one exchange, with its latest price and open position, if any.
 
     An instrument is identified by ``(exchange, instrument)``: the same name on two exchanges
-    is two instruments.
+    is two instruments. Names are lowercased, as barter's internal names are (``USDT`` and
+    ``usdt`` are one asset).
     """
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
     exchange: ExchangeId
     instrument: Name
@@ -76,6 +90,19 @@ class InstrumentSnapshot(BaseModel):
     quote: Name
     price: PositiveDecimal | None = None
     position: PositionSnapshot | None = None
+
+    if TYPE_CHECKING:  # what the validators accept, for type checkers without Pydantic's plugin
+
+        def __init__(
+            self,
+            *,
+            exchange: ExchangeId | str,
+            instrument: str,
+            base: str,
+            quote: str,
+            price: DecimalInput | None = ...,
+            position: PositionSnapshot | Mapping[str, Any] | None = ...,
+        ) -> None: ...
 
     @model_validator(mode="after")
     def _position_is_for_this_instrument(self) -> Self:
@@ -85,3 +112,35 @@ class InstrumentSnapshot(BaseModel):
                 f"instrument {self.instrument!r} on exchange {self.exchange.value!r}"
             )
         return self
+
+
+def validate_book(
+    instruments: Iterable[InstrumentSnapshot | Mapping[str, Any]],
+) -> list[InstrumentSnapshot]:
+    """The book as snapshots: snapshots pass as they are, mappings are validated.
+
+    One `ValidationError` titled ``instruments`` reports every bad item, located by its index
+    and field (``2.price``), with the instrument named where the item has one.
+    """
+    book: list[InstrumentSnapshot] = []
+    problems: list[Any] = []
+    for index, item in enumerate(instruments):
+        if type(item) is InstrumentSnapshot:
+            book.append(item)
+            continue
+        try:
+            book.append(InstrumentSnapshot.model_validate(item))
+        except ValidationError as error:
+            where: tuple[int | str, ...] = (index,)
+            if isinstance(item, Mapping) and isinstance(item.get("instrument"), str):
+                where = (index, f"{item.get('exchange')}:{item['instrument']}")
+            for detail in error.errors():
+                loc = (*where, *detail["loc"])
+                problem: dict[str, Any] = {"type": detail["type"], "loc": loc}
+                problem["input"] = detail["input"]
+                if "ctx" in detail:
+                    problem["ctx"] = detail["ctx"]
+                problems.append(problem)
+    if problems:
+        raise ValidationError.from_exception_data("instruments", problems)
+    return book

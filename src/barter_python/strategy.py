@@ -10,8 +10,6 @@ from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal
 from typing import Any, Literal
 
-from pydantic import TypeAdapter
-
 from barter_python import _native
 from barter_python._decimal import to_decimal
 from barter_python._native import InstrumentFilter
@@ -22,15 +20,13 @@ from barter_python.order import (
     OrderRequestOpen,
     StrategyId,
 )
-from barter_python.snapshot import InstrumentSnapshot, PositionSnapshot
+from barter_python.snapshot import InstrumentSnapshot, PositionSnapshot, validate_book
 
 __all__ = [
     "InstrumentFilter",
     "build_ioc_market_order_to_close_position",
     "close_open_positions_with_market_orders",
 ]
-
-_BOOK = TypeAdapter(list[InstrumentSnapshot])
 
 
 def build_ioc_market_order_to_close_position(
@@ -93,11 +89,7 @@ def close_open_positions_with_market_orders(
         raise TypeError(f"filter must be an InstrumentFilter, got {type(filter).__name__}")
     if gen_cid is not None and not callable(gen_cid):
         raise TypeError(f"gen_cid must be callable, got {type(gen_cid).__name__}")
-    items = list(instruments)
-    # Validated snapshots pass as they are; only a book with mappings in it goes through Pydantic.
-    book = [item for item in items if type(item) is InstrumentSnapshot]
-    if len(book) != len(items):
-        book = _BOOK.validate_python(items)
+    book = validate_book(instruments)
     return _native.strategy.close_open_positions_with_market_orders(
         strategy_id, book, gen_cid, filter, on_missing_price == "skip"
     )
