@@ -70,7 +70,7 @@ class BuyOnce(CancelOrdersOnDisconnect, ClosePositionsOnTradingDisabled):
 
 def describe(audit: Audit) -> list[str]:
     lines = [f"hook {hook}" for hook in audit.hooks]
-    if any(hook.startswith("on_disconnect") for hook in audit.hooks) and not audit.cancels_sent:
+    if any(hook.name == "on_disconnect" for hook in audit.hooks) and not audit.cancels_sent:
         lines.append("cancel_orders: no order open (the mock fills market orders at once)")
     lines += [
         f"sent {o.state.side.value} {o.state.quantity} {o.key.instrument} on "

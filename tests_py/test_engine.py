@@ -23,6 +23,7 @@ from barter_python import (
     close_open_positions_with_market_orders,
 )
 from barter_python.engine import (
+    Audit,
     CancelOrdersOnDisconnect,
     ClosePositionsOnTradingDisabled,
     DefaultStrategy,
@@ -87,6 +88,10 @@ def engine(strategy: Any, *, trading: bool = True) -> Engine:
     return Engine(BOOK, strategy, balances=BALANCES, trading_enabled=trading)
 
 
+def hooks(audit: Audit) -> list[tuple[str, ExchangeId | None]]:
+    return [(hook.name, hook.exchange) for hook in audit.hooks]
+
+
 def test_algo_orders_fill_against_the_mock_exchange() -> None:
     strategy = Recorder([buy("binance_spot", "0.5", "100")])
     eng = engine(strategy)
@@ -118,9 +123,9 @@ def test_on_disconnect_fires_for_market_and_account_disconnections() -> None:
     strategy = Recorder()
     eng = engine(strategy, trading=False)
     audit = eng.process(EngineEvent.market_disconnected("okx"))
-    assert audit.hooks == ["on_disconnect:okx"]
+    assert hooks(audit) == [("on_disconnect", ExchangeId.OKX)]
     audit = eng.process(EngineEvent.account_disconnected("binance_spot"))
-    assert audit.hooks == ["on_disconnect:binance_spot"]
+    assert hooks(audit) == [("on_disconnect", ExchangeId.BINANCE_SPOT)]
     assert strategy.calls == ["disconnect:okx", "disconnect:binance_spot"]
     assert audit.cancels_sent == []  # no orders open to cancel
 
@@ -130,7 +135,7 @@ def test_on_trading_disabled_fires_only_on_the_transition() -> None:
     eng = engine(strategy, trading=False)
     assert eng.process(EngineEvent.trading_state(False)).hooks == []
     eng.process(EngineEvent.trading_state(True))
-    assert eng.process(EngineEvent.trading_state(False)).hooks == ["on_trading_disabled"]
+    assert hooks(eng.process(EngineEvent.trading_state(False))) == [("on_trading_disabled", None)]
     assert eng.process(EngineEvent.trading_state(False)).hooks == []
     assert strategy.calls == ["algo", "trading_disabled"]
 
@@ -260,8 +265,8 @@ def test_load_market_events_reads_barters_format() -> None:
     events = load_market_events(json.dumps(items))
     assert len(events) == 3  # the data error is dropped, as barter's engine never sees it
     eng = engine(DefaultStrategy(), trading=False)
-    hooks = [eng.process(event).hooks for event in events]
-    assert hooks == [[], ["on_disconnect:okx"], []]
+    called = [hooks(eng.process(event)) for event in events]
+    assert called == [[], [("on_disconnect", ExchangeId.OKX)], []]
     prices = eng.state.prices()
     assert prices[(ExchangeId.OKX, "btc_usdt")] == Decimal("97.5")
     # Instrument index 0 is barter's first instrument in its sorted order: binance_spot.
@@ -281,7 +286,7 @@ class SendThenCancel(DefaultStrategy):
 def test_hook_actions_run_in_order_and_cancel_what_barter_tracks() -> None:
     eng = engine(SendThenCancel(), trading=False)
     audit = eng.process(EngineEvent.account_disconnected("binance_spot"))
-    assert audit.hooks == ["on_disconnect:binance_spot"]
+    assert hooks(audit) == [("on_disconnect", ExchangeId.BINANCE_SPOT)]
     assert [o.key.cid for o in audit.opens_sent] == [ClientOrderId("in-flight")]
     # barter's cancel_orders cancels the order still in flight (no exchange id yet).
     [cancel] = audit.cancels_sent
@@ -323,18 +328,59 @@ def test_bad_engine_arguments(kwargs: dict[str, Any], error: type[Exception]) ->
         Engine(BOOK, DefaultStrategy(), **kwargs)
 
 
-def test_an_order_too_large_for_barter_decimals_does_not_crash() -> None:
-    # price * quantity overflows rust_decimal inside barter-execution's mock exchange: its task
-    # dies, barter reports the exchange offline (and calls on_disconnect), Python carries on.
+def test_an_order_too_large_for_barter_decimals_is_refused_up_front() -> None:
+    """price x quantity beyond barter's decimal range would panic inside barter-execution's
+    mock exchange task (leaving that exchange dead): the engine refuses the order first."""
     strategy = Recorder()
     eng = engine(strategy, trading=False)
-    audit = eng.send_requests([], [buy("okx", "100000", "79228162514264337593543950")])
-    [(_, reason)] = audit.opens_refused
-    assert "ExchangeOffline" in reason
-    assert audit.trades == []
-    assert strategy.calls == ["disconnect:okx"]
-    # The other exchange's mock is unaffected.
-    assert len(eng.send_requests([], [buy("binance_spot", "1", "100")]).trades) == 1
+    with pytest.raises(ValueError, match="worth more than barter's decimal range holds"):
+        eng.send_requests([], [buy("okx", "100000", "79228162514264337593543950")])
+    assert strategy.calls == []
+    # The mock is alive: the same exchange fills the next order.
+    assert len(eng.send_requests([], [buy("okx", "1", "100")]).trades) == 1
+
+
+def test_a_position_too_large_to_close_is_refused() -> None:
+    huge = {**BOOK[1], "price": "7922816251426433759354395", "position": {
+        **BOOK[1]["position"], "quantity": "100000"}}  # fmt: skip
+    with pytest.raises(ValueError, match=r"position in 'btc_usdt' on 'okx'.*decimal range"):
+        Engine([huge], DefaultStrategy())
+
+
+def test_a_market_price_that_would_make_a_position_unclosable_is_refused() -> None:
+    """barter's own close values a position at the market price: a price that puts it beyond
+    barter's decimal range is refused as it comes in, not inside the mock's task later."""
+    big = {**BOOK[1], "position": {**BOOK[1]["position"], "quantity": "1E+14"}}
+    eng = Engine([big], DefaultStrategy())
+    with pytest.raises(ValueError, match=r"market price 1(0){20} for 'btc_usdt' on 'okx'"):
+        eng.process(EngineEvent.l1("okx", "btc_usdt", bid=(Decimal("1E+20"), 1), ask=(1, 1)))
+    eng.process(EngineEvent.trade("okx", "btc_usdt", 90, 1, "Buy"))
+    assert eng.state.prices()[(ExchangeId.OKX, "btc_usdt")] == 90
+
+
+def test_a_view_kept_from_one_call_is_unreadable_in_the_next() -> None:
+    """Each call gets its own view: one kept from an earlier call stays closed."""
+
+    class Keeper(DefaultStrategy):
+        def __init__(self) -> None:
+            self.views: list[EngineStateView] = []
+            self.errors: list[str] = []
+
+        def generate_algo_orders(self, state: EngineStateView) -> Requests:
+            if self.views:
+                try:
+                    self.views[0].prices()
+                except RuntimeError as error:
+                    self.errors.append(str(error))
+            self.views.append(state)
+            return [], []
+
+    keeper = Keeper()
+    eng = engine(keeper)
+    eng.process(EngineEvent.trade("okx", "btc_usdt", 100, 1, "Sell"))
+    eng.process(EngineEvent.trade("okx", "btc_usdt", 101, 1, "Sell"))
+    assert keeper.views[0] is not keeper.views[1]
+    assert len(keeper.errors) == 1 and "has returned" in keeper.errors[0]
 
 
 def test_engines_in_threads_match_serial_and_sharing_one_is_refused_cleanly() -> None:

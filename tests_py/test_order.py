@@ -160,17 +160,23 @@ def test_request_open_json_follows_barter_serde(time_in_force: TimeInForce, json
 @pytest.mark.parametrize(
     "price, error, message",
     [
-        (Decimal("NaN"), ValueError, "price: NaN is not a finite"),
+        (Decimal("NaN"), ValueError, "price must be finite"),
         (float("inf"), ValueError, "price must be finite"),
-        (Decimal("1E-29"), ValueError, "price: 1E-29 cannot be represented"),
-        (2**96, ValueError, "price: 79228162514264337593543950336 cannot be represented"),
-        (True, TypeError, "price must be a Decimal, int or float, not bool"),
-        ("1.5", TypeError, "price must be a Decimal, int or float, got str"),
+        (Decimal("1E-29"), ValueError, "price must have at most 28 digits after the point"),
+        (2**96, ValueError, "price must be within barter's decimal range"),
+        (True, TypeError, "price must be a Decimal, int, float or numeric str, got bool True"),
+        ("abc", ValueError, "price must be a number, got 'abc'"),
+        (None, TypeError, "price must be a Decimal, int, float or numeric str, got NoneType"),
     ],
 )
 def test_request_open_bad_price(price: object, error: type[Exception], message: str) -> None:
     with pytest.raises(error, match=message):
         RequestOpen(Side.BUY, price, 1, OrderKind.MARKET, TimeInForce.FILL_OR_KILL)  # type: ignore[arg-type]
+
+
+def test_request_open_takes_numeric_text_like_every_money_argument() -> None:
+    state = RequestOpen(Side.BUY, "43250.50", " 2 ", OrderKind.MARKET, TimeInForce.FILL_OR_KILL)
+    assert (str(state.price), str(state.quantity)) == ("43250.50", "2")
 
 
 def test_request_cancel() -> None:

@@ -103,7 +103,7 @@ def test_short_closes_with_buy_and_float_price_is_exact() -> None:
         (float("inf"), ValueError, "finite"),
         (Decimal("NaN"), ValueError, "finite"),
         (True, TypeError, "bool"),
-        ("100", TypeError, "got str"),
+        ("abc", ValueError, "must be a number, got 'abc'"),
         (None, TypeError, "got NoneType"),
         (Decimal("1E-30"), ValueError, "at most 28 digits after the point"),
     ],

@@ -1,8 +1,12 @@
-//! Exact conversion of Python numbers into `rust_decimal::Decimal`.
+//! Exact conversion of Python numbers into `rust_decimal::Decimal`: the SDK's one rule for
+//! every money argument, in Rust and (through `to_decimal`) in the Pydantic models alike.
 //!
-//! PyO3's own conversion goes through `str()` and fails with an unhelpful message on NaN,
-//! infinities, exponents beyond rust_decimal's scale or values beyond its 96-bit mantissa.
-//! Here every refusal names the field, and nothing is ever rounded.
+//! A value is a `decimal.Decimal`, `int`, `float` (through its shortest round-trip repr:
+//! `0.1` -> `0.1`) or numeric `str`; NaN, infinities and `bool` are refused, as is anything
+//! barter's decimal cannot hold exactly (more than 28 digits after the point once trailing
+//! zeros are dropped, magnitude of 2^96 or more). Nothing is ever rounded. PyO3's own
+//! conversion fails with an unhelpful message on all of these; here each refusal names the
+//! field.
 
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
@@ -12,70 +16,131 @@ use rust_decimal::Decimal;
 
 static DECIMAL: PyOnceLock<Py<PyType>> = PyOnceLock::new();
 
-/// Convert a Python `decimal.Decimal`, `int` or `float` into an exact `Decimal`.
-///
-/// A float converts through its shortest round-trip representation (`0.1` -> `0.1`).
+/// `field` as a message prefix (`"price "`), or nothing where the caller names the field.
+fn prefix(field: Option<&str>) -> String {
+    field.map_or_else(String::new, |field| format!("{field} "))
+}
+
+/// `value` as an exact `Decimal`; errors name `field`.
 pub fn extract(obj: &Bound<'_, PyAny>, field: &str) -> PyResult<Decimal> {
+    extract_named(obj, Some(field))
+}
+
+fn extract_named(obj: &Bound<'_, PyAny>, field: Option<&str>) -> PyResult<Decimal> {
     let py = obj.py();
     let decimal = DECIMAL.import(py, "decimal", "Decimal")?;
+    let name = prefix(field);
     // Checked in this order so that no attempt fails: a failed extraction builds an exception
     // object, and on a large book those temporaries cost more than the conversion itself.
-    let text: PyResult<Bound<'_, PyString>> =
-        if obj.get_type().is(decimal) || obj.is_instance(decimal)? {
-            obj.str()
-        } else if obj.is_instance_of::<PyBool>() {
-            return Err(PyTypeError::new_err(format!(
-                "{field} must be a Decimal, int or float, not bool"
+    let text = if obj.get_type().is(decimal) || obj.is_instance(decimal)? {
+        obj.str()?
+    } else if obj.is_instance_of::<PyBool>() {
+        return Err(PyTypeError::new_err(format!(
+            "{name}must be a Decimal, int, float or numeric str, got bool {}",
+            obj.str()?
+        )));
+    } else if let Ok(int) = obj.cast::<PyInt>() {
+        match int.extract::<i64>() {
+            Ok(value) => return Ok(Decimal::from(value)),
+            Err(_) => int.str()?,
+        }
+    } else if let Ok(float) = obj.cast::<PyFloat>() {
+        let value = float.value();
+        if !value.is_finite() {
+            return Err(PyValueError::new_err(format!(
+                "{name}must be finite, got {}",
+                obj.repr()?
             )));
-        } else if let Ok(int) = obj.cast::<PyInt>() {
-            match int.extract::<i64>() {
-                Ok(value) => return Ok(Decimal::from(value)),
-                Err(_) => int.str(),
-            }
-        } else if let Ok(float) = obj.cast::<PyFloat>() {
-            let value = float.value();
-            if !value.is_finite() {
+        }
+        // Rust's Display prints the shortest round-trip representation, without exponent.
+        return parse(&value.to_string()).map_err(|problem| problem.error(&name, obj));
+    } else if obj.is_instance_of::<PyString>() {
+        // Python's own reading of numeric text (`" 7 "`, `"1_000"`, `"1E-7"`).
+        match decimal.call1((obj.str()?.to_cow()?.trim(),)) {
+            Ok(number) => number.str()?,
+            Err(_) => {
                 return Err(PyValueError::new_err(format!(
-                    "{field} must be finite, got {value}"
-                )));
+                    "{name}must be a number, got {}",
+                    obj.repr()?
+                )))
             }
-            // Rust's Display prints the shortest round-trip representation, without exponent.
-            return parse_named(&value.to_string(), field);
-        } else {
-            return Err(PyTypeError::new_err(format!(
-                "{field} must be a Decimal, int or float, got {}",
-                obj.get_type().name()?
-            )));
-        };
-    parse_named(&text?.to_cow()?, field)
+        }
+    } else {
+        return Err(PyTypeError::new_err(format!(
+            "{name}must be a Decimal, int, float or numeric str, got {}",
+            obj.get_type().name()?
+        )));
+    };
+    parse(&text.to_cow()?).map_err(|problem| problem.error(&name, obj))
 }
 
-fn parse_named(text: &str, field: &str) -> PyResult<Decimal> {
-    parse(text).map_err(|problem| PyValueError::new_err(format!("{field}: {problem}")))
+/// `value` as the exact `decimal.Decimal` barter would hold: the rule of every money field,
+/// for the Pydantic models. Errors leave the field out when `field` is `None`.
+#[pyfunction]
+#[pyo3(signature = (value, field=None))]
+pub fn to_decimal(value: &Bound<'_, PyAny>, field: Option<&str>) -> PyResult<Decimal> {
+    extract_named(value, field)
 }
 
-/// Parse the text of a Python Decimal (`"1.5"`, `"-2E+3"`, `"1E-7"`, `"NaN"`) exactly.
-pub fn parse(text: &str) -> Result<Decimal, String> {
+/// Why a number's text is not a `Decimal` barter can hold.
+#[derive(Debug, PartialEq)]
+pub enum Problem {
+    NotFinite,
+    NotANumber,
+    TooManyDecimals,
+    OutOfRange,
+}
+
+impl Problem {
+    fn error(&self, name: &str, value: &Bound<'_, PyAny>) -> PyErr {
+        let value = value.repr().map(|r| r.to_string()).unwrap_or_default();
+        PyValueError::new_err(match self {
+            Problem::NotFinite => format!("{name}must be finite, got {value}"),
+            Problem::NotANumber => format!("{name}must be a number, got {value}"),
+            Problem::TooManyDecimals => format!(
+                "{name}must have at most {} digits after the point (barter's decimal cannot \
+                 hold {value} exactly)",
+                Decimal::MAX_SCALE
+            ),
+            Problem::OutOfRange => {
+                format!("{name}must be within barter's decimal range (|x| < 2^96), got {value}")
+            }
+        })
+    }
+}
+
+/// Parse the text of a Python Decimal (`"1.5"`, `"-2E+3"`, `"1E-7"`, `"NaN"`) exactly;
+/// trailing zeros beyond barter's 28 decimals carry no value and are dropped.
+pub fn parse(text: &str) -> Result<Decimal, Problem> {
+    if text.contains(['N', 'n', 'I', 'i']) {
+        return Err(Problem::NotFinite); // NaN, sNaN, Infinity: Python's spellings
+    }
     let (mantissa, exponent) = match text.find(['E', 'e']) {
         Some(at) => {
             let exponent = text[at + 1..]
                 .parse::<i64>()
-                .map_err(|_| format!("{text} is not a finite decimal number"))?;
+                .map_err(|_| Problem::NotANumber)?;
             (&text[..at], exponent)
         }
         None => (text, 0),
     };
-    let out_of_range = || {
-        format!(
-            "{text} cannot be represented exactly as a 96-bit decimal \
-             (at most 28 digits after the point, magnitude below 2^96)"
-        )
-    };
-    let mut value = Decimal::from_str_exact(mantissa).map_err(|_| {
-        if mantissa.chars().any(|c| c.is_ascii_alphabetic()) {
-            format!("{text} is not a finite decimal number")
+    // Zeros after the last significant decimal change nothing: drop those barter cannot hold.
+    let mut mantissa = mantissa.to_string();
+    if let Some(point) = mantissa.find('.') {
+        while mantissa.len() - point - 1 > Decimal::MAX_SCALE as usize && mantissa.ends_with('0') {
+            mantissa.pop();
+        }
+    }
+    let mut value = Decimal::from_str_exact(&mantissa).map_err(|_| {
+        if mantissa
+            .chars()
+            .any(|c| !(c.is_ascii_digit() || "+-.".contains(c)))
+        {
+            Problem::NotANumber
+        } else if mantissa.contains('.') {
+            Problem::TooManyDecimals
         } else {
-            out_of_range()
+            Problem::OutOfRange
         }
     })?;
     if value.is_zero() {
@@ -83,22 +148,34 @@ pub fn parse(text: &str) -> Result<Decimal, String> {
     }
     if exponent >= 0 {
         for _ in 0..exponent {
-            value = value.checked_mul(Decimal::TEN).ok_or_else(out_of_range)?;
+            value = value.checked_mul(Decimal::TEN).ok_or(Problem::OutOfRange)?;
         }
-    } else {
-        let scale = u32::try_from(-exponent)
-            .ok()
-            .and_then(|extra| value.scale().checked_add(extra))
-            .filter(|scale| *scale <= Decimal::MAX_SCALE)
-            .ok_or_else(out_of_range)?;
-        value.set_scale(scale).map_err(|_| out_of_range())?;
+        return Ok(value);
     }
+    let mut shift = u32::try_from(-exponent).map_err(|_| Problem::TooManyDecimals)?;
+    if value.scale().saturating_add(shift) > Decimal::MAX_SCALE {
+        // Only where the exact value would not fit: its trailing zeros absorb part of a
+        // negative exponent (`1.50E-27`, `100E-30`).
+        value = value.normalize();
+    }
+    while shift > 0 && value.scale() == 0 && (value % Decimal::TEN).is_zero() {
+        value /= Decimal::TEN;
+        shift -= 1;
+    }
+    let scale = value
+        .scale()
+        .checked_add(shift)
+        .filter(|scale| *scale <= Decimal::MAX_SCALE)
+        .ok_or(Problem::TooManyDecimals)?;
+    value
+        .set_scale(scale)
+        .map_err(|_| Problem::TooManyDecimals)?;
     Ok(value)
 }
 
 #[cfg(test)]
 mod tests {
-    use super::parse;
+    use super::{parse, Problem};
     use std::str::FromStr;
 
     fn dec(text: &str) -> rust_decimal::Decimal {
@@ -117,10 +194,33 @@ mod tests {
 
     #[test]
     fn refuses_what_it_cannot_represent() {
-        assert!(parse("NaN").is_err());
-        assert!(parse("Infinity").is_err());
-        assert!(parse("1E-29").is_err());
-        assert!(parse("1E+29").is_err());
-        assert!(parse("0.12345678901234567890123456789").is_err());
+        assert_eq!(parse("NaN"), Err(Problem::NotFinite));
+        assert_eq!(parse("-Infinity"), Err(Problem::NotFinite));
+        assert_eq!(parse("1E-29"), Err(Problem::TooManyDecimals));
+        assert_eq!(parse("1E+29"), Err(Problem::OutOfRange));
+        assert_eq!(
+            parse("79228162514264337593543950336"),
+            Err(Problem::OutOfRange)
+        );
+        assert_eq!(
+            parse("0.12345678901234567890123456789"),
+            Err(Problem::TooManyDecimals)
+        );
+    }
+
+    #[test]
+    fn trailing_zeros_beyond_the_scale_carry_no_value() {
+        assert_eq!(
+            parse("1.0000000000000000000000000000000").unwrap(),
+            dec("1")
+        );
+        assert_eq!(
+            parse("100E-30").unwrap(),
+            dec("0.0000000000000000000000000001")
+        );
+        assert_eq!(
+            parse("1.50E-27").unwrap(),
+            dec("0.0000000000000000000000000015")
+        );
     }
 }

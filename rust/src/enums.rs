@@ -5,6 +5,7 @@
 //! conversion between a member and barter's value: a table built once from the Python class,
 //! parsing each member's value with barter's own serde.
 
+use crate::python::Class;
 use pyo3::exceptions::{PyRuntimeError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
@@ -14,12 +15,36 @@ use serde::{forward_to_deserialize_any, Deserializer, Serialize};
 
 /// A barter enum mirrored by a Python `enum.Enum`.
 pub trait Mirrored: Copy + PartialEq + Send + Sync + 'static {
-    const MODULE: &'static str;
+    const CLASS: Class;
     const NAME: &'static str;
     fn table() -> &'static PyOnceLock<Table<Self>>;
     /// barter's value for a Python member value (or an alias barter accepts).
     fn parse(value: &str) -> Option<Self>;
 }
+
+/// `Mirrored` for a barter enum whose Python members are valued by its serde names; an
+/// optional `parse` replaces serde's (for members that carry part of a variant's data).
+macro_rules! mirrored {
+    ($barter:ty, $class:ident $(, $parse:expr)?) => {
+        impl $crate::enums::Mirrored for $barter {
+            const CLASS: $crate::python::Class = $crate::python::Class::$class;
+            const NAME: &'static str = stringify!($class);
+
+            fn table() -> &'static pyo3::sync::PyOnceLock<$crate::enums::Table<Self>> {
+                static TABLE: pyo3::sync::PyOnceLock<$crate::enums::Table<$barter>> =
+                    pyo3::sync::PyOnceLock::new();
+                &TABLE
+            }
+
+            fn parse(value: &str) -> Option<Self> {
+                $(return $parse(value);)?
+                #[allow(unreachable_code)]
+                $crate::enums::parse_serde(value)
+            }
+        }
+    };
+}
+pub(crate) use mirrored;
 
 /// The members of one Python enum with barter's value for each.
 pub struct Table<T> {
@@ -36,16 +61,15 @@ struct Member<T> {
 impl<T: Mirrored> Table<T> {
     pub fn get(py: Python<'_>) -> PyResult<&'static Table<T>> {
         T::table().get_or_try_init(py, || {
-            let class = py.import(T::MODULE)?.getattr(T::NAME)?;
+            let class = T::CLASS.get(py)?;
             let mut members = Vec::new();
             for object in class.try_iter()? {
                 let object = object?;
                 let text: String = object.getattr("value")?.extract()?;
                 let value = T::parse(&text).ok_or_else(|| {
+                    let (module, name) = T::CLASS.path();
                     PyRuntimeError::new_err(format!(
-                        "{}.{} has value {text:?}, which barter does not know",
-                        T::MODULE,
-                        T::NAME
+                        "{module}.{name} has value {text:?}, which barter does not know"
                     ))
                 })?;
                 let name = object.getattr("name")?.extract()?;

@@ -12,6 +12,7 @@ mod error;
 mod filter;
 mod instrument;
 pub mod order;
+mod python;
 pub mod snapshot;
 pub mod state;
 pub mod strategy;
@@ -22,6 +23,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<filter::PyInstrumentFilter>()?;
     strategy::register(m)?;
     engine::register(m)?;
+    m.add_function(wrap_pyfunction!(decimal::to_decimal, m)?)?;
     m.add_function(wrap_pyfunction!(enums::barter_name, m)?)?;
     m.add_function(wrap_pyfunction!(enums::barter_variants, m)?)?;
     Ok(())

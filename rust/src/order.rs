@@ -6,7 +6,7 @@
 //! `from_json` are barter's serde on that value, so the JSON is barter's by construction.
 
 use crate::decimal;
-use crate::enums::{self, Enum, Mirrored, Table};
+use crate::enums::{self, mirrored, Enum};
 use barter_execution::order::{
     id::{ClientOrderId, OrderId, StrategyId},
     request::{OrderRequestCancel, OrderRequestOpen, RequestCancel, RequestOpen},
@@ -15,7 +15,6 @@ use barter_execution::order::{
 use barter_instrument::{exchange::ExchangeId, instrument::name::InstrumentNameInternal, Side};
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
-use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyString, PyType};
 use rust_decimal::Decimal;
 use serde::{de::DeserializeOwned, Serialize};
@@ -25,41 +24,14 @@ pub type Key = OrderKey<ExchangeId, InstrumentNameInternal>;
 pub type Open = OrderRequestOpen<ExchangeId, InstrumentNameInternal>;
 pub type Cancel = OrderRequestCancel<ExchangeId, InstrumentNameInternal>;
 
-impl Mirrored for OrderKind {
-    const MODULE: &'static str = "barter_python.order";
-    const NAME: &'static str = "OrderKind";
-
-    fn table() -> &'static PyOnceLock<Table<Self>> {
-        static TABLE: PyOnceLock<Table<OrderKind>> = PyOnceLock::new();
-        &TABLE
-    }
-
-    fn parse(value: &str) -> Option<Self> {
-        enums::parse_serde(value)
-    }
-}
-
-impl Mirrored for TimeInForce {
-    const MODULE: &'static str = "barter_python.order";
-    const NAME: &'static str = "TimeInForce";
-
-    fn table() -> &'static PyOnceLock<Table<Self>> {
-        static TABLE: PyOnceLock<Table<TimeInForce>> = PyOnceLock::new();
-        &TABLE
-    }
-
-    /// A Python enum member cannot carry data, so `post_only` is part of the member:
-    /// barter's unit variant names, plus one member per `GoodUntilCancelled` flavour.
-    fn parse(value: &str) -> Option<Self> {
-        match value {
-            "GoodUntilCancelled" => Some(TimeInForce::GoodUntilCancelled { post_only: false }),
-            "GoodUntilCancelledPostOnly" => {
-                Some(TimeInForce::GoodUntilCancelled { post_only: true })
-            }
-            unit => enums::parse_serde(unit),
-        }
-    }
-}
+mirrored!(OrderKind, OrderKind);
+// A Python enum member cannot carry data, so `post_only` is part of the member: barter's unit
+// variant names, plus one member per `GoodUntilCancelled` flavour.
+mirrored!(TimeInForce, TimeInForce, |value: &str| match value {
+    "GoodUntilCancelled" => Some(TimeInForce::GoodUntilCancelled { post_only: false }),
+    "GoodUntilCancelledPostOnly" => Some(TimeInForce::GoodUntilCancelled { post_only: true }),
+    unit => enums::parse_serde(unit),
+});
 
 fn non_empty<'a>(value: &'a str, field: &str) -> PyResult<&'a str> {
     if value.is_empty() {
@@ -144,12 +116,69 @@ fn from_json<T: DeserializeOwned>(json: &str, what: &str) -> PyResult<T> {
         .map_err(|err| PyValueError::new_err(format!("invalid {what} JSON: {err}")))
 }
 
-/// barter accepts empty ids and names in JSON; the SDK refuses them everywhere.
-fn check_key(key: &Key) -> PyResult<()> {
-    non_empty(key.instrument.name(), "instrument")?;
-    non_empty(key.strategy.0.as_str(), "strategy")?;
-    non_empty(key.cid.0.as_str(), "cid")?;
-    Ok(())
+/// barter accepts empty ids and names in JSON; the SDK refuses them on every path in.
+trait Check {
+    fn check(&self) -> PyResult<()>;
+}
+
+impl Check for Key {
+    fn check(&self) -> PyResult<()> {
+        non_empty(self.instrument.name(), "instrument")?;
+        non_empty(self.strategy.0.as_str(), "strategy")?;
+        non_empty(self.cid.0.as_str(), "cid")?;
+        Ok(())
+    }
+}
+
+impl Check for RequestOpen {
+    fn check(&self) -> PyResult<()> {
+        Ok(())
+    }
+}
+
+impl Check for RequestCancel {
+    fn check(&self) -> PyResult<()> {
+        match &self.id {
+            Some(id) => non_empty(id.0.as_str(), "id").map(drop),
+            None => Ok(()),
+        }
+    }
+}
+
+impl<State: Check> Check for OrderEvent<State, ExchangeId, InstrumentNameInternal> {
+    fn check(&self) -> PyResult<()> {
+        self.key.check()?;
+        self.state.check()
+    }
+}
+
+/// The `#[pymethods]` of a class holding barter's `$barter`: its own `methods`, then `to_json`
+/// and `from_json` (barter's serde; what comes in is checked as the constructors check) and
+/// pickling through that JSON.
+macro_rules! json_pymethods {
+    ($py_name:ident, $barter:ty, $name:expr, { $($methods:tt)* }) => {
+        #[pymethods]
+        impl $py_name {
+            $($methods)*
+
+            fn to_json(&self) -> PyResult<String> {
+                to_json(&self.0)
+            }
+
+            #[staticmethod]
+            fn from_json(json: &str) -> PyResult<Self> {
+                let value: $barter = from_json(json, $name)?;
+                value.check()?;
+                Ok(Self(value))
+            }
+
+            fn __reduce__<'py>(
+                slf: &Bound<'py, Self>,
+            ) -> PyResult<(Bound<'py, PyAny>, (String,))> {
+                reduce_via_json(slf.as_any(), &slf.get().0)
+            }
+        }
+    };
 }
 
 fn key_repr(py: Python<'_>, key: &Key) -> PyResult<String> {
@@ -201,8 +230,7 @@ fn reduce_via_json<'py, T: Serialize>(
 #[derive(Clone, PartialEq, Eq, Hash)]
 pub struct PyOrderKey(pub Key);
 
-#[pymethods]
-impl PyOrderKey {
+json_pymethods!(PyOrderKey, Key, "OrderKey", {
     /// `instrument` becomes barter's `InstrumentNameInternal`, which barter lowercases.
     #[new]
     fn py_new(
@@ -242,22 +270,7 @@ impl PyOrderKey {
     fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
         key_repr(py, &self.0)
     }
-
-    fn to_json(&self) -> PyResult<String> {
-        to_json(&self.0)
-    }
-
-    #[staticmethod]
-    fn from_json(json: &str) -> PyResult<Self> {
-        let key = from_json(json, "OrderKey")?;
-        check_key(&key)?;
-        Ok(Self(key))
-    }
-
-    fn __reduce__<'py>(slf: &Bound<'py, Self>) -> PyResult<(Bound<'py, PyAny>, (String,))> {
-        reduce_via_json(slf.as_any(), &slf.get().0)
-    }
-}
+});
 
 /// barter's `RequestOpen`: the state of an order open request.
 #[pyclass(
@@ -271,8 +284,7 @@ impl PyOrderKey {
 #[derive(Clone, PartialEq, Eq, Hash)]
 pub struct PyRequestOpen(pub RequestOpen);
 
-#[pymethods]
-impl PyRequestOpen {
+json_pymethods!(PyRequestOpen, RequestOpen, "RequestOpen", {
     #[new]
     fn py_new(
         side: Enum<Side>,
@@ -318,20 +330,7 @@ impl PyRequestOpen {
     fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
         open_repr(py, &self.0)
     }
-
-    fn to_json(&self) -> PyResult<String> {
-        to_json(&self.0)
-    }
-
-    #[staticmethod]
-    fn from_json(json: &str) -> PyResult<Self> {
-        from_json(json, "RequestOpen").map(Self)
-    }
-
-    fn __reduce__<'py>(slf: &Bound<'py, Self>) -> PyResult<(Bound<'py, PyAny>, (String,))> {
-        reduce_via_json(slf.as_any(), &slf.get().0)
-    }
-}
+});
 
 /// barter's `RequestCancel`: the state of an order cancel request (`id` of the exchange order,
 /// `None` while the open request is still in flight).
@@ -346,8 +345,7 @@ impl PyRequestOpen {
 #[derive(Clone, PartialEq, Eq, Hash)]
 pub struct PyRequestCancel(pub RequestCancel);
 
-#[pymethods]
-impl PyRequestCancel {
+json_pymethods!(PyRequestCancel, RequestCancel, "RequestCancel", {
     #[new]
     #[pyo3(signature = (id=None))]
     fn py_new(id: Option<&Bound<'_, PyAny>>) -> PyResult<Self> {
@@ -363,20 +361,7 @@ impl PyRequestCancel {
     fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
         cancel_repr(py, &self.0)
     }
-
-    fn to_json(&self) -> PyResult<String> {
-        to_json(&self.0)
-    }
-
-    #[staticmethod]
-    fn from_json(json: &str) -> PyResult<Self> {
-        from_json(json, "RequestCancel").map(Self)
-    }
-
-    fn __reduce__<'py>(slf: &Bound<'py, Self>) -> PyResult<(Bound<'py, PyAny>, (String,))> {
-        reduce_via_json(slf.as_any(), &slf.get().0)
-    }
-}
+});
 
 /// barter's `OrderEvent` of a request state (`OrderRequestOpen`, `OrderRequestCancel`), keyed
 /// by `ExchangeId` and `InstrumentNameInternal`.
@@ -387,8 +372,7 @@ macro_rules! order_request_class {
         #[derive(Clone, PartialEq, Eq, Hash)]
         pub struct $py_name(pub $barter);
 
-        #[pymethods]
-        impl $py_name {
+        json_pymethods!($py_name, $barter, $name, {
             #[new]
             fn py_new(key: PyOrderKey, state: $state) -> Self {
                 Self(OrderEvent {
@@ -415,22 +399,7 @@ macro_rules! order_request_class {
                     $state_repr(py, &self.0.state)?
                 ))
             }
-
-            fn to_json(&self) -> PyResult<String> {
-                to_json(&self.0)
-            }
-
-            #[staticmethod]
-            fn from_json(json: &str) -> PyResult<Self> {
-                let request: $barter = from_json(json, $name)?;
-                check_key(&request.key)?;
-                Ok(Self(request))
-            }
-
-            fn __reduce__<'py>(slf: &Bound<'py, Self>) -> PyResult<(Bound<'py, PyAny>, (String,))> {
-                reduce_via_json(slf.as_any(), &slf.get().0)
-            }
-        }
+        });
     };
 }
 

@@ -5,6 +5,7 @@
 //! builds exactly the state `EngineState::builder` would build for the same instruments (same
 //! sort, same indices, same defaults — proven by the tests below) using hash maps instead.
 
+use crate::error::{self, Kind};
 use crate::snapshot::InstrumentInput;
 use barter::engine::{
     state::{
@@ -120,6 +121,21 @@ pub type AssetIndexMap = FnvHashMap<(ExchangeId, AssetNameInternal), AssetIndex>
 #[derive(Debug, PartialEq)]
 pub struct Duplicate(pub usize, pub usize);
 
+impl Duplicate {
+    /// `DuplicateInstrumentError` naming the instrument and both positions.
+    pub fn into_err(self, py: pyo3::Python<'_>, inputs: &[InstrumentInput]) -> pyo3::PyErr {
+        let input = &inputs[self.1];
+        let message = format!(
+            "instrument '{}' on exchange '{}' appears twice (items {} and {})",
+            input.instrument,
+            input.exchange.as_str(),
+            self.0,
+            self.1
+        );
+        error::with_indices(py, Kind::DuplicateInstrument, message, vec![self.0, self.1])
+    }
+}
+
 /// An assembled state and the maps needed to translate between it and the input.
 pub struct Book<Data = SnapshotData> {
     pub state: EngineState<DefaultGlobalData, Data>,
@@ -167,46 +183,43 @@ impl Book {
         inputs: &[InstrumentInput],
         time: DateTime<Utc>,
     ) -> Result<Book, Duplicate> {
-        let data: Vec<_> = inputs
-            .iter()
-            .map(|i| SnapshotData { price: i.price })
-            .collect();
-        Book::from_inputs(inputs, &data, time)
-    }
-}
-
-impl<Data: Clone> Book<Data> {
-    /// The state for `inputs` with one `Data` per input, positions opened.
-    pub fn from_inputs(
-        inputs: &[InstrumentInput],
-        data: &[Data],
-        time: DateTime<Utc>,
-    ) -> Result<Self, Duplicate> {
         let instruments: Vec<_> = inputs
             .iter()
             .map(|i| instrument(i.exchange, &i.instrument, &i.base, &i.quote))
             .collect();
-        let mut book = Book::assemble(&instruments, data, time)?;
-        book.open_positions(inputs, time);
+        let data: Vec<_> = inputs
+            .iter()
+            .map(|i| SnapshotData { price: i.price })
+            .collect();
+        let mut book = Book::assemble(&instruments, &data, time)?;
+        open_positions(&mut book.state, &book.index, inputs, time);
         Ok(book)
     }
+}
 
-    /// Put each snapshot's position on its instrument (quantity zero is flat: no position).
-    pub fn open_positions(&mut self, inputs: &[InstrumentInput], time: DateTime<Utc>) {
-        for (index, state) in self.state.instruments.0.values_mut().enumerate() {
-            let input = &inputs[self.index.input_of[index]];
-            if let Some(position) = input.position.as_ref().filter(|p| !p.quantity.is_zero()) {
-                state.position.current = Some(self::position(
-                    InstrumentIndex(index),
-                    position.side,
-                    position.quantity,
-                    position.price_entry_average,
-                    time,
-                ));
-            }
+/// Put each snapshot's position on its instrument (quantity zero is flat: no position); barter's
+/// state builder has no positions.
+pub fn open_positions<Data>(
+    state: &mut EngineState<DefaultGlobalData, Data>,
+    index: &Index,
+    inputs: &[InstrumentInput],
+    time: DateTime<Utc>,
+) {
+    for (at, state) in state.instruments.0.values_mut().enumerate() {
+        let input = &inputs[index.input_of[at]];
+        if let Some(position) = input.position.as_ref().filter(|p| !p.quantity.is_zero()) {
+            state.position.current = Some(self::position(
+                InstrumentIndex(at),
+                position.side,
+                position.quantity,
+                position.price_entry_average,
+                time,
+            ));
         }
     }
+}
 
+impl<Data: Clone> Book<Data> {
     /// Assemble the state for `instruments` (input order) with their data.
     pub fn assemble(
         instruments: &[Instrument<ExchangeId, Asset>],
@@ -444,19 +457,65 @@ mod tests {
         .build()
     }
 
+    /// Seeds of the property tests: fixed ones, plus `BARTER_PYTHON_SEED` when set (a failure
+    /// prints its seed, so that it can be replayed).
+    fn seeds() -> Vec<u64> {
+        let mut seeds = vec![7, 1, 2026, 0xdead_beef, 42];
+        if let Ok(seed) = std::env::var("BARTER_PYTHON_SEED") {
+            seeds.push(seed.parse().expect("BARTER_PYTHON_SEED is a u64"));
+        }
+        seeds
+    }
+
     #[test]
     fn assembled_state_equals_barter_builder_state() {
         let time = DateTime::from_str("2026-01-01T00:00:00Z").unwrap();
-        let mut rng = Lcg(7);
-        for round in 0..60 {
-            let size = 1 + rng.below(if round % 10 == 0 { 400 } else { 60 });
-            let universe = universe(&mut rng, size);
-            let expected = barter_builder_state(&universe, time);
-            let (instruments, data): (Vec<_>, Vec<_>) = universe.into_iter().unzip();
-            let indexed = IndexedInstruments::new(instruments.iter().cloned());
-            let book = Book::assemble(&instruments, &data, time).unwrap();
-            assert_eq!(book.state, expected, "round {round}, {size} instruments");
-            assert_eq!(book.indexed_instruments(), indexed, "round {round}");
+        for seed in seeds() {
+            let mut rng = Lcg(seed);
+            for round in 0..30 {
+                let size = 1 + rng.below(if round % 10 == 0 { 400 } else { 60 });
+                let universe = universe(&mut rng, size);
+                let expected = barter_builder_state(&universe, time);
+                let (instruments, data): (Vec<_>, Vec<_>) = universe.into_iter().unzip();
+                let indexed = IndexedInstruments::new(instruments.iter().cloned());
+                let book = Book::assemble(&instruments, &data, time).unwrap();
+                let at = format!("seed {seed}, round {round}, {size} instruments");
+                assert_eq!(book.state, expected, "{at}");
+                assert_eq!(book.indexed_instruments(), indexed, "{at}");
+            }
+        }
+    }
+
+    /// barter's `IndexedInstruments` drops repeated instruments; the assembly refuses them,
+    /// naming the first repeat, and once they are dropped agrees with barter's builder.
+    #[test]
+    fn duplicates_are_refused_and_agree_with_barter_once_dropped() {
+        let time = DateTime::from_str("2026-01-01T00:00:00Z").unwrap();
+        for seed in seeds() {
+            let mut rng = Lcg(seed);
+            for round in 0..20 {
+                let size = 2 + rng.below(60);
+                let mut universe = universe(&mut rng, size);
+                for _ in 0..1 + rng.below(3) {
+                    let copy = universe[rng.below(universe.len())].clone();
+                    universe.insert(rng.below(universe.len() + 1), copy);
+                }
+                let at = format!("seed {seed}, round {round}");
+                let (instruments, data): (Vec<_>, Vec<_>) = universe.iter().cloned().unzip();
+                let Err(Duplicate(first, second)) = Book::assemble(&instruments, &data, time)
+                else {
+                    panic!("{at}: a repeated instrument was accepted");
+                };
+                assert!(first < second, "{at}");
+                assert_eq!(instruments[first], instruments[second], "{at}");
+
+                let mut seen = std::collections::HashSet::new();
+                universe.retain(|(i, _)| seen.insert(i.clone()));
+                let expected = barter_builder_state(&universe, time);
+                let (instruments, data): (Vec<_>, Vec<_>) = universe.into_iter().unzip();
+                let book = Book::assemble(&instruments, &data, time).unwrap();
+                assert_eq!(book.state, expected, "{at}");
+            }
         }
     }
 

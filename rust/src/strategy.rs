@@ -6,7 +6,7 @@
 
 use crate::decimal;
 use crate::enums::Enum;
-use crate::error;
+use crate::error::{self, Kind};
 use crate::filter::{self, PyInstrumentFilter};
 use crate::order::{
     Cancel, Open, PyClientOrderId, PyOrderRequestCancel, PyOrderRequestOpen, PyStrategyId,
@@ -127,6 +127,36 @@ fn in_input_order<State>(
         .collect()
 }
 
+/// `MissingPriceError` for every open position (positions `missing` in the book, ascending)
+/// that barter would skip because it has no price.
+fn missing_price(py: Python<'_>, inputs: &[InstrumentInput], missing: Vec<usize>) -> PyErr {
+    let names: Vec<String> = missing
+        .iter()
+        .take(error::LISTED)
+        .map(|i| {
+            let input = &inputs[*i];
+            let exchange = input.exchange.as_str();
+            format!("'{}' on exchange '{exchange}'", input.instrument)
+        })
+        .collect();
+    let more = match missing.len().saturating_sub(error::LISTED) {
+        0 => String::new(),
+        more => format!(" and {more} more"),
+    };
+    let (subject, verb, them) = match missing.len() {
+        1 => (format!("instrument {}", names[0]), "has", "it"),
+        n => {
+            let listed = names.join(", ");
+            (format!("{n} instruments ({listed}{more})"), "have", "them")
+        }
+    };
+    let message = format!(
+        "{subject} {verb} an open position but no price; give {them} a price, or pass \
+         on_missing_price=\"skip\" to leave {them} open"
+    );
+    error::with_indices(py, Kind::MissingPrice, message, missing)
+}
+
 /// barter's `close_open_positions_with_market_orders` over a book of `InstrumentSnapshot`s.
 ///
 /// Opens come back in input order; with a `gen_cid`, it is called once per open, in that order.
@@ -148,7 +178,7 @@ fn close_open_positions_with_market_orders<'py>(
         .collect::<PyResult<_>>()?;
 
     let book = Book::from_snapshots(&inputs, chrono::Utc::now())
-        .map_err(|dup| error::duplicate(py, &inputs, dup))?;
+        .map_err(|dup| dup.into_err(py, &inputs))?;
     let filter = filter.resolve(py, &book.index, &inputs)?;
 
     if !skip_missing_price {
@@ -162,7 +192,7 @@ fn close_open_positions_with_market_orders<'py>(
             .collect();
         if !missing.is_empty() {
             missing.sort_unstable();
-            return Err(error::missing_price(py, &inputs, missing));
+            return Err(missing_price(py, &inputs, missing));
         }
     }
 
@@ -203,7 +233,7 @@ fn select_instruments(
         .map(|item| item.extract())
         .collect::<PyResult<_>>()?;
     let book = Book::from_snapshots(&inputs, chrono::Utc::now())
-        .map_err(|dup| error::duplicate(py, &inputs, dup))?;
+        .map_err(|dup| dup.into_err(py, &inputs))?;
     let filter = filter.resolve(py, &book.index, &inputs)?;
     let states = book.state.instruments.instruments(&filter);
     let mut selected: Vec<usize> = states.map(|s| book.index.input_of[s.key.index()]).collect();

@@ -7,6 +7,7 @@ do the work; results come back as barter's own values behind typed Python classe
 from barter_python._version import __version__
 from barter_python.errors import (
     BarterPythonError,
+    BookError,
     DuplicateInstrumentError,
     EngineError,
     MissingPriceError,
@@ -34,6 +35,7 @@ from barter_python.strategy import (
 
 __all__ = [
     "BarterPythonError",
+    "BookError",
     "ClientOrderId",
     "DuplicateInstrumentError",
     "EngineError",

@@ -15,11 +15,11 @@ from typing import Any, Literal
 
 import pydantic
 
-from barter_python.errors import BarterPythonError
+from barter_python.errors import BookError
 from barter_python.instrument import ExchangeId
 from barter_python.snapshot import InstrumentSnapshot
 
-__all__ = ["CSV_COLUMNS", "LISTED", "BookError", "BookFile", "read_book", "sample_book_text"]
+__all__ = ["CSV_COLUMNS", "BookFile", "read_book", "sample_book_text"]
 
 CSV_COLUMNS = (
     "exchange",
@@ -35,24 +35,7 @@ CSV_COLUMNS = (
 _OPTIONAL_COLUMNS = ("price_entry_average",)
 _POSITION_COLUMNS = ("side", "quantity", "price_entry_average")
 
-# How many problems an error lists before "and N more".
-LISTED = 20
-
 Format = Literal["json", "csv"]
-
-
-class BookError(BarterPythonError, ValueError):
-    """A book that cannot be read or validated; the message says where and why."""
-
-    @classmethod
-    def of(cls, source: str, problems: list[str], what: str = "problems") -> BookError:
-        """One error for every problem found in `source`, each a `file:line: what` text."""
-        if len(problems) == 1:
-            return cls(problems[0])
-        listed = problems[:LISTED]
-        if len(problems) > LISTED:
-            listed.append(f"... and {len(problems) - LISTED} more")
-        return cls(f"{source}: {len(problems)} {what}:\n" + "\n".join(listed))
 
 
 @dataclass(frozen=True)

@@ -19,8 +19,8 @@ import click
 
 from barter_python import _native
 from barter_python._version import __version__
-from barter_python.book import BookError, BookFile, read_book, sample_book_text
-from barter_python.errors import BarterPythonError, MissingPriceError
+from barter_python.book import BookFile, read_book, sample_book_text
+from barter_python.errors import BarterPythonError, BookError, MissingPriceError
 from barter_python.instrument import ExchangeId
 from barter_python.order import ClientOrderId, OrderRequestOpen
 from barter_python.snapshot import InstrumentSnapshot

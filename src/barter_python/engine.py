@@ -16,13 +16,13 @@ from decimal import Decimal
 from typing import Any, Protocol, Self
 
 from barter_python import _native
-from barter_python._decimal import to_decimal
 from barter_python._native import (
     Audit,
     Connectivity,
     EngineActions,
     EngineEvent,
     EngineStateView,
+    Hook,
     InstrumentFilter,
     OrderRequestCancel,
     OrderRequestOpen,
@@ -43,6 +43,8 @@ __all__ = [
     "EngineActions",
     "EngineEvent",
     "EngineStateView",
+    "Hook",
+    "Requests",
     "Strategy",
     "Trade",
     "cancel_orders_on_disconnect",
@@ -111,23 +113,6 @@ class ClosePositionsOnTradingDisabled(DefaultStrategy):
         close_positions_on_trading_disabled(engine)
 
 
-def _balance_items(
-    balances: Mapping[tuple[ExchangeId | str, str], Decimal | float] | None,
-) -> list[tuple[ExchangeId, str, Decimal | float]]:
-    """`{(exchange, asset): amount}` as the native engine's `(exchange, asset, amount)` list."""
-    if balances is None:
-        return []
-    if not isinstance(balances, Mapping):
-        raise TypeError(f"balances must be a mapping, got {type(balances).__name__}")
-    items = []
-    for key, amount in balances.items():
-        if not (isinstance(key, tuple) and len(key) == 2 and isinstance(key[1], str)):
-            raise TypeError(f"balances keys must be (exchange, asset) tuples, got {key!r}")
-        # Lowercased as the snapshots' asset names are (barter's `AssetNameInternal`).
-        items.append((ExchangeId(key[0]), key[1].lower(), amount))
-    return items
-
-
 class Engine(_native.Engine):
     """barter's `Engine` over a book of `InstrumentSnapshot`s (prices seed the market data,
     positions the engine's positions) with a Python `strategy`.
@@ -144,24 +129,18 @@ class Engine(_native.Engine):
         strategy: Strategy,
         *,
         strategy_id: StrategyId | str = "engine",
-        balances: Mapping[tuple[ExchangeId | str, str], Decimal | float] | None = None,
+        balances: Mapping[tuple[ExchangeId | str, str], Decimal | int | float | str] | None = None,
         trading_enabled: bool = False,
         latency_ms: int = 0,
-        fees_percent: Decimal | float = 0,
+        fees_percent: Decimal | float | str = 0,
     ) -> Self:
-        if isinstance(latency_ms, bool) or not isinstance(latency_ms, int):
-            raise TypeError(f"latency_ms must be an int, got {type(latency_ms).__name__}")
-        if latency_ms < 0:
-            raise ValueError(f"latency_ms must be >= 0, got {latency_ms}")
-        if to_decimal(fees_percent, "fees_percent") < 0:
-            raise ValueError(f"fees_percent must be >= 0, got {fees_percent}")
         book: Sequence[InstrumentSnapshot] = validate_book(instruments)
         return super().__new__(
             cls,
             book,
             strategy,
             strategy_id=strategy_id,
-            balances=_balance_items(balances),
+            balances=balances,
             trading_enabled=trading_enabled,
             latency_ms=latency_ms,
             fees_percent=fees_percent,

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+# How many problems an error lists before "and N more".
+LISTED = 20
+
 
 class BarterPythonError(Exception):
     """Base class of every error the SDK raises that is not a plain ``ValueError``/``TypeError``."""
@@ -31,6 +34,20 @@ class MissingPriceError(_AtIndices):
 
 class UnknownInstrumentError(BarterPythonError, ValueError):
     """A filter names an instrument or underlying that is not in the book."""
+
+
+class BookError(BarterPythonError, ValueError):
+    """A book that cannot be read or validated; the message says where and why."""
+
+    @classmethod
+    def of(cls, source: str, problems: list[str], what: str = "problems") -> BookError:
+        """One error for every problem found in `source`, each a `file:line: what` text."""
+        if len(problems) == 1:
+            return cls(problems[0])
+        listed = problems[:LISTED]
+        if len(problems) > LISTED:
+            listed.append(f"... and {len(problems) - LISTED} more")
+        return cls(f"{source}: {len(problems)} {what}:\n" + "\n".join(listed))
 
 
 class EngineError(BarterPythonError):

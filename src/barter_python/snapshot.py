@@ -20,7 +20,7 @@ from pydantic import (
     model_validator,
 )
 
-from barter_python._decimal import to_decimal
+from barter_python._native import to_decimal
 from barter_python.instrument import ExchangeId, Side
 
 __all__ = ["InstrumentSnapshot", "PositionSnapshot", "validate_book"]
@@ -47,7 +47,8 @@ PositiveDecimal = Annotated[Decimal, _decimal_at_least(Decimal(0), inclusive=Fal
 # barter lowercases instrument and asset names (`InstrumentNameInternal`, `AssetNameInternal`):
 # the snapshot does the same, so that `USDT` and `usdt` are one asset everywhere downstream.
 Name = Annotated[str, StringConstraints(min_length=1, strict=True, to_lower=True)]
-# What the constructors accept for a money field (the runtime rule of `to_decimal`).
+# What the constructors accept for a money field (the rule of `to_decimal`, barter-python's
+# one home for it, in Rust).
 DecimalInput = Decimal | int | float | str
 
 

@@ -11,8 +11,7 @@ from decimal import Decimal
 from typing import Any, Literal
 
 from barter_python import _native
-from barter_python._decimal import to_decimal
-from barter_python._native import InstrumentFilter
+from barter_python._native import InstrumentFilter, to_decimal
 from barter_python.instrument import ExchangeId
 from barter_python.order import (
     ClientOrderId,
@@ -33,7 +32,7 @@ def build_ioc_market_order_to_close_position(
     exchange: ExchangeId | str,
     position: PositionSnapshot,
     strategy_id: StrategyId | str,
-    price: Decimal | float,
+    price: Decimal | float | str,
     gen_cid: Callable[[], ClientOrderId | str] | None = None,
 ) -> OrderRequestOpen:
     """The order that closes `position`: barter's `build_ioc_market_order_to_close_position`.
@@ -41,14 +40,13 @@ def build_ioc_market_order_to_close_position(
     barter flips the side and sends `position.quantity` as an `ImmediateOrCancel` `Market`
     order at `price`. `gen_cid` (default: `ClientOrderId.random()`) is called once.
 
+    `price` follows the SDK's rule for money (a Decimal, int, float or numeric str, exactly).
     Raises `ValueError` for a price that is not finite and positive or a flat position,
     `TypeError` for a price that is not a number or a bad `gen_cid` result.
     """
     exchange = ExchangeId(exchange)
     if not isinstance(position, PositionSnapshot):
         raise TypeError(f"position must be a PositionSnapshot, got {type(position).__name__}")
-    if isinstance(price, str):  # a price is a number; text would hide a parsing bug upstream
-        raise TypeError(f"price must be a Decimal, int or float, got str {price!r}")
     exact_price = to_decimal(price, "price")
     if exact_price <= 0:
         raise ValueError(f"price must be > 0, got {exact_price} for {position.instrument!r}")

@@ -1,11 +1,11 @@
 //! Native side of `benchmarks/engine.py`: barter's `Engine` with barter's own `DefaultStrategy`
-//! processing market trades, on the state the SDK's `Engine` assembles for the same book.
+//! processing market trades, on the state the SDK's `Engine` builds for the same book.
 //! Prints `{"events_per_s": ..}` (best of the repeats).
 //!
 //! Usage: bench_engine INSTRUMENTS EVENTS
 
 use _native::{
-    engine::{Data, State},
+    engine::{engine_state, State},
     snapshot::InstrumentInput,
     state::Book,
 };
@@ -15,7 +15,7 @@ use barter::engine::{
 };
 use barter::risk::DefaultRiskManager;
 use barter::strategy::DefaultStrategy;
-use barter::{EngineEvent, Timed};
+use barter::EngineEvent;
 use barter_data::event::{DataKind, MarketEvent};
 use barter_data::streams::reconnect;
 use barter_data::subscription::trade::PublicTrade;
@@ -74,17 +74,10 @@ fn main() {
     };
     let inputs = book(n);
     let start = Utc::now();
-    let data: Vec<Data> = inputs
-        .iter()
-        .map(|i| Data {
-            l1: Default::default(),
-            last_traded_price: i.price.map(|p| Timed::new(p, DateTime::<Utc>::MIN_UTC)),
-        })
-        .collect();
     let mut best = f64::INFINITY;
     for _ in 0..5 {
-        let Book { mut state, index } = Book::from_inputs(&inputs, &data, start).unwrap();
-        state.trading = TradingState::Enabled;
+        let book = Book::from_snapshots(&inputs, start).unwrap();
+        let (state, index, _) = engine_state(book, &inputs, &[], TradingState::Enabled, start);
         let txs: MultiExchangeTxMap = index.exchanges.iter().map(|e| (*e, None)).collect();
         let mut engine: Engine<LiveClock, State, _, DefaultStrategy<State>, _> = Engine::new(
             LiveClock,

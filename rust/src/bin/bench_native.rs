@@ -8,7 +8,7 @@
 use _native::{
     order::Open,
     snapshot::{InstrumentInput, PositionInput},
-    state::{self, Book, Index, SnapshotData},
+    state::{self, open_positions, Book, Index, SnapshotData},
     strategy,
 };
 use barter::engine::state::{
@@ -98,7 +98,7 @@ fn builder_path(inputs: &[InstrumentInput]) -> Vec<(usize, Open)> {
             assets: Vec::new(),
         },
     };
-    book.open_positions(inputs, time);
+    open_positions(&mut book.state, &book.index, inputs, time);
     close_all(&book, inputs)
 }
 

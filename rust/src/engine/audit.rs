@@ -1,7 +1,9 @@
 //! What one `Engine.process` call did, read off barter's own audit (`EngineAudit`,
 //! `EngineOutput`, `ActionOutput`) and the account events the mock exchanges sent back.
 
-use super::{execution::Released, strategy::HookOutput, Keys};
+use super::actions::{Hook, HookOutput};
+use super::execution::Released;
+use super::keys::Keys;
 use crate::enums::Enum;
 use crate::order::{
     Cancel, Open, PyOrderId, PyOrderRequestCancel, PyOrderRequestOpen, PyStrategyId,
@@ -36,14 +38,6 @@ use rust_decimal::Decimal;
 
 type Output = EngineOutput<HookOutput, HookOutput>;
 
-/// A request with barter's index keys, mapped to the caller's keys.
-fn unindex<Kind>(
-    keys: &Keys,
-    request: OrderEvent<Kind, ExchangeIndex, InstrumentIndex>,
-) -> OrderEvent<Kind, ExchangeId, InstrumentNameInternal> {
-    keys.index.unindex(request, &keys.inputs).1
-}
-
 /// The audit being collected, in the caller's keys.
 #[derive(Default)]
 pub struct Audit {
@@ -52,7 +46,7 @@ pub struct Audit {
     opens_refused: Vec<(Open, String)>,
     cancels_refused: Vec<(Cancel, String)>,
     trades: Vec<(ExchangeId, Trade<QuoteAsset, InstrumentNameInternal>)>,
-    hooks: Vec<String>,
+    hooks: Vec<Hook>,
     errors: Vec<String>,
     opens_released: usize,
     cancels_released: usize,
@@ -96,7 +90,7 @@ impl Audit {
                         state: RequestCancel { id: None },
                     };
                     let reason = format!("exchange rejected: {error:?}");
-                    self.cancels_refused.push((unindex(keys, request), reason));
+                    self.cancels_refused.push((keys.unindex(request), reason));
                 }
             }
             AccountEventKind::OrderSnapshot(snapshot) => {
@@ -147,7 +141,7 @@ impl Audit {
                 EngineOutput::OnTradingDisabled(hook)
                 | EngineOutput::AccountDisconnect(hook)
                 | EngineOutput::MarketDisconnect(hook) => {
-                    self.hooks.push(hook.name);
+                    self.hooks.push(hook.hook);
                     for action in hook.actions {
                         self.action(action, keys);
                     }
@@ -172,12 +166,12 @@ impl Audit {
         for refused in algo.cancels_refused {
             let reason = refused.reason;
             self.cancels_refused
-                .push((unindex(keys, refused.item), reason));
+                .push((keys.unindex(refused.item), reason));
         }
         for refused in algo.opens_refused {
             let reason = refused.reason;
             self.opens_refused
-                .push((unindex(keys, refused.item), reason));
+                .push((keys.unindex(refused.item), reason));
         }
     }
 
@@ -187,20 +181,20 @@ impl Audit {
     }
 
     fn cancels(&mut self, output: SendRequestsOutput<RequestCancel>, keys: &Keys) {
-        let sent = output.sent.into_iter().map(|r| unindex(keys, r));
+        let sent = output.sent.into_iter().map(|r| keys.unindex(r));
         self.cancels_sent.extend(sent);
         for (request, error) in output.errors {
             self.cancels_refused
-                .push((unindex(keys, request), format!("{error:?}")));
+                .push((keys.unindex(request), format!("{error:?}")));
         }
     }
 
     fn opens(&mut self, output: SendRequestsOutput<RequestOpen>, keys: &Keys) {
-        let sent = output.sent.into_iter().map(|r| unindex(keys, r));
+        let sent = output.sent.into_iter().map(|r| keys.unindex(r));
         self.opens_sent.extend(sent);
         for (request, error) in output.errors {
             self.opens_refused
-                .push((unindex(keys, request), format!("{error:?}")));
+                .push((keys.unindex(request), format!("{error:?}")));
         }
     }
 }
@@ -278,9 +272,9 @@ impl PyAudit {
             .collect()
     }
 
-    /// The strategy hooks barter called (`"on_disconnect:<exchange>"`, `"on_trading_disabled"`).
+    /// The strategy hooks barter called, in order.
     #[getter]
-    fn hooks(&self) -> Vec<String> {
+    fn hooks(&self) -> Vec<Hook> {
         self.0.hooks.clone()
     }
 

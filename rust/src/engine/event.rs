@@ -1,7 +1,9 @@
 //! Events into the engine: barter's `EngineEvent` kinds in the caller's keys (exchange id and
 //! instrument name), indexed for one engine when processed.
 
-use super::Keys;
+use super::keys::Keys;
+use super::requests;
+use super::State;
 use crate::decimal;
 use crate::enums::Enum;
 use barter::engine::state::trading::TradingState;
@@ -21,6 +23,7 @@ use chrono::{DateTime, Utc};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use rust_decimal::prelude::ToPrimitive;
+use rust_decimal::Decimal;
 use serde::Deserialize;
 
 /// An instrument as barter's market-data files name it: an index into the engine's
@@ -47,12 +50,20 @@ fn time_or_now(time: Option<DateTime<Utc>>) -> DateTime<Utc> {
     time.unwrap_or_else(Utc::now)
 }
 
-/// barter-data carries trade prices and amounts as `f64`.
-fn float(value: &Bound<'_, PyAny>, field: &str) -> PyResult<f64> {
+/// barter-data carries trade prices and amounts as `f64`. A value is accepted only if it
+/// survives the trip: its `f64`, printed shortest, reads back as the same decimal (`0.1` does;
+/// `0.1234567890123456789` would silently become `0.1234567890123457`).
+pub fn float(value: &Bound<'_, PyAny>, field: &str) -> PyResult<f64> {
     let exact = decimal::extract(value, field)?;
-    exact
-        .to_f64()
-        .ok_or_else(|| PyValueError::new_err(format!("{field} {exact} does not fit a float")))
+    let float = exact.to_f64().filter(|float| float.is_finite());
+    match float {
+        Some(float) if decimal::parse(&float.to_string()).as_ref() == Ok(&exact) => Ok(float),
+        _ => Err(PyValueError::new_err(format!(
+            "{field} {exact} is not exactly representable as barter-data's f64 \
+             (it would become {}); give at most 15-17 significant digits",
+            float.map_or_else(|| "out of range".to_string(), |f| f.to_string())
+        ))),
+    }
 }
 
 fn market(
@@ -90,7 +101,9 @@ impl PyEngineEvent {
             amount: float(amount, "amount")?,
             side: side.0,
         };
-        Ok(market(exchange.0, instrument, time, DataKind::Trade(trade)))
+        let kind = DataKind::Trade(trade);
+        check(&kind)?;
+        Ok(market(exchange.0, instrument, time, kind))
     }
 
     /// A level-1 order book (barter-data's `OrderBookL1`): best bid and ask `(price, amount)`.
@@ -114,12 +127,9 @@ impl PyEngineEvent {
             best_bid: Some(level(bid)?),
             best_ask: Some(level(ask)?),
         };
-        Ok(market(
-            exchange.0,
-            instrument,
-            time,
-            DataKind::OrderBookL1(book),
-        ))
+        let kind = DataKind::OrderBookL1(book);
+        check(&kind)?;
+        Ok(market(exchange.0, instrument, time, kind))
     }
 
     /// The exchange's market data stream disconnected: barter calls the strategy's
@@ -186,8 +196,9 @@ impl PyEngineEvent {
 }
 
 impl PyEngineEvent {
-    /// barter's `EngineEvent` with this engine's indices.
-    pub fn indexed(&self, keys: &Keys) -> PyResult<EngineEvent> {
+    /// barter's `EngineEvent` with this engine's indices, refused if the price it brings would
+    /// put a held position beyond barter's decimal range (barter's close would value it).
+    pub fn indexed(&self, keys: &Keys, state: &State) -> PyResult<EngineEvent> {
         Ok(match &self.0 {
             Kind::Market(reconnect::Event::Item(event)) => {
                 let instrument = match &event.instrument {
@@ -203,9 +214,6 @@ impl PyEngineEvent {
                     }
                     InstrumentRef::Name(name) => keys.instrument_index(event.exchange, name)?,
                 };
-                if let DataKind::OrderBookL1(book) = &event.kind {
-                    check_l1(book)?;
-                }
                 // barter panics on an exchange it does not track; an instrument of another
                 // exchange would be a silently wrong price.
                 let owner = keys.instrument(instrument);
@@ -216,6 +224,23 @@ impl PyEngineEvent {
                         owner.instrument,
                         owner.exchange.as_str()
                     )));
+                }
+                let position = state
+                    .instruments
+                    .instrument_index(&instrument)
+                    .position
+                    .current
+                    .as_ref();
+                if let (Some(position), Some(price)) = (position, highest_price(&event.kind)) {
+                    requests::fits(position.quantity_abs, price, keys.fees_percent).map_err(
+                        |why| {
+                            PyValueError::new_err(format!(
+                                "market price {price} for '{}' on '{}': {why}",
+                                owner.instrument,
+                                owner.exchange.as_str()
+                            ))
+                        },
+                    )?;
                 }
                 EngineEvent::Market(reconnect::Event::Item(MarketEvent {
                     time_exchange: event.time_exchange,
@@ -239,21 +264,46 @@ impl PyEngineEvent {
     }
 }
 
-/// barter's price of a book is the volume-weighted mid, which divides by the two amounts'
-/// sum: refuse books it would panic on, or price wrongly.
-fn check_l1(book: &OrderBookL1) -> PyResult<()> {
-    let levels = [book.best_bid, book.best_ask];
-    if levels.iter().flatten().any(|l| l.amount.is_sign_negative()) {
-        return Err(PyValueError::new_err("l1 book amounts must be >= 0"));
+/// The highest price a market event brings (a trade's, or a book's best levels).
+fn highest_price(kind: &DataKind) -> Option<Decimal> {
+    match kind {
+        DataKind::Trade(trade) => Decimal::from_f64_retain(trade.price),
+        DataKind::OrderBookL1(book) => [book.best_bid, book.best_ask]
+            .into_iter()
+            .flatten()
+            .map(|level| level.price)
+            .max(),
+        _ => None,
     }
-    if let [Some(bid), Some(ask)] = levels {
-        if (bid.amount + ask.amount).is_zero() {
-            return Err(PyValueError::new_err(
-                "l1 book with zero amounts on both sides has no volume-weighted price",
-            ));
+}
+
+/// Market data barter can take: it sets the instrument's price from a trade's price and from
+/// a book's volume-weighted mid (which divides by the two amounts' sum), so prices must be
+/// `> 0`, amounts `>= 0`, and a book needs volume on one side at least. Every event is checked
+/// here as it is made.
+fn check(kind: &DataKind) -> PyResult<()> {
+    let problem = match kind {
+        DataKind::Trade(trade) if !(trade.price.is_finite() && trade.price > 0.0) => {
+            format!("trade price must be > 0, got {}", trade.price)
         }
-    }
-    Ok(())
+        DataKind::Trade(trade) if !(trade.amount.is_finite() && trade.amount >= 0.0) => {
+            format!("trade amount must be >= 0, got {}", trade.amount)
+        }
+        DataKind::OrderBookL1(book) => {
+            let levels = [book.best_bid, book.best_ask];
+            if let Some(level) = levels.iter().flatten().find(|l| l.price <= Decimal::ZERO) {
+                format!("l1 book prices must be > 0, got {}", level.price)
+            } else if levels.iter().flatten().any(|l| l.amount.is_sign_negative()) {
+                "l1 book amounts must be >= 0".to_string()
+            } else if levels.iter().flatten().all(|l| l.amount.is_zero()) {
+                "l1 book with zero amounts on both sides has no volume-weighted price".to_string()
+            } else {
+                return Ok(());
+            }
+        }
+        _ => return Ok(()),
+    };
+    Err(PyValueError::new_err(problem))
 }
 
 /// Events from barter's JSON market-data format (a JSON array of `MarketStreamResult`:
@@ -262,19 +312,23 @@ fn check_l1(book: &OrderBookL1) -> PyResult<()> {
 /// Items that carry a data error (`{"Item": {"Err": ...}}`) are skipped, as barter's engine
 /// never sees them.
 #[pyfunction]
-pub fn load_market_events(json: &str) -> PyResult<Vec<PyEngineEvent>> {
+pub fn load_market_events(py: Python<'_>, json: &str) -> PyResult<Vec<PyEngineEvent>> {
     let items: Vec<MarketStreamResult<InstrumentRef, DataKind>> = serde_json::from_str(json)
         .map_err(|err| PyValueError::new_err(format!("invalid market events JSON: {err}")))?;
-    Ok(items
-        .into_iter()
-        .filter_map(|item| match item {
-            reconnect::Event::Reconnecting(exchange) => Some(PyEngineEvent(Kind::Market(
+    let mut events = Vec::with_capacity(items.len());
+    for (at, item) in items.into_iter().enumerate() {
+        match item {
+            reconnect::Event::Reconnecting(exchange) => events.push(PyEngineEvent(Kind::Market(
                 reconnect::Event::Reconnecting(exchange),
             ))),
             reconnect::Event::Item(Ok(event)) => {
-                Some(PyEngineEvent(Kind::Market(reconnect::Event::Item(event))))
+                check(&event.kind).map_err(|err| {
+                    PyValueError::new_err(format!("market event {at}: {}", err.value(py)))
+                })?;
+                events.push(PyEngineEvent(Kind::Market(reconnect::Event::Item(event))));
             }
-            reconnect::Event::Item(Err(_)) => None,
-        })
-        .collect())
+            reconnect::Event::Item(Err(_)) => {}
+        }
+    }
+    Ok(events)
 }

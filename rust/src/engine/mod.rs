@@ -6,9 +6,12 @@
 //! barter-execution's `MockExchange`. This file builds them from snapshots, feeds events in,
 //! waits for the mock exchanges' answers and reports what happened. barter does the trading.
 
+pub mod actions;
 pub mod audit;
 pub mod event;
 pub mod execution;
+pub mod keys;
+pub mod requests;
 pub mod strategy;
 pub mod view;
 
@@ -16,14 +19,15 @@ use crate::decimal;
 use crate::enums::Enum;
 use crate::error::{self, Kind};
 use crate::filter;
-use crate::order::{Open, PyStrategyId};
+use crate::order::PyStrategyId;
 use crate::snapshot::InstrumentInput;
-use crate::state::{Book, Index};
+use crate::state::{self, Book, Index};
 use audit::{Audit, PyAudit};
 use barter::engine::{
     clock::LiveClock,
     command::Command,
     state::{
+        global::DefaultGlobalData,
         instrument::{data::DefaultInstrumentMarketData, filter::InstrumentFilter},
         trading::TradingState,
         EngineState,
@@ -36,20 +40,21 @@ use barter::{EngineEvent, Timed};
 use barter_execution::{
     balance::{AssetBalance, Balance},
     client::mock::MockExecutionConfig,
-    order::{request::RequestOpen, Order, OrderEvent},
     UnindexedAccountSnapshot,
 };
 use barter_instrument::{
     asset::{name::AssetNameInternal, ExchangeAsset},
-    exchange::{ExchangeId, ExchangeIndex},
-    instrument::{name::InstrumentNameInternal, InstrumentIndex},
+    exchange::ExchangeId,
+    index::IndexedInstruments,
+    instrument::InstrumentIndex,
+    Keyed,
 };
-use barter_integration::collection::snapshot::Snapshot;
 use event::PyEngineEvent;
 use execution::QueuedTxMap;
-use fnv::FnvHashMap;
+use keys::Keys;
 use pyo3::exceptions::{PyRuntimeError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
+use pyo3::types::{PyBool, PyInt, PyMapping};
 use rust_decimal::Decimal;
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
@@ -58,7 +63,7 @@ use strategy::PyStrategy;
 use tokio::sync::mpsc::UnboundedReceiver;
 
 pub type Data = DefaultInstrumentMarketData;
-pub type State = EngineState<barter::engine::state::global::DefaultGlobalData, Data>;
+pub type State = EngineState<DefaultGlobalData, Data>;
 pub type Risk = DefaultRiskManager<State>;
 pub type Core = Engine<LiveClock, State, QueuedTxMap, PyStrategy, Risk>;
 
@@ -68,86 +73,6 @@ const SETTLE_TIMEOUT: Duration = Duration::from_secs(3);
 
 /// The mock exchanges' latency stays well inside barter's 1 s request timeout.
 const MAX_LATENCY_MS: u64 = 500;
-
-/// Translation between the caller's keys (`ExchangeId`, instrument name) and barter's indices.
-pub struct Keys {
-    pub index: Index,
-    pub inputs: Vec<InstrumentInput>,
-    instruments: FnvHashMap<(ExchangeId, InstrumentNameInternal), InstrumentIndex>,
-}
-
-impl Keys {
-    fn new(index: Index, inputs: Vec<InstrumentInput>) -> Self {
-        let instruments = index
-            .input_of
-            .iter()
-            .enumerate()
-            .map(|(at, input)| {
-                let input = &inputs[*input];
-                let name = InstrumentNameInternal::new(input.instrument.as_str());
-                ((input.exchange, name), InstrumentIndex(at))
-            })
-            .collect();
-        Self {
-            index,
-            inputs,
-            instruments,
-        }
-    }
-
-    pub fn exchange_index(&self, exchange: ExchangeId) -> PyResult<ExchangeIndex> {
-        self.index
-            .exchanges
-            .iter()
-            .position(|known| *known == exchange)
-            .map(ExchangeIndex)
-            .ok_or_else(|| {
-                PyValueError::new_err(format!(
-                    "exchange '{}' is not in the engine's instruments",
-                    exchange.as_str()
-                ))
-            })
-    }
-
-    pub fn instrument_index(
-        &self,
-        exchange: ExchangeId,
-        name: &InstrumentNameInternal,
-    ) -> PyResult<InstrumentIndex> {
-        self.instruments
-            .get(&(exchange, name.clone()))
-            .copied()
-            .ok_or_else(|| {
-                PyValueError::new_err(format!(
-                    "instrument '{name}' on exchange '{}' is not in the engine's instruments",
-                    exchange.as_str()
-                ))
-            })
-    }
-
-    /// The request that opened `order` (barter has no such conversion), in the caller's keys.
-    pub fn open_request<State>(
-        &self,
-        order: &Order<ExchangeIndex, InstrumentIndex, State>,
-    ) -> Open {
-        let request = OrderEvent {
-            key: order.key.clone(),
-            state: RequestOpen {
-                side: order.side,
-                price: order.price,
-                quantity: order.quantity,
-                kind: order.kind,
-                time_in_force: order.time_in_force,
-            },
-        };
-        self.index.unindex(request, &self.inputs).1
-    }
-
-    /// The caller's `(exchange, name)` of an instrument index.
-    pub fn instrument(&self, index: InstrumentIndex) -> &InstrumentInput {
-        &self.inputs[self.index.input_of[index.index()]]
-    }
-}
 
 /// barter's `Engine` driven from Python, trading against barter-execution's mock exchanges.
 #[pyclass(subclass, module = "barter_python._native", name = "Engine")]
@@ -160,20 +85,34 @@ pub struct PyEngine {
     keys: Arc<Keys>,
 }
 
+/// `{(exchange, asset): amount}` (or `None`) as barter's balances; amounts `>= 0`.
 fn balance_inputs(
     balances: &Bound<'_, PyAny>,
 ) -> PyResult<Vec<(ExchangeId, AssetNameInternal, Decimal)>> {
-    balances
-        .try_iter()?
+    if balances.is_none() {
+        return Ok(Vec::new());
+    }
+    let items = balances.cast::<PyMapping>().map_err(|_| {
+        PyTypeError::new_err(format!(
+            "balances must be a mapping of (exchange, asset) to amount, got {}",
+            balances
+                .get_type()
+                .name()
+                .map(|n| n.to_string())
+                .unwrap_or_default()
+        ))
+    })?;
+    items
+        .items()?
+        .iter()
         .map(|item| {
-            let item = item?;
-            let (exchange, asset, amount) = item
-                .extract::<(Enum<ExchangeId>, String, Bound<'_, PyAny>)>()
-                .map_err(|_| {
-                    PyTypeError::new_err(
-                        "balances must be (exchange, asset, amount) tuples".to_string(),
-                    )
-                })?;
+            let (key, amount): (Bound<'_, PyAny>, Bound<'_, PyAny>) = item.extract()?;
+            let (exchange, asset) = key.extract::<(Enum<ExchangeId>, String)>().map_err(|_| {
+                PyTypeError::new_err(format!(
+                    "balances keys must be (exchange, asset) tuples, got {}",
+                    key.repr().map(|r| r.to_string()).unwrap_or_default()
+                ))
+            })?;
             let amount = decimal::extract(&amount, "balance")?;
             if amount.is_sign_negative() {
                 return Err(PyValueError::new_err(format!(
@@ -181,9 +120,28 @@ fn balance_inputs(
                     exchange.0.as_str()
                 )));
             }
+            // barter's internal asset names are lowercase: `USDT` is `usdt`.
             Ok((exchange.0, AssetNameInternal::new(asset), amount))
         })
         .collect()
+}
+
+/// The mock exchanges' latency: an `int` from 0 to `MAX_LATENCY_MS`, which keeps it well inside
+/// barter's 1 s request timeout (past it, the mock would fill an order the engine was told had
+/// failed).
+fn latency(value: &Bound<'_, PyAny>) -> PyResult<u64> {
+    if value.is_instance_of::<PyBool>() || !value.is_instance_of::<PyInt>() {
+        return Err(PyTypeError::new_err(format!(
+            "latency_ms must be an int, got {}",
+            value.get_type().name()?
+        )));
+    }
+    match value.extract::<i64>() {
+        Ok(ms) if (0..=MAX_LATENCY_MS as i64).contains(&ms) => Ok(ms as u64),
+        _ => Err(PyValueError::new_err(format!(
+            "latency_ms must be from 0 to {MAX_LATENCY_MS}, got {value}"
+        ))),
+    }
 }
 
 #[pymethods]
@@ -203,47 +161,35 @@ impl PyEngine {
         strategy_id: &Bound<'_, PyAny>,
         balances: &Bound<'_, PyAny>,
         trading_enabled: bool,
-        latency_ms: u64,
+        latency_ms: &Bound<'_, PyAny>,
         fees_percent: &Bound<'_, PyAny>,
     ) -> PyResult<Self> {
         let id = PyStrategyId::extract(strategy_id, "strategy_id")?;
+        let latency_ms = latency(latency_ms)?;
         let fees_percent = decimal::extract(fees_percent, "fees_percent")?;
-        if latency_ms > MAX_LATENCY_MS {
-            // barter's execution manager times a request out after 1 s, and the mock would
-            // then fill an order the engine was told had failed.
+        if fees_percent.is_sign_negative() {
             return Err(PyValueError::new_err(format!(
-                "latency_ms must be <= {MAX_LATENCY_MS}, got {latency_ms}"
+                "fees_percent must be >= 0, got {fees_percent}"
             )));
         }
         let inputs: Vec<InstrumentInput> = instruments
             .try_iter()?
             .map(|item| item?.extract())
             .collect::<PyResult<_>>()?;
-        check_positions(&inputs)?;
+        check_positions(&inputs, fees_percent)?;
         let balances = balance_inputs(balances)?;
         let time = chrono::Utc::now();
-        let data: Vec<Data> = inputs
-            .iter()
-            .map(|input| Data {
-                l1: Default::default(),
-                // Timed at the earliest instant: barter keeps a last price only until a newer
-                // trade, and any market event (historical ones too) is newer than the snapshot.
-                last_traded_price: input
-                    .price
-                    .map(|price| Timed::new(price, chrono::DateTime::<chrono::Utc>::MIN_UTC)),
-            })
-            .collect();
-        let book = Book::from_inputs(&inputs, &data, time)
-            .map_err(|dup| error::duplicate(py, &inputs, dup))?;
+        // The layout (barter's sorted instruments, assets and exchanges, in O(N)) for barter's
+        // own state builder.
+        let book = Book::from_snapshots(&inputs, time).map_err(|dup| dup.into_err(py, &inputs))?;
         check_assets(&book.index)?;
-        let indexed = book.indexed_instruments();
-        let Book { mut state, index } = book;
-        state.trading = if trading_enabled {
+        check_balances(&book.index, &balances)?;
+        let trading = if trading_enabled {
             TradingState::Enabled
         } else {
             TradingState::Disabled
         };
-        apply_balances(&mut state, &balances, time)?;
+        let (state, index, indexed) = engine_state(book, &inputs, &balances, trading, time);
 
         // One mock exchange per exchange of the book: barter's execution map is indexed by the
         // book's sorted exchanges and an exchange without an entry stops the engine.
@@ -266,7 +212,7 @@ impl PyEngine {
             .map_err(|err| PyRuntimeError::new_err(format!("mock execution: {err}")))?;
 
         let exchanges = index.exchanges.len();
-        let keys = Arc::new(Keys::new(index, inputs));
+        let keys = Arc::new(Keys::new(index, inputs, fees_percent));
         let strategy = PyStrategy::new(strategy, id, keys.clone())?;
         let core = Engine::new(
             LiveClock,
@@ -287,7 +233,7 @@ impl PyEngine {
     /// barter's `Engine::process` for one event, then the mock exchanges' answers to whatever
     /// it sent (each processed by the engine in turn). Returns what the engine did.
     fn process(&mut self, py: Python<'_>, event: &PyEngineEvent) -> PyResult<PyAudit> {
-        let event = event.indexed(&self.keys)?;
+        let event = event.indexed(&self.keys, &self.core.state)?;
         self.run(py, event)
     }
 
@@ -319,9 +265,9 @@ impl PyEngine {
         cancels: &Bound<'_, PyAny>,
         opens: &Bound<'_, PyAny>,
     ) -> PyResult<PyAudit> {
-        let (cancels, opens) = strategy::requests(&self.keys, cancels, opens)?;
+        let (cancels, opens) = requests::requests(&self.keys, &self.core.state, cancels, opens)?;
         let mut audit = Audit::default();
-        for command in strategy::send_commands(cancels, opens) {
+        for command in requests::send_commands(cancels, opens) {
             self.step(py, EngineEvent::Command(command), &mut audit)?;
         }
         self.finish(py, audit)
@@ -459,19 +405,33 @@ impl PyEngine {
 }
 
 /// barter panics closing a position whose entry price is zero (its PnL return divides by the
-/// entry value), so the engine needs a real entry price for every open position.
-fn check_positions(inputs: &[InstrumentInput]) -> PyResult<()> {
+/// entry value), so the engine needs a real entry price for every open position; and closing
+/// one must be an order the mock exchange can value.
+fn check_positions(inputs: &[InstrumentInput], fees_percent: Decimal) -> PyResult<()> {
     for input in inputs {
-        if let Some(position) = &input.position {
-            if !position.quantity.is_zero() && position.price_entry_average <= Decimal::ZERO {
-                return Err(PyValueError::new_err(format!(
-                    "position in '{}' on '{}': the engine needs price_entry_average > 0 \
-                     (barter computes the position's return from it)",
-                    input.instrument,
-                    input.exchange.as_str()
-                )));
-            }
+        let Some(position) = input.position.as_ref().filter(|p| !p.quantity.is_zero()) else {
+            continue;
+        };
+        let at = || {
+            format!(
+                "position in '{}' on '{}'",
+                input.instrument,
+                input.exchange.as_str()
+            )
+        };
+        if position.price_entry_average <= Decimal::ZERO {
+            return Err(PyValueError::new_err(format!(
+                "{}: the engine needs price_entry_average > 0 (barter computes the position's \
+                 return from it; a snapshot may leave it 0 only where nothing is computed)",
+                at()
+            )));
         }
+        let price = input
+            .price
+            .unwrap_or_default()
+            .max(position.price_entry_average);
+        requests::fits(position.quantity, price, fees_percent)
+            .map_err(|why| PyValueError::new_err(format!("{}: {why}", at())))?;
     }
     Ok(())
 }
@@ -523,23 +483,52 @@ fn mock_account(
     UnindexedAccountSnapshot::new(exchange, balances, Vec::new())
 }
 
-/// Seed the engine's asset balances as barter's `EngineStateBuilder::balances` does.
-fn apply_balances(
-    state: &mut State,
+/// barter's `EngineState` for the engine over `inputs`, made by barter's own builder from the
+/// book's layout (`book` gives barter's indices in O(N); its own state is not used), with each
+/// snapshot's price as the last traded price, the balances and the positions. Also returns the
+/// layout and barter's `IndexedInstruments`, which the execution builder needs.
+pub fn engine_state(
+    book: Book,
+    inputs: &[InstrumentInput],
     balances: &[(ExchangeId, AssetNameInternal, Decimal)],
+    trading: TradingState,
     time: chrono::DateTime<chrono::Utc>,
+) -> (State, Index, IndexedInstruments) {
+    let indexed = book.indexed_instruments();
+    let Book { index, .. } = book;
+    let price_of = |keyed: &Keyed<InstrumentIndex, _>| Data {
+        l1: Default::default(),
+        // Timed at the earliest instant: barter keeps a last price only until a newer trade,
+        // and any market event (historical ones too) is newer than the snapshot.
+        last_traded_price: inputs[index.input_of[keyed.key.index()]]
+            .price
+            .map(|price| Timed::new(price, chrono::DateTime::<chrono::Utc>::MIN_UTC)),
+    };
+    let mut state = State::builder(&indexed, DefaultGlobalData, price_of)
+        .trading_state(trading)
+        .time_engine_start(time)
+        .balances(balances.iter().map(|(exchange, asset, amount)| {
+            let key = ExchangeAsset::new(*exchange, asset.clone());
+            Keyed::new(key, Balance::new(*amount, *amount))
+        }))
+        .build();
+    state::open_positions(&mut state, &index, inputs, time);
+    (state, index, indexed)
+}
+
+/// barter's state builder panics on a balance of an asset no instrument trades: refuse it.
+fn check_balances(
+    index: &Index,
+    balances: &[(ExchangeId, AssetNameInternal, Decimal)],
 ) -> PyResult<()> {
-    for (exchange, asset, amount) in balances {
-        let key = ExchangeAsset::new(*exchange, asset.clone());
-        let Some(asset_state) = state.assets.0.get_mut(&key) else {
+    for (exchange, asset, _) in balances {
+        if !index.asset_index.contains_key(&(*exchange, asset.clone())) {
             return Err(PyValueError::new_err(format!(
                 "balance for '{asset}' on '{}': no instrument of the engine trades that asset \
                  on that exchange",
                 exchange.as_str()
             )));
-        };
-        let balance = AssetBalance::new(asset.clone(), Balance::new(*amount, *amount), time);
-        asset_state.update_from_balance(Snapshot(&balance));
+        }
     }
     Ok(())
 }
@@ -551,7 +540,8 @@ pub fn register(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_class::<PyAudit>()?;
     module.add_class::<audit::PyTrade>()?;
     module.add_class::<view::PyStateView>()?;
-    module.add_class::<view::PyEngineActions>()?;
+    module.add_class::<actions::PyEngineActions>()?;
+    module.add_class::<actions::Hook>()?;
     module.add_class::<view::PyConnectivity>()?;
     module.add_function(wrap_pyfunction!(event::load_market_events, module)?)?;
     Ok(())

@@ -6,50 +6,35 @@
 //! requests, and `Engine.process` raises the error once barter's call has finished (the engine
 //! stays consistent: barter processed the event without the strategy's requests).
 
-use super::view::{PyEngineActions, PyStateView};
-use super::{Core, Keys, State};
-use crate::order::{PyOrderRequestCancel, PyOrderRequestOpen};
-use barter::engine::{
-    action::ActionOutput, command::Command, state::instrument::filter::InstrumentFilter,
-};
+use super::actions::{Hook, HookOutput, PyEngineActions};
+use super::keys::Keys;
+use super::requests::{self, IndexedCancel, IndexedOpen};
+use super::view::PyStateView;
+use super::{Core, State};
+use barter::engine::state::instrument::filter::InstrumentFilter;
 use barter::strategy::{
     algo::AlgoStrategy,
     close_positions::{close_open_positions_with_market_orders, ClosePositionsStrategy},
     on_disconnect::OnDisconnectStrategy,
     on_trading_disabled::OnTradingDisabled,
 };
-use barter_execution::order::{
-    id::{ClientOrderId, StrategyId},
-    request::{OrderRequestCancel, OrderRequestOpen},
-    OrderEvent, OrderKey,
-};
+use barter_execution::order::id::{ClientOrderId, StrategyId};
 use barter_instrument::{
     asset::AssetIndex,
     exchange::{ExchangeId, ExchangeIndex},
-    instrument::{name::InstrumentNameInternal, InstrumentIndex},
+    instrument::InstrumentIndex,
 };
-use barter_integration::collection::one_or_many::OneOrMany;
 use pyo3::exceptions::PyTypeError;
 use pyo3::intern;
 use pyo3::prelude::*;
-use pyo3::types::{PyList, PyString};
+use pyo3::types::PyString;
 use std::sync::Arc;
 use std::sync::Mutex;
 
-pub type IndexedCancel = OrderRequestCancel<ExchangeIndex, InstrumentIndex>;
-pub type IndexedOpen = OrderRequestOpen<ExchangeIndex, InstrumentIndex>;
-
-/// What a hook did, for barter's audit: its name and the output of each action it asked for.
-#[derive(Debug, Clone)]
-pub struct HookOutput {
-    pub name: String,
-    pub actions: Vec<ActionOutput>,
-}
-
 pub struct PyStrategy {
     object: Py<PyAny>,
-    /// The view every `generate_algo_orders` call receives: one object, entered per call.
-    view: Py<PyStateView>,
+    /// The view of the last `generate_algo_orders` call, if the strategy did not keep it.
+    spare_view: Mutex<Option<Py<PyStateView>>>,
     id: StrategyId,
     keys: Arc<Keys>,
     /// The object defines `close_positions_requests`; otherwise barter's market close is used.
@@ -74,8 +59,8 @@ impl PyStrategy {
         }
         let overrides_close = object.hasattr(intern!(py, "close_positions_requests"))?;
         Ok(Self {
-            view: PyStateView::for_calls(py, keys.clone())?.unbind(),
             object: object.unbind(),
+            spare_view: Mutex::new(None),
             id,
             keys,
             overrides_close,
@@ -85,8 +70,7 @@ impl PyStrategy {
 
     /// The Python objects this strategy holds, for the engine's garbage-collector support.
     pub fn traverse(&self, visit: &pyo3::PyVisit<'_>) -> Result<(), pyo3::PyTraverseError> {
-        visit.call(&self.object)?;
-        visit.call(&self.view)
+        visit.call(&self.object)
     }
 
     /// Drop the user's object (breaking a cycle through it); the engine stays memory-safe but
@@ -120,12 +104,21 @@ impl PyStrategy {
         filter: Option<&InstrumentFilter>,
     ) -> (Vec<IndexedCancel>, Vec<IndexedOpen>) {
         let py = method.py();
-        let view = self.view.bind(py);
+        let view = match self.spare_view.lock().map(|mut spare| spare.take()) {
+            Ok(Some(view)) => view.into_bound(py),
+            _ => match PyStateView::for_calls(py, self.keys.clone()) {
+                Ok(view) => view,
+                Err(err) => {
+                    self.fail(err);
+                    return (Vec::new(), Vec::new());
+                }
+            },
+        };
         let entered = view.get().enter(state);
         let result = (|| {
             let object = self.object.bind(py);
             let returned = match filter {
-                None => object.call_method1(method, (view,))?,
+                None => object.call_method1(method, (&view,))?,
                 // The filter as the instruments it selects, in the caller's keys.
                 Some(filter) => {
                     let selected = state
@@ -139,7 +132,7 @@ impl PyStrategy {
                             )
                         })
                         .collect::<Vec<_>>();
-                    object.call_method1(method, (view, selected))?
+                    object.call_method1(method, (&view, selected))?
                 }
             };
             let (cancels, opens): (Bound<'_, PyAny>, Bound<'_, PyAny>) =
@@ -153,9 +146,17 @@ impl PyStrategy {
                             .unwrap_or_default()
                     ))
                 })?;
-            requests(&self.keys, &cancels, &opens)
+            requests::requests(&self.keys, state, &cancels, &opens)
         })();
         drop(entered);
+        // Each call gets a view of its own: one the strategy kept stays closed for good. A view
+        // nobody kept is indistinguishable from a new one, so it serves the next call.
+        // SAFETY: reading the reference count of a live object, with the GIL held.
+        if unsafe { pyo3::ffi::Py_REFCNT(view.as_ptr()) } == 1 {
+            if let Ok(mut spare) = self.spare_view.lock() {
+                *spare = Some(view.unbind());
+            }
+        }
         result.unwrap_or_else(|err| {
             self.fail(err);
             (Vec::new(), Vec::new())
@@ -164,11 +165,7 @@ impl PyStrategy {
 
     /// Call the hook with a recorder of actions, then carry each action out with barter's own
     /// `Engine::action` while barter's call to the hook is still running.
-    fn hook(engine: &mut Core, name: &str, exchange: Option<ExchangeId>) -> HookOutput {
-        let label = match exchange {
-            Some(exchange) => format!("{name}:{}", exchange.as_str()),
-            None => name.to_string(),
-        };
+    fn hook(engine: &mut Core, name: &'static str, exchange: Option<ExchangeId>) -> HookOutput {
         let commands = Python::attach(|py| {
             let keys = engine.strategy.keys.clone();
             let actions = match PyEngineActions::new(py, keys.clone()) {
@@ -188,7 +185,7 @@ impl PyStrategy {
                 None => object.call_method1(name, (&actions,)).map(drop),
             };
             drop(entered);
-            let recorded = actions.get().finish(py, &keys);
+            let recorded = actions.get().finish(py, &keys, &engine.state);
             match called.and(recorded) {
                 Ok(commands) => commands,
                 Err(err) => {
@@ -202,89 +199,10 @@ impl PyStrategy {
             .map(|command| engine.action(command))
             .collect();
         HookOutput {
-            name: label,
+            hook: Hook { name, exchange },
             actions,
         }
     }
-}
-
-/// The caller's `OrderRequestCancel`s and `OrderRequestOpen`s as barter's indexed requests.
-pub fn requests(
-    keys: &Keys,
-    cancels: &Bound<'_, PyAny>,
-    opens: &Bound<'_, PyAny>,
-) -> PyResult<(Vec<IndexedCancel>, Vec<IndexedOpen>)> {
-    // Most calls return nothing: skip making iterators over empty lists.
-    let empty = |list: &Bound<'_, PyAny>| list.cast::<PyList>().is_ok_and(|l| l.is_empty());
-    if empty(cancels) && empty(opens) {
-        return Ok((Vec::new(), Vec::new()));
-    }
-    let cancels = indexed::<PyOrderRequestCancel, _>(keys, cancels, "cancels", |r| &r.0)?;
-    let opens = indexed::<PyOrderRequestOpen, _>(keys, opens, "opens", |r| &r.0)?;
-    Ok((cancels, opens))
-}
-
-/// Each item of `items`, which must be a `Class`, as barter's indexed request.
-fn indexed<Class, Kind>(
-    keys: &Keys,
-    items: &Bound<'_, PyAny>,
-    what: &str,
-    request: impl Fn(&Class) -> &OrderEvent<Kind, ExchangeId, InstrumentNameInternal>,
-) -> PyResult<Vec<OrderEvent<Kind, ExchangeIndex, InstrumentIndex>>>
-where
-    Class: pyo3::PyClass<Frozen = pyo3::pyclass::boolean_struct::True> + Sync,
-    Kind: Clone,
-{
-    items
-        .try_iter()?
-        .map(|item| {
-            let item = item?;
-            let class = item.cast::<Class>().map_err(|_| {
-                PyTypeError::new_err(format!(
-                    "{what} must hold {}, got {}",
-                    Class::NAME,
-                    item.get_type()
-                        .name()
-                        .map(|n| n.to_string())
-                        .unwrap_or_default()
-                ))
-            })?;
-            index_request(keys, request(class.get()))
-        })
-        .collect()
-}
-
-/// barter's commands sending these requests: cancels first, then opens; none for an empty list
-/// (barter's `OneOrMany` cannot be empty).
-pub fn send_commands(cancels: Vec<IndexedCancel>, opens: Vec<IndexedOpen>) -> Vec<Command> {
-    let mut commands = Vec::new();
-    if !cancels.is_empty() {
-        commands.push(Command::SendCancelRequests(OneOrMany::from(cancels)));
-    }
-    if !opens.is_empty() {
-        commands.push(Command::SendOpenRequests(OneOrMany::from(opens)));
-    }
-    commands
-}
-
-fn index_request<Kind: Clone>(
-    keys: &Keys,
-    request: &OrderEvent<
-        Kind,
-        ExchangeId,
-        barter_instrument::instrument::name::InstrumentNameInternal,
-    >,
-) -> PyResult<OrderEvent<Kind, ExchangeIndex, InstrumentIndex>> {
-    let key = &request.key;
-    Ok(OrderEvent {
-        key: OrderKey {
-            exchange: keys.exchange_index(key.exchange)?,
-            instrument: keys.instrument_index(key.exchange, &key.instrument)?,
-            strategy: key.strategy.clone(),
-            cid: key.cid.clone(),
-        },
-        state: request.state.clone(),
-    })
 }
 
 impl AlgoStrategy for PyStrategy {

@@ -1,4 +1,4 @@
-//! Read-only views of barter's `EngineState` and the action recorder handed to hooks.
+//! Read-only views of barter's `EngineState`.
 //!
 //! A strategy call happens inside barter's `Engine::process`, which holds the engine; a view
 //! made for that call reads barter's state through a pointer that is valid only until the call
@@ -6,21 +6,20 @@
 //! engine object instead. Either way values are converted when a method is called, so a
 //! strategy that reads nothing pays nothing.
 
-use super::{Keys, PyEngine, State};
+use super::keys::Keys;
+use super::{PyEngine, State};
 use crate::enums::Enum;
-use crate::filter::{self, PyInstrumentFilter};
 use crate::order::{Open, PyOrderRequestOpen};
-use barter::engine::command::Command;
+use crate::python::Class;
 use barter::engine::state::trading::TradingState;
 use barter::engine::state::{connectivity::Health, instrument::data::InstrumentDataState};
 use barter_instrument::exchange::ExchangeId;
 use pyo3::exceptions::PyRuntimeError;
+use pyo3::intern;
 use pyo3::prelude::*;
-use pyo3::sync::PyOnceLock;
-use pyo3::types::{PyDict, PyTuple, PyType};
+use pyo3::types::{PyDict, PyTuple};
 use std::sync::atomic::{AtomicBool, AtomicPtr, Ordering};
 use std::sync::Arc;
-use std::sync::Mutex;
 
 enum Source {
     /// Inside a strategy call: barter's state, readable while `valid` is set.
@@ -37,7 +36,7 @@ enum Source {
 pub struct PyStateView(Source);
 
 impl PyStateView {
-    /// A view for strategy calls, unreadable until `enter` (one object serves every call).
+    /// A view for one strategy call, unreadable until `enter`.
     pub fn for_calls(py: Python<'_>, keys: Arc<Keys>) -> PyResult<Bound<'_, PyStateView>> {
         let source = Source::Hook {
             state: AtomicPtr::new(std::ptr::null_mut()),
@@ -102,8 +101,6 @@ impl Drop for Entered<'_> {
     }
 }
 
-static POSITION_SNAPSHOT: PyOnceLock<Py<PyType>> = PyOnceLock::new();
-
 /// The caller's `(exchange, instrument)` key of an instrument.
 fn key<'py>(py: Python<'py>, exchange: ExchangeId, name: &str) -> PyResult<Bound<'py, PyTuple>> {
     PyTuple::new(
@@ -133,7 +130,10 @@ impl PyStateView {
             });
             open.collect::<Vec<_>>()
         })?;
-        let class = POSITION_SNAPSHOT.import(py, "barter_python.snapshot", "PositionSnapshot")?;
+        // barter's values already satisfy the model's rules: construct without validating.
+        let construct = Class::PositionSnapshot
+            .get(py)?
+            .getattr(intern!(py, "model_construct"))?;
         let out = PyDict::new(py);
         for (exchange, name, side, quantity, price_entry_average) in positions {
             let kwargs = PyDict::new(py);
@@ -141,7 +141,10 @@ impl PyStateView {
             kwargs.set_item("side", Enum(side))?;
             kwargs.set_item("quantity", quantity)?;
             kwargs.set_item("price_entry_average", price_entry_average)?;
-            out.set_item(key(py, exchange, &name)?, class.call((), Some(&kwargs))?)?;
+            out.set_item(
+                key(py, exchange, &name)?,
+                construct.call((), Some(&kwargs))?,
+            )?;
         }
         Ok(out)
     }
@@ -232,104 +235,5 @@ impl PyConnectivity {
             text(self.market_data),
             text(self.account)
         )
-    }
-}
-
-enum Recorded {
-    CancelOrders(PyInstrumentFilter),
-    ClosePositions(PyInstrumentFilter),
-    Send(Py<PyAny>, Py<PyAny>),
-}
-
-/// What a hook (`on_disconnect`, `on_trading_disabled`) receives: the state, and barter's engine
-/// actions. Actions are carried out by barter, in order, as soon as the hook returns.
-#[pyclass(frozen, module = "barter_python._native", name = "EngineActions")]
-pub struct PyEngineActions {
-    view: Py<PyStateView>,
-    recorded: Mutex<Vec<Recorded>>,
-    /// Set once the hook has returned: later actions would never run, so they are refused.
-    closed: AtomicBool,
-}
-
-impl PyEngineActions {
-    /// A recorder for one hook call, its view unreadable until entered.
-    pub fn new(py: Python<'_>, keys: Arc<Keys>) -> PyResult<Bound<'_, PyEngineActions>> {
-        let view = PyStateView::for_calls(py, keys)?.unbind();
-        let actions = PyEngineActions {
-            view,
-            recorded: Mutex::new(Vec::new()),
-            closed: AtomicBool::new(false),
-        };
-        Bound::new(py, actions)
-    }
-
-    pub fn view(&self) -> &Py<PyStateView> {
-        &self.view
-    }
-
-    fn record(&self, action: Recorded) -> PyResult<()> {
-        if self.closed.load(Ordering::Acquire) {
-            return Err(PyRuntimeError::new_err(
-                "these EngineActions belonged to a hook that has returned; act inside the hook, \
-                 or call the Engine's own methods",
-            ));
-        }
-        self.recorded().push(action);
-        Ok(())
-    }
-
-    fn recorded(&self) -> std::sync::MutexGuard<'_, Vec<Recorded>> {
-        // A poisoned lock only means a panic while pushing: the list itself is intact.
-        self.recorded
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-    }
-
-    /// Close the recorder and turn the recorded actions into barter commands.
-    pub fn finish(&self, py: Python<'_>, keys: &Keys) -> PyResult<Vec<Command>> {
-        self.closed.store(true, Ordering::Release);
-        let mut commands = Vec::new();
-        for action in self.recorded().drain(..) {
-            match action {
-                Recorded::CancelOrders(filter) => commands.push(Command::CancelOrders(
-                    filter.resolve(py, &keys.index, &keys.inputs)?,
-                )),
-                Recorded::ClosePositions(filter) => commands.push(Command::ClosePositions(
-                    filter.resolve(py, &keys.index, &keys.inputs)?,
-                )),
-                Recorded::Send(cancels, opens) => {
-                    let (cancels, opens) =
-                        super::strategy::requests(keys, cancels.bind(py), opens.bind(py))?;
-                    commands.extend(super::strategy::send_commands(cancels, opens));
-                }
-            }
-        }
-        Ok(commands)
-    }
-}
-
-#[pymethods]
-impl PyEngineActions {
-    /// The engine's state as it was when the hook was called.
-    #[getter]
-    fn state(&self, py: Python<'_>) -> Py<PyStateView> {
-        self.view.clone_ref(py)
-    }
-
-    /// barter's `cancel_orders` action for the filter (default: every instrument).
-    #[pyo3(signature = (filter=None))]
-    fn cancel_orders(&self, filter: Option<&Bound<'_, PyAny>>) -> PyResult<()> {
-        self.record(Recorded::CancelOrders(filter::extract(filter)?))
-    }
-
-    /// barter's `close_positions` action for the filter (default: every instrument).
-    #[pyo3(signature = (filter=None))]
-    fn close_positions(&self, filter: Option<&Bound<'_, PyAny>>) -> PyResult<()> {
-        self.record(Recorded::ClosePositions(filter::extract(filter)?))
-    }
-
-    /// barter's `send_requests` for these cancels and opens.
-    fn send_requests(&self, cancels: Bound<'_, PyAny>, opens: Bound<'_, PyAny>) -> PyResult<()> {
-        self.record(Recorded::Send(cancels.unbind(), opens.unbind()))
     }
 }

@@ -4,14 +4,15 @@ This stub is the source of truth for the native module's interface; `mypy.stubte
 against the compiled module.
 """
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, Self, final
+from typing import Self, final
 
 from typing_extensions import disjoint_base
 
 from barter_python._native import strategy as strategy
+from barter_python.engine import Strategy
 from barter_python.instrument import ExchangeId, Side
 from barter_python.order import OrderKind, TimeInForce
 from barter_python.snapshot import InstrumentSnapshot, PositionSnapshot
@@ -24,6 +25,7 @@ __all__ = [
     "EngineActions",
     "EngineEvent",
     "EngineStateView",
+    "Hook",
     "InstrumentFilter",
     "OrderId",
     "OrderKey",
@@ -37,6 +39,7 @@ __all__ = [
     "barter_variants",
     "load_market_events",
     "strategy",
+    "to_decimal",
 ]
 
 def barter_name(kind: str, value: str) -> str | None:
@@ -44,6 +47,11 @@ def barter_name(kind: str, value: str) -> str | None:
 
 def barter_variants(kind: str) -> list[str]:
     """The variant names barter's serde declares for enum `kind`."""
+
+def to_decimal(value: object, field: str | None = None) -> Decimal:
+    """`value` (a Decimal, int, float or numeric str) as the exact Decimal barter would hold:
+    the SDK's rule for every money argument. `ValueError`/`TypeError` name `field` (left out
+    when None); NaN, infinities, bool and values barter cannot hold exactly are refused."""
 
 @final
 class StrategyId:
@@ -106,8 +114,8 @@ class RequestOpen:
     def __new__(
         cls,
         side: Side | str,
-        price: Decimal | float,
-        quantity: Decimal | float,
+        price: Decimal | float | str,
+        quantity: Decimal | float | str,
         kind: OrderKind | str,
         time_in_force: TimeInForce | str,
     ) -> RequestOpen: ...
@@ -202,19 +210,19 @@ class Engine:
     """barter's `Engine` (barter's `EngineState`, `DefaultRiskManager`, one barter-execution
     `MockExchange` per exchange of the book) driven by a Python strategy.
 
-    Use `barter_python.engine.Engine`, which validates its arguments.
+    Use `barter_python.engine.Engine`, which validates the snapshots.
     """
 
     def __new__(
         cls,
         instruments: Iterable[InstrumentSnapshot],
-        strategy: Any,
+        strategy: Strategy,
         *,
         strategy_id: StrategyId | str,
-        balances: Iterable[tuple[ExchangeId | str, str, Decimal | float]],
+        balances: Mapping[tuple[ExchangeId | str, str], Decimal | int | float | str] | None,
         trading_enabled: bool,
         latency_ms: int,
-        fees_percent: Decimal | float,
+        fees_percent: Decimal | float | str,
     ) -> Self: ...
     def process(self, event: EngineEvent) -> Audit:
         """barter's `Engine::process` for `event`, then the mock exchanges' answers."""
@@ -238,8 +246,8 @@ class EngineEvent:
     def trade(
         exchange: ExchangeId | str,
         instrument: str,
-        price: Decimal | float,
-        amount: Decimal | float,
+        price: Decimal | float | str,
+        amount: Decimal | float | str,
         side: Side | str,
         time: datetime | None = None,
     ) -> EngineEvent:
@@ -249,8 +257,8 @@ class EngineEvent:
     def l1(
         exchange: ExchangeId | str,
         instrument: str,
-        bid: tuple[Decimal | float, Decimal | float],
-        ask: tuple[Decimal | float, Decimal | float],
+        bid: tuple[Decimal | int | float | str, Decimal | int | float | str],
+        ask: tuple[Decimal | int | float | str, Decimal | int | float | str],
         time: datetime | None = None,
     ) -> EngineEvent:
         """A level-1 book (barter-data's `OrderBookL1`): best `(price, amount)` each side,
@@ -283,9 +291,21 @@ class Audit:
     @property
     def trades(self) -> list[Trade]: ...
     @property
-    def hooks(self) -> list[str]: ...
+    def hooks(self) -> list[Hook]: ...
     @property
     def errors(self) -> list[str]: ...
+
+@final
+class Hook:
+    """A strategy hook barter called: `on_disconnect` (with its exchange) or
+    `on_trading_disabled`."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def exchange(self) -> ExchangeId | None: ...
+    def __eq__(self, other: object, /) -> bool: ...
+    def __hash__(self) -> int: ...
 
 @final
 class Trade:

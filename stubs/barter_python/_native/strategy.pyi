@@ -26,7 +26,7 @@ def build_ioc_market_order_to_close_position(
     exchange: ExchangeId | str,
     position: PositionSnapshot,
     strategy_id: StrategyId | str,
-    price: Decimal | float,
+    price: Decimal | float | str,
     gen_cid: Callable[[], ClientOrderId | str] | None = None,
 ) -> OrderRequestOpen:
     """barter's `build_ioc_market_order_to_close_position`."""

@@ -1,0 +1,173 @@
+//! Requests from Python (`OrderRequestCancel`, `OrderRequestOpen` in the caller's keys) as
+//! barter's indexed requests and the commands that send them.
+
+use super::keys::Keys;
+use super::State;
+use crate::order::{PyOrderRequestCancel, PyOrderRequestOpen};
+use barter::engine::command::Command;
+use barter_execution::order::{
+    request::{OrderRequestCancel, OrderRequestOpen},
+    OrderEvent,
+};
+use barter_instrument::{
+    exchange::{ExchangeId, ExchangeIndex},
+    instrument::{name::InstrumentNameInternal, InstrumentIndex},
+    Side,
+};
+use barter_integration::collection::one_or_many::OneOrMany;
+use fnv::FnvHashMap;
+use pyo3::exceptions::{PyTypeError, PyValueError};
+use pyo3::prelude::*;
+use pyo3::types::PyList;
+use rust_decimal::Decimal;
+
+pub type IndexedCancel = OrderRequestCancel<ExchangeIndex, InstrumentIndex>;
+pub type IndexedOpen = OrderRequestOpen<ExchangeIndex, InstrumentIndex>;
+
+/// The caller's `OrderRequestCancel`s and `OrderRequestOpen`s as barter's indexed requests,
+/// refused if barter could not carry them out on `state` (see `check_opens`).
+pub fn requests(
+    keys: &Keys,
+    state: &State,
+    cancels: &Bound<'_, PyAny>,
+    opens: &Bound<'_, PyAny>,
+) -> PyResult<(Vec<IndexedCancel>, Vec<IndexedOpen>)> {
+    // Most calls return nothing: skip making iterators over empty lists.
+    let empty = |list: &Bound<'_, PyAny>| list.cast::<PyList>().is_ok_and(|l| l.is_empty());
+    if empty(cancels) && empty(opens) {
+        return Ok((Vec::new(), Vec::new()));
+    }
+    let cancels = indexed::<PyOrderRequestCancel, _>(keys, cancels, "cancels", |r| &r.0)?;
+    let opens = indexed::<PyOrderRequestOpen, _>(keys, opens, "opens", |r| &r.0)?;
+    check_opens(&opens, state, keys.fees_percent)?;
+    Ok((cancels, opens))
+}
+
+/// Each item of `items`, which must be a `Class`, as barter's indexed request.
+fn indexed<Class, Kind>(
+    keys: &Keys,
+    items: &Bound<'_, PyAny>,
+    what: &str,
+    request: impl Fn(&Class) -> &OrderEvent<Kind, ExchangeId, InstrumentNameInternal>,
+) -> PyResult<Vec<OrderEvent<Kind, ExchangeIndex, InstrumentIndex>>>
+where
+    Class: pyo3::PyClass<Frozen = pyo3::pyclass::boolean_struct::True> + Sync,
+    Kind: Clone,
+{
+    items
+        .try_iter()?
+        .map(|item| {
+            let item = item?;
+            let class = item.cast::<Class>().map_err(|_| {
+                PyTypeError::new_err(format!(
+                    "{what} must hold {}, got {}",
+                    Class::NAME,
+                    item.get_type()
+                        .name()
+                        .map(|n| n.to_string())
+                        .unwrap_or_default()
+                ))
+            })?;
+            keys.index_request(request(class.get()))
+        })
+        .collect()
+}
+
+/// barter's commands sending these requests: cancels first, then opens; none for an empty list
+/// (barter's `OneOrMany` cannot be empty).
+pub fn send_commands(cancels: Vec<IndexedCancel>, opens: Vec<IndexedOpen>) -> Vec<Command> {
+    let mut commands = Vec::new();
+    if !cancels.is_empty() {
+        commands.push(Command::SendCancelRequests(OneOrMany::from(cancels)));
+    }
+    if !opens.is_empty() {
+        commands.push(Command::SendOpenRequests(OneOrMany::from(opens)));
+    }
+    commands
+}
+
+/// barter-execution's mock exchange values an order as `price × quantity × (1 + fees)` (and a
+/// sell's fees as `quantity × fees × price`), and barter's position keeps `quantity` and
+/// `entry price × quantity` sums, all with unchecked arithmetic that panics beyond barter's
+/// decimal range (in the mock's case inside its task, leaving that exchange dead). A position
+/// of `quantity` (its own plus what is being added) at prices up to `price` must fit.
+/// A position's value must not round to zero either: barter divides by it (the position's
+/// return is its PnL over `entry price × quantity`).
+pub fn fits(quantity: Decimal, price: Decimal, fees_percent: Decimal) -> Result<(), String> {
+    // Only a refusal pays for the message.
+    let position = || format!("a position of {quantity} at {price} (fees {fees_percent})");
+    let value = price.checked_mul(quantity);
+    if value.is_some_and(|value| value.is_zero()) && !quantity.is_zero() && !price.is_zero() {
+        return Err(format!(
+            "{} is worth so little that its value rounds to 0 in barter's decimal \
+             (28 decimals), and barter divides by it",
+            position()
+        ));
+    }
+    let fitting = value.and_then(|value| {
+        value.checked_add(value.checked_mul(fees_percent)?)?;
+        let base_fees = quantity.checked_mul(fees_percent)?;
+        quantity.checked_add(base_fees)?;
+        base_fees.checked_mul(price)
+    });
+    match fitting {
+        Some(_) => Ok(()),
+        None => Err(format!(
+            "{} is worth more than barter's decimal range holds (|x| < 2^96)",
+            position()
+        )),
+    }
+}
+
+/// Refuse opens that, with the position already held and the other opens of the batch on the
+/// same instrument, would take barter beyond its decimal range (see `fits`): the order's value,
+/// the position it grows to (at the higher of its entry and the order's price), or the part of
+/// it an opposite order closes (barter's PnL on it).
+pub fn check_opens(opens: &[IndexedOpen], state: &State, fees_percent: Decimal) -> PyResult<()> {
+    // Per instrument: the signed quantity held so far and a bound on its entry price.
+    let mut held: FnvHashMap<InstrumentIndex, (Decimal, Decimal)> = FnvHashMap::default();
+    for open in opens {
+        let instrument = open.key.instrument;
+        let (position, entry) = held.entry(instrument).or_insert_with(|| {
+            let state = state.instruments.instrument_index(&instrument);
+            let current = state.position.current.as_ref();
+            current.map_or((Decimal::ZERO, Decimal::ZERO), |p| match p.side {
+                Side::Buy => (p.quantity_abs, p.price_entry_average),
+                Side::Sell => (-p.quantity_abs, p.price_entry_average),
+            })
+        });
+        let (order, price) = (open.state.quantity.abs(), open.state.price.abs());
+        let delta = match open.state.side {
+            Side::Buy => order,
+            Side::Sell => -order,
+        };
+        let higher = (*entry).max(price);
+        let grows = position.is_zero() || position.is_sign_positive() == delta.is_sign_positive();
+        let checked = position
+            .checked_add(delta)
+            .ok_or_else(|| "the position's quantity is beyond barter's range".to_string())
+            .and_then(|after| {
+                fits(order, price, fees_percent)?;
+                if grows {
+                    fits(after.abs(), higher, fees_percent)?;
+                } else {
+                    fits(position.abs().min(order), higher, fees_percent)?; // barter's PnL
+                }
+                Ok(after)
+            });
+        let after = checked.map_err(|why| {
+            PyValueError::new_err(format!(
+                "order of {} at {}: {why}",
+                open.state.quantity, open.state.price
+            ))
+        })?;
+        let flipped = !grows && order > position.abs();
+        *entry = match (grows, flipped) {
+            (true, _) => higher,
+            (false, true) => price,
+            (false, false) => *entry,
+        };
+        *position = after;
+    }
+    Ok(())
+}

@@ -1,0 +1,124 @@
+"""A house without circles: the modules of `rust/src` and of the Python package import each
+other one way only. Read from the sources: `crate::`/`super::` paths in Rust (a `mod.rs` and
+its own children aside), `barter_python.*` imports in Python (the compiled module aside)."""
+
+from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+RUST = ROOT / "rust" / "src"
+PYTHON = ROOT / "src" / "barter_python"
+
+Graph = dict[str, set[str]]
+
+
+def rust_module(path: Path) -> str:
+    parts = list(path.relative_to(RUST).with_suffix("").parts)
+    if parts[-1] == "mod":
+        parts.pop()
+    return "::".join(parts)
+
+
+def rust_graph() -> Graph:
+    files = {rust_module(p): p for p in RUST.rglob("*.rs") if "bin" not in p.parts}
+    files.pop("lib")
+    graph: Graph = {module: set() for module in files}
+    for module, path in files.items():
+        code = re.sub(r"//[^\n]*", "", path.read_text())
+        parent = module.rpartition("::")[0]
+        for root, rest in re.findall(r"\b(crate|super)::(\{[^;]*\}|\w+(?:::\w+)*)", code):
+            base = "" if root == "crate" else parent
+            heads = re.findall(r"(?:^|[{,])\s*(\w+(?:::\w+)*)", rest)
+            for head in heads:
+                target = resolve(files, base, head.split("::"))
+                if target and target != module and not family(module, target):
+                    graph[module].add(target)
+    return graph
+
+
+def resolve(files: dict[str, Path], base: str, segments: list[str]) -> str | None:
+    """The deepest module a path names (`engine::keys::Keys` -> `engine::keys`)."""
+    found = base or None
+    prefix = base
+    for segment in segments:
+        prefix = f"{prefix}::{segment}" if prefix else segment
+        if prefix not in files:
+            break
+        found = prefix
+    return found
+
+
+def family(a: str, b: str) -> bool:
+    """A `mod.rs` and one of its own children."""
+    return a.rpartition("::")[0] == b or b.rpartition("::")[0] == a
+
+
+def python_graph() -> Graph:
+    modules = {p.stem: p for p in PYTHON.glob("*.py")}
+    graph: Graph = {name: set() for name in modules}
+    for name, path in modules.items():
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and node.module:
+                parts = node.module.split(".")
+                if parts[0] != "barter_python":
+                    continue
+                if len(parts) > 1:
+                    targets = [parts[1]]
+                else:  # `from barter_python import x`: x is a module, the compiled module,
+                    # or an attribute of the package
+                    compiled = {p.name for p in PYTHON.iterdir() if p.is_dir()}
+                    names = [a.name for a in node.names if a.name not in compiled]
+                    targets = [n if n in modules else "__init__" for n in names]
+                for target in targets:
+                    if target in modules and target != name:
+                        graph[name].add(target)
+    return graph
+
+
+def cycle(graph: Graph) -> list[str] | None:
+    """One import cycle of `graph`, if it has any."""
+    state: dict[str, int] = {}  # 1: on the current path, 2: done
+    path: list[str] = []
+
+    def visit(node: str) -> list[str] | None:
+        state[node] = 1
+        path.append(node)
+        for target in sorted(graph.get(node, ())):
+            if state.get(target) == 1:
+                return [*path[path.index(target) :], target]
+            if target not in state and (found := visit(target)):
+                return found
+        path.pop()
+        state[node] = 2
+        return None
+
+    for node in sorted(graph):
+        if node not in state and (found := visit(node)):
+            return found
+    return None
+
+
+def test_the_parsers_see_the_imports() -> None:
+    rust = rust_graph()
+    assert "engine::keys" in rust["engine::strategy"]
+    assert "state" in rust["engine::keys"]
+    assert rust["python"] == set()
+    assert "snapshot" in python_graph()["book"]
+    assert cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c", "a"]
+
+
+def test_rust_modules_import_one_way() -> None:
+    assert cycle(rust_graph()) is None
+
+
+def test_error_is_a_leaf() -> None:
+    """Every module may raise the SDK's errors: `error.rs` itself depends on nothing but the
+    table of Python classes."""
+    assert rust_graph()["error"] <= {"python"}
+
+
+def test_python_modules_import_one_way() -> None:
+    assert cycle(python_graph()) is None
