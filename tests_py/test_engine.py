@@ -92,6 +92,15 @@ def hooks(audit: Audit) -> list[tuple[str, ExchangeId | None]]:
     return [(hook.name, hook.exchange) for hook in audit.hooks]
 
 
+def test_public_names_of_the_engine_module() -> None:
+    import barter_python.engine as module
+
+    assert {"Requests", "Hook", "Strategy", "Engine"} <= set(module.__all__)
+    audit = engine(DefaultStrategy()).process(EngineEvent.market_disconnected("okx"))
+    assert repr(audit.hooks) == "[Hook('on_disconnect', 'okx')]"
+    assert audit.hooks[0] == audit.hooks[0] and hash(audit.hooks[0])
+
+
 def test_algo_orders_fill_against_the_mock_exchange() -> None:
     strategy = Recorder([buy("binance_spot", "0.5", "100")])
     eng = engine(strategy)

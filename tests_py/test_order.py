@@ -278,6 +278,17 @@ def test_from_json_refuses_bad_json(json: str, message: str) -> None:
         OrderRequestOpen.from_json(json)
 
 
+def test_every_path_into_an_id_refuses_an_empty_one() -> None:
+    with pytest.raises(ValueError, match="id must be a non-empty string"):
+        RequestCancel.from_json('{"id":""}')
+    cancel = OrderRequestCancel(key(), RequestCancel("x")).to_json()
+    with pytest.raises(ValueError, match="id must be a non-empty string"):
+        OrderRequestCancel.from_json(cancel.replace('"id":"x"', '"id":""'))
+    with pytest.raises(ValueError, match="must be a non-empty string"):
+        RequestCancel("")
+    assert RequestCancel.from_json('{"id":null}').id is None
+
+
 def test_wrong_types_in_constructors() -> None:
     with pytest.raises(TypeError):
         OrderRequestOpen(open_state(), key())  # type: ignore[arg-type]

@@ -103,6 +103,8 @@ def test_wrong_argument_types_are_caught(tmp_path: Path) -> None:
         "bp.InstrumentSnapshot(exchange='okx', instrument=['x'], base='a', quote='b')\n"
         "bp.PositionSnapshot(instrument='a', side='Buy', quantity=[1])\n"
         "bp.PositionSnapshot(instrument='a', side='Buy', quantity=1).quantity = 2\n"
+        "from barter_python.engine import Engine\n"
+        "Engine([], object())\n"
     )
     config = tmp_path / "mypy.ini"
     config.write_text("[mypy]\n")
@@ -118,3 +120,4 @@ def test_wrong_argument_types_are_caught(tmp_path: Path) -> None:
     )
     assert 'Argument "quantity" to "PositionSnapshot" has incompatible type "list[int]"' in stdout
     assert 'Property "quantity" defined in "PositionSnapshot" is read-only' in stdout
+    assert 'Argument 2 to "Engine" has incompatible type "object"; expected "Strategy"' in stdout
