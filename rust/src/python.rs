@@ -48,3 +48,9 @@ impl Class {
         CELLS[self as usize].import(py, module, name)
     }
 }
+
+/// The name of an object's type, for messages (`got list`).
+pub fn type_name(object: &Bound<'_, PyAny>) -> String {
+    let name = object.get_type().name();
+    name.map(|name| name.to_string()).unwrap_or_default()
+}

@@ -12,15 +12,16 @@ use crate::order::{
     Cancel, Open, PyClientOrderId, PyOrderRequestCancel, PyOrderRequestOpen, PyStrategyId,
 };
 use crate::snapshot::{InstrumentInput, PositionInput};
-use crate::state::{self, Book};
+use crate::state::{self, Book, SnapshotData};
 use barter::engine::state::instrument::data::InstrumentDataState;
-use barter::engine::state::instrument::filter::InstrumentFilter;
+use barter::engine::state::instrument::{filter::InstrumentFilter, InstrumentState};
 use barter::strategy::close_positions;
 use barter_execution::order::{
     id::{ClientOrderId, StrategyId},
     OrderEvent,
 };
 use barter_instrument::{
+    asset::AssetIndex,
     exchange::{ExchangeId, ExchangeIndex},
     instrument::{name::InstrumentNameInternal, InstrumentIndex},
 };
@@ -171,27 +172,13 @@ fn close_open_positions_with_market_orders<'py>(
     skip_missing_price: bool,
 ) -> PyResult<(Bound<'py, PyList>, Bound<'py, PyList>)> {
     let strategy = PyStrategyId::extract(strategy_id, "strategy_id")?;
-    let filter: PyInstrumentFilter = filter::extract(filter)?;
-    let inputs: Vec<InstrumentInput> = instruments
-        .iter()
-        .map(|item| item.extract())
-        .collect::<PyResult<_>>()?;
-
-    let book = Book::from_snapshots(&inputs, chrono::Utc::now())
-        .map_err(|dup| dup.into_err(py, &inputs))?;
-    let filter = filter.resolve(py, &book.index, &inputs)?;
-
+    let (inputs, book, filter) = filtered_book(py, instruments, filter)?;
     if !skip_missing_price {
         // barter silently skips a position without a price; the SDK refuses by default.
-        let mut missing: Vec<usize> = book
-            .state
-            .instruments
-            .instruments(&filter)
-            .filter(|s| s.position.current.is_some() && s.data.price().is_none())
-            .map(|s| book.index.input_of[s.key.index()])
-            .collect();
+        let missing = selected(&book, &filter, |s| {
+            s.position.current.is_some() && s.data.price().is_none()
+        });
         if !missing.is_empty() {
-            missing.sort_unstable();
             return Err(missing_price(py, &inputs, missing));
         }
     }
@@ -227,6 +214,18 @@ fn select_instruments(
     instruments: &Bound<'_, PyList>,
     filter: Option<&Bound<'_, PyAny>>,
 ) -> PyResult<Vec<usize>> {
+    let (_, book, filter) = filtered_book(py, instruments, filter)?;
+    Ok(selected(&book, &filter, |_| true))
+}
+
+type Filter = InstrumentFilter<ExchangeIndex, AssetIndex, InstrumentIndex>;
+
+/// The snapshots, the state assembled for them and the filter resolved against it.
+fn filtered_book(
+    py: Python<'_>,
+    instruments: &Bound<'_, PyList>,
+    filter: Option<&Bound<'_, PyAny>>,
+) -> PyResult<(Vec<InstrumentInput>, Book, Filter)> {
     let filter: PyInstrumentFilter = filter::extract(filter)?;
     let inputs: Vec<InstrumentInput> = instruments
         .iter()
@@ -235,10 +234,22 @@ fn select_instruments(
     let book = Book::from_snapshots(&inputs, chrono::Utc::now())
         .map_err(|dup| dup.into_err(py, &inputs))?;
     let filter = filter.resolve(py, &book.index, &inputs)?;
-    let states = book.state.instruments.instruments(&filter);
-    let mut selected: Vec<usize> = states.map(|s| book.index.input_of[s.key.index()]).collect();
-    selected.sort_unstable();
-    Ok(selected)
+    Ok((inputs, book, filter))
+}
+
+/// Input positions (ascending) of the instruments `filter` selects that `keep` keeps.
+fn selected(
+    book: &Book,
+    filter: &Filter,
+    keep: impl Fn(&InstrumentState<SnapshotData>) -> bool,
+) -> Vec<usize> {
+    let states = book.state.instruments.instruments(filter);
+    let mut positions: Vec<usize> = states
+        .filter(|state| keep(state))
+        .map(|state| book.index.input_of[state.key.index()])
+        .collect();
+    positions.sort_unstable();
+    positions
 }
 
 /// Register `strategy` as a real submodule, importable as `barter_python._native.strategy`.

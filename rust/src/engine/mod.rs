@@ -95,11 +95,7 @@ fn balance_inputs(
     let items = balances.cast::<PyMapping>().map_err(|_| {
         PyTypeError::new_err(format!(
             "balances must be a mapping of (exchange, asset) to amount, got {}",
-            balances
-                .get_type()
-                .name()
-                .map(|n| n.to_string())
-                .unwrap_or_default()
+            crate::python::type_name(&balances)
         ))
     })?;
     items

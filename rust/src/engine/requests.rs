@@ -62,10 +62,7 @@ where
                 PyTypeError::new_err(format!(
                     "{what} must hold {}, got {}",
                     Class::NAME,
-                    item.get_type()
-                        .name()
-                        .map(|n| n.to_string())
-                        .unwrap_or_default()
+                    crate::python::type_name(&item)
                 ))
             })?;
             keys.index_request(request(class.get()))

@@ -139,11 +139,7 @@ impl PyStrategy {
                 returned.extract().map_err(|_| {
                     PyTypeError::new_err(format!(
                         "{method}() must return a (cancels, opens) tuple, got {}",
-                        returned
-                            .get_type()
-                            .name()
-                            .map(|n| n.to_string())
-                            .unwrap_or_default()
+                        crate::python::type_name(&returned)
                     ))
                 })?;
             requests::requests(&self.keys, state, &cancels, &opens)
