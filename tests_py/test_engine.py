@@ -4,6 +4,7 @@ barter's own, fills come from barter-execution's mock exchange, errors surface."
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -33,6 +34,7 @@ from barter_python.engine import (
     EngineStateView,
     Requests,
     load_market_events,
+    market_order,
 )
 
 BOOK: list[dict[str, Any]] = [
@@ -522,3 +524,25 @@ def test_actions_after_the_hook_returned_are_refused() -> None:
         actions.close_positions()
     with pytest.raises(RuntimeError, match="has returned"):
         actions.state.positions()
+
+
+def test_state_view_time_and_balances() -> None:
+    eng = engine(DefaultStrategy())
+    before = datetime.now(UTC)
+    assert before - timedelta(seconds=5) < eng.state.time <= datetime.now(UTC)
+    assert eng.state.balances() == {  # assets without a balance yet are left out
+        (ExchangeId.BINANCE_SPOT, "usdt"): 10_000,
+        (ExchangeId.OKX, "usdt"): 10_000,
+    }
+    eng.send_requests([], [buy("binance_spot", "2", "100")])
+    assert eng.state.balances()[(ExchangeId.BINANCE_SPOT, "usdt")] == 9_800
+
+
+def test_market_order_is_barters_market_ioc_request() -> None:
+    order = market_order("okx", "BTC_USDT", "Buy", "0.5", 100, strategy="s", cid="c1")
+    assert order.to_json() == (
+        '{"key":{"exchange":"okx","instrument":"btc_usdt","strategy":"s","cid":"c1"},'
+        '"state":{"side":"Buy","price":"100","quantity":"0.5","kind":"Market",'
+        '"time_in_force":"ImmediateOrCancel"}}'
+    )
+    assert len(str(market_order("okx", "btc_usdt", "Sell", 1, 1, strategy="s").key.cid)) == 23

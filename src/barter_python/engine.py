@@ -30,7 +30,8 @@ from barter_python._native import (
     Trade,
     load_market_events,
 )
-from barter_python.instrument import ExchangeId
+from barter_python.instrument import ExchangeId, Side
+from barter_python.order import ClientOrderId, OrderKey, OrderKind, RequestOpen, TimeInForce
 from barter_python.snapshot import InstrumentSnapshot, validate_book
 
 __all__ = [
@@ -50,6 +51,7 @@ __all__ = [
     "cancel_orders_on_disconnect",
     "close_positions_on_trading_disabled",
     "load_market_events",
+    "market_order",
 ]
 
 Requests = tuple[Iterable[OrderRequestCancel], Iterable[OrderRequestOpen]]
@@ -111,6 +113,25 @@ class ClosePositionsOnTradingDisabled(DefaultStrategy):
 
     def on_trading_disabled(self, engine: EngineActions) -> None:
         close_positions_on_trading_disabled(engine)
+
+
+def market_order(
+    exchange: ExchangeId | str,
+    instrument: str,
+    side: Side | str,
+    quantity: Decimal | int | float | str,
+    price: Decimal | int | float | str,
+    *,
+    strategy: StrategyId | str,
+    cid: ClientOrderId | str | None = None,
+) -> OrderRequestOpen:
+    """barter's market order request: `OrderKind::Market`, `ImmediateOrCancel`, at `price` (the
+    price barter's mock exchange fills it at). `cid` defaults to barter's
+    `ClientOrderId::random()`; set it for a backtest whose result must be byte-identical."""
+    return OrderRequestOpen(
+        OrderKey(exchange, instrument, strategy, ClientOrderId.random() if cid is None else cid),
+        RequestOpen(side, price, quantity, OrderKind.MARKET, TimeInForce.IMMEDIATE_OR_CANCEL),
+    )
 
 
 class Engine(_native.Engine):

@@ -1,6 +1,7 @@
 //! What a hook (`on_disconnect`, `on_trading_disabled`) receives: the state, and barter's engine
 //! actions, recorded during the call and carried out by barter as soon as it returns.
 
+use super::clock::Clock;
 use super::keys::Keys;
 use super::requests;
 use super::view::PyStateView;
@@ -64,8 +65,12 @@ pub struct PyEngineActions {
 
 impl PyEngineActions {
     /// A recorder for one hook call, its view unreadable until entered.
-    pub fn new(py: Python<'_>, keys: Arc<Keys>) -> PyResult<Bound<'_, PyEngineActions>> {
-        let view = PyStateView::for_calls(py, keys)?.unbind();
+    pub fn new(
+        py: Python<'_>,
+        keys: Arc<Keys>,
+        clock: Clock,
+    ) -> PyResult<Bound<'_, PyEngineActions>> {
+        let view = PyStateView::for_calls(py, keys, clock)?.unbind();
         let actions = PyEngineActions {
             view,
             recorded: Mutex::new(Vec::new()),

@@ -8,6 +8,7 @@ use crate::enums::Enum;
 use crate::order::{
     Cancel, Open, PyOrderId, PyOrderRequestCancel, PyOrderRequestOpen, PyStrategyId,
 };
+use barter::engine::state::position::PositionExited;
 use barter::engine::{
     action::{
         generate_algo_orders::GenerateAlgoOrdersOutput,
@@ -47,6 +48,7 @@ pub struct Audit {
     cancels_refused: Vec<(Cancel, String)>,
     trades: Vec<(ExchangeId, Trade<QuoteAsset, InstrumentNameInternal>)>,
     hooks: Vec<Hook>,
+    exits: Vec<PositionExited<QuoteAsset, InstrumentIndex>>,
     errors: Vec<String>,
     opens_released: usize,
     cancels_released: usize,
@@ -146,7 +148,7 @@ impl Audit {
                         self.action(action, keys);
                     }
                 }
-                EngineOutput::PositionExit(_) => {}
+                EngineOutput::PositionExit(exit) => self.exits.push(exit),
                 EngineOutput::AlgoOrders(algo) => self.algo(algo, keys),
             }
         }

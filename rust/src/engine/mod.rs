@@ -8,6 +8,7 @@
 
 pub mod actions;
 pub mod audit;
+pub mod clock;
 pub mod event;
 pub mod execution;
 pub mod keys;
@@ -24,7 +25,7 @@ use crate::snapshot::InstrumentInput;
 use crate::state::{self, Book, Index};
 use audit::{Audit, PyAudit};
 use barter::engine::{
-    clock::LiveClock,
+    clock::{EngineClock, LiveClock},
     command::Command,
     state::{
         global::DefaultGlobalData,
@@ -37,6 +38,7 @@ use barter::engine::{
 use barter::execution::{builder::ExecutionBuilder, AccountStreamEvent};
 use barter::risk::DefaultRiskManager;
 use barter::{EngineEvent, Timed};
+use barter_execution::order::id::StrategyId;
 use barter_execution::{
     balance::{AssetBalance, Balance},
     client::mock::MockExecutionConfig,
@@ -49,6 +51,7 @@ use barter_instrument::{
     instrument::InstrumentIndex,
     Keyed,
 };
+use clock::Clock;
 use event::PyEngineEvent;
 use execution::QueuedTxMap;
 use keys::Keys;
@@ -65,7 +68,7 @@ use tokio::sync::mpsc::UnboundedReceiver;
 pub type Data = DefaultInstrumentMarketData;
 pub type State = EngineState<DefaultGlobalData, Data>;
 pub type Risk = DefaultRiskManager<State>;
-pub type Core = Engine<LiveClock, State, QueuedTxMap, PyStrategy, Risk>;
+pub type Core = Engine<Clock, State, QueuedTxMap, PyStrategy, Risk>;
 
 /// How long `process` waits for one round of answers before giving up. barter's execution
 /// manager answers every request within 1 s (a timeout at worst); latency is capped below that.
@@ -172,58 +175,19 @@ impl PyEngine {
             .try_iter()?
             .map(|item| item?.extract())
             .collect::<PyResult<_>>()?;
-        check_positions(&inputs, fees_percent)?;
         let balances = balance_inputs(balances)?;
-        let time = chrono::Utc::now();
-        // The layout (barter's sorted instruments, assets and exchanges, in O(N)) for barter's
-        // own state builder.
-        let book = Book::from_snapshots(&inputs, time).map_err(|dup| dup.into_err(py, &inputs))?;
-        check_assets(&book.index)?;
-        check_balances(&book.index, &balances)?;
         let trading = if trading_enabled {
             TradingState::Enabled
         } else {
             TradingState::Disabled
         };
-        let (state, index, indexed) = engine_state(book, &inputs, &balances, trading, time);
-
-        // One mock exchange per exchange of the book: barter's execution map is indexed by the
-        // book's sorted exchanges and an exchange without an entry stops the engine.
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_time()
-            .build()
-            .map_err(|err| PyRuntimeError::new_err(format!("cannot start tokio: {err}")))?;
-        let mut builder = ExecutionBuilder::new(&indexed);
-        for exchange in &index.exchanges {
-            let snapshot = mock_account(&index, *exchange, &balances, time);
-            let config = MockExecutionConfig::new(*exchange, snapshot, latency_ms, fees_percent);
-            builder = builder
-                .add_mock(config, LiveClock)
-                .map_err(|err| PyRuntimeError::new_err(err.to_string()))?;
-        }
-        let build = builder.build();
-        let handle = runtime.handle().clone();
-        let execution = runtime
-            .block_on(build.init_with_runtime(handle))
-            .map_err(|err| PyRuntimeError::new_err(format!("mock execution: {err}")))?;
-
-        let exchanges = index.exchanges.len();
-        let keys = Arc::new(Keys::new(index, inputs, fees_percent));
-        let strategy = PyStrategy::new(strategy, id, keys.clone())?;
-        let core = Engine::new(
-            LiveClock,
-            state,
-            QueuedTxMap::new(execution.execution_txs, exchanges),
-            strategy,
-            Risk::default(),
-        );
-        Ok(Self {
-            core,
-            poisoned: None,
-            runtime,
-            account: execution.account_channel.rx.rx,
-            keys,
-        })
+        let config = Config {
+            balances,
+            trading,
+            latency_ms,
+            fees_percent,
+        };
+        Self::build(py, inputs, strategy, id, config, Clock::Live(LiveClock))
     }
 
     /// barter's `Engine::process` for one event, then the mock exchanges' answers to whatever
@@ -286,7 +250,85 @@ impl PyEngine {
     }
 }
 
+/// How an engine is set up besides its book and strategy.
+pub struct Config {
+    pub balances: Vec<(ExchangeId, AssetNameInternal, Decimal)>,
+    pub trading: TradingState,
+    pub latency_ms: u64,
+    pub fees_percent: Decimal,
+}
+
 impl PyEngine {
+    /// barter's engine over `inputs` with `strategy` and one mock exchange per exchange of the
+    /// book. With a replay clock, the engine's tokio time is paused: the mock exchanges'
+    /// latency passes in virtual time, as soon as nothing else is left to run, so a replay
+    /// never sleeps.
+    pub fn build(
+        py: Python<'_>,
+        inputs: Vec<InstrumentInput>,
+        strategy: Bound<'_, PyAny>,
+        id: StrategyId,
+        config: Config,
+        clock: Clock,
+    ) -> PyResult<Self> {
+        let Config {
+            balances,
+            trading,
+            latency_ms,
+            fees_percent,
+        } = config;
+        check_positions(&inputs, fees_percent)?;
+        let time = clock.time();
+        // The layout (barter's sorted instruments, assets and exchanges, in O(N)) for barter's
+        // own state builder.
+        let book = Book::from_snapshots(&inputs, time).map_err(|dup| dup.into_err(py, &inputs))?;
+        check_assets(&book.index)?;
+        check_balances(&book.index, &balances)?;
+        let (state, index, indexed) = engine_state(book, &inputs, &balances, trading, time);
+
+        // One mock exchange per exchange of the book: barter's execution map is indexed by the
+        // book's sorted exchanges and an exchange without an entry stops the engine.
+        let mut runtime = tokio::runtime::Builder::new_current_thread();
+        runtime.enable_time();
+        if clock.is_replay() {
+            runtime.start_paused(true);
+        }
+        let runtime = runtime
+            .build()
+            .map_err(|err| PyRuntimeError::new_err(format!("cannot start tokio: {err}")))?;
+        let mut builder = ExecutionBuilder::new(&indexed);
+        for exchange in &index.exchanges {
+            let snapshot = mock_account(&index, *exchange, &balances, time);
+            let config = MockExecutionConfig::new(*exchange, snapshot, latency_ms, fees_percent);
+            builder = builder
+                .add_mock(config, clock.clone())
+                .map_err(|err| PyRuntimeError::new_err(err.to_string()))?;
+        }
+        let build = builder.build();
+        let handle = runtime.handle().clone();
+        let execution = runtime
+            .block_on(build.init_with_runtime(handle))
+            .map_err(|err| PyRuntimeError::new_err(format!("mock execution: {err}")))?;
+
+        let exchanges = index.exchanges.len();
+        let keys = Arc::new(Keys::new(index, inputs, fees_percent));
+        let strategy = PyStrategy::new(strategy, id, keys.clone(), clock.clone())?;
+        let core = Engine::new(
+            clock,
+            state,
+            QueuedTxMap::new(execution.execution_txs, exchanges),
+            strategy,
+            Risk::default(),
+        );
+        Ok(Self {
+            core,
+            poisoned: None,
+            runtime,
+            account: execution.account_channel.rx.rx,
+            keys,
+        })
+    }
+
     pub fn core(&self) -> &Core {
         &self.core
     }
@@ -314,7 +356,7 @@ impl PyEngine {
 
     /// One event through barter's engine, recorded. A panic inside barter does not cross into
     /// Python: it poisons the engine and raises `EngineError`, now and on every later call.
-    fn step(&mut self, py: Python<'_>, event: EngineEvent, audit: &mut Audit) -> PyResult<()> {
+    pub fn step(&mut self, py: Python<'_>, event: EngineEvent, audit: &mut Audit) -> PyResult<()> {
         if self.poisoned.is_none() {
             if let EngineEvent::Account(AccountStreamEvent::Item(account)) = &event {
                 audit.account(&account.kind, &self.keys);
@@ -344,12 +386,18 @@ impl PyEngine {
         ))
     }
 
+    /// Settle, then the call's audit (or the strategy's error).
+    fn finish(&mut self, py: Python<'_>, mut audit: Audit) -> PyResult<PyAudit> {
+        self.settle(py, &mut audit)?;
+        Ok(PyAudit::from(audit))
+    }
+
     /// Release the engine's queued requests to the mock exchanges round by round, waiting for
     /// an answer to each (barter's execution manager gives exactly one per request: the
     /// exchange's response, or a timeout after 1 s) and for the trade of every fill, processing
     /// each through the engine; then surface a strategy error if there was one.
-    fn finish(&mut self, py: Python<'_>, mut audit: Audit) -> PyResult<PyAudit> {
-        loop {
+    pub fn settle(&mut self, py: Python<'_>, audit: &mut Audit) -> PyResult<()> {
+        'rounds: loop {
             let released = match self.core.execution_txs.release() {
                 Ok(released) => released,
                 Err(err) => {
@@ -361,7 +409,11 @@ impl PyEngine {
             if audit.answers_pending() == 0 {
                 break;
             }
-            let deadline = tokio::time::Instant::now() + SETTLE_TIMEOUT;
+            // Read inside the runtime: a paused runtime's virtual clock, not wall time.
+            let deadline = {
+                let _inside = self.runtime.enter();
+                tokio::time::Instant::now()
+            } + SETTLE_TIMEOUT;
             while audit.answers_pending() > 0 {
                 let account = &mut self.account;
                 // The timer must be made inside the runtime: build it in the async block.
@@ -370,33 +422,29 @@ impl PyEngine {
                         .block_on(async { tokio::time::timeout_at(deadline, account.recv()).await })
                 });
                 match next {
-                    Ok(Some(event)) => self.step(py, EngineEvent::Account(event), &mut audit)?,
+                    Ok(Some(event)) => self.step(py, EngineEvent::Account(event), audit)?,
                     Ok(None) => {
                         audit.error("the mock execution stopped".to_string());
-                        return self.done(py, audit);
+                        break 'rounds;
                     }
                     Err(_) => {
                         audit.error(format!(
                             "mock exchanges did not answer within {} s",
                             SETTLE_TIMEOUT.as_secs()
                         ));
-                        return self.done(py, audit);
+                        break 'rounds;
                     }
                 }
             }
         }
-        self.done(py, audit)
-    }
-
-    fn done(&mut self, py: Python<'_>, mut audit: Audit) -> PyResult<PyAudit> {
         // Answers already delivered beyond what was awaited.
         while let Ok(event) = self.account.try_recv() {
-            self.step(py, EngineEvent::Account(event), &mut audit)?;
+            self.step(py, EngineEvent::Account(event), audit)?;
         }
-        if let Some(err) = self.core.strategy.take_failure() {
-            return Err(err);
+        match self.core.strategy.take_failure() {
+            Some(err) => Err(err),
+            None => Ok(()),
         }
-        Ok(PyAudit::from(audit))
     }
 }
 

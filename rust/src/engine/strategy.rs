@@ -7,6 +7,7 @@
 //! stays consistent: barter processed the event without the strategy's requests).
 
 use super::actions::{Hook, HookOutput, PyEngineActions};
+use super::clock::Clock;
 use super::keys::Keys;
 use super::requests::{self, IndexedCancel, IndexedOpen};
 use super::view::PyStateView;
@@ -35,6 +36,8 @@ pub struct PyStrategy {
     object: Py<PyAny>,
     /// The view of the last `generate_algo_orders` call, if the strategy did not keep it.
     spare_view: Mutex<Option<Py<PyStateView>>>,
+    /// The engine's clock, which the views read.
+    clock: Clock,
     id: StrategyId,
     keys: Arc<Keys>,
     /// The object defines `close_positions_requests`; otherwise barter's market close is used.
@@ -43,7 +46,12 @@ pub struct PyStrategy {
 }
 
 impl PyStrategy {
-    pub fn new(object: Bound<'_, PyAny>, id: StrategyId, keys: Arc<Keys>) -> PyResult<Self> {
+    pub fn new(
+        object: Bound<'_, PyAny>,
+        id: StrategyId,
+        keys: Arc<Keys>,
+        clock: Clock,
+    ) -> PyResult<Self> {
         let py = object.py();
         for hook in [
             "generate_algo_orders",
@@ -61,6 +69,7 @@ impl PyStrategy {
         Ok(Self {
             object: object.unbind(),
             spare_view: Mutex::new(None),
+            clock,
             id,
             keys,
             overrides_close,
@@ -106,7 +115,7 @@ impl PyStrategy {
         let py = method.py();
         let view = match self.spare_view.lock().map(|mut spare| spare.take()) {
             Ok(Some(view)) => view.into_bound(py),
-            _ => match PyStateView::for_calls(py, self.keys.clone()) {
+            _ => match PyStateView::for_calls(py, self.keys.clone(), self.clock.clone()) {
                 Ok(view) => view,
                 Err(err) => {
                     self.fail(err);
@@ -164,7 +173,7 @@ impl PyStrategy {
     fn hook(engine: &mut Core, name: &'static str, exchange: Option<ExchangeId>) -> HookOutput {
         let commands = Python::attach(|py| {
             let keys = engine.strategy.keys.clone();
-            let actions = match PyEngineActions::new(py, keys.clone()) {
+            let actions = match PyEngineActions::new(py, keys.clone(), engine.clock.clone()) {
                 Ok(actions) => actions,
                 Err(err) => {
                     engine.strategy.fail(err);
@@ -244,14 +253,7 @@ impl ClosePositionsStrategy for PyStrategy {
     }
 }
 
-impl
-    OnDisconnectStrategy<
-        barter::engine::clock::LiveClock,
-        State,
-        super::execution::QueuedTxMap,
-        super::Risk,
-    > for PyStrategy
-{
+impl OnDisconnectStrategy<Clock, State, super::execution::QueuedTxMap, super::Risk> for PyStrategy {
     type OnDisconnect = HookOutput;
 
     fn on_disconnect(engine: &mut Core, exchange: ExchangeId) -> HookOutput {
@@ -259,14 +261,7 @@ impl
     }
 }
 
-impl
-    OnTradingDisabled<
-        barter::engine::clock::LiveClock,
-        State,
-        super::execution::QueuedTxMap,
-        super::Risk,
-    > for PyStrategy
-{
+impl OnTradingDisabled<Clock, State, super::execution::QueuedTxMap, super::Risk> for PyStrategy {
     type OnTradingDisabled = HookOutput;
 
     fn on_trading_disabled(engine: &mut Core) -> HookOutput {

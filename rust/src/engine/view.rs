@@ -6,14 +6,17 @@
 //! engine object instead. Either way values are converted when a method is called, so a
 //! strategy that reads nothing pays nothing.
 
+use super::clock::Clock;
 use super::keys::Keys;
 use super::{PyEngine, State};
 use crate::enums::Enum;
 use crate::order::{Open, PyOrderRequestOpen};
 use crate::python::Class;
+use barter::engine::clock::EngineClock;
 use barter::engine::state::trading::TradingState;
 use barter::engine::state::{connectivity::Health, instrument::data::InstrumentDataState};
 use barter_instrument::exchange::ExchangeId;
+use chrono::{DateTime, Utc};
 use pyo3::exceptions::PyRuntimeError;
 use pyo3::intern;
 use pyo3::prelude::*;
@@ -26,6 +29,7 @@ enum Source {
     Hook {
         state: AtomicPtr<State>,
         keys: Arc<Keys>,
+        clock: Clock,
         valid: AtomicBool,
     },
     Engine(Py<PyEngine>),
@@ -37,10 +41,15 @@ pub struct PyStateView(Source);
 
 impl PyStateView {
     /// A view for one strategy call, unreadable until `enter`.
-    pub fn for_calls(py: Python<'_>, keys: Arc<Keys>) -> PyResult<Bound<'_, PyStateView>> {
+    pub fn for_calls(
+        py: Python<'_>,
+        keys: Arc<Keys>,
+        clock: Clock,
+    ) -> PyResult<Bound<'_, PyStateView>> {
         let source = Source::Hook {
             state: AtomicPtr::new(std::ptr::null_mut()),
             keys,
+            clock,
             valid: AtomicBool::new(false),
         };
         Bound::new(py, PyStateView(source))
@@ -62,9 +71,14 @@ impl PyStateView {
 
     /// Run `f` on barter's state. `f` must not call into Python: while it runs, the GIL must
     /// stay with this thread so that the state cannot change or go away underneath it.
-    fn read<R>(&self, py: Python<'_>, f: impl FnOnce(&State, &Keys) -> R) -> PyResult<R> {
+    fn read<R>(&self, py: Python<'_>, f: impl FnOnce(&State, &Keys, &Clock) -> R) -> PyResult<R> {
         match &self.0 {
-            Source::Hook { state, keys, valid } => {
+            Source::Hook {
+                state,
+                keys,
+                clock,
+                valid,
+            } => {
                 if !valid.load(Ordering::Acquire) {
                     return Err(PyRuntimeError::new_err(
                         "this EngineStateView belonged to a strategy call that has returned; \
@@ -75,7 +89,7 @@ impl PyStateView {
                 // reads happen with the GIL held; during the call the engine holds its state
                 // borrowed, unchanged, so any thread reading it under the GIL reads live data.
                 // The pointer is only ever read from, never written through.
-                Ok(f(unsafe { &*state.load(Ordering::Acquire) }, keys))
+                Ok(f(unsafe { &*state.load(Ordering::Acquire) }, keys, clock))
             }
             Source::Engine(engine) => {
                 let engine = engine.bind(py).try_borrow().map_err(|_| {
@@ -84,7 +98,8 @@ impl PyStateView {
                          passed to it",
                     )
                 })?;
-                Ok(f(&engine.core().state, engine.keys()))
+                let core = engine.core();
+                Ok(f(&core.state, engine.keys(), &core.clock))
             }
         }
     }
@@ -116,7 +131,7 @@ fn key<'py>(py: Python<'py>, exchange: ExchangeId, name: &str) -> PyResult<Bound
 impl PyStateView {
     /// Open positions as `PositionSnapshot`s, keyed by `(exchange, instrument)`.
     fn positions<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
-        let positions = self.read(py, |state, keys| {
+        let positions = self.read(py, |state, keys, _| {
             let open = state.instruments.0.values().filter_map(|instrument| {
                 let position = instrument.position.current.as_ref()?;
                 let input = keys.instrument(instrument.key);
@@ -152,7 +167,7 @@ impl PyStateView {
     /// The current price of each instrument that has one (barter's `InstrumentDataState::
     /// price`: the L1 volume-weighted mid, else the last trade), keyed by `(exchange, instrument)`.
     fn prices<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
-        let prices = self.read(py, |state, keys| {
+        let prices = self.read(py, |state, keys, _| {
             let priced = state.instruments.0.values().filter_map(|instrument| {
                 let input = keys.instrument(instrument.key);
                 Some((
@@ -173,7 +188,7 @@ impl PyStateView {
     /// Orders the engine tracks (in flight or open), as the requests that opened them, by
     /// instrument then client order id.
     fn open_orders(&self, py: Python<'_>) -> PyResult<Vec<PyOrderRequestOpen>> {
-        self.read(py, |state, keys| {
+        self.read(py, |state, keys, _| {
             let mut out: Vec<(usize, Open)> = Vec::new();
             for (index, instrument) in state.instruments.0.values().enumerate() {
                 out.extend(
@@ -191,15 +206,39 @@ impl PyStateView {
         })
     }
 
+    /// The engine's clock: the exchange time of the latest market event in a backtest, the
+    /// wall clock in a live engine.
+    #[getter]
+    fn time(&self, py: Python<'_>) -> PyResult<DateTime<Utc>> {
+        self.read(py, |_, _, clock| clock.time())
+    }
+
+    /// barter's balance (total) of each asset, keyed by `(exchange, asset)`; assets without a
+    /// balance yet are left out.
+    fn balances<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let balances = self.read(py, |state, _, _| {
+            let held = state.assets.0.iter().filter_map(|(key, asset)| {
+                let balance = asset.balance.as_ref()?;
+                Some((key.exchange, key.asset.clone(), balance.value.total))
+            });
+            held.collect::<Vec<_>>()
+        })?;
+        let out = PyDict::new(py);
+        for (exchange, asset, total) in balances {
+            out.set_item(key(py, exchange, asset.name())?, total)?;
+        }
+        Ok(out)
+    }
+
     /// barter's `TradingState`: whether the engine generates algo orders.
     #[getter]
     fn trading_enabled(&self, py: Python<'_>) -> PyResult<bool> {
-        self.read(py, |state, _| state.trading == TradingState::Enabled)
+        self.read(py, |state, _, _| state.trading == TradingState::Enabled)
     }
 
     /// barter's `ConnectivityStates`, per exchange.
     fn connectivity(&self, py: Python<'_>) -> PyResult<Vec<(Enum<ExchangeId>, PyConnectivity)>> {
-        self.read(py, |state, _| {
+        self.read(py, |state, _, _| {
             state
                 .connectivity
                 .exchanges

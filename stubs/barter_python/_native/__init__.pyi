@@ -340,6 +340,12 @@ class EngineStateView:
     def open_orders(self) -> list[OrderRequestOpen]:
         """Orders the engine tracks (in flight or open), as the requests that opened them."""
     @property
+    def time(self) -> datetime:
+        """The engine's clock: the latest market event's exchange time in a backtest, the wall
+        clock in a live engine (UTC)."""
+    def balances(self) -> dict[tuple[ExchangeId, str], Decimal]:
+        """barter's balance (total) of each asset that has one, keyed by `(exchange, asset)`."""
+    @property
     def trading_enabled(self) -> bool: ...
     def connectivity(self) -> list[tuple[ExchangeId, Connectivity]]:
         """barter's connectivity state of each exchange."""
