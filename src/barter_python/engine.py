@@ -32,7 +32,7 @@ from barter_python._native import (
 )
 from barter_python.instrument import ExchangeId, Side
 from barter_python.order import ClientOrderId, OrderKey, OrderKind, RequestOpen, TimeInForce
-from barter_python.snapshot import InstrumentSnapshot, validate_book
+from barter_python.snapshot import DecimalInput, InstrumentSnapshot, validate_book
 
 __all__ = [
     "Audit",
@@ -119,8 +119,8 @@ def market_order(
     exchange: ExchangeId | str,
     instrument: str,
     side: Side | str,
-    quantity: Decimal | int | float | str,
-    price: Decimal | int | float | str,
+    quantity: DecimalInput,
+    price: DecimalInput,
     *,
     strategy: StrategyId | str,
     cid: ClientOrderId | str | None = None,
@@ -150,7 +150,7 @@ class Engine(_native.Engine):
         strategy: Strategy,
         *,
         strategy_id: StrategyId | str = "engine",
-        balances: Mapping[tuple[ExchangeId | str, str], Decimal | int | float | str] | None = None,
+        balances: Mapping[tuple[ExchangeId | str, str], DecimalInput] | None = None,
         trading_enabled: bool = False,
         latency_ms: int = 0,
         fees_percent: Decimal | float | str = 0,

@@ -19,7 +19,11 @@ from barter_python.order import (
     OrderRequestOpen,
     StrategyId,
 )
-from barter_python.snapshot import InstrumentSnapshot, PositionSnapshot, validate_book
+from barter_python.snapshot import (
+    InstrumentSnapshot,
+    PositionSnapshot,
+    validate_book,
+)
 
 __all__ = [
     "InstrumentFilter",
