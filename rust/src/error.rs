@@ -20,12 +20,15 @@ pub enum Kind {
     UnknownInstrument,
     /// barter's engine panicked; the engine is no longer usable.
     Engine,
+    /// Market data that cannot be read: the message names the file and line.
+    MarketData,
 }
 
 static DUPLICATE: PyOnceLock<Py<PyType>> = PyOnceLock::new();
 static MISSING_PRICE: PyOnceLock<Py<PyType>> = PyOnceLock::new();
 static UNKNOWN: PyOnceLock<Py<PyType>> = PyOnceLock::new();
 static ENGINE: PyOnceLock<Py<PyType>> = PyOnceLock::new();
+static MARKET_DATA: PyOnceLock<Py<PyType>> = PyOnceLock::new();
 
 fn class(py: Python<'_>, kind: Kind) -> PyResult<&Bound<'_, PyType>> {
     let (cell, name) = match kind {
@@ -33,6 +36,7 @@ fn class(py: Python<'_>, kind: Kind) -> PyResult<&Bound<'_, PyType>> {
         Kind::MissingPrice => (&MISSING_PRICE, "MissingPriceError"),
         Kind::UnknownInstrument => (&UNKNOWN, "UnknownInstrumentError"),
         Kind::Engine => (&ENGINE, "EngineError"),
+        Kind::MarketData => (&MARKET_DATA, "MarketDataError"),
     };
     cell.import(py, "barter_python.errors", name)
 }

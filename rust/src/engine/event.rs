@@ -4,6 +4,7 @@
 use super::Keys;
 use crate::decimal;
 use crate::enums::Enum;
+use crate::market::{self, InstrumentRef, Role};
 use barter::engine::state::trading::TradingState;
 use barter::execution::AccountStreamEvent;
 use barter::EngineEvent;
@@ -20,17 +21,6 @@ use barter_instrument::{
 use chrono::{DateTime, Utc};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
-use rust_decimal::prelude::ToPrimitive;
-use serde::Deserialize;
-
-/// An instrument as barter's market-data files name it: an index into the engine's
-/// instruments (barter's own files), or the caller's instrument name.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(untagged)]
-enum InstrumentRef {
-    Index(usize),
-    Name(InstrumentNameInternal),
-}
 
 #[derive(Debug, Clone)]
 enum Kind {
@@ -47,12 +37,11 @@ fn time_or_now(time: Option<DateTime<Utc>>) -> DateTime<Utc> {
     time.unwrap_or_else(Utc::now)
 }
 
-/// barter-data carries trade prices and amounts as `f64`.
-fn float(value: &Bound<'_, PyAny>, field: &str) -> PyResult<f64> {
+/// barter-data carries trade prices and amounts as `f64`: refused unless exact.
+fn float(value: &Bound<'_, PyAny>, field: &str, role: Role) -> PyResult<f64> {
     let exact = decimal::extract(value, field)?;
-    exact
-        .to_f64()
-        .ok_or_else(|| PyValueError::new_err(format!("{field} {exact} does not fit a float")))
+    market::float(exact, role)
+        .map_err(|problem| PyValueError::new_err(format!("{field} {problem}, got {exact}")))
 }
 
 fn market(
@@ -86,8 +75,8 @@ impl PyEngineEvent {
     ) -> PyResult<Self> {
         let trade = PublicTrade {
             id: String::new(),
-            price: float(price, "price")?,
-            amount: float(amount, "amount")?,
+            price: float(price, "price", Role::TradePrice)?,
+            amount: float(amount, "amount", Role::Amount)?,
             side: side.0,
         };
         Ok(market(exchange.0, instrument, time, DataKind::Trade(trade)))
@@ -186,6 +175,16 @@ impl PyEngineEvent {
 }
 
 impl PyEngineEvent {
+    /// The market event this is (data or a market disconnection), if it is one.
+    pub fn market(
+        &self,
+    ) -> Option<&reconnect::Event<ExchangeId, MarketEvent<InstrumentRef, DataKind>>> {
+        match &self.0 {
+            Kind::Market(event) => Some(event),
+            _ => None,
+        }
+    }
+
     /// barter's `EngineEvent` with this engine's indices.
     pub fn indexed(&self, keys: &Keys) -> PyResult<EngineEvent> {
         Ok(match &self.0 {
@@ -204,7 +203,7 @@ impl PyEngineEvent {
                     InstrumentRef::Name(name) => keys.instrument_index(event.exchange, name)?,
                 };
                 if let DataKind::OrderBookL1(book) = &event.kind {
-                    check_l1(book)?;
+                    market::check_l1(book).map_err(PyValueError::new_err)?;
                 }
                 // barter panics on an exchange it does not track; an instrument of another
                 // exchange would be a silently wrong price.
@@ -237,23 +236,6 @@ impl PyEngineEvent {
             Kind::Trading(state) => EngineEvent::TradingStateUpdate(*state),
         })
     }
-}
-
-/// barter's price of a book is the volume-weighted mid, which divides by the two amounts'
-/// sum: refuse books it would panic on, or price wrongly.
-fn check_l1(book: &OrderBookL1) -> PyResult<()> {
-    let levels = [book.best_bid, book.best_ask];
-    if levels.iter().flatten().any(|l| l.amount.is_sign_negative()) {
-        return Err(PyValueError::new_err("l1 book amounts must be >= 0"));
-    }
-    if let [Some(bid), Some(ask)] = levels {
-        if (bid.amount + ask.amount).is_zero() {
-            return Err(PyValueError::new_err(
-                "l1 book with zero amounts on both sides has no volume-weighted price",
-            ));
-        }
-    }
-    Ok(())
 }
 
 /// Events from barter's JSON market-data format (a JSON array of `MarketStreamResult`:
