@@ -333,17 +333,7 @@ def test_csv_trades_l1_and_candles(tmp_path: Path) -> None:
         "2025-03-26T00:07:00.001+01:00, 2059.10000000 , 33.0914,2059.11,3.0146\n",
     )
     assert MarketData.from_csv(l1, kind="l1", exchange="binance_spot", instrument="eth_usdt") == (
-        MarketData.from_events(
-            [
-                EngineEvent.l1(
-                    "binance_spot",
-                    "eth_usdt",
-                    (D("2059.1"), D("33.0914")),
-                    (D("2059.11"), D("3.0146")),
-                    at(1),
-                )
-            ]
-        )
+        MarketData.from_events([expected_events()[0]])
     )
     candles = write(
         tmp_path,
