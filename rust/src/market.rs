@@ -8,9 +8,10 @@
 use crate::decimal;
 use barter_data::subscription::book::OrderBookL1;
 use barter_instrument::instrument::name::InstrumentNameInternal;
-use rust_decimal::prelude::{FromPrimitive, ToPrimitive};
+use rust_decimal::prelude::FromPrimitive;
 use rust_decimal::Decimal;
 use serde::Deserialize;
+use std::fmt::{self, Display, Write};
 
 /// An instrument as barter's market-data files name it: an index into barter's
 /// `IndexedInstruments` (barter's own files), or an instrument name.
@@ -44,20 +45,59 @@ impl Role {
     }
 }
 
+/// Room for the text of any number barter's `Decimal` holds (at most 29 digits, 28 of them
+/// after the point, a sign and a point), written without a heap allocation.
+struct Text {
+    bytes: [u8; 64],
+    len: usize,
+}
+
+impl Text {
+    fn of(value: impl Display) -> Option<Text> {
+        let mut text = Text {
+            bytes: [0; 64],
+            len: 0,
+        };
+        write!(text, "{value}").ok()?;
+        Some(text)
+    }
+
+    fn as_str(&self) -> &str {
+        std::str::from_utf8(&self.bytes[..self.len]).expect("written from str")
+    }
+}
+
+impl fmt::Write for Text {
+    fn write_str(&mut self, part: &str) -> fmt::Result {
+        let end = self.len + part.len();
+        self.bytes
+            .get_mut(self.len..end)
+            .ok_or(fmt::Error)?
+            .copy_from_slice(part.as_bytes());
+        self.len = end;
+        Ok(())
+    }
+}
+
 /// The exact decimal an `f64` stands for: its shortest round-trip representation (`0.1`).
 pub fn exact(value: f64) -> Result<Decimal, String> {
     if !value.is_finite() {
         return Err("must be finite".into());
     }
     // Rust's Display prints the shortest round-trip representation, without exponent.
-    decimal::parse(&value.to_string())
+    match Text::of(value) {
+        Some(text) => decimal::parse(text.as_str()),
+        None => Err(format!("{value} is beyond barter's decimal range")),
+    }
 }
 
 /// barter-data's `f64` for an exact decimal, refused unless it reads back as the same decimal.
 pub fn float(value: Decimal, role: Role) -> Result<f64, String> {
     role.check_sign(value)?;
-    let float = value
-        .to_f64()
+    // The nearest f64, read from the decimal's text as serde_json reads a number from
+    // barter's files.
+    let float: f64 = Text::of(value)
+        .and_then(|text| text.as_str().parse().ok())
         .ok_or_else(|| "does not fit barter-data's f64".to_string())?;
     let back = exact(float)?;
     if back != value {
