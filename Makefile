@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 WHEELS := target/wheels
 SOURCES := src stubs tests_py examples benchmarks
 
-.PHONY: help venv build demo engine-demo check test-rust test-py lint typecheck stubtest bench bench-quick fuzz leak leak-quick format clean
+.PHONY: help venv build demo engine-demo backtest-sample check test-rust test-py lint typecheck stubtest bench bench-quick fuzz leak leak-quick format clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -19,11 +19,11 @@ $(BIN)/maturin:
 
 venv: $(BIN)/maturin ## create the virtual environment with the build tool
 
-build: venv ## release-build the wheel and install it, with its runtime and dev dependencies
+build: venv ## release-build the wheel and install it, with its runtime, dev and arrow dependencies
 	rm -rf $(WHEELS)
 	$(BIN)/maturin build --release --out $(WHEELS)
 	$(BIN)/pip install --quiet --force-reinstall --no-deps $(WHEELS)/*.whl
-	$(BIN)/pip install --quiet "$$(ls $(WHEELS)/*.whl)[dev]"
+	$(BIN)/pip install --quiet "$$(ls $(WHEELS)/*.whl)[dev,arrow]"
 
 demo: build ## flatten the bundled sample book and print barter's orders
 	$(BIN)/barter-python flatten --sample --format table
@@ -76,3 +76,6 @@ clean: ## remove build outputs (keeps the virtual environment)
 
 engine-demo: build ## barter's Engine with a Python strategy on bundled market data (disconnect, trading off)
 	$(BIN)/python examples/engine_demo.py
+
+backtest-sample: venv ## rewrite the bundled backtest market data (seeded: the same file every time)
+	$(BIN)/python examples/make_backtest_sample.py

@@ -311,3 +311,88 @@ def test_order_sizes_never_kill_the_mock(
     after = engine.send_requests([], [small])  # answered by a live mock: filled or refused
     assert after.errors == []
     assert len(after.trades) == 1 or "BalanceInsufficient" in after.opens_refused[0][1]
+
+
+def market_data_blob() -> bytes:
+    from barter_python.backtest import MarketData
+    from barter_python.engine import EngineEvent
+
+    data = MarketData.from_events(
+        [
+            EngineEvent.trade("okx", "a", 1.5, 2, "Sell"),
+            EngineEvent.l1("okx", "b", (Decimal(1), Decimal(0)), (Decimal(2), Decimal(1))),
+            EngineEvent.market_disconnected("okx"),
+        ]
+    )
+    blob: bytes = data.__reduce__()[1][0]
+    return blob
+
+
+@given(st.binary(max_size=200), st.integers(min_value=0), st.integers(0, 255))
+def test_market_data_from_bytes(junk: bytes, at: int, byte: int) -> None:
+    from barter_python.backtest import MarketData
+
+    blob = bytearray(market_data_blob())
+    blob[at % len(blob)] = byte
+    for data in (bytes(blob), junk, bytes(blob[: at % len(blob)])):
+        loaded = outcome(lambda data=data: MarketData._from_bytes(data))  # type: ignore[misc]
+        if loaded is not None:
+            assert MarketData._from_bytes(loaded.__reduce__()[1][0]) == loaded
+
+
+cells = st.one_of(
+    st.sampled_from(["0", "1", "1.5", "-1", "1E+30", "nan", "Buy", "s", "1742944020000", ""]),
+    st.sampled_from(["2025-03-25T23:07:00Z", "2025-03-25T23:07:00.123456789+02:00"]),
+    texts,
+)
+
+
+@given(
+    st.sampled_from(["trades", "l1", "candles"]),
+    st.lists(st.lists(cells, max_size=7), max_size=6),
+    st.booleans(),
+)
+def test_market_data_csv(kind: str, rows: list[list[str]], header: bool) -> None:
+    import tempfile
+    from pathlib import Path
+
+    from barter_python.backtest import MarketData
+
+    columns = {
+        "trades": "time,price,amount,side",
+        "l1": "time,bid_price,bid_amount,ask_price,ask_amount",
+        "candles": "time,open,high,low,close,volume",
+    }[kind]
+    lines = ([columns] if header else []) + [",".join(row) for row in rows]
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "data.csv"
+        path.write_text("\n".join(lines), errors="surrogatepass")
+        outcome(lambda: MarketData.from_csv(path, kind=kind, exchange="okx", instrument="a"))  # type: ignore[arg-type]
+
+
+@given(values, st.booleans())
+def test_market_data_json(value: Any, ndjson: bool) -> None:
+    import tempfile
+    from pathlib import Path
+
+    from barter_python.backtest import MarketData
+
+    items = value if isinstance(value, list) else [value]
+    item = {
+        "Item": {
+            "time_exchange": "2025-03-25T23:07:00Z",
+            "time_received": "x",
+            "exchange": "okx",
+            "instrument": 0,
+            "kind": value,
+        }
+    }
+    text = (
+        "\n".join(json.dumps(i, default=str) for i in [*items, item])
+        if ndjson
+        else json.dumps([*items, {"Item": {"Ok": item["Item"]}}], default=str)
+    )
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "data.json"
+        path.write_text(text, errors="surrogatepass")
+        outcome(lambda: MarketData.from_barter_json(path, instruments=[("okx", "a")]))

@@ -135,9 +135,9 @@ def test_a_snapshot_entry_price_may_be_0_but_the_engine_says_why_it_needs_more()
 @pytest.mark.parametrize(
     "price, message",
     [
-        (Decimal("0.1234567890123456789"), "not exactly representable as barter-data's f64"),
-        (0, "trade price must be > 0"),
-        (-5, "trade price must be > 0"),
+        (Decimal("0.1234567890123456789"), "does not survive barter-data's f64"),
+        (0, "price must be > 0"),
+        (-5, "price must be > 0"),
     ],
 )
 def test_trade_prices_barter_data_cannot_hold_are_refused(price: object, message: str) -> None:

@@ -91,6 +91,17 @@ pub enum Problem {
     OutOfRange,
 }
 
+impl std::fmt::Display for Problem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Problem::NotFinite => "must be finite",
+            Problem::NotANumber => "must be a number",
+            Problem::TooManyDecimals => "must have at most 28 digits after the point",
+            Problem::OutOfRange => "must be within barter's decimal range (|x| < 2^96)",
+        })
+    }
+}
+
 impl Problem {
     fn error(&self, name: &str, value: &Bound<'_, PyAny>) -> PyErr {
         let value = value.repr().map(|r| r.to_string()).unwrap_or_default();

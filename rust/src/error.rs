@@ -17,6 +17,8 @@ pub enum Kind {
     UnknownInstrument,
     /// barter's engine panicked; the engine is no longer usable.
     Engine,
+    /// Market data that cannot be read: the message names the file and line.
+    MarketData,
 }
 
 impl Kind {
@@ -26,6 +28,7 @@ impl Kind {
             Kind::MissingPrice => Class::MissingPriceError,
             Kind::UnknownInstrument => Class::UnknownInstrumentError,
             Kind::Engine => Class::EngineError,
+            Kind::MarketData => Class::MarketDataError,
         }
     }
 }

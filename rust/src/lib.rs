@@ -5,12 +5,14 @@
 
 use pyo3::prelude::*;
 
+pub mod backtest;
 mod decimal;
 pub mod engine;
 mod enums;
 mod error;
 mod filter;
 mod instrument;
+mod market;
 pub mod order;
 mod python;
 pub mod snapshot;
@@ -23,6 +25,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<filter::PyInstrumentFilter>()?;
     strategy::register(m)?;
     engine::register(m)?;
+    backtest::register(m)?;
     m.add_function(wrap_pyfunction!(decimal::to_decimal, m)?)?;
     m.add_function(wrap_pyfunction!(enums::barter_name, m)?)?;
     m.add_function(wrap_pyfunction!(enums::barter_variants, m)?)?;

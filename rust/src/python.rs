@@ -21,9 +21,10 @@ pub enum Class {
     MissingPriceError,
     UnknownInstrumentError,
     EngineError,
+    MarketDataError,
 }
 
-const CLASSES: usize = 9;
+const CLASSES: usize = 10;
 
 impl Class {
     /// The module and name of the class.
@@ -38,6 +39,7 @@ impl Class {
             Class::MissingPriceError => ("barter_python.errors", "MissingPriceError"),
             Class::UnknownInstrumentError => ("barter_python.errors", "UnknownInstrumentError"),
             Class::EngineError => ("barter_python.errors", "EngineError"),
+            Class::MarketDataError => ("barter_python.errors", "MarketDataError"),
         }
     }
 

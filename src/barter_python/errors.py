@@ -52,3 +52,8 @@ class BookError(BarterPythonError, ValueError):
 
 class EngineError(BarterPythonError):
     """barter's engine failed inside (a panic); the engine refuses further calls."""
+
+
+class MarketDataError(BarterPythonError, ValueError):
+    """Market data that cannot be read: the message names the file (or table) and the line (or
+    row) of every problem found, the first 20 of them, then how many more."""

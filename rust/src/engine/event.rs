@@ -6,6 +6,7 @@ use super::requests;
 use super::State;
 use crate::decimal;
 use crate::enums::Enum;
+use crate::market::{self, InstrumentRef, Role};
 use barter::engine::state::trading::TradingState;
 use barter::execution::AccountStreamEvent;
 use barter::EngineEvent;
@@ -22,18 +23,7 @@ use barter_instrument::{
 use chrono::{DateTime, Utc};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
-use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::Decimal;
-use serde::Deserialize;
-
-/// An instrument as barter's market-data files name it: an index into the engine's
-/// instruments (barter's own files), or the caller's instrument name.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(untagged)]
-enum InstrumentRef {
-    Index(usize),
-    Name(InstrumentNameInternal),
-}
 
 #[derive(Debug, Clone)]
 enum Kind {
@@ -50,20 +40,11 @@ fn time_or_now(time: Option<DateTime<Utc>>) -> DateTime<Utc> {
     time.unwrap_or_else(Utc::now)
 }
 
-/// barter-data carries trade prices and amounts as `f64`. A value is accepted only if it
-/// survives the trip: its `f64`, printed shortest, reads back as the same decimal (`0.1` does;
-/// `0.1234567890123456789` would silently become `0.1234567890123457`).
-pub fn float(value: &Bound<'_, PyAny>, field: &str) -> PyResult<f64> {
+/// barter-data carries trade prices and amounts as `f64`: refused unless exact.
+fn float(value: &Bound<'_, PyAny>, field: &str, role: Role) -> PyResult<f64> {
     let exact = decimal::extract(value, field)?;
-    let float = exact.to_f64().filter(|float| float.is_finite());
-    match float {
-        Some(float) if decimal::parse(&float.to_string()).as_ref() == Ok(&exact) => Ok(float),
-        _ => Err(PyValueError::new_err(format!(
-            "{field} {exact} is not exactly representable as barter-data's f64 \
-             (it would become {}); give at most 15-17 significant digits",
-            float.map_or_else(|| "out of range".to_string(), |f| f.to_string())
-        ))),
-    }
+    market::float(exact, role)
+        .map_err(|problem| PyValueError::new_err(format!("{field} {problem}, got {exact}")))
 }
 
 fn market(
@@ -97,13 +78,11 @@ impl PyEngineEvent {
     ) -> PyResult<Self> {
         let trade = PublicTrade {
             id: String::new(),
-            price: float(price, "price")?,
-            amount: float(amount, "amount")?,
+            price: float(price, "price", Role::TradePrice)?,
+            amount: float(amount, "amount", Role::Amount)?,
             side: side.0,
         };
-        let kind = DataKind::Trade(trade);
-        check(&kind)?;
-        Ok(market(exchange.0, instrument, time, kind))
+        Ok(market(exchange.0, instrument, time, DataKind::Trade(trade)))
     }
 
     /// A level-1 order book (barter-data's `OrderBookL1`): best bid and ask `(price, amount)`.
@@ -127,9 +106,13 @@ impl PyEngineEvent {
             best_bid: Some(level(bid)?),
             best_ask: Some(level(ask)?),
         };
-        let kind = DataKind::OrderBookL1(book);
-        check(&kind)?;
-        Ok(market(exchange.0, instrument, time, kind))
+        market::check_l1(&book).map_err(PyValueError::new_err)?;
+        Ok(market(
+            exchange.0,
+            instrument,
+            time,
+            DataKind::OrderBookL1(book),
+        ))
     }
 
     /// The exchange's market data stream disconnected: barter calls the strategy's
@@ -196,6 +179,16 @@ impl PyEngineEvent {
 }
 
 impl PyEngineEvent {
+    /// The market event this is (data or a market disconnection), if it is one.
+    pub fn market(
+        &self,
+    ) -> Option<&reconnect::Event<ExchangeId, MarketEvent<InstrumentRef, DataKind>>> {
+        match &self.0 {
+            Kind::Market(event) => Some(event),
+            _ => None,
+        }
+    }
+
     /// barter's `EngineEvent` with this engine's indices, refused if the price it brings would
     /// put a held position beyond barter's decimal range (barter's close would value it).
     pub fn indexed(&self, keys: &Keys, state: &State) -> PyResult<EngineEvent> {
@@ -225,12 +218,8 @@ impl PyEngineEvent {
                         owner.exchange.as_str()
                     )));
                 }
-                let position = state
-                    .instruments
-                    .instrument_index(&instrument)
-                    .position
-                    .current
-                    .as_ref();
+                let position = state.instruments.instrument_index(&instrument);
+                let position = position.position.current.as_ref();
                 if let (Some(position), Some(price)) = (position, highest_price(&event.kind)) {
                     requests::fits(position.quantity_abs, price, keys.fees_percent).map_err(
                         |why| {
@@ -277,42 +266,13 @@ fn highest_price(kind: &DataKind) -> Option<Decimal> {
     }
 }
 
-/// Market data barter can take: it sets the instrument's price from a trade's price and from
-/// a book's volume-weighted mid (which divides by the two amounts' sum), so prices must be
-/// `> 0`, amounts `>= 0`, and a book needs volume on one side at least. Every event is checked
-/// here as it is made.
-fn check(kind: &DataKind) -> PyResult<()> {
-    let problem = match kind {
-        DataKind::Trade(trade) if !(trade.price.is_finite() && trade.price > 0.0) => {
-            format!("trade price must be > 0, got {}", trade.price)
-        }
-        DataKind::Trade(trade) if !(trade.amount.is_finite() && trade.amount >= 0.0) => {
-            format!("trade amount must be >= 0, got {}", trade.amount)
-        }
-        DataKind::OrderBookL1(book) => {
-            let levels = [book.best_bid, book.best_ask];
-            if let Some(level) = levels.iter().flatten().find(|l| l.price <= Decimal::ZERO) {
-                format!("l1 book prices must be > 0, got {}", level.price)
-            } else if levels.iter().flatten().any(|l| l.amount.is_sign_negative()) {
-                "l1 book amounts must be >= 0".to_string()
-            } else if levels.iter().flatten().all(|l| l.amount.is_zero()) {
-                "l1 book with zero amounts on both sides has no volume-weighted price".to_string()
-            } else {
-                return Ok(());
-            }
-        }
-        _ => return Ok(()),
-    };
-    Err(PyValueError::new_err(problem))
-}
-
 /// Events from barter's JSON market-data format (a JSON array of `MarketStreamResult`:
 /// `{"Item": {"Ok": MarketEvent}}` or `{"Reconnecting": "<exchange>"}`), as in barter's
 /// examples. `instrument` is an index into the engine's instruments or an instrument name.
 /// Items that carry a data error (`{"Item": {"Err": ...}}`) are skipped, as barter's engine
 /// never sees them.
 #[pyfunction]
-pub fn load_market_events(py: Python<'_>, json: &str) -> PyResult<Vec<PyEngineEvent>> {
+pub fn load_market_events(json: &str) -> PyResult<Vec<PyEngineEvent>> {
     let items: Vec<MarketStreamResult<InstrumentRef, DataKind>> = serde_json::from_str(json)
         .map_err(|err| PyValueError::new_err(format!("invalid market events JSON: {err}")))?;
     let mut events = Vec::with_capacity(items.len());
@@ -322,9 +282,8 @@ pub fn load_market_events(py: Python<'_>, json: &str) -> PyResult<Vec<PyEngineEv
                 reconnect::Event::Reconnecting(exchange),
             ))),
             reconnect::Event::Item(Ok(event)) => {
-                check(&event.kind).map_err(|err| {
-                    PyValueError::new_err(format!("market event {at}: {}", err.value(py)))
-                })?;
+                market::check(&event.kind)
+                    .map_err(|why| PyValueError::new_err(format!("market event {at}: {why}")))?;
                 events.push(PyEngineEvent(Kind::Market(reconnect::Event::Item(event))));
             }
             reconnect::Event::Item(Err(_)) => {}

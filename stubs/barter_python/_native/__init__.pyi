@@ -4,10 +4,10 @@ This stub is the source of truth for the native module's interface; `mypy.stubte
 against the compiled module.
 """
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal
-from typing import Self, final
+from typing import Any, ClassVar, Self, final
 
 from typing_extensions import disjoint_base
 
@@ -27,6 +27,7 @@ __all__ = [
     "EngineStateView",
     "Hook",
     "InstrumentFilter",
+    "MarketData",
     "OrderId",
     "OrderKey",
     "OrderRequestCancel",
@@ -275,6 +276,59 @@ class EngineEvent:
 
 def load_market_events(json: str) -> list[EngineEvent]:
     """Events from barter's JSON market-data format (a list of `MarketStreamResult`)."""
+
+@disjoint_base
+class MarketData:
+    """Market events for a backtest, held natively, sorted stably by exchange time.
+
+    Use `barter_python.backtest.MarketData`, whose constructors validate their arguments.
+    """
+
+    def __new__(cls, data: MarketData) -> Self:
+        """Another reference to `data`'s events (shared, not copied)."""
+    @staticmethod
+    def _load_barter_json(
+        path: str, instruments: Sequence[tuple[ExchangeId | str, str]] | None = None
+    ) -> MarketData: ...
+    @staticmethod
+    def _load_csv(
+        path: str, kind: str, exchange: ExchangeId | str, instrument: str
+    ) -> MarketData: ...
+    @staticmethod
+    def _from_events(events: Iterable[EngineEvent]) -> MarketData: ...
+    @staticmethod
+    def _from_columns(
+        kind: str,
+        length: int,
+        columns: dict[str, memoryview[Any]],
+        labels: dict[str, list[str | None]],
+        exchange: ExchangeId | str | None = None,
+        instrument: str | None = None,
+    ) -> MarketData: ...
+    def _columns(self) -> dict[str, tuple[bytes, bytes | None, list[str] | None]]: ...
+    @classmethod
+    def _from_bytes(cls, data: bytes) -> Self: ...
+    def __reduce__(self) -> tuple[Callable[[bytes], Self], tuple[bytes]]: ...
+    def __len__(self) -> int: ...
+    @property
+    def time_first_event(self) -> datetime:
+        """The first event's exchange time (UTC); `ValueError` when empty."""
+    @property
+    def time_last_event(self) -> datetime:
+        """The last event's exchange time (UTC); `ValueError` when empty."""
+    @property
+    def instruments(self) -> list[tuple[ExchangeId, str]]:
+        """The `(exchange, instrument)` pairs the events name, in barter's order."""
+    @property
+    def nbytes(self) -> int:
+        """Bytes of native memory the events and instrument names take."""
+    def merge(self, *others: MarketData) -> Self:
+        """This data and `others` in one, sorted stably by exchange time (ties keep the
+        order of the parts)."""
+    def slice(self, start: datetime | None = None, end: datetime | None = None) -> Self:
+        """The events with `start <= time_exchange < end` (a bound left out is open)."""
+    def __eq__(self, other: object, /) -> bool: ...
+    __hash__: ClassVar[None]  # type: ignore[assignment]
 
 @final
 class Audit:

@@ -1,0 +1,954 @@
+//! `barter_python._native.MarketData`: market events for a backtest, held natively.
+//!
+//! Each event is a compact record of what barter's engine reads from barter-data's
+//! `MarketEvent` (exchange time, received time, exchange, instrument, and a trade, an L1 book
+//! or a market disconnection), sorted stably by exchange time. The replay turns each one back
+//! into barter's `MarketStreamEvent` (`Event::to_barter`). Loaders: barter's JSON files
+//! (`json`), CSV tables (`csv`), Arrow columns (`columns`), engine events; pickling uses a
+//! compact binary form (`binary`).
+
+mod binary;
+mod columns;
+mod csv;
+mod json;
+mod table;
+
+use crate::engine::event::PyEngineEvent;
+use crate::enums::Enum;
+use crate::error::{self, Kind as ErrorKind};
+use crate::market::{self, InstrumentRef, Role};
+use barter_data::books::Level as BarterLevel;
+use barter_data::event::{DataKind, MarketEvent};
+use barter_data::streams::consumer::MarketStreamEvent;
+use barter_data::streams::reconnect;
+use barter_data::subscription::{book::OrderBookL1, trade::PublicTrade};
+use barter_instrument::{exchange::ExchangeId, instrument::name::InstrumentNameInternal, Side};
+use chrono::{DateTime, Utc};
+use fnv::{FnvHashMap, FnvHashSet};
+use pyo3::exceptions::{PyFileNotFoundError, PyOSError, PyPermissionError, PyValueError};
+use pyo3::prelude::*;
+use pyo3::types::{PyBytes, PyList, PyTuple, PyType};
+use std::fmt::Display;
+use std::sync::Arc;
+
+/// An instrument as the SDK names it: exchange and barter's (lowercase) internal name.
+pub type Instrument = (ExchangeId, InstrumentNameInternal);
+
+/// One side of an L1 book; a `NaN` price stands for barter's `None` (an empty side).
+#[derive(Clone, Copy, Debug)]
+pub struct Level {
+    pub price: f64,
+    pub amount: f64,
+}
+
+impl Level {
+    pub const EMPTY: Level = Level {
+        price: f64::NAN,
+        amount: f64::NAN,
+    };
+
+    /// `(price, amount)`, or `None` for an empty side.
+    pub fn get(self) -> Option<(f64, f64)> {
+        (!self.price.is_nan()).then_some((self.price, self.amount))
+    }
+
+    fn to_barter(self) -> Option<BarterLevel> {
+        // Every loader checked that both numbers are exact decimals (`market::checked`).
+        let exact = |value| market::exact(value).expect("checked when loaded");
+        self.get()
+            .map(|(price, amount)| BarterLevel::new(exact(price), exact(amount)))
+    }
+}
+
+/// Bitwise, so that two empty sides are equal.
+impl PartialEq for Level {
+    fn eq(&self, other: &Self) -> bool {
+        self.price.to_bits() == other.price.to_bits()
+            && self.amount.to_bits() == other.amount.to_bits()
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Kind {
+    /// barter-data's `PublicTrade` (its id is not kept: the engine does not read it).
+    Trade { price: f64, amount: f64, side: Side },
+    /// barter-data's `OrderBookL1`, its `last_update_time` being the exchange time.
+    L1 { bid: Level, ask: Level },
+    /// The exchange's market stream disconnected (`reconnect::Event::Reconnecting`).
+    Reconnecting,
+}
+
+/// One market event: 64 bytes.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Event {
+    /// Nanoseconds since the Unix epoch, UTC.
+    pub time_exchange: i64,
+    pub time_received: i64,
+    pub exchange: ExchangeId,
+    /// Index into `MarketData::instruments` (not used by `Reconnecting`).
+    pub instrument: u32,
+    pub kind: Kind,
+}
+
+pub fn utc(nanos: i64) -> DateTime<Utc> {
+    DateTime::from_timestamp_nanos(nanos)
+}
+
+fn nanos(time: DateTime<Utc>) -> Result<i64, String> {
+    time.timestamp_nanos_opt().ok_or_else(|| {
+        format!("outside the range of nanosecond timestamps (years 1677-2262), got {time}")
+    })
+}
+
+impl Event {
+    /// barter's market event; `key` maps an index into `MarketData::instruments` to the
+    /// engine's instrument key.
+    pub fn to_barter<K>(&self, key: impl FnOnce(usize) -> K) -> MarketStreamEvent<K, DataKind> {
+        let time_exchange = utc(self.time_exchange);
+        let kind = match self.kind {
+            Kind::Reconnecting => return reconnect::Event::Reconnecting(self.exchange),
+            Kind::Trade {
+                price,
+                amount,
+                side,
+            } => DataKind::Trade(PublicTrade {
+                id: String::new(),
+                price,
+                amount,
+                side,
+            }),
+            Kind::L1 { bid, ask } => DataKind::OrderBookL1(OrderBookL1 {
+                last_update_time: time_exchange,
+                best_bid: bid.to_barter(),
+                best_ask: ask.to_barter(),
+            }),
+        };
+        reconnect::Event::Item(MarketEvent {
+            time_exchange,
+            time_received: utc(self.time_received),
+            exchange: self.exchange,
+            instrument: key(self.instrument as usize),
+            kind,
+        })
+    }
+}
+
+/// An L1 book barter can price: amounts were checked `>= 0` with the prices.
+fn l1(bid: Level, ask: Level) -> Result<Kind, String> {
+    if let (Some((_, 0.0)), Some((_, 0.0))) = (bid.get(), ask.get()) {
+        return Err(market::ZERO_BOOK.into());
+    }
+    Ok(Kind::L1 { bid, ask })
+}
+
+/// Market events sorted stably by exchange time, and the instruments they name, sorted as
+/// barter's `IndexedInstruments` sorts them (exchange, then name).
+#[derive(Debug, Default, PartialEq)]
+pub struct MarketData {
+    instruments: Vec<Instrument>,
+    events: Vec<Event>,
+}
+
+impl MarketData {
+    pub fn events(&self) -> &[Event] {
+        &self.events
+    }
+
+    /// Every instrument some event names, in barter's order; `Event::instrument` indexes it.
+    pub fn instruments(&self) -> &[Instrument] {
+        &self.instruments
+    }
+
+    fn slice(&self, start: Option<i64>, end: Option<i64>) -> MarketData {
+        let at = |time: Option<i64>, default| {
+            time.map_or(default, |t| {
+                self.events.partition_point(|e| e.time_exchange < t)
+            })
+        };
+        let (from, to) = (at(start, 0), at(end, self.events.len()));
+        let mut builder = Builder::default();
+        builder.extend(self, &self.events[from..to.max(from)]);
+        builder.finish()
+    }
+
+    fn merge<'a>(parts: impl IntoIterator<Item = &'a MarketData>) -> MarketData {
+        let mut builder = Builder::default();
+        for part in parts {
+            builder.extend(part, &part.events);
+        }
+        builder.finish()
+    }
+
+    fn nbytes(&self) -> usize {
+        let names: usize = self
+            .instruments
+            .iter()
+            .map(|(_, name)| std::mem::size_of::<Instrument>() + name.name().len())
+            .sum();
+        std::mem::size_of_val(self.events.as_slice()) + names
+    }
+}
+
+/// The instruments a file's indices refer to, in barter's `IndexedInstruments` order.
+pub struct Given {
+    sorted: Vec<Instrument>,
+    known: FnvHashSet<Instrument>,
+}
+
+impl Given {
+    /// barter's builder sorts instruments by their `Ord`: exchange, then internal name. The
+    /// SDK's internal names are `{exchange}-{name}` (`state::instrument`), so within one
+    /// exchange the name decides, as it does here.
+    fn new(mut sorted: Vec<Instrument>) -> Result<Self, String> {
+        sorted.sort();
+        if let Some(pair) = sorted.windows(2).find(|pair| pair[0] == pair[1]) {
+            return Err(format!(
+                "instruments: '{}' on '{}' is given twice",
+                pair[0].1,
+                pair[0].0.as_str()
+            ));
+        }
+        let known = sorted.iter().cloned().collect();
+        Ok(Given { sorted, known })
+    }
+}
+
+/// Collects events with provisional instrument keys; `finish` sorts and renumbers them.
+#[derive(Default)]
+pub struct Builder {
+    keys: FnvHashMap<Instrument, u32>,
+    instruments: Vec<Instrument>,
+    events: Vec<Event>,
+    /// The exchange and received times of the last data event: a disconnection takes them.
+    last: Option<(i64, i64)>,
+}
+
+impl Builder {
+    pub fn key(&mut self, instrument: Instrument) -> u32 {
+        let next = self.instruments.len() as u32;
+        *self
+            .keys
+            .entry(instrument)
+            .or_insert_with_key(|instrument| {
+                self.instruments.push(instrument.clone());
+                next
+            })
+    }
+
+    pub fn has_data(&self) -> bool {
+        self.last.is_some()
+    }
+
+    pub fn data(&mut self, time_exchange: i64, time_received: i64, instrument: u32, kind: Kind) {
+        if self.last.is_none() {
+            // Disconnections read before any data take the first data event's times.
+            for event in &mut self.events {
+                event.time_exchange = time_exchange;
+                event.time_received = time_received;
+            }
+        }
+        let exchange = self.instruments[instrument as usize].0;
+        self.push(Event {
+            time_exchange,
+            time_received,
+            exchange,
+            instrument,
+            kind,
+        });
+    }
+
+    /// An event with its own times, its instrument a key of this builder.
+    pub fn push(&mut self, event: Event) {
+        if event.kind != Kind::Reconnecting {
+            self.last = Some((event.time_exchange, event.time_received));
+        }
+        self.events.push(event);
+    }
+
+    /// A market disconnection: barter's files give it no time, so it takes the previous
+    /// event's and keeps its place in the file.
+    pub fn reconnecting(&mut self, exchange: ExchangeId) {
+        let (time_exchange, time_received) = self.last.unwrap_or_default();
+        self.events.push(Event {
+            time_exchange,
+            time_received,
+            exchange,
+            instrument: u32::MAX,
+            kind: Kind::Reconnecting,
+        });
+    }
+
+    /// `events` of `part` (already checked), renumbered into this builder.
+    fn extend(&mut self, part: &MarketData, events: &[Event]) {
+        let keys: Vec<u32> = part
+            .instruments
+            .iter()
+            .map(|instrument| self.key(instrument.clone()))
+            .collect();
+        self.events.extend(events.iter().map(|event| Event {
+            instrument: match event.kind {
+                Kind::Reconnecting => u32::MAX,
+                _ => keys[event.instrument as usize],
+            },
+            ..*event
+        }));
+    }
+
+    /// A barter market event whose instrument is an index into `given` or a name; returns the
+    /// problems found (the event is added only without any).
+    pub fn barter(
+        &mut self,
+        event: &reconnect::Event<ExchangeId, MarketEvent<InstrumentRef, DataKind>>,
+        given: Option<&Given>,
+    ) -> Vec<String> {
+        let event = match event {
+            reconnect::Event::Reconnecting(exchange) => {
+                self.reconnecting(*exchange);
+                return Vec::new();
+            }
+            reconnect::Event::Item(event) => event,
+        };
+        let mut problems = Vec::new();
+        let instrument = match (&event.instrument, given) {
+            (InstrumentRef::Index(index), Some(given)) => match given.sorted.get(*index) {
+                Some(instrument) if instrument.0 == event.exchange => Some(instrument.clone()),
+                Some((exchange, name)) => {
+                    problems.push(format!(
+                        "instrument: index {index} is '{name}' on '{}', but the event is on '{}'",
+                        exchange.as_str(),
+                        event.exchange.as_str()
+                    ));
+                    None
+                }
+                None => {
+                    problems.push(format!(
+                        "instrument: index {index} is out of range: {} instruments given",
+                        given.sorted.len()
+                    ));
+                    None
+                }
+            },
+            (InstrumentRef::Index(index), None) => {
+                problems.push(format!(
+                    "instrument: names instrument index {index}: pass `instruments` (a config, or \
+                     (exchange, instrument) pairs) whose barter order the indices refer to"
+                ));
+                None
+            }
+            (InstrumentRef::Name(name), given) => {
+                let instrument = (event.exchange, name.clone());
+                match given {
+                    Some(given) if !given.known.contains(&instrument) => {
+                        problems.push(format!(
+                            "instrument: '{name}' on '{}' is not among the instruments given",
+                            event.exchange.as_str()
+                        ));
+                        None
+                    }
+                    _ => Some(instrument),
+                }
+            }
+        };
+        let mut note = |field: &str, result: Result<f64, String>| {
+            result
+                .map_err(|problem| problems.push(format!("{field}: {problem}")))
+                .unwrap_or(f64::NAN)
+        };
+        let kind = match &event.kind {
+            DataKind::Trade(trade) => Some(Kind::Trade {
+                price: note("price", market::checked(trade.price, Role::TradePrice)),
+                amount: note("amount", market::checked(trade.amount, Role::Amount)),
+                side: trade.side,
+            }),
+            DataKind::OrderBookL1(book) => {
+                let mut level = |side: &str, level: Option<BarterLevel>| {
+                    level.map_or(Level::EMPTY, |level| Level {
+                        price: note(
+                            &format!("{side}.price"),
+                            market::float(level.price, Role::Price),
+                        ),
+                        amount: note(
+                            &format!("{side}.amount"),
+                            market::float(level.amount, Role::Amount),
+                        ),
+                    })
+                };
+                let (bid, ask) = (
+                    level("best_bid", book.best_bid),
+                    level("best_ask", book.best_ask),
+                );
+                l1(bid, ask).map_err(|problem| problems.push(problem)).ok()
+            }
+            other => {
+                problems.push(format!(
+                    "kind: {}: MarketData holds trades and L1 books (barter's engine prices \
+                     from those only)",
+                    other.kind_name()
+                ));
+                None
+            }
+        };
+        let time_exchange = nanos(event.time_exchange)
+            .map_err(|problem| problems.push(format!("time_exchange: {problem}")));
+        let time_received = nanos(event.time_received)
+            .map_err(|problem| problems.push(format!("time_received: {problem}")));
+        if let (true, Some(instrument), Some(kind), Ok(exchange), Ok(received)) = (
+            problems.is_empty(),
+            instrument,
+            kind,
+            time_exchange,
+            time_received,
+        ) {
+            let key = self.key(instrument);
+            self.data(exchange, received, key, kind);
+        }
+        problems
+    }
+
+    pub fn instrument(&self, key: u32) -> &Instrument {
+        &self.instruments[key as usize]
+    }
+
+    /// Sorts the instruments some event names into barter's order, and the events stably by
+    /// exchange time.
+    pub fn finish(self) -> MarketData {
+        let Builder {
+            instruments,
+            mut events,
+            ..
+        } = self;
+        let mut named = vec![false; instruments.len()];
+        for event in &events {
+            if event.kind != Kind::Reconnecting {
+                named[event.instrument as usize] = true;
+            }
+        }
+        let mut order: Vec<usize> = (0..instruments.len()).filter(|key| named[*key]).collect();
+        order.sort_unstable_by(|a, b| instruments[*a].cmp(&instruments[*b]));
+        let mut renumbered = vec![0u32; instruments.len()];
+        for (new, old) in order.iter().enumerate() {
+            renumbered[*old] = new as u32;
+        }
+        for event in &mut events {
+            if event.kind != Kind::Reconnecting {
+                event.instrument = renumbered[event.instrument as usize];
+            }
+        }
+        events.sort_by_key(|event| event.time_exchange);
+        let mut instruments: Vec<Option<Instrument>> = instruments.into_iter().map(Some).collect();
+        let instruments = order
+            .into_iter()
+            .map(|old| instruments[old].take().expect("each instrument once"))
+            .collect();
+        MarketData {
+            instruments,
+            events,
+        }
+    }
+}
+
+/// How many problems an error lists before "and N more" (`barter_python.book.LISTED`).
+const LISTED: usize = 20;
+
+/// Every problem of one input, each `location: problem`.
+pub struct Problems {
+    source: String,
+    listed: Vec<String>,
+    count: usize,
+}
+
+impl Problems {
+    pub fn new(source: impl Into<String>) -> Self {
+        Problems {
+            source: source.into(),
+            listed: Vec::new(),
+            count: 0,
+        }
+    }
+
+    pub fn add(&mut self, location: impl Display, problem: impl Display) {
+        self.count += 1;
+        if self.listed.len() < LISTED {
+            self.listed.push(format!("{location}: {problem}"));
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.count == 0
+    }
+
+    /// One message for every problem (as `barter_python.book.BookError.of` words it).
+    pub fn check(self) -> Result<(), Failure> {
+        match self.count {
+            0 => Ok(()),
+            1 => Err(Failure::Data(self.listed.concat())),
+            count => {
+                let mut message = format!("{}: {count} problems:\n", self.source);
+                message.push_str(&self.listed.join("\n"));
+                if count > LISTED {
+                    message.push_str(&format!("\n... and {} more", count - LISTED));
+                }
+                Err(Failure::Data(message))
+            }
+        }
+    }
+}
+
+/// Why loading failed: the file could not be read, or its content is wrong.
+pub enum Failure {
+    Io(String, std::io::Error),
+    Data(String),
+}
+
+impl Failure {
+    fn into_py(self, py: Python<'_>) -> PyErr {
+        match self {
+            Failure::Data(message) => error::new_err(py, ErrorKind::MarketData, message),
+            Failure::Io(path, err) => {
+                let args = (err.raw_os_error().unwrap_or(0), err.to_string(), path);
+                match err.kind() {
+                    std::io::ErrorKind::NotFound => PyFileNotFoundError::new_err(args),
+                    std::io::ErrorKind::PermissionDenied => PyPermissionError::new_err(args),
+                    _ => PyOSError::new_err(args),
+                }
+            }
+        }
+    }
+}
+
+fn read(path: &str) -> Result<Vec<u8>, Failure> {
+    std::fs::read(path).map_err(|err| Failure::Io(path.to_string(), err))
+}
+
+/// `MarketData` wraps an `Arc`: the Python object and the replay share one copy.
+#[pyclass(
+    frozen,
+    subclass,
+    module = "barter_python._native",
+    name = "MarketData"
+)]
+pub struct PyMarketData {
+    data: Arc<MarketData>,
+}
+
+impl PyMarketData {
+    pub fn data(&self) -> &Arc<MarketData> {
+        &self.data
+    }
+
+    fn time(&self, last: bool) -> PyResult<DateTime<Utc>> {
+        let event = if last {
+            self.data.events.last()
+        } else {
+            self.data.events.first()
+        };
+        event
+            .map(|event| utc(event.time_exchange))
+            .ok_or_else(|| PyValueError::new_err("MarketData is empty: it has no events"))
+    }
+}
+
+/// An instance of `cls` (the native class or a Python subclass of it) holding `data`.
+fn wrap<'py>(cls: &Bound<'py, PyType>, data: MarketData) -> PyResult<Bound<'py, PyAny>> {
+    let native = Bound::new(
+        cls.py(),
+        PyMarketData {
+            data: Arc::new(data),
+        },
+    )?;
+    if cls.is(native.get_type()) {
+        Ok(native.into_any())
+    } else {
+        cls.call1((native,))
+    }
+}
+
+fn loaded(py: Python<'_>, result: Result<MarketData, Failure>) -> PyResult<PyMarketData> {
+    result
+        .map(|data| PyMarketData {
+            data: Arc::new(data),
+        })
+        .map_err(|failure| failure.into_py(py))
+}
+
+fn no_events(source: &str) -> Failure {
+    Failure::Data(format!("{source}: no market events"))
+}
+
+fn instrument_list(instruments: Vec<(Enum<ExchangeId>, String)>) -> Vec<Instrument> {
+    instruments
+        .into_iter()
+        .map(|(exchange, name)| (exchange.0, InstrumentNameInternal::new(name)))
+        .collect()
+}
+
+#[pymethods]
+impl PyMarketData {
+    /// Another reference to `data` (the events are shared, never copied).
+    #[new]
+    fn py_new(data: PyRef<'_, Self>) -> Self {
+        PyMarketData {
+            data: data.data.clone(),
+        }
+    }
+
+    #[staticmethod]
+    #[pyo3(signature = (path, instruments=None))]
+    fn _load_barter_json(
+        py: Python<'_>,
+        path: String,
+        instruments: Option<Vec<(Enum<ExchangeId>, String)>>,
+    ) -> PyResult<Self> {
+        let given = instruments
+            .map(|list| Given::new(instrument_list(list)))
+            .transpose()
+            .map_err(|message| error::new_err(py, ErrorKind::MarketData, message))?;
+        let result = py.detach(|| json::load(&path, given.as_ref()));
+        loaded(py, result)
+    }
+
+    #[staticmethod]
+    fn _load_csv(
+        py: Python<'_>,
+        path: String,
+        kind: &str,
+        exchange: Enum<ExchangeId>,
+        instrument: String,
+    ) -> PyResult<Self> {
+        let layout = table::Layout::parse(kind).map_err(PyValueError::new_err)?;
+        let instrument = (exchange.0, InstrumentNameInternal::new(instrument));
+        let result = py.detach(|| csv::load(&path, layout, instrument));
+        loaded(py, result)
+    }
+
+    #[staticmethod]
+    fn _from_events(events: &Bound<'_, PyAny>) -> PyResult<Self> {
+        let py = events.py();
+        let mut builder = Builder::default();
+        let mut problems = Problems::new("events");
+        for (at, item) in events.try_iter()?.enumerate() {
+            let item = item?;
+            let event = item.cast::<PyEngineEvent>().map_err(|_| {
+                pyo3::exceptions::PyTypeError::new_err(format!(
+                    "event {at}: expected an EngineEvent, got {}",
+                    item.get_type().name().map_or("?".into(), |n| n.to_string())
+                ))
+            })?;
+            let Some(market) = event.get().market() else {
+                return Err(PyValueError::new_err(format!(
+                    "event {at}: {} is not a market event: MarketData holds market data and \
+                     market disconnections only",
+                    item.repr()?
+                )));
+            };
+            for problem in builder.barter(market, None) {
+                problems.add(format_args!("event {at}"), problem);
+            }
+        }
+        let result = problems.check().and_then(|()| {
+            if builder.has_data() {
+                Ok(builder.finish())
+            } else {
+                Err(no_events("events"))
+            }
+        });
+        loaded(py, result)
+    }
+
+    /// Columns of `length` rows in `layout` ("trades", "l1", "candles" or "events"): numbers
+    /// as buffers of f64 (NaN for null), times as int64 nanoseconds (i64::MIN for null), text
+    /// as int32 codes (-1 for null) into `labels[column]`.
+    #[staticmethod]
+    #[pyo3(signature = (kind, length, columns, labels, exchange=None, instrument=None))]
+    fn _from_columns(
+        py: Python<'_>,
+        kind: &str,
+        length: usize,
+        columns: &Bound<'_, pyo3::types::PyDict>,
+        labels: &Bound<'_, pyo3::types::PyDict>,
+        exchange: Option<Enum<ExchangeId>>,
+        instrument: Option<String>,
+    ) -> PyResult<Self> {
+        let input = columns::Columns::read(length, columns, labels)?;
+        let instrument = exchange
+            .zip(instrument)
+            .map(|(exchange, name)| (exchange.0, InstrumentNameInternal::new(name)));
+        let result = match (kind, instrument) {
+            ("events", None) => py.detach(|| input.events()),
+            ("events", Some(_)) => {
+                return Err(PyValueError::new_err(
+                    "an events table names its own exchanges and instruments",
+                ))
+            }
+            (kind, Some(instrument)) => {
+                let layout = table::Layout::parse(kind).map_err(PyValueError::new_err)?;
+                py.detach(|| input.table(layout, instrument))
+            }
+            (_, None) => {
+                return Err(PyValueError::new_err(
+                    "a trades, l1 or candles table needs exchange and instrument",
+                ))
+            }
+        };
+        loaded(py, result)
+    }
+
+    /// The columns of `to_arrow`: name -> (data, validity bitmap or None, labels or None).
+    fn _columns<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, pyo3::types::PyDict>> {
+        columns::export(py, &self.data)
+    }
+
+    #[classmethod]
+    fn _from_bytes<'py>(cls: &Bound<'py, PyType>, data: &[u8]) -> PyResult<Bound<'py, PyAny>> {
+        let py = cls.py();
+        let data = py
+            .detach(|| binary::decode(data))
+            .map_err(|message| error::new_err(py, ErrorKind::MarketData, message))?;
+        wrap(cls, data)
+    }
+
+    fn __reduce__<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyTuple>> {
+        let py = slf.py();
+        let data = slf.get().data.clone();
+        let bytes = py.detach(|| binary::encode(&data));
+        let load = slf.get_type().getattr("_from_bytes")?;
+        (load, (PyBytes::new(py, &bytes),)).into_pyobject(py)
+    }
+
+    fn __len__(&self) -> usize {
+        self.data.events.len()
+    }
+
+    #[getter]
+    fn time_first_event(&self) -> PyResult<DateTime<Utc>> {
+        self.time(false)
+    }
+
+    #[getter]
+    fn time_last_event(&self) -> PyResult<DateTime<Utc>> {
+        self.time(true)
+    }
+
+    #[getter]
+    fn instruments<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
+        let items = self
+            .data
+            .instruments
+            .iter()
+            .map(|(exchange, name)| (Enum(*exchange), name.name().as_str()))
+            .collect::<Vec<_>>();
+        PyList::new(py, items)
+    }
+
+    #[getter]
+    fn nbytes(&self) -> usize {
+        self.data.nbytes()
+    }
+
+    #[pyo3(signature = (*others))]
+    fn merge<'py>(
+        slf: &Bound<'py, Self>,
+        others: Vec<PyRef<'py, PyMarketData>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let mut parts = vec![slf.get().data.clone()];
+        parts.extend(others.iter().map(|other| other.data.clone()));
+        let merged = slf
+            .py()
+            .detach(|| MarketData::merge(parts.iter().map(|part| part.as_ref())));
+        wrap(&slf.get_type(), merged)
+    }
+
+    #[pyo3(signature = (start=None, end=None))]
+    fn slice<'py>(
+        slf: &Bound<'py, Self>,
+        start: Option<DateTime<Utc>>,
+        end: Option<DateTime<Utc>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let bound = |time: Option<DateTime<Utc>>, name: &str| {
+            time.map(nanos)
+                .transpose()
+                .map_err(|problem| PyValueError::new_err(format!("{name}: {problem}")))
+        };
+        let (start, end) = (bound(start, "start")?, bound(end, "end")?);
+        let data = slf.get().data.clone();
+        let sliced = slf.py().detach(|| data.slice(start, end));
+        wrap(&slf.get_type(), sliced)
+    }
+
+    fn __eq__(&self, other: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
+        let py = other.py();
+        Ok(match other.cast::<PyMarketData>() {
+            Ok(other) => {
+                let (a, b) = (&self.data, &other.get().data);
+                (Arc::ptr_eq(a, b) || a == b)
+                    .into_pyobject(py)?
+                    .to_owned()
+                    .into_any()
+                    .unbind()
+            }
+            Err(_) => py.NotImplemented(),
+        })
+    }
+
+    fn __repr__(slf: &Bound<'_, Self>) -> PyResult<String> {
+        let data = &slf.get().data;
+        let name = slf.get_type().name()?;
+        let (mut trades, mut books, mut reconnections) = (0, 0, 0);
+        for event in &data.events {
+            match event.kind {
+                Kind::Trade { .. } => trades += 1,
+                Kind::L1 { .. } => books += 1,
+                Kind::Reconnecting => reconnections += 1,
+            }
+        }
+        let span = match (data.events.first(), data.events.last()) {
+            (Some(first), Some(last)) => format!(
+                ", {} to {}",
+                utc(first.time_exchange).format("%Y-%m-%dT%H:%M:%S%.fZ"),
+                utc(last.time_exchange).format("%Y-%m-%dT%H:%M:%S%.fZ")
+            ),
+            _ => String::new(),
+        };
+        Ok(format!(
+            "<{name}: {} events ({trades} trades, {books} l1, {reconnections} disconnections), \
+             {} instruments{span}>",
+            data.events.len(),
+            data.instruments.len(),
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use barter_instrument::index::IndexedInstruments;
+
+    fn instrument(exchange: ExchangeId, name: &str) -> Instrument {
+        (exchange, InstrumentNameInternal::new(name))
+    }
+
+    #[test]
+    fn given_instruments_follow_barters_index_order() {
+        let input = [
+            (ExchangeId::Okx, "sol_usdt", "sol"),
+            (ExchangeId::BinanceSpot, "eth_usdt", "eth"),
+            (ExchangeId::Okx, "btc_usdt", "btc"),
+            (ExchangeId::BinanceSpot, "btc_usdt", "btc"),
+            (ExchangeId::BinanceSpot, "btc", "xbt"),
+            (ExchangeId::Kraken, "a_usd", "a"),
+        ];
+        let mut builder = IndexedInstruments::builder();
+        for (exchange, name, base) in input {
+            builder =
+                builder.add_instrument(crate::state::instrument(exchange, name, base, "usdt"));
+        }
+        let barter: Vec<Instrument> = builder
+            .build()
+            .instruments()
+            .iter()
+            .map(|keyed| {
+                let name = keyed.value.name_exchange.name().to_string();
+                instrument(keyed.value.exchange.value, &name)
+            })
+            .collect();
+        let given = Given::new(
+            input
+                .iter()
+                .map(|(exchange, name, _)| instrument(*exchange, name))
+                .collect(),
+        )
+        .unwrap();
+        assert_eq!(given.sorted, barter);
+        assert!(Given::new(vec![
+            instrument(ExchangeId::Okx, "A"),
+            instrument(ExchangeId::Okx, "a")
+        ])
+        .is_err());
+    }
+
+    fn trade(price: f64) -> Kind {
+        Kind::Trade {
+            price,
+            amount: 1.0,
+            side: Side::Buy,
+        }
+    }
+
+    fn data(events: &[(i64, &str, f64)]) -> MarketData {
+        let mut builder = Builder::default();
+        for (time, name, price) in events {
+            let key = builder.key(instrument(ExchangeId::Okx, name));
+            builder.data(*time, *time, key, trade(*price));
+        }
+        builder.finish()
+    }
+
+    #[test]
+    fn finish_sorts_stably_and_renumbers() {
+        let data = data(&[(3, "b", 1.0), (1, "a", 2.0), (3, "a", 3.0), (2, "b", 4.0)]);
+        assert_eq!(
+            data.instruments,
+            vec![
+                instrument(ExchangeId::Okx, "a"),
+                instrument(ExchangeId::Okx, "b")
+            ]
+        );
+        let got: Vec<(i64, u32)> = data
+            .events
+            .iter()
+            .map(|e| (e.time_exchange, e.instrument))
+            .collect();
+        assert_eq!(got, vec![(1, 0), (2, 1), (3, 1), (3, 0)]);
+    }
+
+    #[test]
+    fn merge_is_stable_and_slice_half_open() {
+        let a = data(&[(1, "x", 1.0), (2, "x", 2.0)]);
+        let b = data(&[(2, "y", 3.0), (3, "y", 4.0)]);
+        let merged = MarketData::merge([&a, &b]);
+        let prices: Vec<f64> = merged
+            .events
+            .iter()
+            .map(|e| match e.kind {
+                Kind::Trade { price, .. } => price,
+                _ => 0.0,
+            })
+            .collect();
+        assert_eq!(prices, vec![1.0, 2.0, 3.0, 4.0]);
+        let sliced = merged.slice(Some(2), Some(3));
+        assert_eq!(sliced.events.len(), 2);
+        assert_eq!(sliced.instruments.len(), 2);
+        assert_eq!(merged.slice(Some(3), Some(1)).events.len(), 0);
+        assert_eq!(merged.slice(None, None), merged);
+    }
+
+    #[test]
+    fn event_is_compact() {
+        assert_eq!(std::mem::size_of::<Event>(), 64);
+    }
+
+    #[test]
+    fn to_barter_gives_barters_event() {
+        let mut builder = Builder::default();
+        let key = builder.key(instrument(ExchangeId::BinanceSpot, "btc_usdt"));
+        let bid = Level {
+            price: 2059.1,
+            amount: 33.0914,
+        };
+        builder.data(5, 6, key, l1(bid, Level::EMPTY).unwrap());
+        let data = builder.finish();
+        let event = data.events[0].to_barter(|index| index + 10);
+        let reconnect::Event::Item(event) = event else {
+            panic!("an item")
+        };
+        assert_eq!(event.instrument, 10);
+        assert_eq!(event.time_received, utc(6));
+        let DataKind::OrderBookL1(book) = event.kind else {
+            panic!("a book")
+        };
+        assert_eq!(book.best_bid.unwrap().price.to_string(), "2059.1");
+        assert_eq!(book.best_bid.unwrap().amount.to_string(), "33.0914");
+        assert_eq!(book.best_ask, None);
+        assert_eq!(book.last_update_time, utc(5));
+    }
+}

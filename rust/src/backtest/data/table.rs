@@ -1,0 +1,131 @@
+//! Tables of one instrument's market data (CSV files, Arrow tables): their columns, and the
+//! event each row makes, checked the same way whatever the table's source.
+
+use super::{l1, Event, Kind, Level};
+use crate::enums;
+use crate::market::Role;
+use barter_instrument::{exchange::ExchangeId, Side};
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Layout {
+    /// `time,price,amount,side`: barter-data's `PublicTrade`.
+    Trades,
+    /// `time,bid_price,bid_amount,ask_price,ask_amount`: barter-data's `OrderBookL1`.
+    L1,
+    /// `time,open,high,low,close,volume`: a trade at the close price, `volume` traded, side
+    /// Buy (barter's engine prices from trades and L1 only, not from candles).
+    Candles,
+}
+
+impl Layout {
+    pub fn parse(kind: &str) -> Result<Self, String> {
+        match kind {
+            "trades" => Ok(Layout::Trades),
+            "l1" => Ok(Layout::L1),
+            "candles" => Ok(Layout::Candles),
+            other => Err(format!(
+                "kind must be 'trades', 'l1' or 'candles', got {other:?}"
+            )),
+        }
+    }
+
+    pub fn columns(self) -> &'static [&'static str] {
+        match self {
+            Layout::Trades => &["time", "price", "amount", "side"],
+            Layout::L1 => &["time", "bid_price", "bid_amount", "ask_price", "ask_amount"],
+            Layout::Candles => &["time", "open", "high", "low", "close", "volume"],
+        }
+    }
+
+    /// The event of one row, or every problem of the row, each `column: problem`.
+    pub fn event(
+        self,
+        row: &impl Cells,
+        exchange: ExchangeId,
+        instrument: u32,
+    ) -> Result<Event, Vec<String>> {
+        let columns = self.columns();
+        let mut problems = Vec::new();
+        let mut note = |at: usize, result: Result<f64, String>| {
+            result
+                .map_err(|problem| problems.push(format!("{}: {problem}", columns[at])))
+                .unwrap_or(f64::NAN)
+        };
+        let time = row.time(0);
+        let kind = match self {
+            Layout::Trades => {
+                let price = note(1, row.number(1, Role::TradePrice));
+                let amount = note(2, row.number(2, Role::Amount));
+                let side = row.side(3);
+                side.map(|side| Kind::Trade {
+                    price,
+                    amount,
+                    side,
+                })
+                .map_err(|problem| problems.push(format!("{}: {problem}", columns[3])))
+                .ok()
+            }
+            Layout::L1 => {
+                let bid = Level {
+                    price: note(1, row.number(1, Role::Price)),
+                    amount: note(2, row.number(2, Role::Amount)),
+                };
+                let ask = Level {
+                    price: note(3, row.number(3, Role::Price)),
+                    amount: note(4, row.number(4, Role::Amount)),
+                };
+                l1(bid, ask)
+                    .map_err(|problem| problems.push(format!("bid_amount, ask_amount: {problem}")))
+                    .ok()
+            }
+            Layout::Candles => {
+                let [open, high, low] = [1, 2, 3].map(|at| note(at, row.number(at, Role::Price)));
+                let close = note(4, row.number(4, Role::TradePrice));
+                let volume = note(5, row.number(5, Role::Amount));
+                // NaN (a refused number) compares false: only real values are checked here.
+                for (at, value) in [(1, open), (4, close), (3, low)] {
+                    if value > high {
+                        problems.push(format!("{}: above high {high}, got {value}", columns[at]));
+                    }
+                }
+                for (at, value) in [(1, open), (4, close)] {
+                    if value < low {
+                        problems.push(format!("{}: below low {low}, got {value}", columns[at]));
+                    }
+                }
+                Some(Kind::Trade {
+                    price: close,
+                    amount: volume,
+                    side: Side::Buy,
+                })
+            }
+        };
+        let time = time
+            .map_err(|problem| problems.push(format!("{}: {problem}", columns[0])))
+            .ok();
+        match (time, kind) {
+            (Some(time), Some(kind)) if problems.is_empty() => Ok(Event {
+                time_exchange: time,
+                time_received: time,
+                exchange,
+                instrument,
+                kind,
+            }),
+            _ => Err(problems),
+        }
+    }
+}
+
+/// One row's cells, by column position in the layout; a problem ends with `got <value>`.
+pub trait Cells {
+    /// Nanoseconds since the Unix epoch, UTC.
+    fn time(&self, at: usize) -> Result<i64, String>;
+    fn number(&self, at: usize, role: Role) -> Result<f64, String>;
+    fn side(&self, at: usize) -> Result<Side, String>;
+}
+
+/// barter's `Side` from text: barter's serde names and aliases (`Buy`, `buy`, `BUY`, `b`).
+pub fn side(text: &str) -> Result<Side, String> {
+    enums::parse_serde::<Side>(text)
+        .ok_or_else(|| format!("must be Buy or Sell (or barter's aliases), got {text:?}"))
+}
