@@ -19,6 +19,8 @@ pub enum Kind {
     Engine,
     /// Market data that cannot be read: the message names the file and line.
     MarketData,
+    /// A backtest stopped (the strategy raised, or barter failed) at a named event.
+    Backtest,
 }
 
 impl Kind {
@@ -29,6 +31,7 @@ impl Kind {
             Kind::UnknownInstrument => Class::UnknownInstrumentError,
             Kind::Engine => Class::EngineError,
             Kind::MarketData => Class::MarketDataError,
+            Kind::Backtest => Class::BacktestError,
         }
     }
 }

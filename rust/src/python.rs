@@ -22,9 +22,10 @@ pub enum Class {
     UnknownInstrumentError,
     EngineError,
     MarketDataError,
+    BacktestError,
 }
 
-const CLASSES: usize = 10;
+const CLASSES: usize = 11;
 
 impl Class {
     /// The module and name of the class.
@@ -40,6 +41,7 @@ impl Class {
             Class::UnknownInstrumentError => ("barter_python.errors", "UnknownInstrumentError"),
             Class::EngineError => ("barter_python.errors", "EngineError"),
             Class::MarketDataError => ("barter_python.errors", "MarketDataError"),
+            Class::BacktestError => ("barter_python.errors", "BacktestError"),
         }
     }
 

@@ -57,3 +57,8 @@ class EngineError(BarterPythonError):
 class MarketDataError(BarterPythonError, ValueError):
     """Market data that cannot be read: the message names the file (or table) and the line (or
     row) of every problem found, the first 20 of them, then how many more."""
+
+
+class BacktestError(BarterPythonError):
+    """A backtest stopped at a market event (the message names it): the strategy raised, or
+    barter failed inside. The cause is chained (`__cause__`)."""

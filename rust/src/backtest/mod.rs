@@ -1,10 +1,14 @@
-//! Backtests: market data held natively for a deterministic replay through barter's `Engine`.
+//! Backtests: market data held natively, replayed deterministically through barter's `Engine`
+//! with a Python strategy, and barter's statistics of the run.
 
 pub mod data;
+pub mod run;
+pub mod summary;
 
 use pyo3::prelude::*;
 
 pub fn register(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_class::<data::PyMarketData>()?;
+    module.add_function(wrap_pyfunction!(run::run_backtest, module)?)?;
     Ok(())
 }

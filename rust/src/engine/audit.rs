@@ -24,7 +24,7 @@ use barter_execution::{
         state::{InactiveOrderState, OrderState},
         OrderEvent,
     },
-    trade::Trade,
+    trade::{Trade, TradeId},
     AccountEventKind,
 };
 use barter_instrument::{
@@ -59,6 +59,34 @@ pub struct Audit {
 }
 
 impl Audit {
+    /// Positions barter closed, in order.
+    pub fn exits(&self) -> &[PositionExited<QuoteAsset, InstrumentIndex>] {
+        &self.exits
+    }
+
+    /// Fills the mock exchanges reported, in arrival order.
+    pub fn trades(&self) -> &[(ExchangeId, Trade<QuoteAsset, InstrumentNameInternal>)] {
+        &self.trades
+    }
+
+    pub fn trades_len(&self) -> usize {
+        self.trades.len()
+    }
+
+    /// The price of a reported fill.
+    pub fn trade_price(&self, id: &TradeId) -> Option<Decimal> {
+        let trade = self.trades.iter().rev().find(|(_, trade)| &trade.id == id);
+        trade.map(|(_, trade)| trade.price)
+    }
+
+    pub fn opens_sent_len(&self) -> usize {
+        self.opens_sent.len()
+    }
+
+    pub fn opens_refused_len(&self) -> usize {
+        self.opens_refused.len()
+    }
+
     /// Requests handed to the execution managers.
     pub fn released(&mut self, released: Released) {
         self.opens_released += released.opens;

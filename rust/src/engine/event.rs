@@ -12,7 +12,7 @@ use barter::execution::AccountStreamEvent;
 use barter::EngineEvent;
 use barter_data::books::Level;
 use barter_data::event::{DataKind, MarketEvent};
-use barter_data::streams::consumer::MarketStreamResult;
+use barter_data::streams::consumer::{MarketStreamEvent, MarketStreamResult};
 use barter_data::streams::reconnect;
 use barter_data::subscription::{book::OrderBookL1, trade::PublicTrade};
 use barter_instrument::{
@@ -218,26 +218,15 @@ impl PyEngineEvent {
                         owner.exchange.as_str()
                     )));
                 }
-                let position = state.instruments.instrument_index(&instrument);
-                let position = position.position.current.as_ref();
-                if let (Some(position), Some(price)) = (position, highest_price(&event.kind)) {
-                    requests::fits(position.quantity_abs, price, keys.fees_percent).map_err(
-                        |why| {
-                            PyValueError::new_err(format!(
-                                "market price {price} for '{}' on '{}': {why}",
-                                owner.instrument,
-                                owner.exchange.as_str()
-                            ))
-                        },
-                    )?;
-                }
-                EngineEvent::Market(reconnect::Event::Item(MarketEvent {
+                let market = reconnect::Event::Item(MarketEvent {
                     time_exchange: event.time_exchange,
                     time_received: event.time_received,
                     exchange: event.exchange,
                     instrument,
                     kind: event.kind.clone(),
-                }))
+                });
+                check_market(keys, state, &market)?;
+                EngineEvent::Market(market)
             }
             // barter panics on a disconnection of an exchange it does not track.
             Kind::Market(reconnect::Event::Reconnecting(exchange)) => {
@@ -251,6 +240,32 @@ impl PyEngineEvent {
             Kind::Trading(state) => EngineEvent::TradingStateUpdate(*state),
         })
     }
+}
+
+/// Refuse a market price at which a held position could not be closed: barter's close
+/// values the position at it (see `requests::fits`).
+pub fn check_market(
+    keys: &Keys,
+    state: &State,
+    event: &MarketStreamEvent<InstrumentIndex, DataKind>,
+) -> PyResult<()> {
+    let reconnect::Event::Item(event) = event else {
+        return Ok(());
+    };
+    let held = state.instruments.instrument_index(&event.instrument);
+    let (Some(position), Some(price)) =
+        (held.position.current.as_ref(), highest_price(&event.kind))
+    else {
+        return Ok(());
+    };
+    requests::fits(position.quantity_abs, price, keys.fees_percent).map_err(|why| {
+        let owner = keys.instrument(event.instrument);
+        PyValueError::new_err(format!(
+            "market price {price} for '{}' on '{}': {why}",
+            owner.instrument,
+            owner.exchange.as_str()
+        ))
+    })
 }
 
 /// The highest price a market event brings (a trade's, or a book's best levels).

@@ -89,7 +89,7 @@ pub struct PyEngine {
 }
 
 /// `{(exchange, asset): amount}` (or `None`) as barter's balances; amounts `>= 0`.
-fn balance_inputs(
+pub fn balance_inputs(
     balances: &Bound<'_, PyAny>,
 ) -> PyResult<Vec<(ExchangeId, AssetNameInternal, Decimal)>> {
     if balances.is_none() {
@@ -128,7 +128,7 @@ fn balance_inputs(
 /// The mock exchanges' latency: an `int` from 0 to `MAX_LATENCY_MS`, which keeps it well inside
 /// barter's 1 s request timeout (past it, the mock would fill an order the engine was told had
 /// failed).
-fn latency(value: &Bound<'_, PyAny>) -> PyResult<u64> {
+pub fn latency(value: &Bound<'_, PyAny>) -> PyResult<u64> {
     if value.is_instance_of::<PyBool>() || !value.is_instance_of::<PyInt>() {
         return Err(PyTypeError::new_err(format!(
             "latency_ms must be an int, got {}",
@@ -331,6 +331,10 @@ impl PyEngine {
 
     pub fn core(&self) -> &Core {
         &self.core
+    }
+
+    pub fn core_mut(&mut self) -> &mut Core {
+        &mut self.core
     }
 
     pub fn keys(&self) -> &Keys {

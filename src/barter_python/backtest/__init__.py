@@ -1,5 +1,30 @@
-"""Backtests: market data replayed through barter's `Engine` with a Python strategy."""
+"""Backtests: market data replayed through barter's `Engine` with a Python strategy, barter's
+statistics of the run and the textbook ones beside them."""
 
+from barter_python.backtest.config import BacktestConfig
 from barter_python.backtest.data import MarketData
+from barter_python.backtest.run import backtest
+from barter_python.backtest.stats import TradeStats
+from barter_python.backtest.summary import (
+    AssetResult,
+    BacktestResult,
+    ClosedPosition,
+    EquityPoint,
+    Fill,
+    InstrumentResult,
+    TearSheet,
+)
 
-__all__ = ["MarketData"]
+__all__ = [
+    "AssetResult",
+    "BacktestConfig",
+    "BacktestResult",
+    "ClosedPosition",
+    "EquityPoint",
+    "Fill",
+    "InstrumentResult",
+    "MarketData",
+    "TearSheet",
+    "TradeStats",
+    "backtest",
+]

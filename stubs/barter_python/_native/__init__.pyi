@@ -5,7 +5,7 @@ against the compiled module.
 """
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any, ClassVar, Self, final
 
@@ -39,6 +39,7 @@ __all__ = [
     "barter_name",
     "barter_variants",
     "load_market_events",
+    "run_backtest",
     "strategy",
     "to_decimal",
 ]
@@ -426,3 +427,19 @@ class EngineActions:
     def send_requests(
         self, cancels: Iterable[OrderRequestCancel], opens: Iterable[OrderRequestOpen]
     ) -> None: ...
+
+def run_backtest(
+    strategy: Strategy,
+    data: MarketData,
+    instruments: Iterable[InstrumentSnapshot],
+    *,
+    balances: Mapping[tuple[ExchangeId | str, str], Decimal | int | float | str] | None,
+    fees_percent: Decimal | float | str,
+    latency_ms: int,
+    strategy_id: StrategyId | str,
+    risk_free_return: Decimal | float | str,
+    interval: str | timedelta,
+    close_positions_at_end: bool,
+    progress: Callable[[int, int], object] | None = None,
+) -> dict[str, Any]:
+    """Replay `data` through barter's engine (use `barter_python.backtest.backtest`)."""

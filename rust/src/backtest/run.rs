@@ -1,0 +1,181 @@
+//! The replay: every market event of a `MarketData` through barter's `Engine` (the one
+//! `barter_python.engine` binds) with a Python strategy, deterministically. The engine's clock
+//! is the events' exchange time, its tokio time is paused (the mock exchanges' latency passes
+//! in virtual time), and each event's orders are settled before the next event.
+
+use super::data::PyMarketData;
+use super::summary::{self, Interval};
+use crate::decimal;
+use crate::engine::audit::Audit;
+use crate::engine::clock::{Clock, ReplayClock};
+use crate::engine::{balance_inputs, event, latency, Config, PyEngine};
+use crate::error::{self, Kind};
+use crate::order::PyStrategyId;
+use crate::snapshot::InstrumentInput;
+use barter::engine::command::Command;
+use barter::engine::state::instrument::filter::InstrumentFilter;
+use barter::engine::state::trading::TradingState;
+use barter::strategy::close_positions::close_open_positions_with_market_orders;
+use barter::EngineEvent;
+use barter_execution::order::id::ClientOrderId;
+use barter_instrument::instrument::InstrumentIndex;
+use barter_integration::collection::one_or_many::OneOrMany;
+use pyo3::exceptions::PyValueError;
+use pyo3::prelude::*;
+use pyo3::types::PyDict;
+use std::cell::Cell;
+
+/// How often (in events) the replay reports progress and lets Ctrl-C through.
+const PROGRESS_EVERY: usize = 4096;
+
+/// Replay `data` through barter's engine over `instruments` with `strategy`; the results as
+/// plain values for `barter_python.backtest` to validate into its models.
+#[pyfunction]
+#[pyo3(signature = (
+    strategy, data, instruments, *, balances, fees_percent, latency_ms, strategy_id,
+    risk_free_return, interval, close_positions_at_end, progress=None
+))]
+#[allow(clippy::too_many_arguments)]
+pub fn run_backtest<'py>(
+    py: Python<'py>,
+    strategy: Bound<'py, PyAny>,
+    data: PyRef<'py, PyMarketData>,
+    instruments: &Bound<'py, PyAny>,
+    balances: &Bound<'py, PyAny>,
+    fees_percent: &Bound<'py, PyAny>,
+    latency_ms: &Bound<'py, PyAny>,
+    strategy_id: &Bound<'py, PyAny>,
+    risk_free_return: &Bound<'py, PyAny>,
+    interval: &Bound<'py, PyAny>,
+    close_positions_at_end: bool,
+    progress: Option<Bound<'py, PyAny>>,
+) -> PyResult<Bound<'py, PyDict>> {
+    let data = data.data().clone();
+    let events = data.events();
+    let Some(start) = events.first().map(|event| event.time_exchange) else {
+        return Err(PyValueError::new_err("the market data has no events"));
+    };
+    let id = PyStrategyId::extract(strategy_id, "strategy_id")?;
+    let risk_free_return = decimal::extract(risk_free_return, "risk_free_return")?;
+    let interval = Interval::extract(interval)?;
+    let inputs: Vec<InstrumentInput> = instruments
+        .try_iter()?
+        .map(|item| item?.extract())
+        .collect::<PyResult<_>>()?;
+    let config = Config {
+        balances: balance_inputs(balances)?,
+        // barter's own backtest requires trading enabled from the first event.
+        trading: TradingState::Enabled,
+        latency_ms: latency(latency_ms)?,
+        fees_percent: decimal::extract(fees_percent, "fees_percent")?,
+    };
+    let clock = ReplayClock::new(super::data::utc(start));
+    let mut engine = PyEngine::build(
+        py,
+        inputs,
+        strategy,
+        id.clone(),
+        config,
+        Clock::Replay(clock),
+    )?;
+
+    // The data's instruments as the engine's, before any event: a name the config lacks is
+    // the caller's error, not a half-run backtest.
+    let keys = engine.keys();
+    let indices: Vec<InstrumentIndex> = data
+        .instruments()
+        .iter()
+        .map(|(exchange, name)| {
+            keys.instrument_index(*exchange, name).map_err(|_| {
+                PyValueError::new_err(format!(
+                    "the market data has events for instrument '{name}' on '{}', which is not \
+                     in the config's instruments",
+                    exchange.as_str()
+                ))
+            })
+        })
+        .collect::<PyResult<_>>()?;
+    for event in events {
+        keys.exchange_index(event.exchange)?;
+    }
+
+    let mut audit = Audit::default();
+    let mut equity = Vec::new();
+    let total = events.len();
+    for (at, event) in events.iter().enumerate() {
+        if at % PROGRESS_EVERY == 0 {
+            py.check_signals()?;
+            if let Some(progress) = &progress {
+                progress.call1((at, total))?;
+            }
+        }
+        let market = event.to_barter(|instrument| indices[instrument]);
+        event::check_market(engine.keys(), &engine.core().state, &market).map_err(|err| {
+            PyValueError::new_err(format!("market event {at}: {}", err.value(py)))
+        })?;
+        engine
+            .step(py, EngineEvent::Market(market), &mut audit)
+            .and_then(|()| engine.settle(py, &mut audit))
+            .map_err(|err| failed(py, at, err))?;
+        if audit.trades_len() > equity.len() {
+            equity.push(summary::equity_point(&engine, &audit));
+        }
+    }
+    if let Some(progress) = &progress {
+        progress.call1((total, total))?;
+    }
+    if close_positions_at_end {
+        close_at_end(py, &mut engine, &id, &mut audit).map_err(|err| failed(py, total, err))?;
+    }
+    equity.push(summary::equity_point(&engine, &audit));
+    summary::results(
+        py,
+        &engine,
+        &audit,
+        equity,
+        risk_free_return,
+        interval,
+        total,
+    )
+}
+
+/// barter's market close for every open position, at barter's price of each instrument, with
+/// deterministic client order ids (`{strategy}-close-{n}`, in barter's instrument order).
+/// Trading is turned off first, directly, so that no algo order and no hook interferes.
+fn close_at_end(
+    py: Python<'_>,
+    engine: &mut PyEngine,
+    id: &barter_execution::order::id::StrategyId,
+    audit: &mut Audit,
+) -> PyResult<()> {
+    engine.core_mut().state.trading = TradingState::Disabled;
+    let numbered = Cell::new(0);
+    let (_, opens) = close_open_positions_with_market_orders(
+        id,
+        &engine.core().state,
+        &InstrumentFilter::None,
+        |_| {
+            numbered.set(numbered.get() + 1);
+            ClientOrderId::new(format!("{}-close-{}", id.0, numbered.get()))
+        },
+    );
+    let opens: Vec<_> = opens.into_iter().collect();
+    if opens.is_empty() {
+        return Ok(());
+    }
+    let command = Command::SendOpenRequests(OneOrMany::from(opens));
+    engine.step(py, EngineEvent::Command(command), audit)?;
+    engine.settle(py, audit)
+}
+
+/// `BacktestError` naming the event the replay stopped at (the strategy raised, or barter
+/// failed inside), the cause chained.
+fn failed(py: Python<'_>, at: usize, cause: PyErr) -> PyErr {
+    let message = format!(
+        "the backtest stopped at market event {at}: {}",
+        cause.value(py)
+    );
+    let err = error::new_err(py, Kind::Backtest, message);
+    err.set_cause(py, Some(cause));
+    err
+}

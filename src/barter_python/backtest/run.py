@@ -1,0 +1,131 @@
+"""`backtest`: replay market data through barter's `Engine` with a Python strategy."""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections import defaultdict
+from collections.abc import Callable
+from typing import Any
+
+from barter_python import _native
+from barter_python.backtest.config import BacktestConfig
+from barter_python.backtest.data import MarketData
+from barter_python.backtest.stats import total, trade_stats
+from barter_python.backtest.summary import (
+    AssetResult,
+    BacktestResult,
+    ClosedPosition,
+    EquityPoint,
+    Fill,
+    InstrumentResult,
+    TearSheet,
+)
+from barter_python.engine import Strategy
+
+__all__ = ["Progress", "backtest"]
+
+Progress = Callable[[int, int], None]
+
+
+def backtest(
+    strategy: Strategy,
+    data: MarketData,
+    config: BacktestConfig,
+    *,
+    id: str = "backtest",
+    progress: bool | Progress = False,
+) -> BacktestResult:
+    """Replay `data` through barter's `Engine` over `config.instruments` with `strategy`.
+
+    Deterministic: each event is processed by barter, the mock exchanges' answers to what it
+    sent are settled before the next event, the engine's clock is the events' exchange time
+    and nothing sleeps (the mocks' latency passes in virtual time). Trading is enabled from
+    the first event; the strategy's first call comes after it. Positions still open at the end
+    are closed by barter's market close at barter's price, with cids `{strategy_id}-close-{n}`,
+    unless `config.close_positions_at_end` is False.
+
+    Raises `ValueError` for empty data, an event for an instrument not in the config, or a
+    price that would take barter beyond its decimal range; `BacktestError` (naming the event)
+    when the strategy raises, the cause chained.
+    """
+    if not isinstance(data, _native.MarketData):
+        raise TypeError(f"data must be a MarketData, got {type(data).__name__}")
+    if not isinstance(config, BacktestConfig):
+        raise TypeError(f"config must be a BacktestConfig, got {type(config).__name__}")
+    if len(data) == 0:
+        raise ValueError("the market data has no events")
+    report = _progress_bar() if progress is True else (progress or None)
+    started = time.perf_counter()
+    raw: dict[str, Any] = _native.run_backtest(
+        strategy,
+        data,
+        config.instruments,
+        balances={key: amount for key, amount in config.balances.items()},
+        fees_percent=config.fees_percent,
+        latency_ms=config.latency_ms,
+        strategy_id=config.strategy_id,
+        risk_free_return=config.risk_free_return,
+        interval=config.interval,
+        close_positions_at_end=config.close_positions_at_end,
+        progress=report,
+    )
+    return _result(id, raw, time.perf_counter() - started)
+
+
+def _result(id: str, raw: dict[str, Any], wall_time_s: float) -> BacktestResult:
+    positions = [ClosedPosition.model_validate(p) for p in raw["positions"]]
+    by_instrument: defaultdict[tuple[Any, str], list[ClosedPosition]] = defaultdict(list)
+    for position in positions:
+        by_instrument[(position.exchange, position.instrument)].append(position)
+
+    def stats_of(closed: list[ClosedPosition]) -> Any:
+        return trade_stats([p.pnl_realised for p in closed], [p.fees for p in closed])
+
+    instruments = []
+    for sheet in raw["instruments"]:
+        exchange, instrument = sheet.pop("exchange"), sheet.pop("instrument")
+        instruments.append(
+            InstrumentResult(
+                exchange=exchange,
+                instrument=instrument,
+                barter=TearSheet.model_validate(sheet),
+                stats=stats_of(by_instrument[(exchange, instrument)]),
+            )
+        )
+    equity = [
+        EquityPoint(time=t, realised=r, unrealised=u, equity=total([r, u]))
+        for t, r, u in raw["equity"]
+    ]
+    return BacktestResult(
+        id=id,
+        time_start=raw["time_start"],
+        time_end=raw["time_end"],
+        interval=raw["interval"],
+        risk_free_return=raw["risk_free_return"],
+        events=raw["events"],
+        orders_sent=raw["orders_sent"],
+        orders_refused=raw["orders_refused"],
+        wall_time_s=wall_time_s,
+        instruments=instruments,
+        assets=[AssetResult.model_validate(a) for a in raw["assets"]],
+        totals=stats_of(positions),
+        positions=positions,
+        fills=[Fill.model_validate(f) for f in raw["fills"]],
+        equity=equity,
+    )
+
+
+def _progress_bar() -> Progress | None:
+    """A progress bar on stderr when it is a terminal (nothing otherwise)."""
+    if not sys.stderr.isatty():
+        return None
+
+    def report(done: int, total: int) -> None:
+        width = 40
+        filled = width * done // max(total, 1)
+        end = "\n" if done >= total else ""
+        sys.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total}{end}")
+        sys.stderr.flush()
+
+    return report
