@@ -6,6 +6,7 @@ do the work; results come back as barter's own values behind typed Python classe
 
 from barter_python._version import __version__
 from barter_python.errors import (
+    BacktestError,
     BarterPythonError,
     BookError,
     DuplicateInstrumentError,
@@ -34,6 +35,7 @@ from barter_python.strategy import (
 )
 
 __all__ = [
+    "BacktestError",
     "BarterPythonError",
     "BookError",
     "ClientOrderId",
