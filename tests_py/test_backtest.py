@@ -75,8 +75,9 @@ def test_hand_worked_round_trips_match_barter_and_textbook_statistics() -> None:
     prices, plan = ROUND_TRIPS
     result = backtest(Script(plan), trades(prices), CONFIG)
     assert [p.pnl_realised for p in result.positions] == [10, -5, 20]
+    D = Decimal
     assert [(p.price_entry, p.price_exit) for p in result.positions] == [
-        (100, 110), (100, 95), (100, 120)
+        (D(100), D(110)), (D(100), D(95)), (D(100), D(120))
     ]  # fmt: skip
     assert (result.orders_sent, result.orders_refused, len(result.fills)) == (6, 0, 6)
 
@@ -85,9 +86,9 @@ def test_hand_worked_round_trips_match_barter_and_textbook_statistics() -> None:
     assert (stats.trades, stats.wins, stats.losses) == (3, 2, 1)
     assert stats.win_rate == Decimal(2) / 3 and stats.loss_rate == Decimal(1) / 3
     assert stats.profit_factor == 6  # gross profit 30 / |gross loss| 5
-    assert (stats.gross_profit, stats.gross_loss, stats.net_pnl) == (30, -5, 25)
+    assert (stats.gross_profit, stats.gross_loss, stats.net_pnl) == (D(30), D(-5), D(25))
     assert stats.expectancy == Decimal(25) / 3
-    assert (stats.avg_win, stats.avg_loss) == (15, -5)
+    assert (stats.avg_win, stats.avg_loss) == (D(15), D(-5))
 
     # barter's numbers: pnl is the sum; its win_rate is the loss rate; its profit factor is
     # |Σ returns| / |Σ losing returns| on returns 0.10, -0.05, 0.20: 0.25 / 0.05.
@@ -132,7 +133,11 @@ def test_positions_open_at_the_end_are_closed_at_barters_price() -> None:
     result = backtest(Script({0: ("Buy", "2")}), trades(["100", "104"]), CONFIG)
     assert result.orders_sent == 2  # the strategy's buy, then the SDK's close
     [position] = result.positions
-    assert (position.price_entry, position.price_exit, position.pnl_realised) == (100, 104, 8)
+    assert (position.price_entry, position.price_exit, position.pnl_realised) == (
+        Decimal(100),
+        Decimal(104),
+        Decimal(8),
+    )
     kept = CONFIG.model_copy(update={"close_positions_at_end": False})
     assert backtest(Script({0: ("Buy", "2")}), trades(["100", "104"]), kept).positions == []
 
