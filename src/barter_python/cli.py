@@ -1,26 +1,42 @@
 """`barter-python`: the SDK from the shell.
 
 `barter-python flatten BOOK` prints the orders barter's `close_open_positions_with_market_orders`
-sends to close every open position of a book. User errors exit with status 2 and a message on
-stderr naming the file and line, never a traceback, and nothing on stdout.
+sends to close every open position of a book. `barter-python backtest DATA --config CONFIG
+--strategy MODULE:CLASS` replays market data through barter's Engine with a Python strategy and
+prints barter's statistics beside the textbook ones. User errors exit with status 2 and a message
+on stderr naming the file and line, never a traceback, and nothing on stdout.
 """
 
 from __future__ import annotations
 
+import csv
+import importlib
+import importlib.util
+import io
 import itertools
+import json
+import os
 import sys
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from decimal import Decimal
 from pathlib import Path
-from typing import IO, Literal, NoReturn
+from types import ModuleType
+from typing import IO, Literal, NoReturn, cast
 
 import click
+from pydantic import ValidationError
 
 from barter_python import _native
 from barter_python._version import __version__
+from barter_python.backtest import BacktestConfig, BacktestResult, MarketData
+from barter_python.backtest import backtest as run_backtest
+from barter_python.backtest.config import IntervalName
+from barter_python.backtest.sample import sample_config, sample_data
+from barter_python.backtest.tables import optional
 from barter_python.book import BookFile, read_book, sample_book_text
-from barter_python.errors import BarterPythonError, BookError, MissingPriceError
+from barter_python.engine import Strategy
+from barter_python.errors import BacktestError, BarterPythonError, BookError, MissingPriceError
 from barter_python.instrument import ExchangeId
 from barter_python.order import ClientOrderId, OrderRequestOpen
 from barter_python.snapshot import InstrumentSnapshot
@@ -334,3 +350,359 @@ def _summary(
         f"{_plural(len(opens), 'order')} for {_plural(len(open_positions), 'open position')} "
         f"in {scope}{skipped}; notional: {totals or 'none'}"
     )
+
+
+# barter-python backtest
+
+BACKTEST_FORMATS = ("table", "json", "csv")
+SAMPLE_STRATEGY = "barter_python.backtest.sample:SmaCross"
+
+
+def _params(
+    _ctx: click.Context, _param: click.Parameter, values: tuple[str, ...]
+) -> dict[str, object]:
+    params: dict[str, object] = {}
+    for value in values:
+        name, equals, text = value.partition("=")
+        if not equals or not name.isidentifier():
+            raise click.BadParameter(f"{value!r} is not NAME=VALUE (e.g. fast=5)")
+        try:
+            params[name] = json.loads(text)
+        except json.JSONDecodeError:
+            params[name] = text
+    return params
+
+
+def _balances(
+    _ctx: click.Context, _param: click.Parameter, values: tuple[str, ...]
+) -> dict[tuple[ExchangeId, str], str]:
+    balances = {}
+    for value in values:
+        key, equals, amount = value.partition("=")
+        exchange, colon, asset = key.partition(":")
+        if not (equals and colon and exchange and asset and amount):
+            raise click.BadParameter(f"{value!r} is not EXCHANGE:ASSET=AMOUNT (e.g. okx:usdt=1000)")
+        try:
+            balances[(ExchangeId(exchange), asset.lower())] = amount
+        except ValueError:
+            raise click.BadParameter(f"{value!r}: unknown exchange {exchange!r}") from None
+    return balances
+
+
+@main.command()
+@click.argument("data", required=False, type=click.Path(dir_okay=False))
+@click.option(
+    "--config",
+    "config_file",
+    type=click.Path(dir_okay=False),
+    help="barter's backtest_config.json (or a SystemConfig): instruments, the mock exchanges' "
+    "balances, fees and latency.",
+)
+@click.option(
+    "--book",
+    "book_file",
+    type=click.Path(dir_okay=False),
+    help="The instruments to trade, as a book (JSON array of InstrumentSnapshot, or CSV) that "
+    "`flatten` reads; balances from --balance.",
+)
+@click.option(
+    "--strategy",
+    "strategy_spec",
+    metavar="MODULE:CLASS",
+    help="The strategy class: MODULE importable from the current directory or installed, or "
+    "path/to/file.py:CLASS. With --sample: barter_python.backtest.sample:SmaCross.",
+)
+@click.option(
+    "--param",
+    "params",
+    multiple=True,
+    metavar="NAME=VALUE",
+    callback=_params,
+    help="A keyword argument of the strategy class; VALUE is JSON if it parses, else a string "
+    "(repeatable).",
+)
+@click.option(
+    "--sample",
+    is_flag=True,
+    help="The bundled market data (4,000 events over btc_usdt, eth_usdt and sol_usdt on "
+    "binance_spot), its config and the example strategy.",
+)
+@click.option(
+    "--csv-kind",
+    type=click.Choice(["trades", "l1", "candles"]),
+    default=None,
+    help="DATA is one instrument's CSV of this kind (see MarketData.from_csv).",
+)
+@click.option(
+    "--exchange",
+    default=None,
+    metavar="EXCHANGE",
+    help="The exchange of a CSV's instrument (default: the config's, if it has only one).",
+)
+@click.option(
+    "--instrument",
+    default=None,
+    metavar="NAME",
+    help="The instrument of a CSV (default: the config's, if it has only one).",
+)
+@click.option(
+    "--balance",
+    "balances",
+    multiple=True,
+    metavar="EXCHANGE:ASSET=AMOUNT",
+    callback=_balances,
+    help="A starting balance of a mock exchange (repeatable; replaces the config's).",
+)
+@click.option(
+    "--fees",
+    default=None,
+    metavar="FRACTION",
+    help="barter's fees_percent, a fraction (0.001 = 0.1 %); replaces the config's.",
+)
+@click.option(
+    "--interval",
+    type=click.Choice(["daily", "annual_252", "annual_365"]),
+    default=None,
+    help="The period barter scales returns and ratios to (default: daily).",
+)
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(BACKTEST_FORMATS),
+    default="table",
+    show_default=True,
+    help="The summary table, the whole result as JSON, or the summary as CSV.",
+)
+@click.option(
+    "--output",
+    type=click.Path(dir_okay=False, allow_dash=True),
+    default="-",
+    help="Write the output here instead of stdout.",
+)
+@click.option(
+    "--plot",
+    "plot_file",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Draw the equity curve and its drawdown to this file (PNG, SVG, PDF; extra 'plot').",
+)
+@click.option("--id", "run_id", default="backtest", show_default=True, help="The result's id.")
+def backtest(
+    data: str | None,
+    config_file: str | None,
+    book_file: str | None,
+    strategy_spec: str | None,
+    params: dict[str, object],
+    sample: bool,
+    csv_kind: Literal["trades", "l1", "candles"] | None,
+    exchange: str | None,
+    instrument: str | None,
+    balances: dict[tuple[ExchangeId, str], str],
+    fees: str | None,
+    interval: IntervalName | None,
+    output_format: Literal["table", "json", "csv"],
+    output: str,
+    plot_file: str | None,
+    run_id: str,
+) -> None:
+    """Replay market DATA through barter's Engine with a Python strategy and print barter's
+    statistics beside the textbook ones.
+
+    DATA is barter's market-data JSON or NDJSON (instruments by name, or by index into the
+    config's instruments, as barter's own files) or, with --csv-kind, one instrument's CSV.
+    The instruments come from barter's config file (--config) or a book (--book). Examples:
+
+    \b
+        barter-python backtest --sample
+        barter-python backtest trades.ndjson --config backtest_config.json \\
+            --strategy examples/backtest_sma.py:SmaCross --param instrument=btc_usdt
+    """
+    try:
+        if plot_file is not None:
+            optional("matplotlib", "plot")  # before the run: say now which extra is missing
+        if sample:
+            if data is not None or config_file is not None or book_file is not None:
+                raise BookError(
+                    "--sample brings its own data and config: no DATA, --config or --book"
+                )
+            config, market = sample_config(), sample_data()
+        else:
+            config = _backtest_config(data, config_file, book_file)
+            if strategy_spec is None:
+                raise BookError("give --strategy MODULE:CLASS (or --sample)")
+        config = _override(config, balances, fees, interval)
+        strategy = _load_strategy(strategy_spec or SAMPLE_STRATEGY, params)
+        if not sample:
+            market = _market_data(_existing(data, "DATA"), config, csv_kind, exchange, instrument)
+        result = run_backtest(strategy, market, config, id=run_id, progress=True)
+        if plot_file is not None:
+            try:
+                result.plot(plot_file)
+            except OSError as error:
+                raise BookError(
+                    f"--plot {plot_file}: cannot write: {error.strerror or error}"
+                ) from None
+        text = _render(result, output_format)
+        stream = _open_output(output)
+    except BacktestError as error:
+        cause = f" ({type(error.__cause__).__name__})" if error.__cause__ is not None else ""
+        _fail(f"{error}{cause}")
+    except (BarterPythonError, ValueError, TypeError, ImportError, OSError) as error:
+        _fail(str(error))
+    with stream:
+        stream.write(text)
+
+
+def _existing(path: str | None, what: str) -> str:
+    if path is None:
+        raise BookError(f"give {what}")
+    if not Path(path).is_file():
+        raise BookError(f"{path}: no such file")
+    return path
+
+
+def _backtest_config(
+    data: str | None, config_file: str | None, book_file: str | None
+) -> BacktestConfig:
+    if data is None:
+        raise BookError("give the market DATA file (or --sample)")
+    if (config_file is None) == (book_file is None):
+        raise BookError("give either --config (barter's config file) or --book")
+    if config_file is not None:
+        try:
+            return BacktestConfig.from_barter_json(_existing(config_file, "--config"))
+        except AttributeError:  # a JSON value other than an object
+            raise BookError(
+                f"{config_file}: not a barter backtest config: expected a JSON object"
+            ) from None
+    book = _read_book(_existing(book_file, "--book"), False, None)
+    return BacktestConfig(instruments=book.snapshots)
+
+
+def _market_data(
+    data: str,
+    config: BacktestConfig,
+    csv_kind: Literal["trades", "l1", "candles"] | None,
+    exchange: str | None,
+    instrument: str | None,
+) -> MarketData:
+    if csv_kind is None:
+        if Path(data).suffix.lower() == ".csv":
+            raise BookError(f"{data}: a CSV needs --csv-kind trades|l1|candles")
+        return MarketData.from_barter_json(data, instruments=config)
+    if exchange is None or instrument is None:
+        if len(config.instruments) != 1:
+            raise BookError(f"{data}: a CSV holds one instrument: give --exchange and --instrument")
+        only = config.instruments[0]
+        exchange = exchange or only.exchange.value
+        instrument = instrument or only.instrument
+    return MarketData.from_csv(data, kind=csv_kind, exchange=exchange, instrument=instrument)
+
+
+def _override(
+    config: BacktestConfig,
+    balances: dict[tuple[ExchangeId, str], str],
+    fees: str | None,
+    interval: IntervalName | None,
+) -> BacktestConfig:
+    changes: dict[str, object] = {}
+    if balances:
+        changes["balances"] = {**config.balances, **balances}
+    if fees is not None:
+        changes["fees_percent"] = fees
+    if interval is not None:
+        changes["interval"] = interval
+    if not changes:
+        return config
+    try:
+        return BacktestConfig.model_validate(config.model_dump() | changes)
+    except ValidationError as error:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors())
+        raise BookError(f"invalid option: {problems}") from None
+
+
+def _load_strategy(spec: str, params: dict[str, object]) -> Strategy:
+    """`module:Class` (importable from the current directory or installed) or
+    `path/to/file.py:Class`, called with `params` as keyword arguments."""
+    target, colon, name = spec.rpartition(":")
+    if not colon or not target or not name:
+        raise BookError(f"--strategy {spec}: not MODULE:CLASS or path/to/file.py:CLASS")
+    try:
+        module = _import(target)
+    except ModuleNotFoundError as error:
+        if error.name is not None and (target + ".").startswith(error.name + "."):
+            raise BookError(
+                f"--strategy {spec}: no module named {target!r} (neither in the current "
+                "directory nor installed)"
+            ) from None
+        raise BookError(f"--strategy {spec}: importing {target} failed: {error}") from None
+    except BookError:
+        raise
+    except Exception as error:
+        raise BookError(
+            f"--strategy {spec}: importing {target} failed: {type(error).__name__}: {error}"
+        ) from None
+    found: object = module
+    for part in name.split("."):
+        if not hasattr(found, part):
+            raise BookError(f"--strategy {spec}: {target} has no {name!r}")
+        found = getattr(found, part)
+    if not callable(found):
+        raise BookError(f"--strategy {spec}: {name} is not a class")
+    arguments = ", ".join(f"{k}={v!r}" for k, v in params.items())
+    try:
+        strategy = found(**params)
+    except Exception as error:
+        raise BookError(
+            f"--strategy {spec}: {name}({arguments}) failed: {type(error).__name__}: {error}"
+        ) from None
+    if not callable(getattr(strategy, "generate_algo_orders", None)):
+        raise BookError(f"--strategy {spec}: {name} has no generate_algo_orders method")
+    return cast(Strategy, strategy)
+
+
+def _import(target: str) -> ModuleType:
+    if target.endswith(".py") or "/" in target or os.sep in target:
+        path = Path(target)
+        if not path.is_file():
+            raise BookError(f"--strategy {target}: no such file")
+        name = path.stem if path.stem.isidentifier() else "strategy"
+        if name in sys.modules:
+            name = f"_barter_python_strategy_{name}"
+        spec = importlib.util.spec_from_file_location(name, path)
+        if spec is None or spec.loader is None:
+            raise BookError(f"--strategy {target}: not a Python module")
+        module = importlib.util.module_from_spec(spec)
+        sys.path.insert(0, str(path.resolve().parent))  # as `python path/to/file.py` does
+        sys.modules[name] = module
+        try:
+            spec.loader.exec_module(module)
+        except BaseException:
+            del sys.modules[name]
+            raise
+        return module
+    if "" not in sys.path and os.getcwd() not in sys.path:
+        sys.path.insert(0, os.getcwd())  # as `python -m` does
+    return importlib.import_module(target)
+
+
+def _cell(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    return str(value)
+
+
+def _render(result: BacktestResult, output_format: Literal["table", "json", "csv"]) -> str:
+    if output_format == "json":
+        return result.to_json() + "\n"
+    if output_format == "csv":
+        rows = result.rows("summary")
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\n")
+        if rows:
+            writer.writerow(rows[0])
+            writer.writerows([_cell(value) for value in row.values()] for row in rows)
+        return buffer.getvalue()
+    return f"{result}\n"

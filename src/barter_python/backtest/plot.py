@@ -26,7 +26,7 @@ def plot_equity(result: BacktestResult, path: str) -> None:
     figure, (top, bottom) = pyplot.subplots(2, 1, sharex=True, figsize=(10, 6))
     top.plot(times, equity, drawstyle="steps-post")
     top.set_ylabel("equity (PnL)")
-    top.set_title(f"backtest {result.id}")
+    top.set_title(f"{result.id}: equity and drawdown")
     bottom.fill_between(times, drawdown, 0, step="post", color="tab:red", alpha=0.4)
     bottom.set_ylabel("drawdown")
     figure.tight_layout()

@@ -52,7 +52,7 @@ def summary_table(result: BacktestResult) -> str:
     totals = result.totals
     return "\n".join(
         [
-            f"backtest {result.id}: {result.events} events, {span}, interval {result.interval}",
+            f"{result.id}: {result.events} events, {span}, interval {result.interval}",
             f"orders sent {result.orders_sent}, refused {result.orders_refused}; "
             f"{len(result.positions)} closed positions; wall time {result.wall_time_s:.3f} s",
             *lines,
