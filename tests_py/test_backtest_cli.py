@@ -1,0 +1,252 @@
+"""`barter-python backtest` as a user runs it: the installed console script in a subprocess, its
+exit code, stdout and stderr (and, for a missing optional extra, the command in-process)."""
+
+from __future__ import annotations
+
+import csv
+import glob
+import io
+import json
+import os
+import re
+import subprocess
+import sys
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from barter_python import cli
+from barter_python.backtest import BacktestResult
+
+pytestmark = pytest.mark.slow
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLE = ROOT / "examples" / "backtest_sma.py"
+SAMPLE = ROOT / "src/barter_python/data/backtest_sample/binance_spot_trades_l1.ndjson"
+SCRIPT = Path(sys.executable).parent / "barter-python"
+BARTER = sorted(glob.glob(os.path.expanduser("~/.cargo/registry/src/*/barter-0.14.0/examples")))
+WALL_TIME = re.compile(r'"wall_time_s":[0-9.eE+-]+')
+
+
+def run(*args: str | Path, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [SCRIPT, "backtest", *map(str, args)],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=cwd,
+    )
+
+
+def ok(result: subprocess.CompletedProcess[str]) -> str:
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr
+    return result.stdout
+
+
+def refused(result: subprocess.CompletedProcess[str]) -> str:
+    """The error message of a run that must fail as a user error: exit 2, nothing on stdout."""
+    assert result.returncode == 2, (result.stdout, result.stderr)
+    assert result.stdout == ""
+    assert "Traceback" not in result.stderr
+    return result.stderr
+
+
+def book(tmp_path: Path, *names: str) -> Path:
+    path = tmp_path / "book.json"
+    path.write_text(
+        json.dumps(
+            [
+                {"exchange": "binance_spot", "instrument": n, "base": n[:3], "quote": "usdt"}
+                for n in names
+            ]
+        )
+    )
+    return path
+
+
+def test_sample_table_has_barter_and_textbook_win_rates() -> None:
+    lines = ok(run("--sample")).splitlines()
+    header = next(line for line in lines if line.startswith("instrument"))
+    assert re.split(r"\s{2,}", header) == [
+        "instrument", "trades", "win rate", "barter win_rate", "profit factor",
+        "barter profit_factor", "net pnl", "barter pnl", "sharpe",
+    ]  # fmt: skip
+    eth = next(line for line in lines if line.startswith("binance_spot:eth_usdt")).split()
+    # 3 closed positions, 2 wins and 1 loss: barter's win_rate is the loss rate.
+    assert eth[1:4] == ["3", "0.6667", "0.3333"]
+    assert lines[0].startswith("backtest: 4000 events, 2025-03-25 23:07:00 to")
+
+
+def test_sample_json_validates_and_is_deterministic() -> None:
+    first, second = ok(run("--sample", "--format", "json")), ok(run("--sample", "--format", "json"))
+    result = BacktestResult.model_validate_json(first)
+    assert result.events == 4000
+    assert (result.totals.trades, result.totals.wins, result.totals.losses) == (3, 2, 1)
+    assert [f.side.value for f in result.fills] == ["Buy", "Sell"] * 3
+    assert WALL_TIME.sub("", first) == WALL_TIME.sub("", second)  # byte for byte
+    assert result.to_json() + "\n" == first
+
+
+def test_sample_csv_is_the_summary_table() -> None:
+    rows = list(csv.DictReader(io.StringIO(ok(run("--sample", "--format", "csv")))))
+    assert [(r["exchange"], r["instrument"]) for r in rows] == [
+        ("binance_spot", "btc_usdt"), ("binance_spot", "eth_usdt"), ("binance_spot", "sol_usdt")
+    ]  # fmt: skip
+    eth = rows[1]
+    assert (eth["trades"], eth["wins"], eth["losses"]) == ("3", "2", "1")
+    assert Decimal(eth["barter_win_rate"]) == Decimal(eth["loss_rate"])
+    assert Decimal(eth["win_rate"]) + Decimal(eth["loss_rate"]) == 1
+    assert rows[0]["win_rate"] == ""  # no trade: undefined, an empty cell
+
+
+def test_output_file_and_plot(tmp_path: Path) -> None:
+    out, png = tmp_path / "summary.json", tmp_path / "equity.png"
+    result = run("--sample", "--format", "json", "--output", out, "--plot", png)
+    assert ok(result) == ""
+    assert BacktestResult.model_validate_json(out.read_text()).events == 4000
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_example_strategy_by_path_by_module_and_as_shipped(tmp_path: Path) -> None:
+    """The example file, loaded by its path or as a module from examples/, and the package's
+    copy behind --sample give the same result."""
+    cfg = book(tmp_path, "btc_usdt", "eth_usdt", "sol_usdt")
+    given = ("--book", cfg, "--balance", "binance_spot:usdt=1000000", "--format", "json")
+    by_path = ok(run(SAMPLE, *given, "--strategy", f"{EXAMPLE}:SmaCross"))
+    by_module = ok(run(SAMPLE, *given, "--strategy", "backtest_sma:SmaCross", cwd=EXAMPLE.parent))
+    shipped = ok(run("--sample", "--format", "json"))
+    assert WALL_TIME.sub("", by_path) == WALL_TIME.sub("", by_module) == WALL_TIME.sub("", shipped)
+
+
+def test_params_are_keyword_arguments() -> None:
+    result = BacktestResult.model_validate_json(
+        ok(run("--sample", "--format", "json", "--param", "quantity=0.5"))
+    )
+    assert {f.quantity for f in result.fills} == {Decimal("0.5")}
+    error = refused(run("--sample", "--param", "fast=50"))
+    assert "SmaCross(fast=50) failed: ValueError: need 0 < fast < slow" in error
+    error = refused(run("--sample", "--param", "speed=1"))
+    assert "unexpected keyword argument 'speed'" in error
+
+
+def test_csv_data_with_a_book_balance_fees_and_interval(tmp_path: Path) -> None:
+    rows = ["time,price,amount,side"] + [
+        f"{1_700_000_000_000 + 1000 * i},{100 + (i // 20) % 2 * 5 + i % 3},1,Buy"
+        for i in range(600)
+    ]
+    data = tmp_path / "trades.csv"
+    data.write_text("\n".join(rows) + "\n")
+    args: list[str | Path] = [
+        "--book",
+        book(tmp_path, "sol_usdt"),
+        "--strategy",
+        f"{EXAMPLE}:SmaCross",
+    ]
+    args += ["--param", "instrument=sol_usdt", "--param", "bar_seconds=1"]
+    args += ["--balance", "binance_spot:usdt=100000", "--fees", "0.001"]
+    args += ["--interval", "annual_365", "--format", "json"]
+    result = BacktestResult.model_validate_json(ok(run(data, "--csv-kind", "trades", *args)))
+    assert result.events == 600 and result.interval == "Annual(365)"
+    assert result.totals.trades > 0 and result.totals.fees > 0
+    assert "--csv-kind" in refused(run(data, *args))
+
+
+def test_bad_data_names_file_and_line(tmp_path: Path) -> None:
+    data = tmp_path / "bad.ndjson"
+    lines = SAMPLE.read_text().splitlines()[:5]
+    lines[2] = '{"Item": {"bogus": 1}}'
+    data.write_text("\n".join(lines) + "\n")
+    cfg = book(tmp_path, "btc_usdt", "eth_usdt", "sol_usdt")
+    error = refused(run(data, "--book", cfg, "--strategy", f"{EXAMPLE}:SmaCross"))
+    assert error.startswith(f"error: {data}:3:")
+
+
+@pytest.mark.parametrize(
+    ("spec", "named"),
+    [
+        ("examples/no_such_file.py:SmaCross", "examples/no_such_file.py"),
+        ("no_such_module:SmaCross", "no module named 'no_such_module'"),
+        (f"{EXAMPLE}:NoSuchClass", "has no 'NoSuchClass'"),
+        ("SmaCross", "not MODULE:CLASS"),
+    ],
+)
+def test_unknown_strategy_names_it(tmp_path: Path, spec: str, named: str) -> None:
+    cfg = book(tmp_path, "btc_usdt", "eth_usdt", "sol_usdt")
+    error = refused(run(SAMPLE, "--book", cfg, "--strategy", spec, cwd=ROOT))
+    assert error.startswith(f"error: --strategy {spec.rpartition(':')[0] or spec}")
+    assert named in error
+
+
+def test_a_strategy_that_raises_exits_2_naming_the_event(tmp_path: Path) -> None:
+    module = tmp_path / "boom.py"
+    module.write_text(
+        "from barter_python.engine import DefaultStrategy, EngineStateView, Requests\n"
+        "class Boom(DefaultStrategy):\n"
+        "    def generate_algo_orders(self, state: EngineStateView) -> Requests:\n"
+        "        raise KeyError('oops')\n"
+    )
+    error = refused(run("--sample", "--strategy", f"{module}:Boom"))
+    assert error == "error: the backtest stopped at market event 0: 'oops' (KeyError)\n"
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--sample", str(SAMPLE)], "--sample brings its own data"),
+        ([str(SAMPLE), "--strategy", "x:Y"], "give either --config"),
+        ([str(SAMPLE), "--config", "missing.json", "--strategy", "x:Y"], "missing.json: no such"),
+        (["x.json", "--config", str(SAMPLE), "--strategy", "x:Y"], ":2:1: invalid JSON"),
+        (["--sample", "--fees", "abc"], "fees_percent"),
+        (["--sample", "--balance", "binance_spot:usdt=-1"], "must be >= 0"),
+    ],
+)
+def test_bad_options(args: list[str], message: str) -> None:
+    assert message in refused(run(*args))
+
+
+def test_bad_config_and_missing_data(tmp_path: Path) -> None:
+    cfg = book(tmp_path, "btc_usdt")
+    error = refused(run(SAMPLE, "--config", cfg, "--strategy", "x:Y"))
+    assert error == f"error: {cfg}: not a barter backtest config: expected a JSON object\n"
+    barter = tmp_path / "backtest_config.json"
+    instrument = {"exchange": "binance_spot", "underlying": {"base": "btc", "quote": "usdt"}}
+    barter.write_text(json.dumps({"system": {"instruments": [instrument]}}))
+    missing = tmp_path / "missing.json"
+    error = refused(run(missing, "--config", barter, "--strategy", f"{EXAMPLE}:SmaCross"))
+    assert error == f"error: {missing}: no such file\n"
+
+
+def test_usage_errors_exit_2() -> None:
+    for args in (["--sample", "--param", "x"], ["--sample", "--balance", "nowhere:usdt=1"]):
+        result = run(*args)
+        assert result.returncode == 2 and result.stdout == ""
+
+
+def test_missing_plot_extra_names_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in [m for m in sys.modules if m == "matplotlib" or m.startswith("matplotlib.")]:
+        monkeypatch.delitem(sys.modules, name)
+    monkeypatch.setitem(sys.modules, "matplotlib", None)  # import matplotlib: ImportError
+    result = CliRunner().invoke(cli.main, ["backtest", "--sample", "--plot", str(tmp_path / "p")])
+    assert result.exit_code == 2
+    assert "pip install 'barter-python[plot]'" in result.output
+    assert not (tmp_path / "p").exists()
+
+
+@pytest.mark.skipif(not BARTER, reason="barter's crate sources are not in ~/.cargo/registry")
+def test_barters_own_example_files_run_unchanged() -> None:
+    examples = Path(BARTER[-1])
+    result = run(
+        examples / "data/binance_spot_trades_l1_btcusdt_ethusdt_solusdt.json",
+        "--config", examples / "config/backtest_config.json",
+        "--strategy", f"{EXAMPLE}:SmaCross",
+        "--param", "instrument=btc_usdt", "--param", "quantity=0.01",
+        "--format", "json",
+    )  # fmt: skip
+    summary = BacktestResult.model_validate_json(ok(result))
+    assert summary.events == 50_000
+    assert summary.risk_free_return == Decimal("0.05")
+    assert summary.totals.trades > 0
+    assert summary.instruments[0].barter.win_rate == summary.instruments[0].stats.loss_rate
