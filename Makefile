@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 WHEELS := target/wheels
 SOURCES := src stubs tests_py examples benchmarks
 
-.PHONY: help venv build demo engine-demo backtest-sample check test-rust test-py lint typecheck stubtest bench bench-quick fuzz leak leak-quick format clean
+.PHONY: help venv build demo engine-demo backtest-demo backtest-sample check test-rust test-py lint typecheck stubtest bench bench-quick fuzz leak leak-quick format clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -19,11 +19,11 @@ $(BIN)/maturin:
 
 venv: $(BIN)/maturin ## create the virtual environment with the build tool
 
-build: venv ## release-build the wheel and install it, with its runtime, dev and arrow dependencies
+build: venv ## release-build the wheel and install it, with its runtime and dev dependencies and every table/plot extra
 	rm -rf $(WHEELS)
 	$(BIN)/maturin build --release --out $(WHEELS)
 	$(BIN)/pip install --quiet --force-reinstall --no-deps $(WHEELS)/*.whl
-	$(BIN)/pip install --quiet "$$(ls $(WHEELS)/*.whl)[dev,arrow]"
+	$(BIN)/pip install --quiet "$$(ls $(WHEELS)/*.whl)[dev,arrow,pandas,polars,plot]"
 
 demo: build ## flatten the bundled sample book and print barter's orders
 	$(BIN)/barter-python flatten --sample --format table
@@ -45,7 +45,7 @@ typecheck: ## mypy --strict on the package, tests, examples and benchmarks
 stubtest: ## the stubs against the installed compiled module
 	$(BIN)/python -m mypy.stubtest --mypy-config-file stubs/stubtest.ini barter_python._native
 
-check: build test-rust test-py lint typecheck stubtest engine-demo bench-quick leak-quick ## every check CI runs
+check: build test-rust test-py lint typecheck stubtest engine-demo backtest-demo bench-quick leak-quick ## every check CI runs
 
 bench: build ## benchmarks: SDK vs pure Rust, pure Python and barter's builder; engine throughput (prints ratios)
 	cargo build --release --bin bench_native --bin bench_engine
@@ -76,6 +76,9 @@ clean: ## remove build outputs (keeps the virtual environment)
 
 engine-demo: build ## barter's Engine with a Python strategy on bundled market data (disconnect, trading off)
 	$(BIN)/python examples/engine_demo.py
+
+backtest-demo: build ## backtest the example SMA strategy on the bundled market data (barter's and textbook statistics)
+	$(BIN)/barter-python backtest --sample
 
 backtest-sample: venv ## rewrite the bundled backtest market data (seeded: the same file every time)
 	$(BIN)/python examples/make_backtest_sample.py
