@@ -101,6 +101,7 @@ pub fn run_backtest<'py>(
 
     let mut audit = Audit::default();
     let mut equity = Vec::new();
+    let (mut fills_seen, mut closed) = (0, summary::Closed::default());
     let total = events.len();
     for (at, event) in events.iter().enumerate() {
         if at % PROGRESS_EVERY == 0 {
@@ -117,8 +118,10 @@ pub fn run_backtest<'py>(
             .step(py, EngineEvent::Market(market), &mut audit)
             .and_then(|()| engine.settle(py, &mut audit))
             .map_err(|err| failed(py, at, err))?;
-        if audit.trades_len() > equity.len() {
-            equity.push(summary::equity_point(&engine, &audit));
+        if audit.trades_len() > fills_seen {
+            fills_seen = audit.trades_len();
+            closed.update(&audit);
+            equity.push(summary::equity_point(&engine, &closed));
         }
     }
     if let Some(progress) = &progress {
@@ -127,7 +130,8 @@ pub fn run_backtest<'py>(
     if close_positions_at_end {
         close_at_end(py, &mut engine, &id, &mut audit).map_err(|err| failed(py, total, err))?;
     }
-    equity.push(summary::equity_point(&engine, &audit));
+    closed.update(&audit);
+    equity.push(summary::equity_point(&engine, &closed));
     summary::results(
         py,
         &engine,

@@ -13,7 +13,9 @@ use barter::statistic::metric::drawdown::Drawdown;
 use barter::statistic::summary::instrument::{TearSheet, TearSheetGenerator};
 use barter::statistic::summary::TradingSummaryGenerator;
 use barter::statistic::time::{Annual252, Annual365, Daily, TimeInterval};
+use barter_execution::trade::TradeId;
 use chrono::{DateTime, TimeDelta, Utc};
+use fnv::FnvHashMap;
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyDelta, PyDeltaAccess, PyDict, PyList};
@@ -56,13 +58,29 @@ impl Interval {
     }
 }
 
+/// The realised PnL of the positions closed so far, summed as they close.
+#[derive(Default)]
+pub struct Closed {
+    counted: usize,
+    realised: Decimal,
+}
+
+impl Closed {
+    /// Count the positions closed since the last call.
+    pub fn update(&mut self, audit: &Audit) {
+        let exits = &audit.exits()[self.counted..];
+        self.realised += exits.iter().map(|exit| exit.pnl_realised).sum::<Decimal>();
+        self.counted += exits.len();
+    }
+}
+
 /// The time, cumulative realised PnL (closed positions, and what open ones realised: their
 /// entry fees) and unrealised PnL of open positions at barter's price of their instrument
 /// (barter does not update it on market events, so it is computed here with barter's own
 /// `calculate_pnl_unrealised`).
-pub fn equity_point(engine: &PyEngine, audit: &Audit) -> (DateTime<Utc>, Decimal, Decimal) {
+pub fn equity_point(engine: &PyEngine, closed: &Closed) -> (DateTime<Utc>, Decimal, Decimal) {
     let core = engine.core();
-    let mut realised: Decimal = audit.exits().iter().map(|exit| exit.pnl_realised).sum();
+    let mut realised = closed.realised;
     let mut unrealised = Decimal::ZERO;
     for instrument in core.state.instruments.0.values() {
         let Some(position) = instrument.position.current.as_ref() else {
@@ -129,6 +147,11 @@ pub fn results<'py>(
         instruments.append(sheet)?;
     }
 
+    let prices: FnvHashMap<&TradeId, Decimal> = audit
+        .trades()
+        .iter()
+        .map(|(_, trade)| (&trade.id, trade.price))
+        .collect();
     let positions = PyList::empty(py);
     for exit in audit.exits() {
         let input = keys.instrument(exit.instrument);
@@ -139,7 +162,7 @@ pub fn results<'py>(
         position.set_item("quantity", exit.quantity_abs_max)?;
         position.set_item("price_entry", exit.price_entry_average)?;
         // The exit price is the price of the position's last trade.
-        let last = exit.trades.last().and_then(|id| audit.trade_price(id));
+        let last = exit.trades.last().and_then(|id| prices.get(id));
         position.set_item("price_exit", last)?;
         position.set_item("time_enter", exit.time_enter)?;
         position.set_item("time_exit", exit.time_exit)?;

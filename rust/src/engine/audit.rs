@@ -24,7 +24,7 @@ use barter_execution::{
         state::{InactiveOrderState, OrderState},
         OrderEvent,
     },
-    trade::{Trade, TradeId},
+    trade::Trade,
     AccountEventKind,
 };
 use barter_instrument::{
@@ -71,12 +71,6 @@ impl Audit {
 
     pub fn trades_len(&self) -> usize {
         self.trades.len()
-    }
-
-    /// The price of a reported fill.
-    pub fn trade_price(&self, id: &TradeId) -> Option<Decimal> {
-        let trade = self.trades.iter().rev().find(|(_, trade)| &trade.id == id);
-        trade.map(|(_, trade)| trade.price)
     }
 
     pub fn opens_sent_len(&self) -> usize {

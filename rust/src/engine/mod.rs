@@ -422,11 +422,16 @@ impl PyEngine {
                 let account = &mut self.account;
                 // The timer must be made inside the runtime: build it in the async block.
                 let next = py.detach(|| {
-                    self.runtime
-                        .block_on(async { tokio::time::timeout_at(deadline, account.recv()).await })
+                    self.runtime.block_on(async {
+                        tokio::time::timeout_at(deadline, answers(account)).await
+                    })
                 });
                 match next {
-                    Ok(Some(event)) => self.step(py, EngineEvent::Account(event), audit)?,
+                    Ok(Some(events)) => {
+                        for event in events {
+                            self.step(py, EngineEvent::Account(event), audit)?;
+                        }
+                    }
                     Ok(None) => {
                         audit.error("the mock execution stopped".to_string());
                         break 'rounds;
@@ -448,6 +453,25 @@ impl PyEngine {
         match self.core.strategy.take_failure() {
             Some(err) => Err(err),
             None => Ok(()),
+        }
+    }
+}
+
+/// The next answers of the mock exchanges: the first to come, then every other one ready
+/// once the exchanges' tasks have run again (one wait per batch, not per answer); `None` when
+/// the mock execution stopped.
+async fn answers(
+    account: &mut UnboundedReceiver<AccountStreamEvent>,
+) -> Option<Vec<AccountStreamEvent>> {
+    let mut events = vec![account.recv().await?];
+    loop {
+        while let Ok(event) = account.try_recv() {
+            events.push(event);
+        }
+        tokio::task::yield_now().await;
+        match account.try_recv() {
+            Ok(event) => events.push(event),
+            Err(_) => return Some(events),
         }
     }
 }

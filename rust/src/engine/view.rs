@@ -22,7 +22,7 @@ use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyTuple};
 use std::sync::atomic::{AtomicBool, AtomicPtr, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 enum Source {
     /// Inside a strategy call: barter's state, readable while `valid` is set.
@@ -37,7 +37,21 @@ enum Source {
 
 /// A read-only view of barter's `EngineState`.
 #[pyclass(frozen, module = "barter_python._native", name = "EngineStateView")]
-pub struct PyStateView(Source);
+pub struct PyStateView {
+    source: Source,
+    /// The last `time` read, as a Python object: a strategy reading the time on every call
+    /// pays for one `datetime` per market event, not per call.
+    time: Mutex<Option<(DateTime<Utc>, Py<PyAny>)>>,
+}
+
+impl From<Source> for PyStateView {
+    fn from(source: Source) -> Self {
+        PyStateView {
+            source,
+            time: Mutex::new(None),
+        }
+    }
+}
 
 impl PyStateView {
     /// A view for one strategy call, unreadable until `enter`.
@@ -52,13 +66,13 @@ impl PyStateView {
             clock,
             valid: AtomicBool::new(false),
         };
-        Bound::new(py, PyStateView(source))
+        Bound::new(py, PyStateView::from(source))
     }
 
     /// Make the view read `state` until the returned guard drops; the guard lives within the
     /// borrow of `state`, and drops on unwinding too, so the view never outlives it.
     pub fn enter<'a>(&'a self, entered: &'a State) -> Entered<'a> {
-        if let Source::Hook { state, valid, .. } = &self.0 {
+        if let Source::Hook { state, valid, .. } = &self.source {
             state.store((entered as *const State).cast_mut(), Ordering::Release);
             valid.store(true, Ordering::Release);
         }
@@ -66,13 +80,13 @@ impl PyStateView {
     }
 
     pub fn of_engine(engine: Py<PyEngine>) -> Self {
-        PyStateView(Source::Engine(engine))
+        PyStateView::from(Source::Engine(engine))
     }
 
     /// Run `f` on barter's state. `f` must not call into Python: while it runs, the GIL must
     /// stay with this thread so that the state cannot change or go away underneath it.
     fn read<R>(&self, py: Python<'_>, f: impl FnOnce(&State, &Keys, &Clock) -> R) -> PyResult<R> {
-        match &self.0 {
+        match &self.source {
             Source::Hook {
                 state,
                 keys,
@@ -110,7 +124,7 @@ pub struct Entered<'a>(&'a PyStateView);
 
 impl Drop for Entered<'_> {
     fn drop(&mut self) {
-        if let Source::Hook { valid, .. } = &self.0 .0 {
+        if let Source::Hook { valid, .. } = &self.0.source {
             valid.store(false, Ordering::Release);
         }
     }
@@ -209,8 +223,18 @@ impl PyStateView {
     /// The engine's clock: the exchange time of the latest market event in a backtest, the
     /// wall clock in a live engine.
     #[getter]
-    fn time(&self, py: Python<'_>) -> PyResult<DateTime<Utc>> {
-        self.read(py, |_, _, clock| clock.time())
+    fn time(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        let now = self.read(py, |_, _, clock| clock.time())?;
+        let mut cache = self
+            .time
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if let Some((_, object)) = cache.as_ref().filter(|(time, _)| *time == now) {
+            return Ok(object.clone_ref(py));
+        }
+        let object = now.into_pyobject(py)?.into_any().unbind();
+        *cache = Some((now, object.clone_ref(py)));
+        Ok(object)
     }
 
     /// barter's balance (total) of each asset, keyed by `(exchange, asset)`; assets without a
