@@ -396,3 +396,43 @@ def test_market_data_json(value: Any, ndjson: bool) -> None:
         path = Path(folder) / "data.json"
         path.write_text(text, errors="surrogatepass")
         outcome(lambda: MarketData.from_barter_json(path, instruments=[("okx", "a")]))
+
+
+@given(
+    st.lists(st.integers(min_value=1, max_value=10**9), min_size=1, max_size=30),
+    st.lists(
+        st.tuples(st.sampled_from(["Buy", "Sell"]), decimals, st.one_of(decimals, values)),
+        max_size=10,
+    ),
+    st.sampled_from([0, 1, 500]),
+)
+def test_backtests_never_panic(prices: list[int], orders: list[Any], latency: int) -> None:
+    """Fuzzed data and a strategy sending fuzzed orders: a result, or an SDK error."""
+    from datetime import UTC, datetime, timedelta
+
+    from barter_python.backtest import BacktestConfig, MarketData, backtest
+    from barter_python.engine import DefaultStrategy, EngineEvent, market_order
+
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    data = MarketData.from_events(
+        EngineEvent.trade("okx", "btc_usdt", p, 1, "Buy", start + timedelta(seconds=i))
+        for i, p in enumerate(prices)
+    )
+    config = BacktestConfig(
+        instruments=[{"exchange": "okx", "instrument": "btc_usdt", "base": "btc", "quote": "usdt"}],
+        balances={("okx", "usdt"): 10**12, ("okx", "btc"): 10**6},
+        latency_ms=latency,
+    )
+    pending = list(orders)
+
+    class Fuzzed(DefaultStrategy):
+        def generate_algo_orders(self, state: Any) -> Any:
+            if not pending:
+                return [], []
+            side, quantity, price = pending.pop()
+            return [], [market_order("okx", "btc_usdt", side, quantity, price, strategy="f")]
+
+    result = outcome(lambda: backtest(Fuzzed(), data, config))
+    if result is not None:
+        assert result.events == len(prices)
+        assert result.totals.loss_rate == result.instruments[0].barter.win_rate

@@ -86,6 +86,9 @@ pub fn equity_point(engine: &PyEngine, closed: &Closed) -> (DateTime<Utc>, Decim
         let Some(position) = instrument.position.current.as_ref() else {
             continue;
         };
+        if position.quantity_abs_max.is_zero() {
+            continue; // barter's estimate divides by it; no order can open such a position
+        }
         realised += position.pnl_realised;
         let price = instrument
             .data

@@ -5,6 +5,7 @@ use super::keys::Keys;
 use super::State;
 use crate::order::{PyOrderRequestCancel, PyOrderRequestOpen};
 use barter::engine::command::Command;
+use barter::engine::state::instrument::data::InstrumentDataState;
 use barter_execution::order::{
     request::{OrderRequestCancel, OrderRequestOpen},
     OrderEvent,
@@ -133,13 +134,24 @@ pub fn check_opens(opens: &[IndexedOpen], state: &State, fees_percent: Decimal) 
                 Side::Sell => (-p.quantity_abs, p.price_entry_average),
             })
         });
-        let (order, price) = (open.state.quantity.abs(), open.state.price.abs());
+        if open.state.quantity <= Decimal::ZERO || open.state.price <= Decimal::ZERO {
+            // barter's position divides by both (its return, its fee per unit).
+            return Err(PyValueError::new_err(format!(
+                "order of {} at {}: quantity and price must be > 0",
+                open.state.quantity, open.state.price
+            )));
+        }
+        let (order, price) = (open.state.quantity, open.state.price);
         let delta = match open.state.side {
             Side::Buy => order,
             Side::Sell => -order,
         };
-        let higher = (*entry).max(price);
+        // barter values the position at its entry, at this order's price and at the market's.
+        let market = state.instruments.instrument_index(&instrument).data.price();
+        let market = market.unwrap_or_default();
+        let higher = (*entry).max(price).max(market);
         let grows = position.is_zero() || position.is_sign_positive() == delta.is_sign_positive();
+        let flipped = !grows && order > position.abs();
         let checked = position
             .checked_add(delta)
             .ok_or_else(|| "the position's quantity is beyond barter's range".to_string())
@@ -149,6 +161,9 @@ pub fn check_opens(opens: &[IndexedOpen], state: &State, fees_percent: Decimal) 
                     fits(after.abs(), higher, fees_percent)?;
                 } else {
                     fits(position.abs().min(order), higher, fees_percent)?; // barter's PnL
+                    if flipped {
+                        fits(after.abs(), price.max(market), fees_percent)?; // a new position
+                    }
                 }
                 Ok(after)
             });
@@ -158,10 +173,9 @@ pub fn check_opens(opens: &[IndexedOpen], state: &State, fees_percent: Decimal) 
                 open.state.quantity, open.state.price
             ))
         })?;
-        let flipped = !grows && order > position.abs();
         *entry = match (grows, flipped) {
             (true, _) => higher,
-            (false, true) => price,
+            (false, true) => price.max(market),
             (false, false) => *entry,
         };
         *position = after;
