@@ -14,17 +14,31 @@ from barter_python.backtest.summary import (
     InstrumentResult,
     TearSheet,
 )
+from barter_python.backtest.sweep import (
+    BacktestBatch,
+    BacktestSpec,
+    StrategyImportError,
+    SweepFailure,
+    grid,
+    run_backtests,
+)
 
 __all__ = [
     "AssetResult",
+    "BacktestBatch",
     "BacktestConfig",
     "BacktestResult",
+    "BacktestSpec",
     "ClosedPosition",
     "EquityPoint",
     "Fill",
     "InstrumentResult",
     "MarketData",
+    "StrategyImportError",
+    "SweepFailure",
     "TearSheet",
     "TradeStats",
     "backtest",
+    "grid",
+    "run_backtests",
 ]
