@@ -30,7 +30,7 @@ from barter_python.backtest.sample import sample_config, sample_data
 from barter_python.backtest.sweep import executor_workers
 
 SMA = "barter_python.backtest.sample:SmaCross"
-EVERY = "sweep_strategies:Every"
+EVERY = "sweep_test_strategies:Every"
 
 
 @pytest.fixture(scope="module")
@@ -181,10 +181,10 @@ def test_an_object_with_map_is_an_executor(
 
 FAILING = [
     BacktestSpec(id="ok", strategy=EVERY, params={"every": 7}),
-    BacktestSpec(id="raises", strategy="sweep_strategies:Boom", params={"at": 3}),
+    BacktestSpec(id="raises", strategy="sweep_test_strategies:Boom", params={"at": 3}),
     BacktestSpec(id="no module", strategy="no_such_package.strategies:Sma"),
-    BacktestSpec(id="no class", strategy="sweep_strategies:Missing"),
-    BacktestSpec(id="not a strategy", strategy="sweep_strategies:NotAStrategy"),
+    BacktestSpec(id="no class", strategy="sweep_test_strategies:Missing"),
+    BacktestSpec(id="not a strategy", strategy="sweep_test_strategies:NotAStrategy"),
     BacktestSpec(id="bad params", strategy=SMA, params={"fast": 9, "slow": 3}),
     BacktestSpec(id="ok too", strategy=EVERY, params={"every": 13}),
 ]
@@ -213,7 +213,8 @@ def test_failing_runs_are_recorded_and_the_others_return(
         "'no_such_package' (it must be importable where the run happens)"
     )
     assert errors["no class"] == (
-        "StrategyImportError: strategy sweep_strategies:Missing: sweep_strategies has no Missing"
+        "StrategyImportError: strategy sweep_test_strategies:Missing: "
+        "sweep_test_strategies has no Missing"
     )
     assert "has no generate_algo_orders" in errors["not a strategy"]
     assert errors["bad params"] == "ValueError: need 0 < fast < slow, got fast=9, slow=3"

@@ -1,5 +1,5 @@
 """Strategies for the sweep tests, in a module the workers import by path
-(`sweep_strategies:Every`): pytest puts `tests_py` on `sys.path`, and process pools and Dask's
+(`sweep_test_strategies:Every`): pytest puts `tests_py` on `sys.path`, and process pools and Dask's
 local workers inherit it."""
 
 from __future__ import annotations
