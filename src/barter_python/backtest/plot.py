@@ -2,17 +2,33 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Sequence
+from datetime import datetime
+from decimal import Decimal
+from typing import Protocol
 
 from barter_python.backtest.tables import optional
-
-if TYPE_CHECKING:
-    from barter_python.backtest.summary import BacktestResult
 
 __all__ = ["plot_equity"]
 
 
-def plot_equity(result: BacktestResult, path: str) -> None:
+class _Point(Protocol):
+    @property
+    def time(self) -> datetime: ...
+    @property
+    def equity(self) -> Decimal: ...
+
+
+class _Result(Protocol):
+    """What is drawn of a `BacktestResult` (which imports this module: no import back)."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def equity(self) -> Sequence[_Point]: ...
+
+
+def plot_equity(result: _Result, path: str) -> None:
     """Equity (realised + unrealised PnL) over time, and its drawdown from the running peak,
     saved to `path` (the format follows its extension)."""
     optional("matplotlib", "plot").use("Agg")  # no display needed

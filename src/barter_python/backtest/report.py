@@ -3,13 +3,63 @@ the textbook ones side by side (barter's `win_rate` is the loss rate)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence, Sized
+from datetime import datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import Protocol
 
-if TYPE_CHECKING:
-    from barter_python.backtest.summary import BacktestResult
+from barter_python.backtest.stats import TradeStats
+from barter_python.instrument import ExchangeId
 
 __all__ = ["summary_table"]
+
+
+# What the summary reads of a `BacktestResult` (which imports this module: no import back).
+class _Sheet(Protocol):
+    @property
+    def pnl(self) -> Decimal: ...
+    @property
+    def win_rate(self) -> Decimal | None: ...
+    @property
+    def profit_factor(self) -> Decimal | None: ...
+    @property
+    def sharpe_ratio(self) -> Decimal | None: ...
+
+
+class _Instrument(Protocol):
+    @property
+    def exchange(self) -> ExchangeId: ...
+    @property
+    def instrument(self) -> str: ...
+    @property
+    def barter(self) -> _Sheet: ...
+    @property
+    def stats(self) -> TradeStats: ...
+
+
+class _Result(Protocol):
+    @property
+    def id(self) -> str: ...
+    @property
+    def events(self) -> int: ...
+    @property
+    def time_start(self) -> datetime: ...
+    @property
+    def time_end(self) -> datetime: ...
+    @property
+    def interval(self) -> str: ...
+    @property
+    def orders_sent(self) -> int: ...
+    @property
+    def orders_refused(self) -> int: ...
+    @property
+    def wall_time_s(self) -> float: ...
+    @property
+    def positions(self) -> Sized: ...
+    @property
+    def instruments(self) -> Sequence[_Instrument]: ...
+    @property
+    def totals(self) -> TradeStats: ...
 
 
 def _number(value: Decimal | int | None) -> str:
@@ -20,7 +70,7 @@ def _number(value: Decimal | int | None) -> str:
     return f"{value:.4f}" if abs(value) < 10**12 else f"{value:.4e}"
 
 
-def summary_table(result: BacktestResult) -> str:
+def summary_table(result: _Result) -> str:
     """The summary a terminal shows after a run."""
     header = (
         "instrument", "trades", "win rate", "barter win_rate", "profit factor",
