@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 WHEELS := target/wheels
 SOURCES := src stubs tests_py examples benchmarks
 
-.PHONY: help venv build demo engine-demo backtest-demo backtest-sample check test-rust test-py lint typecheck stubtest bench bench-quick fuzz leak leak-quick format clean
+.PHONY: help venv build demo engine-demo backtest-demo backtest-sample check test-rust test-py lint typecheck stubtest bench bench-quick fuzz leak leak-quick test-ray format clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -19,11 +19,11 @@ $(BIN)/maturin:
 
 venv: $(BIN)/maturin ## create the virtual environment with the build tool
 
-build: venv ## release-build the wheel and install it, with its runtime and dev dependencies and every table/plot extra
+build: venv ## release-build the wheel and install it, with its runtime and dev dependencies and every table/plot extra and Dask (Ray: make test-ray)
 	rm -rf $(WHEELS)
 	$(BIN)/maturin build --release --out $(WHEELS)
 	$(BIN)/pip install --quiet --force-reinstall --no-deps $(WHEELS)/*.whl
-	$(BIN)/pip install --quiet "$$(ls $(WHEELS)/*.whl)[dev,arrow,pandas,polars,plot]"
+	$(BIN)/pip install --quiet "$$(ls $(WHEELS)/*.whl)[dev,arrow,pandas,polars,plot,dask]"
 
 demo: build ## flatten the bundled sample book and print barter's orders
 	$(BIN)/barter-python flatten --sample --format table
@@ -47,15 +47,23 @@ stubtest: ## the stubs against the installed compiled module
 
 check: build test-rust test-py lint typecheck stubtest engine-demo backtest-demo bench-quick leak-quick ## every check CI runs
 
-bench: build ## benchmarks: SDK vs pure Rust, pure Python and barter's builder; engine throughput (prints ratios)
+bench: build ## benchmarks: SDK vs pure Rust, pure Python and barter's builder; engine, backtest and sweep throughput (prints ratios)
 	cargo build --release --bin bench_native --bin bench_engine
 	$(BIN)/python benchmarks/run.py
 	$(BIN)/python benchmarks/engine.py
+	$(BIN)/python benchmarks/backtest.py
+	$(BIN)/python benchmarks/sweep.py
 
 bench-quick: build ## the benchmarks at small sizes, as CI runs them
 	cargo build --release --bin bench_native --bin bench_engine
 	$(BIN)/python benchmarks/run.py --quick
 	$(BIN)/python benchmarks/engine.py --quick
+	$(BIN)/python benchmarks/backtest.py --quick
+	$(BIN)/python benchmarks/sweep.py --quick
+
+test-ray: build ## the sweep test on a local Ray cluster (installs the scale extra: Dask and Ray)
+	$(BIN)/pip install --quiet "$$(ls $(WHEELS)/*.whl)[scale]"
+	RUN_RAY=1 $(BIN)/pytest -p no:cacheprovider tests_py/test_sweep.py -k ray
 
 fuzz: build ## the hypothesis fuzz suite at 10,000 examples per test
 	HYPOTHESIS_PROFILE=fuzz $(BIN)/pytest -p no:cacheprovider tests_py/test_fuzz.py

@@ -56,25 +56,35 @@ def family(a: str, b: str) -> bool:
     return a.rpartition("::")[0] == b or b.rpartition("::")[0] == a
 
 
+def python_module(path: Path) -> str:
+    """`book`, `backtest.run`; a package is its `__init__`, named `backtest` for a subpackage."""
+    parts = list(path.relative_to(PYTHON).with_suffix("").parts)
+    if parts[-1] == "__init__" and len(parts) > 1:
+        parts.pop()
+    return ".".join(parts)
+
+
 def python_graph() -> Graph:
-    modules = {p.stem: p for p in PYTHON.glob("*.py")}
+    modules = {python_module(p): p for p in PYTHON.rglob("*.py")}
     graph: Graph = {name: set() for name in modules}
     for name, path in modules.items():
         for node in ast.walk(ast.parse(path.read_text())):
-            if isinstance(node, ast.ImportFrom) and node.module:
-                parts = node.module.split(".")
-                if parts[0] != "barter_python":
-                    continue
-                if len(parts) > 1:
-                    targets = [parts[1]]
-                else:  # `from barter_python import x`: x is a module, the compiled module,
-                    # or an attribute of the package
-                    compiled = {p.name for p in PYTHON.iterdir() if p.is_dir()}
-                    names = [a.name for a in node.names if a.name not in compiled]
-                    targets = [n if n in modules else "__init__" for n in names]
-                for target in targets:
-                    if target in modules and target != name:
-                        graph[name].add(target)
+            if not (isinstance(node, ast.ImportFrom) and node.module):
+                continue
+            parts = node.module.split(".")
+            if parts[0] != "barter_python":
+                continue
+            base = ".".join(parts[1:])
+            if base and base in modules:
+                # `from barter_python.backtest import run`: a submodule, if one is named
+                targets = [f"{base}.{a.name}" for a in node.names if f"{base}.{a.name}" in modules]
+                targets = targets or [base]
+            elif base:
+                continue  # the compiled module
+            else:  # `from barter_python import x`: a module, or an attribute of the package
+                names = [a.name for a in node.names if a.name != "_native"]  # compiled
+                targets = [n if n in modules else "__init__" for n in names]
+            graph[name].update(t for t in targets if t in modules and t != name)
     return graph
 
 
@@ -106,7 +116,9 @@ def test_the_parsers_see_the_imports() -> None:
     assert "engine::keys" in rust["engine::strategy"]
     assert "state" in rust["engine::keys"]
     assert rust["python"] == set()
-    assert "snapshot" in python_graph()["book"]
+    python = python_graph()
+    assert "snapshot" in python["book"]
+    assert "backtest.summary" in python["backtest.run"]
     assert cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c", "a"]
 
 

@@ -569,12 +569,7 @@ def _backtest_config(
     if (config_file is None) == (book_file is None):
         raise BookError("give either --config (barter's config file) or --book")
     if config_file is not None:
-        try:
-            return BacktestConfig.from_barter_json(_existing(config_file, "--config"))
-        except AttributeError:  # a JSON value other than an object
-            raise BookError(
-                f"{config_file}: not a barter backtest config: expected a JSON object"
-            ) from None
+        return BacktestConfig.from_barter_json(_existing(config_file, "--config"))
     book = _read_book(_existing(book_file, "--book"), False, None)
     return BacktestConfig(instruments=book.snapshots)
 

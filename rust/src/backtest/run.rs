@@ -116,7 +116,7 @@ pub fn run_backtest<'py>(
         })?;
         engine
             .step(py, EngineEvent::Market(market), &mut audit)
-            .and_then(|()| engine.settle(py, &mut audit))
+            .and_then(|()| settle_without_algo(py, &mut engine, &mut audit))
             .map_err(|err| failed(py, at, err))?;
         if audit.trades_len() > fills_seen {
             fills_seen = audit.trades_len();
@@ -141,6 +141,17 @@ pub fn run_backtest<'py>(
         interval,
         total,
     )
+}
+
+/// Settle the orders of one market event with algo orders off: barter's engine calls the
+/// strategy after every event it processes, and a strategy that sends an order on each call
+/// would otherwise never let the replay reach the next market event. In a backtest the
+/// strategy is called once per market event, as a backtest's `on_tick` is.
+fn settle_without_algo(py: Python<'_>, engine: &mut PyEngine, audit: &mut Audit) -> PyResult<()> {
+    engine.core_mut().state.trading = TradingState::Disabled;
+    let settled = engine.settle(py, audit);
+    engine.core_mut().state.trading = TradingState::Enabled;
+    settled
 }
 
 /// barter's market close for every open position, at barter's price of each instrument, with

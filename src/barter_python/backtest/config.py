@@ -108,7 +108,9 @@ class BacktestConfig(BaseModel, frozen=True, extra="forbid"):
             raise BookError(f"{path}: not a barter backtest config: {error}") from None
 
     @classmethod
-    def _from_barter(cls, data: dict[str, Any]) -> BacktestConfig:
+    def _from_barter(cls, data: object) -> BacktestConfig:
+        if not isinstance(data, dict):
+            raise ValueError("expected a JSON object")
         system = data.get("system", data)
         instruments = []
         for item in system["instruments"]:
