@@ -250,3 +250,37 @@ def test_barters_own_example_files_run_unchanged() -> None:
     assert summary.risk_free_return == Decimal("0.05")
     assert summary.totals.trades > 0
     assert summary.instruments[0].barter.win_rate == summary.instruments[0].stats.loss_rate
+
+
+def without_wall_time(text: str) -> list[list[str]]:
+    return [row[:-1] for row in csv.reader(io.StringIO(text))]
+
+
+def test_a_grid_sweep_on_a_process_pool_sorted_by_a_statistic() -> None:
+    result = run(
+        "--sample", "--grid", "fast=2,3", "--grid", "slow=8,13", "--workers", "2",
+        "--format", "csv", "--sort", "net_pnl",
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    assert sorted(row["id"] for row in rows) == [
+        "fast=2,slow=13", "fast=2,slow=8", "fast=3,slow=13", "fast=3,slow=8"
+    ]  # fmt: skip
+    pnls = [Decimal(row["net_pnl"]) for row in rows]
+    assert pnls == sorted(pnls, reverse=True)
+    sequential = run("--sample", "--grid", "fast=2,3", "--grid", "slow=8,13", "--format", "csv")
+    assert without_wall_time(sequential.stdout) == without_wall_time(result.stdout)
+    table = run("--sample", "--grid", "fast=2,3")
+    assert table.returncode == 0 and "barter_sharpe_ratio" in table.stdout.splitlines()[0]
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (("--grid", "fast"), "--grid 'fast': not NAME=V1,V2"),
+        (("--grid", "fast=2", "--grid", "fast=3"), "--grid fast given twice"),
+        (("--grid", "fast=2", "--sort", "nope"), "--sort nope: not a column"),
+    ],
+)
+def test_bad_grid_options_exit_2(args: tuple[str, ...], message: str) -> None:
+    assert message in refused(run("--sample", *args))

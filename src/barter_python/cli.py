@@ -41,6 +41,7 @@ from barter_python.instrument import ExchangeId
 from barter_python.order import ClientOrderId, OrderRequestOpen
 from barter_python.snapshot import InstrumentSnapshot
 from barter_python.strategy import InstrumentFilter, close_open_positions_with_market_orders
+from barter_python.sweep_cli import parse_axes, render_batch, sweep
 
 __all__ = ["main"]
 
@@ -487,6 +488,27 @@ def _balances(
     help="Draw the equity curve and its drawdown to this file (PNG, SVG, PDF; extra 'plot').",
 )
 @click.option("--id", "run_id", default="backtest", show_default=True, help="The result's id.")
+@click.option(
+    "--grid",
+    "grid_axes",
+    multiple=True,
+    metavar="NAME=V1,V2",
+    help="Sweep: one backtest per combination of the values (repeatable, one axis each).",
+)
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    help="Sweep: run on a pool of this many processes.",
+)
+@click.option(
+    "--sort",
+    "sort_by",
+    default="net_pnl",
+    show_default=True,
+    help="Sweep: the column the table of runs is sorted by (descending).",
+)
 def backtest(
     data: str | None,
     config_file: str | None,
@@ -504,6 +526,9 @@ def backtest(
     output: str,
     plot_file: str | None,
     run_id: str,
+    grid_axes: tuple[str, ...],
+    workers: int,
+    sort_by: str,
 ) -> None:
     """Replay market DATA through barter's Engine with a Python strategy and print barter's
     statistics beside the textbook ones.
@@ -534,6 +559,15 @@ def backtest(
         strategy = _load_strategy(strategy_spec or SAMPLE_STRATEGY, params)
         if not sample:
             market = _market_data(_existing(data, "DATA"), config, csv_kind, exchange, instrument)
+        if grid_axes:
+            # The class's module by the name it was imported under, for the workers.
+            path = f"{type(strategy).__module__}:{type(strategy).__qualname__}"
+            batch = sweep(path, params, parse_axes(grid_axes), market, config, workers)
+            text = render_batch(batch, output_format, sort_by)
+            stream = _open_output(output)
+            with stream:
+                stream.write(text)
+            return
         result = run_backtest(strategy, market, config, id=run_id, progress=True)
         if plot_file is not None:
             try:
