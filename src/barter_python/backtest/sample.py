@@ -1,5 +1,5 @@
 """What `barter-python backtest --sample` runs: the bundled market data, a config for it and a
-moving-average crossover strategy (the same as `examples/backtest_sma.py`)."""
+moving-average crossover strategy (which `examples/backtest_sma.py` runs)."""
 
 from __future__ import annotations
 
