@@ -225,3 +225,11 @@ def test_barters_own_example_files_run_unchanged() -> None:
     result = backtest(DefaultStrategy(), data, config)
     assert result.events == 50_000 and result.orders_sent == 0
     assert Path(data_file).exists()
+
+
+def test_rates_outside_their_range_are_refused() -> None:
+    """barter's ratios overflow on a risk-free return far from the returns (found by review:
+    `risk_free_return=1e28` panicked inside barter's Sharpe ratio)."""
+    for field, value in [("risk_free_return", "1E+28"), ("fees_percent", "2")]:
+        with pytest.raises(ValueError, match="must be a"):
+            BacktestConfig(instruments=BOOK, **{field: value})  # type: ignore[arg-type]

@@ -270,6 +270,9 @@ def test_a_grid_sweep_on_a_process_pool_sorted_by_a_statistic() -> None:
     assert pnls == sorted(pnls, reverse=True)
     sequential = run("--sample", "--grid", "fast=2,3", "--grid", "slow=8,13", "--format", "csv")
     assert without_wall_time(sequential.stdout) == without_wall_time(result.stdout)
+    # A fixed param that alone would not build the class (slow defaults to 10 < fast).
+    fixed = run("--sample", "--param", "fast=20", "--grid", "slow=30,50", "--format", "csv")
+    assert len(list(csv.DictReader(io.StringIO(ok(fixed))))) == 2
     table = run("--sample", "--grid", "fast=2,3")
     assert table.returncode == 0 and "barter_sharpe_ratio" in table.stdout.splitlines()[0]
 
@@ -279,7 +282,8 @@ def test_a_grid_sweep_on_a_process_pool_sorted_by_a_statistic() -> None:
     [
         (("--grid", "fast"), "--grid 'fast': not NAME=V1,V2"),
         (("--grid", "fast=2", "--grid", "fast=3"), "--grid fast given twice"),
-        (("--grid", "fast=2", "--sort", "nope"), "--sort nope: not a column"),
+        (("--grid", "fast=2", "--sort", "nope"), "--sort nope: not a statistic"),
+        (("--grid", "fast=2", "--sort", "id"), "--sort id: not a statistic"),
     ],
 )
 def test_bad_grid_options_exit_2(args: tuple[str, ...], message: str) -> None:

@@ -317,3 +317,12 @@ def test_large_table_has_one_line_per_order() -> None:
     lines = result.stdout.splitlines()
     assert len(lines) == 5001
     assert len({len(line) for line in lines[1:]}) == 1  # aligned: every order equally wide
+
+
+def test_duplicates_on_one_line_of_json_are_named() -> None:
+    book = (
+        '[{"exchange":"okx","instrument":"btc_usdt","base":"btc","quote":"usdt"},'
+        '{"exchange":"okx","instrument":"BTC_USDT","base":"btc","quote":"usdt"}]'
+    )
+    message = refused(run("flatten", "-", stdin=book))
+    assert "<stdin>:1: item 2: instrument 'btc_usdt' on exchange 'okx' appears again" in message

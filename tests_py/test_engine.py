@@ -546,3 +546,19 @@ def test_market_order_is_barters_market_ioc_request() -> None:
         '"time_in_force":"ImmediateOrCancel"}}'
     )
     assert len(str(market_order("okx", "btc_usdt", "Sell", 1, 1, strategy="s").key.cid)) == 23
+
+
+def test_a_strategy_keeping_the_engines_state_view_is_collected() -> None:
+    import gc
+    import weakref
+
+    class Keeper(DefaultStrategy):
+        view: EngineStateView | None = None
+
+    keeper = Keeper()
+    eng = engine(keeper)
+    keeper.view = eng.state  # strategy -> view -> engine -> strategy
+    alive = weakref.ref(keeper)
+    del keeper, eng
+    gc.collect()
+    assert alive() is None

@@ -157,3 +157,13 @@ def test_trade_prices_that_survive_f64_pass_exactly() -> None:
 def test_l1_prices_must_be_positive(bid: tuple[int, int]) -> None:
     with pytest.raises(ValueError, match="l1 book prices must be > 0"):
         EngineEvent.l1("okx", "btc_usdt", bid=bid, ask=(101, 1))
+
+
+def test_l1_books_whose_weighted_price_overflows_are_refused() -> None:
+    """barter-data's volume-weighted mid uses unchecked arithmetic: a book it would overflow
+    on is refused as it is made (found by review: amounts of 7e28 panicked)."""
+    huge = Decimal("7E+28")
+    with pytest.raises(ValueError, match="beyond barter's decimal range"):
+        EngineEvent.l1("okx", "btc_usdt", bid=(1, huge), ask=(2, huge))
+    with pytest.raises(ValueError, match="beyond barter's decimal range"):
+        EngineEvent.l1("okx", "btc_usdt", bid=(Decimal("1E+15"), 1), ask=(1, Decimal("1E+15")))

@@ -6,6 +6,7 @@
 //! a number is accepted only if it survives those conversions unchanged.
 
 use crate::decimal;
+use barter_data::books::Level;
 use barter_data::event::DataKind;
 use barter_data::subscription::book::OrderBookL1;
 use barter_instrument::instrument::name::InstrumentNameInternal;
@@ -149,11 +150,35 @@ pub fn check_l1(book: &OrderBookL1) -> Result<(), String> {
         return Err("l1 book amounts must be >= 0".into());
     }
     if let [Some(bid), Some(ask)] = levels {
-        if (bid.amount + ask.amount).is_zero() {
-            return Err(ZERO_BOOK.into());
-        }
+        check_mid(bid, ask)?;
     }
     Ok(())
+}
+
+/// barter's volume-weighted mid of a book, `(bid × ask amount + ask × bid amount) / (amounts)`
+/// (barter-data's `volume_weighted_mid_price`), computed with checked arithmetic: refused where
+/// barter's own unchecked arithmetic would panic (a zero or overflowing sum, a product beyond
+/// barter's decimal range).
+pub fn check_mid(bid: Level, ask: Level) -> Result<(), String> {
+    let amounts = bid.amount.checked_add(ask.amount);
+    if amounts.is_some_and(|sum| sum.is_zero()) {
+        return Err(ZERO_BOOK.into());
+    }
+    let weighted = bid
+        .price
+        .checked_mul(ask.amount)
+        .zip(ask.price.checked_mul(bid.amount))
+        .and_then(|(a, b)| a.checked_add(b));
+    match weighted
+        .zip(amounts)
+        .and_then(|(weighted, sum)| weighted.checked_div(sum))
+    {
+        Some(_) => Ok(()),
+        None => Err(format!(
+            "l1 book {} x {} / {} x {}: its volume-weighted price is beyond barter's decimal range",
+            bid.amount, bid.price, ask.price, ask.amount
+        )),
+    }
 }
 
 /// A market event's data as barter would take it: a trade's numbers as `checked`, a book as

@@ -208,7 +208,7 @@ def _validate(source: str, items: Iterator[tuple[int, str, Any]], field_of: Fiel
     lines: list[int] = []
     problems: list[str] = []
     # barter keys an instrument by exchange and (lowercased) name: a repeat is an error.
-    first_line: dict[tuple[ExchangeId, str], int] = {}
+    first_line: dict[tuple[ExchangeId, str], int] = {}  # the line of each key's first item
     for line, label, item in items:
         where = f"{source}:{line}: {label}"
         if isinstance(item, _Unsplit):
@@ -220,12 +220,14 @@ def _validate(source: str, items: Iterator[tuple[int, str, Any]], field_of: Fiel
             problems.extend(where + problem for problem in _describe(error, field_of))
             continue
         key = (snapshot.exchange, snapshot.instrument)
-        first = first_line.setdefault(key, line)
-        if first != line:
+        if key in first_line:
+            first = first_line[key]
             problems.append(
                 f"{where}instrument '{key[1]}' on exchange '{key[0].value}' appears again "
                 f"(first on line {first})"
             )
+        else:
+            first_line[key] = line
         snapshots.append(snapshot)
         lines.append(line)
     if problems:

@@ -41,7 +41,7 @@ from barter_python.instrument import ExchangeId
 from barter_python.order import ClientOrderId, OrderRequestOpen
 from barter_python.snapshot import InstrumentSnapshot
 from barter_python.strategy import InstrumentFilter, close_open_positions_with_market_orders
-from barter_python.sweep_cli import parse_axes, render_batch, sweep
+from barter_python.sweep_cli import check_sort, parse_axes, render_batch, sweep
 
 __all__ = ["main"]
 
@@ -556,13 +556,19 @@ def backtest(
             if strategy_spec is None:
                 raise BookError("give --strategy MODULE:CLASS (or --sample)")
         config = _override(config, balances, fees, interval)
-        strategy = _load_strategy(strategy_spec or SAMPLE_STRATEGY, params)
+        if grid_axes:
+            axes = parse_axes(grid_axes)
+            check_sort(sort_by, params, axes)  # before the runs, not after them
+            # The class by the name its module was imported under, for the workers; each run
+            # builds it with its own params.
+            found = _strategy_class(strategy_spec or SAMPLE_STRATEGY)
+            path = f"{found.__module__}:{found.__qualname__}"
+        else:
+            strategy = _load_strategy(strategy_spec or SAMPLE_STRATEGY, params)
         if not sample:
             market = _market_data(_existing(data, "DATA"), config, csv_kind, exchange, instrument)
         if grid_axes:
-            # The class's module by the name it was imported under, for the workers.
-            path = f"{type(strategy).__module__}:{type(strategy).__qualname__}"
-            batch = sweep(path, params, parse_axes(grid_axes), market, config, workers)
+            batch = sweep(path, params, axes, market, config, workers)
             text = render_batch(batch, output_format, sort_by)
             stream = _open_output(output)
             with stream:
@@ -653,6 +659,22 @@ def _override(
 def _load_strategy(spec: str, params: dict[str, object]) -> Strategy:
     """`module:Class` (importable from the current directory or installed) or
     `path/to/file.py:Class`, called with `params` as keyword arguments."""
+    found = _strategy_class(spec)
+    name = spec.rpartition(":")[2]
+    arguments = ", ".join(f"{k}={v!r}" for k, v in params.items())
+    try:
+        strategy = found(**params)
+    except Exception as error:
+        raise BookError(
+            f"--strategy {spec}: {name}({arguments}) failed: {type(error).__name__}: {error}"
+        ) from None
+    if not callable(getattr(strategy, "generate_algo_orders", None)):
+        raise BookError(f"--strategy {spec}: {name} has no generate_algo_orders method")
+    return cast(Strategy, strategy)
+
+
+def _strategy_class(spec: str) -> type:
+    """The class `spec` names (`module:Class` or `path/to/file.py:Class`), imported."""
     target, colon, name = spec.rpartition(":")
     if not colon or not target or not name:
         raise BookError(f"--strategy {spec}: not MODULE:CLASS or path/to/file.py:CLASS")
@@ -676,18 +698,9 @@ def _load_strategy(spec: str, params: dict[str, object]) -> Strategy:
         if not hasattr(found, part):
             raise BookError(f"--strategy {spec}: {target} has no {name!r}")
         found = getattr(found, part)
-    if not callable(found):
+    if not isinstance(found, type):
         raise BookError(f"--strategy {spec}: {name} is not a class")
-    arguments = ", ".join(f"{k}={v!r}" for k, v in params.items())
-    try:
-        strategy = found(**params)
-    except Exception as error:
-        raise BookError(
-            f"--strategy {spec}: {name}({arguments}) failed: {type(error).__name__}: {error}"
-        ) from None
-    if not callable(getattr(strategy, "generate_algo_orders", None)):
-        raise BookError(f"--strategy {spec}: {name} has no generate_algo_orders method")
-    return cast(Strategy, strategy)
+    return found
 
 
 def _import(target: str) -> ModuleType:

@@ -17,7 +17,7 @@ from typing import Any, Literal
 from barter_python.backtest import BacktestBatch, BacktestConfig, MarketData, grid, run_backtests
 from barter_python.errors import BookError
 
-__all__ = ["parse_axes", "render_batch", "sweep"]
+__all__ = ["SORTABLE", "check_sort", "parse_axes", "render_batch", "sweep"]
 
 Format = Literal["table", "json", "csv"]
 
@@ -40,6 +40,26 @@ def _value(text: str) -> Any:
         return json.loads(text)
     except json.JSONDecodeError:
         return text
+
+
+# The statistics a sweep's table can be sorted by (`BacktestBatch.rows` columns).
+SORTABLE = (
+    "trades", "wins", "losses", "win_rate", "profit_factor", "net_pnl", "fees", "expectancy",
+    "barter_sharpe_ratio", "orders_sent", "wall_time_s",
+)  # fmt: skip
+
+
+def check_sort(sort: str, fixed: dict[str, Any], axes: dict[str, list[Any]]) -> None:
+    """`--sort` names a statistic or a numeric parameter of the sweep."""
+    values = {**{name: [value] for name, value in fixed.items()}, **axes}
+    numeric = [
+        name
+        for name, given in values.items()
+        if all(isinstance(v, int | float) and not isinstance(v, bool) for v in given)
+    ]
+    if sort not in (*SORTABLE, *numeric):
+        choices = ", ".join((*SORTABLE, *numeric))
+        raise BookError(f"--sort {sort}: not a statistic or numeric parameter ({choices})")
 
 
 def sweep(
@@ -79,8 +99,6 @@ def _exact(value: object) -> str:
 def render_batch(batch: BacktestBatch, output_format: Format, sort: str) -> str:
     """The runs sorted by `sort` (descending, undefined last): a table, JSON or CSV."""
     rows = batch.rows()
-    if rows and sort not in rows[0]:
-        raise BookError(f"--sort {sort}: not a column ({', '.join(rows[0])})")
     rows.sort(key=lambda row: (row.get(sort) is None, -(row.get(sort) or 0)))
     if output_format == "json":
         return json.dumps(rows, default=str) + "\n"

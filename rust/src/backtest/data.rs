@@ -133,10 +133,10 @@ impl Event {
     }
 }
 
-/// An L1 book barter can price: amounts were checked `>= 0` with the prices.
+/// An L1 book barter can price (amounts were checked `>= 0` with the prices).
 fn l1(bid: Level, ask: Level) -> Result<Kind, String> {
-    if let (Some((_, 0.0)), Some((_, 0.0))) = (bid.get(), ask.get()) {
-        return Err(market::ZERO_BOOK.into());
+    if let (Some(bid), Some(ask)) = (bid.to_barter(), ask.to_barter()) {
+        market::check_mid(bid, ask)?;
     }
     Ok(Kind::L1 { bid, ask })
 }

@@ -117,6 +117,7 @@ pub fn run_backtest<'py>(
         engine
             .step(py, EngineEvent::Market(market), &mut audit)
             .and_then(|()| settle_without_algo(py, &mut engine, &mut audit))
+            .and_then(|()| no_settlement_errors(py, &audit))
             .map_err(|err| failed(py, at, err))?;
         if audit.trades_len() > fills_seen {
             fills_seen = audit.trades_len();
@@ -132,15 +133,35 @@ pub fn run_backtest<'py>(
     }
     closed.update(&audit);
     equity.push(summary::equity_point(&engine, &closed));
-    summary::results(
-        py,
-        &engine,
-        &audit,
-        equity,
-        risk_free_return,
-        interval,
-        total,
-    )
+    // barter's statistics use unchecked arithmetic (a risk-free return far from the returns
+    // overflows them): a panic there is the run's failure, not a crash.
+    let summary = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        summary::results(
+            py,
+            &engine,
+            &audit,
+            equity,
+            risk_free_return,
+            interval,
+            total,
+        )
+    }));
+    summary.unwrap_or_else(|_| {
+        Err(error::new_err(
+            py,
+            Kind::Backtest,
+            "barter's statistics of the run failed inside barter (a decimal overflow)".into(),
+        ))
+    })
+}
+
+/// A settlement problem (a mock exchange that stopped or did not answer, an error barter
+/// reported) ends the run: the result would miss fills without saying so.
+fn no_settlement_errors(py: Python<'_>, audit: &Audit) -> PyResult<()> {
+    match audit.errors().first() {
+        None => Ok(()),
+        Some(first) => Err(error::new_err(py, Kind::Backtest, first.clone())),
+    }
 }
 
 /// Settle the orders of one market event with algo orders off: barter's engine calls the

@@ -73,6 +73,11 @@ impl Audit {
         self.trades.len()
     }
 
+    /// Engine errors barter reported, and settlement problems.
+    pub fn errors(&self) -> &[String] {
+        &self.errors
+    }
+
     pub fn opens_sent_len(&self) -> usize {
         self.opens_sent.len()
     }

@@ -143,6 +143,14 @@ fn key<'py>(py: Python<'py>, exchange: ExchangeId, name: &str) -> PyResult<Bound
 
 #[pymethods]
 impl PyStateView {
+    /// Garbage-collector support: a strategy keeping `engine.state` makes a cycle through it.
+    fn __traverse__(&self, visit: pyo3::PyVisit<'_>) -> Result<(), pyo3::PyTraverseError> {
+        if let Source::Engine(engine) = &self.source {
+            visit.call(engine)?;
+        }
+        Ok(())
+    }
+
     /// Open positions as `PositionSnapshot`s, keyed by `(exchange, instrument)`.
     fn positions<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
         let positions = self.read(py, |state, keys, _| {

@@ -70,6 +70,21 @@ class BacktestConfig(BaseModel, frozen=True, extra="forbid"):
         except TypeError as error:
             raise ValueError(str(error)) from None
 
+    @field_validator("risk_free_return")
+    @classmethod
+    def _a_rate(cls, value: Decimal) -> Decimal:
+        # A rate per interval; far outside, barter's ratios overflow their decimal.
+        if abs(value) > 1:
+            raise ValueError(f"must be a rate from -1 to 1 (0.05 is 5 %), got {value}")
+        return value
+
+    @field_validator("fees_percent")
+    @classmethod
+    def _a_fraction(cls, value: Decimal) -> Decimal:
+        if not 0 <= value <= 1:
+            raise ValueError(f"must be a fraction from 0 to 1 (0.001 is 0.1 %), got {value}")
+        return value
+
     @field_validator("balances", mode="before")
     @classmethod
     def _balances(cls, value: object) -> dict[tuple[ExchangeId, str], Decimal]:
