@@ -12,7 +12,7 @@ import pytest
 
 import barter_python
 from barter_python import OrderRequestOpen, Side
-from barter_python.book import read_book, sample_book_text
+from barter_python.book_file import read_book, sample_book_text
 
 pytestmark = pytest.mark.slow
 

@@ -6,6 +6,7 @@
 use pyo3::prelude::*;
 
 pub mod backtest;
+mod book;
 mod decimal;
 pub mod engine;
 mod enums;
@@ -22,6 +23,7 @@ pub mod strategy;
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     order::register(m)?;
+    m.add_class::<book::PyBook>()?;
     m.add_class::<filter::PyInstrumentFilter>()?;
     strategy::register(m)?;
     engine::register(m)?;

@@ -173,25 +173,56 @@ fn close_open_positions_with_market_orders<'py>(
 ) -> PyResult<(Bound<'py, PyList>, Bound<'py, PyList>)> {
     let strategy = PyStrategyId::extract(strategy_id, "strategy_id")?;
     let (inputs, book, filter) = filtered_book(py, instruments, filter)?;
+    let snapshot = |input: usize| instruments.get_item(input);
+    // Without a `gen_cid`, barter's random cids; with one, they are filled in afterwards.
+    let random = gen_cid.is_none();
+    let orders = close_book(
+        py,
+        &book,
+        &inputs,
+        &strategy,
+        &filter,
+        skip_missing_price,
+        random,
+    );
+    drop(book); // a large state: free it before making Python objects
+    orders_to_python(py, orders?, gen_cid, snapshot)
+}
+
+/// The requests of `close` on `book` (opens in input order), refused if an open position the
+/// filter selects has no price unless `skip_missing_price` (barter's own behaviour).
+pub fn close_book(
+    py: Python<'_>,
+    book: &Book,
+    inputs: &[InstrumentInput],
+    strategy: &StrategyId,
+    filter: &Filter,
+    skip_missing_price: bool,
+    random_cids: bool,
+) -> PyResult<(Vec<(usize, Cancel)>, Vec<(usize, Open)>)> {
     if !skip_missing_price {
         // barter silently skips a position without a price; the SDK refuses by default.
-        let missing = selected(&book, &filter, |s| {
+        let missing = selected(book, filter, |s| {
             s.position.current.is_some() && s.data.price().is_none()
         });
         if !missing.is_empty() {
-            return Err(missing_price(py, &inputs, missing));
+            return Err(missing_price(py, inputs, missing));
         }
     }
+    Ok(py.detach(|| close(book, inputs, strategy, filter, random_cids)))
+}
 
-    let random_cids = gen_cid.is_none();
-    let (cancels, mut opens) = py.detach(|| {
-        let results = close(&book, &inputs, &strategy, &filter, random_cids);
-        drop(book); // a large state: free it without holding the GIL
-        results
-    });
+/// The requests as Python lists; with a `gen_cid`, it is called once per open, in order, with
+/// the open's snapshot.
+pub fn orders_to_python<'py>(
+    py: Python<'py>,
+    (cancels, mut opens): (Vec<(usize, Cancel)>, Vec<(usize, Open)>),
+    gen_cid: Option<&Bound<'py, PyAny>>,
+    snapshot: impl Fn(usize) -> PyResult<Bound<'py, PyAny>>,
+) -> PyResult<(Bound<'py, PyList>, Bound<'py, PyList>)> {
     if let Some(gen_cid) = gen_cid {
         for (input, open) in opens.iter_mut() {
-            open.key.cid = call_gen_cid(gen_cid, Some(instruments.get_item(*input)?))?;
+            open.key.cid = call_gen_cid(gen_cid, Some(snapshot(*input)?))?;
         }
     }
     let cancels = cancels
@@ -218,7 +249,7 @@ fn select_instruments(
     Ok(selected(&book, &filter, |_| true))
 }
 
-type Filter = InstrumentFilter<ExchangeIndex, AssetIndex, InstrumentIndex>;
+pub type Filter = InstrumentFilter<ExchangeIndex, AssetIndex, InstrumentIndex>;
 
 /// The snapshots, the state assembled for them and the filter resolved against it.
 fn filtered_book(
@@ -238,7 +269,7 @@ fn filtered_book(
 }
 
 /// Input positions (ascending) of the instruments `filter` selects that `keep` keeps.
-fn selected(
+pub fn selected(
     book: &Book,
     filter: &Filter,
     keep: impl Fn(&InstrumentState<SnapshotData>) -> bool,

@@ -5,6 +5,7 @@ do the work; results come back as barter's own values behind typed Python classe
 """
 
 from barter_python._version import __version__
+from barter_python.book import Book
 from barter_python.errors import (
     BacktestError,
     BarterPythonError,
@@ -37,6 +38,7 @@ from barter_python.strategy import (
 __all__ = [
     "BacktestError",
     "BarterPythonError",
+    "Book",
     "BookError",
     "ClientOrderId",
     "DuplicateInstrumentError",

@@ -1,247 +1,60 @@
-"""Reading a book (a list of `InstrumentSnapshot`) from a JSON or CSV file, with errors a person
-can act on: every problem names the file, the line (counted from 1, as editors do), the field
-and the bad value, and every problem of a file is reported at once (the first `LISTED`, then
-how many more), so that a large file needs one fix-and-rerun loop, not one per bad row."""
+"""`Book`: barter's `EngineState` for a set of `InstrumentSnapshot`s, kept across calls.
+
+The stateless `close_open_positions_with_market_orders` builds barter's state on every call;
+a `Book` builds it once, changes only what changed (`update`, `set_prices`), and closes on the
+kept state with the same contract and the same results.
+"""
 
 from __future__ import annotations
 
-import csv
-import io
-import json
-from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
-from importlib.resources import files
-from typing import Any, Literal
+from collections.abc import Callable, Iterable, Mapping
+from decimal import Decimal
+from typing import Any, Literal, Self
 
-import pydantic
-
-from barter_python.errors import BookError
+from barter_python import _native
+from barter_python._native import InstrumentFilter
 from barter_python.instrument import ExchangeId
-from barter_python.snapshot import InstrumentSnapshot
+from barter_python.order import ClientOrderId, OrderRequestCancel, OrderRequestOpen, StrategyId
+from barter_python.snapshot import DecimalInput, InstrumentSnapshot, validate_book
+from barter_python.strategy import checked_close_arguments
 
-__all__ = ["CSV_COLUMNS", "BookFile", "read_book", "sample_book_text"]
-
-CSV_COLUMNS = (
-    "exchange",
-    "instrument",
-    "base",
-    "quote",
-    "price",
-    "side",
-    "quantity",
-    "price_entry_average",
-)
-# A flatten needs no entry price: a CSV may leave the column out.
-_OPTIONAL_COLUMNS = ("price_entry_average",)
-_POSITION_COLUMNS = ("side", "quantity", "price_entry_average")
-
-Format = Literal["json", "csv"]
+__all__ = ["Book"]
 
 
-@dataclass(frozen=True)
-class BookFile:
-    """A book read from `source`: its snapshots and the line each one starts on."""
-
-    source: str
-    snapshots: list[InstrumentSnapshot]
-    lines: list[int]
-
-    def where(self, index: int) -> str:
-        """`file:line` of the snapshot at `index`."""
-        return f"{self.source}:{self.lines[index]}"
+def _repriced(snapshot: InstrumentSnapshot, price: Decimal | None) -> InstrumentSnapshot:
+    """The snapshot `gen_cid` sees after `set_prices` changed its price."""
+    return snapshot.model_copy(update={"price": price})
 
 
-def sample_book_text(format: Format = "json") -> str:
-    """The bundled 12-instrument sample book over binance_spot, okx and kraken, as JSON or CSV
-    (the same book)."""
-    return files("barter_python").joinpath(f"data/sample_book.{format}").read_text()
+class Book(_native.Book):
+    """barter's state of a book (spec §7): `Book(instruments)`, then `update`, `set_prices`
+    and `close_open_positions_with_market_orders` as often as needed."""
 
+    def __new__(cls, instruments: Iterable[InstrumentSnapshot | Mapping[str, Any]]) -> Self:
+        return super().__new__(cls, validate_book(instruments))
 
-def read_book(source: str, data: bytes | str, format: Format | None = None) -> BookFile:
-    """Parse `data` read from `source` (used in messages): UTF-8, a byte-order mark allowed.
+    def update(self, instruments: Iterable[InstrumentSnapshot | Mapping[str, Any]]) -> None:
+        """Replace the price and position of each named instrument (all must be in the book,
+        with the same base and quote); nothing changes on an error."""
+        super().update(validate_book(instruments))
 
-    The format defaults to the extension of `source`, else JSON when the text starts with `[`
-    or `{`, else CSV. Raises `BookError` naming every problem found, up to `LISTED`.
-    """
-    if isinstance(data, bytes):
-        try:
-            data = data.decode("utf-8")
-        except UnicodeDecodeError as error:
-            raise BookError(
-                f"{source}: not UTF-8 text (byte {error.start}: {data[error.start]:#04x})"
-            ) from None
-    text = data.removeprefix("\ufeff")  # a spreadsheet's UTF-8 byte-order mark
-    if not text.strip():
-        raise BookError(
-            f"{source}: empty input: expected a JSON array of instruments or a CSV with the "
-            f"header {','.join(CSV_COLUMNS)}"
+    def set_prices(self, prices: Mapping[tuple[ExchangeId | str, str], DecimalInput]) -> None:
+        """Set the price (`> 0`) of each `(exchange, instrument)`; nothing changes on an error."""
+        if not isinstance(prices, Mapping):
+            raise TypeError(f"prices must be a mapping, got {type(prices).__name__}")
+        super().set_prices({(key[0], key[1].lower()): p for key, p in prices.items()})
+
+    def close_open_positions_with_market_orders(  # type: ignore[override]
+        self,
+        strategy_id: StrategyId | str,
+        gen_cid: Callable[[InstrumentSnapshot], ClientOrderId | str] | None = None,
+        *,
+        filter: InstrumentFilter | None = None,
+        on_missing_price: Literal["raise", "skip"] = "raise",
+    ) -> tuple[list[OrderRequestCancel], list[OrderRequestOpen]]:
+        """barter's `close_open_positions_with_market_orders` on the kept state, with the
+        contract of the stateless function (`barter_python.strategy`)."""
+        checked_close_arguments(gen_cid, filter, on_missing_price)
+        return super().close_open_positions_with_market_orders(
+            strategy_id, gen_cid, filter, on_missing_price == "skip", _repriced
         )
-    if (format or _guess_format(source, text)) == "json":
-        items = _json_items(source, text)
-        book = _validate(source, items, field_of=lambda loc: ".".join(map(str, loc)))
-    else:
-        book = _validate(source, _csv_rows(source, text), field_of=_csv_column)
-    return book
-
-
-def _guess_format(source: str, text: str) -> Format:
-    lowered = source.lower()
-    if lowered.endswith(".json"):
-        return "json"
-    if lowered.endswith(".csv"):
-        return "csv"
-    return "json" if text.lstrip()[:1] in ("[", "{") else "csv"
-
-
-def _json_items(source: str, text: str) -> Iterator[tuple[int, str, Any]]:
-    """Each item of the top-level JSON array with the line it starts on and its number."""
-    decoder = json.JSONDecoder()
-    line, counted = 1, 0  # lines are counted incrementally: the text may hold 100k items
-
-    def line_at(offset: int) -> int:
-        nonlocal line, counted
-        line += text.count("\n", counted, offset)
-        counted = offset
-        return line
-
-    def invalid(error: json.JSONDecodeError) -> BookError:
-        return BookError(f"{source}:{error.lineno}:{error.colno}: invalid JSON: {error.msg}")
-
-    def skip_space(offset: int) -> int:
-        while offset < len(text) and text[offset] in " \t\r\n":
-            offset += 1
-        return offset
-
-    items = 0  # counted from 1, as lines are
-    offset = skip_space(0)
-    if text[offset] != "[":
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError as error:
-            raise invalid(error) from None
-        raise BookError(
-            f"{source}: expected a JSON array of instruments, got {type(data).__name__}"
-        )
-    offset = skip_space(offset + 1)
-    if text.startswith("]", offset):
-        offset += 1
-    else:
-        while True:
-            try:
-                item, end = decoder.raw_decode(text, offset)
-            except json.JSONDecodeError as error:
-                raise invalid(error) from None
-            items += 1
-            yield line_at(offset), f"item {items}: ", item
-            offset = skip_space(end)
-            if text.startswith(",", offset):
-                offset = skip_space(offset + 1)
-            elif text.startswith("]", offset):
-                offset += 1
-                break
-            else:
-                raise invalid(json.JSONDecodeError("expected ',' or ']'", text, offset))
-    rest = skip_space(offset)
-    if rest != len(text):
-        raise invalid(json.JSONDecodeError("extra data after the array", text, rest))
-
-
-def _csv_rows(source: str, text: str) -> Iterator[tuple[int, str, dict[str, Any] | _Unsplit]]:
-    """Each row as snapshot data with the line it starts on; a row whose number of fields
-    differs from the header's is an error, never a row with cells made up or dropped."""
-    reader = csv.reader(io.StringIO(text))
-    header = [cell.strip() for cell in next(reader)]
-    missing = [c for c in CSV_COLUMNS if c not in header and c not in _OPTIONAL_COLUMNS]
-    unknown = [c for c in header if c not in CSV_COLUMNS]
-    repeated = sorted({c for c in header if header.count(c) > 1})
-    if missing or unknown or repeated:
-        raise BookError(
-            f"{source}:1: CSV header must be {','.join(CSV_COLUMNS)}"
-            + (f"; missing: {', '.join(missing)}" if missing else "")
-            + (f"; unknown: {', '.join(unknown)}" if unknown else "")
-            + (f"; repeated: {', '.join(repeated)}" if repeated else "")
-        )
-    end = reader.line_num
-    for row in reader:
-        line, end = end + 1, reader.line_num
-        if not row:
-            continue  # a blank line holds no row
-        if len(row) != len(header):
-            kind = "missing cells" if len(row) < len(header) else "extra cells"
-            yield line, "", _Unsplit(f"{len(row)} fields, the header has {len(header)} ({kind})")
-        else:
-            yield line, "", _csv_snapshot(dict(zip(header, row, strict=True)))
-
-
-@dataclass(frozen=True)
-class _Unsplit:
-    """A row that could not be split into the header's cells: why."""
-
-    problem: str
-
-
-def _csv_snapshot(row: Mapping[str, str]) -> dict[str, Any]:
-    """One CSV row as snapshot data: empty cells are absent, empty side and quantity mean no
-    position. Values stay strings: the model parses them exactly."""
-    cells = {key: value.strip() for key, value in row.items() if value.strip()}
-    snapshot: dict[str, Any] = {
-        key: value for key, value in cells.items() if key not in _POSITION_COLUMNS
-    }
-    position = {key: cells[key] for key in _POSITION_COLUMNS if key in cells}
-    if position:
-        snapshot["position"] = {"instrument": cells.get("instrument", ""), **position}
-    return snapshot
-
-
-def _csv_column(loc: tuple[int | str, ...]) -> str:
-    """The CSV column a validation error is about (`position.side` is the `side` column)."""
-    return str(loc[-1]) if loc else ""
-
-
-FieldOf = Callable[[tuple[int | str, ...]], str]
-
-
-def _validate(source: str, items: Iterator[tuple[int, str, Any]], field_of: FieldOf) -> BookFile:
-    """Validates every item (`line`, a label such as `item 3: `, the data), then refuses the
-    book with every problem found, in line order."""
-    snapshots: list[InstrumentSnapshot] = []
-    lines: list[int] = []
-    problems: list[str] = []
-    # barter keys an instrument by exchange and (lowercased) name: a repeat is an error.
-    first_line: dict[tuple[ExchangeId, str], int] = {}  # the line of each key's first item
-    for line, label, item in items:
-        where = f"{source}:{line}: {label}"
-        if isinstance(item, _Unsplit):
-            problems.append(where + item.problem)
-            continue
-        try:
-            snapshot = InstrumentSnapshot.model_validate(item)
-        except pydantic.ValidationError as error:
-            problems.extend(where + problem for problem in _describe(error, field_of))
-            continue
-        key = (snapshot.exchange, snapshot.instrument)
-        if key in first_line:
-            first = first_line[key]
-            problems.append(
-                f"{where}instrument '{key[1]}' on exchange '{key[0].value}' appears again "
-                f"(first on line {first})"
-            )
-        else:
-            first_line[key] = line
-        snapshots.append(snapshot)
-        lines.append(line)
-    if problems:
-        raise BookError.of(source, problems)
-    return BookFile(source, snapshots, lines)
-
-
-def _describe(error: pydantic.ValidationError, field_of: FieldOf) -> list[str]:
-    """Each problem as `field: what, got value` (no field for a whole-item problem)."""
-    problems = []
-    for detail in error.errors(include_url=False):
-        field = field_of(detail["loc"])
-        message = detail["msg"].removeprefix("Value error, ")
-        if detail["type"] != "missing" and ", got " not in message:
-            message += f", got {detail['input']!r}"
-        problems.append(f"{field}: {message}" if field else message)
-    return problems

@@ -34,7 +34,7 @@ from barter_python.backtest import backtest as run_backtest
 from barter_python.backtest.config import IntervalName
 from barter_python.backtest.sample import sample_config, sample_data
 from barter_python.backtest.tables import optional
-from barter_python.book import BookFile, read_book, sample_book_text
+from barter_python.book_file import BookFile, read_book, sample_book_text
 from barter_python.engine import Strategy
 from barter_python.errors import BacktestError, BarterPythonError, BookError, MissingPriceError
 from barter_python.instrument import ExchangeId

@@ -64,6 +64,16 @@ def build_ioc_market_order_to_close_position(
     )
 
 
+def checked_close_arguments(gen_cid: object, filter: object, on_missing_price: object) -> None:
+    """The arguments both close functions (stateless and `Book`'s) take, checked."""
+    if on_missing_price not in ("raise", "skip"):
+        raise ValueError(f"on_missing_price must be 'raise' or 'skip', got {on_missing_price!r}")
+    if filter is not None and not isinstance(filter, InstrumentFilter):
+        raise TypeError(f"filter must be an InstrumentFilter, got {type(filter).__name__}")
+    if gen_cid is not None and not callable(gen_cid):
+        raise TypeError(f"gen_cid must be callable, got {type(gen_cid).__name__}")
+
+
 def close_open_positions_with_market_orders(
     strategy_id: StrategyId | str,
     instruments: Iterable[InstrumentSnapshot | Mapping[str, Any]],
@@ -85,12 +95,7 @@ def close_open_positions_with_market_orders(
     for a repeated `(exchange, instrument)`, `UnknownInstrumentError` for filter names the book
     lacks. On any error nothing is returned.
     """
-    if on_missing_price not in ("raise", "skip"):
-        raise ValueError(f"on_missing_price must be 'raise' or 'skip', got {on_missing_price!r}")
-    if filter is not None and not isinstance(filter, InstrumentFilter):
-        raise TypeError(f"filter must be an InstrumentFilter, got {type(filter).__name__}")
-    if gen_cid is not None and not callable(gen_cid):
-        raise TypeError(f"gen_cid must be callable, got {type(gen_cid).__name__}")
+    checked_close_arguments(gen_cid, filter, on_missing_price)
     book = validate_book(instruments)
     return _native.strategy.close_open_positions_with_market_orders(
         strategy_id, book, gen_cid, filter, on_missing_price == "skip"

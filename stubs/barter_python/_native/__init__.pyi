@@ -19,6 +19,7 @@ from barter_python.snapshot import InstrumentSnapshot, PositionSnapshot
 
 __all__ = [
     "Audit",
+    "Book",
     "ClientOrderId",
     "Connectivity",
     "Engine",
@@ -443,3 +444,28 @@ def run_backtest(
     progress: Callable[[int, int], object] | None = None,
 ) -> dict[str, Any]:
     """Replay `data` through barter's engine (use `barter_python.backtest.backtest`)."""
+
+@disjoint_base
+class Book:
+    """barter's `EngineState` for a book of snapshots, kept across calls.
+
+    Use `barter_python.Book`, which validates the snapshots.
+    """
+
+    def __new__(cls, instruments: list[InstrumentSnapshot]) -> Self: ...
+    def update(self, instruments: list[InstrumentSnapshot]) -> None:
+        """Replace the named instruments' prices and positions."""
+    def set_prices(
+        self, prices: Mapping[tuple[ExchangeId | str, str], Decimal | int | float | str]
+    ) -> None:
+        """Set the named instruments' prices."""
+    def close_open_positions_with_market_orders(
+        self,
+        strategy_id: StrategyId | str,
+        gen_cid: Callable[[InstrumentSnapshot], ClientOrderId | str] | None = None,
+        filter: InstrumentFilter | None = None,
+        skip_missing_price: bool = False,
+        snapshot: Callable[[InstrumentSnapshot, Decimal | None], InstrumentSnapshot] | None = None,
+    ) -> tuple[list[OrderRequestCancel], list[OrderRequestOpen]]:
+        """barter's `close_open_positions_with_market_orders` on the kept state."""
+    def __len__(self) -> int: ...

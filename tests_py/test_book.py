@@ -1,0 +1,125 @@
+"""`Book`: barter's state kept across calls gives the stateless function's results, after any
+sequence of updates and price changes (a property test), and refuses what it cannot hold."""
+
+from __future__ import annotations
+
+import itertools
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from barter_python import (
+    Book,
+    ClientOrderId,
+    DuplicateInstrumentError,
+    ExchangeId,
+    InstrumentFilter,
+    InstrumentSnapshot,
+    MissingPriceError,
+    UnknownInstrumentError,
+    close_open_positions_with_market_orders,
+)
+
+EXCHANGES = ["okx", "kraken"]
+NAMES = ["btc_usdt", "eth_usdt", "sol_usdt"]
+
+
+def snapshot(exchange: str, name: str, price: int | None, side: str | None, qty: int) -> Any:
+    data: dict[str, Any] = {
+        "exchange": exchange, "instrument": name, "base": name[:3], "quote": "usdt",
+        "price": price,
+    }  # fmt: skip
+    if side is not None:
+        data["position"] = {"instrument": name, "side": side, "quantity": qty}
+    return InstrumentSnapshot.model_validate(data)
+
+
+instrument_states = st.tuples(
+    st.one_of(st.none(), st.integers(min_value=1, max_value=10**6)),
+    st.one_of(st.none(), st.sampled_from(["Buy", "Sell"])),
+    st.integers(min_value=0, max_value=100),
+)
+
+
+def numbered() -> Any:
+    numbers = itertools.count(1)
+    return lambda snap: ClientOrderId(f"{snap.exchange.value}-{snap.instrument}-{next(numbers)}")
+
+
+def same_orders(book: Book, snapshots: list[InstrumentSnapshot], **kwargs: Any) -> None:
+    """The kept book's orders equal the stateless function's on the same snapshots."""
+    try:
+        expected = close_open_positions_with_market_orders("s", snapshots, numbered(), **kwargs)
+    except MissingPriceError as error:
+        with pytest.raises(MissingPriceError) as info:
+            book.close_open_positions_with_market_orders("s", numbered(), **kwargs)
+        assert info.value.indices == error.indices
+        return
+    got = book.close_open_positions_with_market_orders("s", numbered(), **kwargs)
+    assert got == expected
+
+
+@given(
+    st.lists(instrument_states, min_size=6, max_size=6),
+    st.lists(
+        st.tuples(st.integers(min_value=0, max_value=5), instrument_states, st.booleans()),
+        max_size=8,
+    ),
+    st.sampled_from(["raise", "skip"]),
+)
+def test_a_kept_book_closes_as_the_stateless_function(
+    initial: list[Any], changes: list[Any], on_missing: Any
+) -> None:
+    keys = [(e, n) for e in EXCHANGES for n in NAMES]
+    snapshots = [snapshot(e, n, *state) for (e, n), state in zip(keys, initial, strict=True)]
+    book = Book(snapshots)
+    same_orders(book, snapshots, on_missing_price=on_missing)
+    for at, (price, side, qty), price_only in changes:
+        exchange, name = keys[at]
+        if price_only:
+            if price is None:
+                continue
+            book.set_prices({(exchange, name): price})
+            snapshots[at] = snapshots[at].model_copy(update={"price": Decimal(price)})
+        else:
+            snapshots[at] = snapshot(exchange, name, price, side, qty)
+            book.update([snapshots[at]])
+        same_orders(book, snapshots, on_missing_price=on_missing)
+        same_orders(book, snapshots, on_missing_price="skip",
+                    filter=InstrumentFilter.exchanges(ExchangeId.OKX))  # fmt: skip
+
+
+def test_gen_cid_sees_the_current_snapshot() -> None:
+    book = Book([snapshot("okx", "btc_usdt", 100, "Buy", 2)])
+    book.set_prices({("OKX", "BTC_USDT"): 101})
+    seen: list[InstrumentSnapshot] = []
+
+    def gen_cid(snap: InstrumentSnapshot) -> str:
+        seen.append(snap)
+        return "c1"
+
+    _, [order] = book.close_open_positions_with_market_orders("s", gen_cid)
+    assert order.state.price == 101 and seen[0].price == 101
+    assert (str(order.key.cid), len(book)) == ("c1", 1)
+
+
+def test_errors_change_nothing() -> None:
+    book = Book([snapshot("okx", "btc_usdt", 100, "Buy", 2)])
+    with pytest.raises(UnknownInstrumentError, match="'eth_usdt' on exchange 'okx'"):
+        book.update(
+            [snapshot("okx", "btc_usdt", 1, None, 0), snapshot("okx", "eth_usdt", 1, None, 0)]
+        )
+    with pytest.raises(ValueError, match="price must be > 0"):
+        book.set_prices({("okx", "btc_usdt"): 0})
+    other = InstrumentSnapshot(exchange="okx", instrument="btc_usdt", base="x", quote="usdt")
+    with pytest.raises(ValueError, match="build a new Book"):
+        book.update([other])
+    _, [order] = book.close_open_positions_with_market_orders("s")
+    assert (order.state.price, order.state.quantity) == (Decimal(100), Decimal(2))
+    with pytest.raises(DuplicateInstrumentError):
+        Book([snapshot("okx", "btc_usdt", 1, None, 0)] * 2)
+    with pytest.raises(TypeError):
+        book.set_prices([("okx", "btc_usdt", 1)])  # type: ignore[arg-type]
