@@ -7,6 +7,7 @@ measured in one run (these machines are noisy; compare ratios, not absolute time
     d  the same work with state from barter's quadratic `IndexedInstruments` builder (Rust),
        at the sizes it finishes within ~30 s
     e  Pydantic validation of the book from plain dicts, for context
+    f  the SDK's kept `Book`: closing again on barter's state built once (spec §7)
 
 Usage: python benchmarks/run.py [--quick]
 """
@@ -26,7 +27,7 @@ from typing import Any
 
 from pydantic import TypeAdapter
 
-from barter_python import InstrumentSnapshot, close_open_positions_with_market_orders
+from barter_python import Book, InstrumentSnapshot, close_open_positions_with_market_orders
 
 sys.path.insert(0, str(Path(__file__).parent))
 from book import book_dicts
@@ -62,15 +63,21 @@ def same_orders(n: int) -> None:
     ]
 
 
-def measure_python(n: int) -> tuple[float, float, float]:
-    """a (SDK), c (pure Python) and e (validation), µs per instrument, for a book of `n`."""
+def measure_python(n: int) -> tuple[float, float, float, float]:
+    """a (SDK), c (pure Python), e (validation) and f (kept Book), µs per instrument, for a
+    book of `n`."""
     repeats = 3 if n >= 100_000 else 5
     dicts = book_dicts(n)
     e = best_us(n, repeats, lambda: BOOK.validate_python(dicts))
     book = BOOK.validate_python(dicts)
     a = best_us(n, repeats, lambda: close_open_positions_with_market_orders("bench", book))
     c = best_us(n, repeats, lambda: close_positions("bench", book))
-    return a, c, e
+    kept = Book(book)
+    assert kept.close_open_positions_with_market_orders("bench")[1][0].state == (
+        close_open_positions_with_market_orders("bench", book)[1][0].state
+    )
+    f = best_us(n, repeats, lambda: kept.close_open_positions_with_market_orders("bench"))
+    return a, c, e, f
 
 
 def native(sizes: list[int], builder_limit_s: float) -> dict[int, dict[str, Any]]:
@@ -90,26 +97,30 @@ def main() -> None:
     rust = native(sizes, builder_limit_s=5 if quick else 30)
     rows = []
     for n in sizes:
-        a, c, e = measure_python(n)
-        rows.append((n, a, rust[n]["native_us"], c, rust[n]["builder_us"], e))
+        a, c, e, f = measure_python(n)
+        rows.append((n, a, rust[n]["native_us"], c, rust[n]["builder_us"], e, f))
     peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
     print("µs per instrument (best of repeats); book: N instruments over 5 exchanges, N/5 bases")
-    header = ("N", "a SDK", "b Rust", "c Python", "d builder", "e validate", "c/a", "a/b", "d/a")
+    header = (
+        "N", "a SDK", "b Rust", "c Python", "d builder", "e validate", "f Book", "c/a", "a/b",
+        "d/a", "c/f",
+    )  # fmt: skip
     print("".join(f"{h:>12}" for h in header))
-    for n, a, b, c, d, e in rows:
+    for n, a, b, c, d, e, f in rows:
         cells = [f"{n:>12}", f"{a:>12.3f}", f"{b:>12.3f}", f"{c:>12.3f}"]
         cells.append(f"{d:>12.1f}" if d is not None else f"{'-':>12}")
-        cells += [f"{e:>12.3f}", f"{c / a:>11.2f}x", f"{a / b:>11.2f}x"]
+        cells += [f"{e:>12.3f}", f"{f:>12.3f}", f"{c / a:>11.2f}x", f"{a / b:>11.2f}x"]
         cells.append(f"{d / a:>11.0f}x" if d is not None else f"{'-':>12}")
+        cells.append(f"{c / f:>11.2f}x")
         print("".join(cells))
     by_n = {n: a for n, a, *_ in rows}
     if 10_000 in by_n and 100_000 in by_n:
         growth = by_n[100_000] * 100_000 / (by_n[10_000] * 10_000)
         print(f"growth a(100k)/a(10k): {growth:.1f}x (linear = 10x)")
-    largest_d = max((n for n, *_, d, _ in rows if d is not None), default=None)
+    largest_d = max((n for n, _, _, _, d, _, _ in rows if d is not None), default=None)
     if largest_d is not None:
-        a, d = next((a, d) for n, a, _, _, d, _ in rows if n == largest_d)
+        a, d = next((a, d) for n, a, _, _, d, _, _ in rows if n == largest_d)
         print(
             f"a vs d at N={largest_d} (largest size barter's builder finished): {d / a:.0f}x faster"
         )
