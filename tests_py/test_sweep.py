@@ -214,7 +214,7 @@ def test_failing_runs_are_recorded_and_the_others_return(
     )
     assert errors["no class"] == (
         "StrategyImportError: strategy sweep_test_strategies:Missing: "
-        "sweep_test_strategies has no Missing"
+        "sweep_test_strategies has no 'Missing'"
     )
     assert "has no generate_algo_orders" in errors["not a strategy"]
     assert errors["bad params"] == "ValueError: need 0 < fast < slow, got fast=9, slow=3"

@@ -12,7 +12,7 @@ use crate::filter;
 use crate::order::PyStrategyId;
 use crate::snapshot::InstrumentInput;
 use crate::state::{self, Book};
-use crate::strategy::{close_book, orders_to_python};
+use crate::strategy::{book_of, close_book, orders_to_python};
 use barter_instrument::exchange::ExchangeId;
 use barter_instrument::instrument::{name::InstrumentNameInternal, InstrumentIndex};
 use fnv::FnvHashMap;
@@ -95,12 +95,7 @@ impl PyBook {
     /// barter's state for `instruments` (validated `InstrumentSnapshot`s).
     #[new]
     fn py_new(py: Python<'_>, instruments: &Bound<'_, PyList>) -> PyResult<Self> {
-        let inputs: Vec<InstrumentInput> = instruments
-            .iter()
-            .map(|item| item.extract())
-            .collect::<PyResult<_>>()?;
-        let book = Book::from_snapshots(&inputs, chrono::Utc::now())
-            .map_err(|dup| dup.into_err(py, &inputs))?;
+        let (inputs, book) = book_of(py, instruments)?;
         let mut instrument_of = vec![0; inputs.len()];
         for (index, input) in book.index.input_of.iter().enumerate() {
             instrument_of[*input] = index;

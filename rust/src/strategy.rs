@@ -258,14 +258,23 @@ fn filtered_book(
     filter: Option<&Bound<'_, PyAny>>,
 ) -> PyResult<(Vec<InstrumentInput>, Book, Filter)> {
     let filter: PyInstrumentFilter = filter::extract(filter)?;
+    let (inputs, book) = book_of(py, instruments)?;
+    let filter = filter.resolve(py, &book.index, &inputs)?;
+    Ok((inputs, book, filter))
+}
+
+/// The snapshots (validated `InstrumentSnapshot`s) and the state assembled for them.
+pub fn book_of(
+    py: Python<'_>,
+    instruments: &Bound<'_, PyList>,
+) -> PyResult<(Vec<InstrumentInput>, Book)> {
     let inputs: Vec<InstrumentInput> = instruments
         .iter()
         .map(|item| item.extract())
         .collect::<PyResult<_>>()?;
     let book = Book::from_snapshots(&inputs, chrono::Utc::now())
         .map_err(|dup| dup.into_err(py, &inputs))?;
-    let filter = filter.resolve(py, &book.index, &inputs)?;
-    Ok((inputs, book, filter))
+    Ok((inputs, book))
 }
 
 /// Input positions (ascending) of the instruments `filter` selects that `keep` keeps.

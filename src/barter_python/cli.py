@@ -33,6 +33,7 @@ from barter_python.backtest import BacktestConfig, BacktestResult, MarketData
 from barter_python.backtest import backtest as run_backtest
 from barter_python.backtest.config import IntervalName
 from barter_python.backtest.sample import sample_config, sample_data
+from barter_python.backtest.sweep import find_class
 from barter_python.backtest.tables import optional
 from barter_python.book_file import BookFile, read_book, sample_book_text
 from barter_python.engine import Strategy
@@ -693,14 +694,10 @@ def _strategy_class(spec: str) -> type:
         raise BookError(
             f"--strategy {spec}: importing {target} failed: {type(error).__name__}: {error}"
         ) from None
-    found: object = module
-    for part in name.split("."):
-        if not hasattr(found, part):
-            raise BookError(f"--strategy {spec}: {target} has no {name!r}")
-        found = getattr(found, part)
-    if not isinstance(found, type):
-        raise BookError(f"--strategy {spec}: {name} is not a class")
-    return found
+    try:
+        return find_class(module, name)
+    except LookupError as error:
+        raise BookError(f"--strategy {spec}: {error}") from None
 
 
 def _import(target: str) -> ModuleType:

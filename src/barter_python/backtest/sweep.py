@@ -20,6 +20,7 @@ import pickle
 import re
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Executor
+from types import ModuleType
 from typing import TYPE_CHECKING, Any, Literal, Protocol, cast
 
 from pydantic import BaseModel, JsonValue, field_validator
@@ -329,6 +330,19 @@ def _run_runs(
     return outcomes
 
 
+def find_class(module: ModuleType, qualname: str) -> type:
+    """The class `qualname` (`Class` or `Outer.Inner`) names in `module`; `LookupError` saying
+    why not."""
+    found: object = module
+    for part in qualname.split("."):
+        if not hasattr(found, part):
+            raise LookupError(f"{module.__name__} has no {qualname!r}")
+        found = getattr(found, part)
+    if not isinstance(found, type):
+        raise LookupError(f"{qualname} is not a class")
+    return found
+
+
 def _strategy(spec: BacktestSpec) -> Strategy:
     """The spec's strategy class, imported by its path, built with its params."""
     module_name, _, qualname = spec.strategy.partition(":")
@@ -339,13 +353,10 @@ def _strategy(spec: BacktestSpec) -> Strategy:
             f"strategy {spec.strategy}: importing {module_name} failed: "
             f"{type(error).__name__}: {error} (it must be importable where the run happens)"
         ) from error
-    found: object = module
-    for part in qualname.split("."):
-        if not hasattr(found, part):
-            raise StrategyImportError(f"strategy {spec.strategy}: {module_name} has no {qualname}")
-        found = getattr(found, part)
-    if not isinstance(found, type):
-        raise StrategyImportError(f"strategy {spec.strategy}: {qualname} is not a class")
+    try:
+        found = find_class(module, qualname)
+    except LookupError as error:
+        raise StrategyImportError(f"strategy {spec.strategy}: {error}") from None
     strategy = found(**spec.params)
     if not callable(getattr(strategy, "generate_algo_orders", None)):
         raise TypeError(f"strategy {spec.strategy}: {qualname} has no generate_algo_orders")
