@@ -135,7 +135,16 @@ impl Event {
 
 /// An L1 book barter can price (amounts were checked `>= 0` with the prices).
 fn l1(bid: Level, ask: Level) -> Result<Kind, String> {
-    if let (Some(bid), Some(ask)) = (bid.to_barter(), ask.to_barter()) {
+    let exact = |level: Level| {
+        let sides = level.get().map(|(price, amount)| {
+            Ok::<_, String>(BarterLevel::new(
+                market::exact(price)?,
+                market::exact(amount)?,
+            ))
+        });
+        sides.transpose()
+    };
+    if let (Some(bid), Some(ask)) = (exact(bid)?, exact(ask)?) {
         market::check_mid(bid, ask)?;
     }
     Ok(Kind::L1 { bid, ask })
