@@ -9,10 +9,8 @@ on stderr naming the file and line, never a traceback, and nothing on stdout.
 
 from __future__ import annotations
 
-import csv
 import importlib
 import importlib.util
-import io
 import itertools
 import json
 import os
@@ -42,7 +40,7 @@ from barter_python.instrument import ExchangeId
 from barter_python.order import ClientOrderId, OrderRequestOpen
 from barter_python.snapshot import InstrumentSnapshot
 from barter_python.strategy import InstrumentFilter, close_open_positions_with_market_orders
-from barter_python.sweep_cli import check_sort, parse_axes, render_batch, sweep
+from barter_python.sweep_cli import check_sort, csv_text, parse_axes, render_batch, sweep
 
 __all__ = ["main"]
 
@@ -725,23 +723,9 @@ def _import(target: str) -> ModuleType:
     return importlib.import_module(target)
 
 
-def _cell(value: object) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, Decimal):
-        return format(value, "f")
-    return str(value)
-
-
 def _render(result: BacktestResult, output_format: Literal["table", "json", "csv"]) -> str:
     if output_format == "json":
         return result.to_json() + "\n"
     if output_format == "csv":
-        rows = result.rows("summary")
-        buffer = io.StringIO()
-        writer = csv.writer(buffer, lineterminator="\n")
-        if rows:
-            writer.writerow(rows[0])
-            writer.writerows([_cell(value) for value in row.values()] for row in rows)
-        return buffer.getvalue()
+        return csv_text(result.rows("summary"))
     return f"{result}\n"

@@ -17,7 +17,7 @@ from typing import Any, Literal
 from barter_python.backtest import BacktestBatch, BacktestConfig, MarketData, grid, run_backtests
 from barter_python.errors import BookError
 
-__all__ = ["SORTABLE", "check_sort", "parse_axes", "render_batch", "sweep"]
+__all__ = ["SORTABLE", "check_sort", "csv_text", "parse_axes", "render_batch", "sweep"]
 
 Format = Literal["table", "json", "csv"]
 
@@ -96,6 +96,16 @@ def _exact(value: object) -> str:
     return format(value, "f") if isinstance(value, Decimal) else str(value)
 
 
+def csv_text(rows: list[dict[str, Any]]) -> str:
+    """Rows as CSV with a header, numbers exact (`Decimal` in plain notation), `None` empty."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    if rows:
+        writer.writerow(rows[0])
+        writer.writerows([_exact(value) for value in row.values()] for row in rows)
+    return buffer.getvalue()
+
+
 def render_batch(batch: BacktestBatch, output_format: Format, sort: str) -> str:
     """The runs sorted by `sort` (descending, undefined last): a table, JSON or CSV."""
     rows = batch.rows()
@@ -103,12 +113,7 @@ def render_batch(batch: BacktestBatch, output_format: Format, sort: str) -> str:
     if output_format == "json":
         return json.dumps(rows, default=str) + "\n"
     if output_format == "csv":
-        buffer = io.StringIO()
-        writer = csv.writer(buffer, lineterminator="\n")
-        if rows:
-            writer.writerow(rows[0])
-            writer.writerows([_exact(value) for value in row.values()] for row in rows)
-        return buffer.getvalue()
+        return csv_text(rows)
     if not rows:
         return "no runs\n"
     cells = [list(rows[0])] + [[_cell(v) for v in row.values()] for row in rows]
