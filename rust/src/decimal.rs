@@ -54,9 +54,13 @@ fn extract_named(obj: &Bound<'_, PyAny>, field: Option<&str>) -> PyResult<Decima
         }
         // Rust's Display prints the shortest round-trip representation, without exponent.
         return parse(&value.to_string()).map_err(|problem| problem.error(&name, obj));
-    } else if obj.is_instance_of::<PyString>() {
-        // Python's own reading of numeric text (`" 7 "`, `"1_000"`, `"1E-7"`).
-        match decimal.call1((obj.str()?.to_cow()?.trim(),)) {
+    } else if let Ok(text) = obj.cast::<PyString>() {
+        let text = text.to_cow()?;
+        if let Some(value) = plain(&text) {
+            return value.map_err(|problem| problem.error(&name, obj));
+        }
+        // Python's own reading of any other numeric text (`" 7 "`, `"1_000"`, `"1E-7"`).
+        match decimal.call1((text.trim(),)) {
             Ok(number) => number.str()?,
             Err(_) => {
                 return Err(PyValueError::new_err(format!(
@@ -80,6 +84,64 @@ fn extract_named(obj: &Bound<'_, PyAny>, field: Option<&str>) -> PyResult<Decima
 #[pyo3(signature = (value, field=None))]
 pub fn to_decimal(value: &Bound<'_, PyAny>, field: Option<&str>) -> PyResult<Decimal> {
     extract_named(value, field)
+}
+
+/// Plain decimal text (`-12.50`: ASCII digits, a sign and a point) read without Python: the
+/// value and scale Python's `Decimal` gives it. Anything else is `None`, left to Python.
+pub fn plain(text: &str) -> Option<Result<Decimal, Problem>> {
+    let digits = text.strip_prefix(['+', '-']).unwrap_or(text);
+    let (whole, fraction) = digits.split_once('.').unwrap_or((digits, "1"));
+    let is_digits = |part: &str| !part.is_empty() && part.bytes().all(|b| b.is_ascii_digit());
+    (is_digits(whole) && is_digits(fraction)).then(|| parse(text))
+}
+
+/// The bound a money field of a snapshot must meet.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Sign {
+    /// `>= 0`: quantities and entry prices.
+    NonNegative,
+    /// `> 0`: prices.
+    Positive,
+}
+
+impl Sign {
+    /// `value` if it meets the bound, else why (the field left out: `must be > 0, got -5`).
+    pub fn check(self, value: Decimal) -> Result<Decimal, String> {
+        let (meets, relation) = match self {
+            Sign::NonNegative => (value >= Decimal::ZERO, ">="),
+            Sign::Positive => (value > Decimal::ZERO, ">"),
+        };
+        if meets {
+            Ok(value)
+        } else {
+            Err(format!("must be {relation} 0, got {value}"))
+        }
+    }
+
+    /// A snapshot's money field from any value `to_decimal` takes; every refusal is a
+    /// `ValueError` (what Pydantic reports as a validation error), the field left out.
+    pub fn extract(self, value: &Bound<'_, PyAny>) -> PyResult<Decimal> {
+        let number = extract_named(value, None).map_err(|err| {
+            if err.is_instance_of::<PyTypeError>(value.py()) {
+                PyValueError::new_err(err.value(value.py()).to_string())
+            } else {
+                err
+            }
+        })?;
+        self.check(number).map_err(PyValueError::new_err)
+    }
+}
+
+/// The rule of a snapshot's quantity and entry price (`>= 0`), for the Pydantic models.
+#[pyfunction]
+pub fn non_negative(value: &Bound<'_, PyAny>) -> PyResult<Decimal> {
+    Sign::NonNegative.extract(value)
+}
+
+/// The rule of a snapshot's price (`> 0`), for the Pydantic models.
+#[pyfunction]
+pub fn positive(value: &Bound<'_, PyAny>) -> PyResult<Decimal> {
+    Sign::Positive.extract(value)
 }
 
 /// Why a number's text is not a `Decimal` barter can hold.

@@ -144,21 +144,43 @@ pub fn from_py<T: Mirrored>(obj: &Bound<'_, PyAny>) -> PyResult<T> {
         )));
     };
     let text = text.to_cow()?;
-    // Any case, as barter's aliases already allow for some (`BUY`): `OKX` is `okx`.
-    let any_case = || {
-        let member = table.members.iter();
-        member
-            .filter(|m| m.text.eq_ignore_ascii_case(&text))
-            .map(|m| m.value)
-            .next()
-    };
-    T::parse(&text).or_else(any_case).ok_or_else(|| {
+    table.lookup(&text).ok_or_else(|| {
         PyValueError::new_err(format!(
             "'{text}' is not a valid {}; valid values: {}",
             T::NAME,
             table.valid()
         ))
     })
+}
+
+impl<T: Mirrored> Table<T> {
+    /// barter's value for a text: a serde name, an alias barter accepts, or a member's value in
+    /// any case (barter's aliases already allow for some, `BUY`: `OKX` is `okx`).
+    pub fn lookup(&self, text: &str) -> Option<T> {
+        let any_case = || {
+            let member = self.members.iter();
+            member
+                .filter(|m| m.text.eq_ignore_ascii_case(text))
+                .map(|m| m.value)
+                .next()
+        };
+        T::parse(text).or_else(any_case)
+    }
+
+    /// What a field of this enum accepts, in Pydantic's words (`Input should be 'Buy' or
+    /// 'Sell'`), so that a CSV read natively reports what the model reports.
+    pub fn expected(&self) -> String {
+        let texts: Vec<String> = self
+            .members
+            .iter()
+            .map(|m| format!("'{}'", m.text))
+            .collect();
+        match texts.split_last() {
+            Some((last, [])) => format!("Input should be {last}"),
+            Some((last, rest)) => format!("Input should be {} or {last}", rest.join(", ")),
+            None => "Input should be a member".to_string(),
+        }
+    }
 }
 
 /// `Side.SELL`-style text for reprs.

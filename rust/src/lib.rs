@@ -7,11 +7,13 @@ use pyo3::prelude::*;
 
 pub mod backtest;
 mod book;
+mod book_file;
 mod decimal;
 pub mod engine;
 mod enums;
 mod error;
 mod filter;
+mod flatten;
 mod instrument;
 mod market;
 pub mod order;
@@ -25,10 +27,21 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     order::register(m)?;
     m.add_class::<book::PyBook>()?;
     m.add_class::<filter::PyInstrumentFilter>()?;
+    m.add_class::<book_file::PyBookRows>()?;
+    m.add_class::<flatten::PyFlattened>()?;
+    m.add_function(wrap_pyfunction!(book_file::read_csv, m)?)?;
+    m.add(
+        "BOOK_CSV_COLUMNS",
+        pyo3::types::PyTuple::new(m.py(), book_file::COLUMNS)?,
+    )?;
+    m.add_function(wrap_pyfunction!(book_file::internal_name, m)?)?;
+    m.add_function(wrap_pyfunction!(flatten::flatten, m)?)?;
     strategy::register(m)?;
     engine::register(m)?;
     backtest::register(m)?;
     m.add_function(wrap_pyfunction!(decimal::to_decimal, m)?)?;
+    m.add_function(wrap_pyfunction!(decimal::non_negative, m)?)?;
+    m.add_function(wrap_pyfunction!(decimal::positive, m)?)?;
     m.add_function(wrap_pyfunction!(enums::barter_name, m)?)?;
     m.add_function(wrap_pyfunction!(enums::barter_variants, m)?)?;
     Ok(())

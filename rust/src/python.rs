@@ -17,6 +17,8 @@ pub enum Class {
     OrderKind,
     TimeInForce,
     PositionSnapshot,
+    InstrumentSnapshot,
+    BookError,
     DuplicateInstrumentError,
     MissingPriceError,
     UnknownInstrumentError,
@@ -25,7 +27,7 @@ pub enum Class {
     BacktestError,
 }
 
-const CLASSES: usize = 11;
+const CLASSES: usize = 13;
 
 impl Class {
     /// The module and name of the class.
@@ -36,6 +38,8 @@ impl Class {
             Class::OrderKind => ("barter_python.order", "OrderKind"),
             Class::TimeInForce => ("barter_python.order", "TimeInForce"),
             Class::PositionSnapshot => ("barter_python.snapshot", "PositionSnapshot"),
+            Class::InstrumentSnapshot => ("barter_python.snapshot", "InstrumentSnapshot"),
+            Class::BookError => ("barter_python.errors", "BookError"),
             Class::DuplicateInstrumentError => ("barter_python.errors", "DuplicateInstrumentError"),
             Class::MissingPriceError => ("barter_python.errors", "MissingPriceError"),
             Class::UnknownInstrumentError => ("barter_python.errors", "UnknownInstrumentError"),

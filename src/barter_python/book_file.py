@@ -5,49 +5,48 @@ how many more), so that a large file needs one fix-and-rerun loop, not one per b
 
 from __future__ import annotations
 
-import csv
-import io
 import json
-from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
+from collections.abc import Iterator
+from functools import cached_property
 from importlib.resources import files
 from typing import Any, Literal
 
 import pydantic
 
+from barter_python._native import BOOK_CSV_COLUMNS, BookRows, read_csv
 from barter_python.errors import BookError
 from barter_python.instrument import ExchangeId
 from barter_python.snapshot import InstrumentSnapshot
 
-__all__ = ["CSV_COLUMNS", "BookFile", "read_book", "sample_book_text"]
-
-CSV_COLUMNS = (
-    "exchange",
-    "instrument",
-    "base",
-    "quote",
-    "price",
-    "side",
-    "quantity",
-    "price_entry_average",
-)
-# A flatten needs no entry price: a CSV may leave the column out.
-_OPTIONAL_COLUMNS = ("price_entry_average",)
-_POSITION_COLUMNS = ("side", "quantity", "price_entry_average")
+__all__ = ["BookFile", "read_book", "sample_book_text"]
 
 Format = Literal["json", "csv"]
 
 
-@dataclass(frozen=True)
 class BookFile:
-    """A book read from `source`: its snapshots and the line each one starts on."""
+    """A book read from `source`: its validated rows, held natively (a CSV's rows never become
+    Python objects unless `snapshots` is read), and the line each one starts on."""
 
-    source: str
-    snapshots: list[InstrumentSnapshot]
-    lines: list[int]
+    def __init__(
+        self, source: str, rows: BookRows, snapshots: list[InstrumentSnapshot] | None = None
+    ) -> None:
+        self.source = source
+        self.rows = rows
+        if snapshots is not None:
+            self.__dict__["snapshots"] = snapshots
+
+    @cached_property
+    def snapshots(self) -> list[InstrumentSnapshot]:
+        """The rows as `InstrumentSnapshot`s."""
+        return self.rows.snapshots()
+
+    @cached_property
+    def lines(self) -> list[int]:
+        """The line each row starts on, counted from 1."""
+        return self.rows.lines
 
     def where(self, index: int) -> str:
-        """`file:line` of the snapshot at `index`."""
+        """`file:line` of the row at `index`."""
         return f"{self.source}:{self.lines[index]}"
 
 
@@ -74,14 +73,11 @@ def read_book(source: str, data: bytes | str, format: Format | None = None) -> B
     if not text.strip():
         raise BookError(
             f"{source}: empty input: expected a JSON array of instruments or a CSV with the "
-            f"header {','.join(CSV_COLUMNS)}"
+            f"header {','.join(BOOK_CSV_COLUMNS)}"
         )
     if (format or _guess_format(source, text)) == "json":
-        items = _json_items(source, text)
-        book = _validate(source, items, field_of=lambda loc: ".".join(map(str, loc)))
-    else:
-        book = _validate(source, _csv_rows(source, text), field_of=_csv_column)
-    return book
+        return _validate(source, _json_items(source, text))
+    return BookFile(source, read_csv(source, text))
 
 
 def _guess_format(source: str, text: str) -> Format:
@@ -146,64 +142,10 @@ def _json_items(source: str, text: str) -> Iterator[tuple[int, str, Any]]:
         raise invalid(json.JSONDecodeError("extra data after the array", text, rest))
 
 
-def _csv_rows(source: str, text: str) -> Iterator[tuple[int, str, dict[str, Any] | _Unsplit]]:
-    """Each row as snapshot data with the line it starts on; a row whose number of fields
-    differs from the header's is an error, never a row with cells made up or dropped."""
-    reader = csv.reader(io.StringIO(text))
-    header = [cell.strip() for cell in next(reader)]
-    missing = [c for c in CSV_COLUMNS if c not in header and c not in _OPTIONAL_COLUMNS]
-    unknown = [c for c in header if c not in CSV_COLUMNS]
-    repeated = sorted({c for c in header if header.count(c) > 1})
-    if missing or unknown or repeated:
-        raise BookError(
-            f"{source}:1: CSV header must be {','.join(CSV_COLUMNS)}"
-            + (f"; missing: {', '.join(missing)}" if missing else "")
-            + (f"; unknown: {', '.join(unknown)}" if unknown else "")
-            + (f"; repeated: {', '.join(repeated)}" if repeated else "")
-        )
-    end = reader.line_num
-    for row in reader:
-        line, end = end + 1, reader.line_num
-        if not row:
-            continue  # a blank line holds no row
-        if len(row) != len(header):
-            kind = "missing cells" if len(row) < len(header) else "extra cells"
-            yield line, "", _Unsplit(f"{len(row)} fields, the header has {len(header)} ({kind})")
-        else:
-            yield line, "", _csv_snapshot(dict(zip(header, row, strict=True)))
-
-
-@dataclass(frozen=True)
-class _Unsplit:
-    """A row that could not be split into the header's cells: why."""
-
-    problem: str
-
-
-def _csv_snapshot(row: Mapping[str, str]) -> dict[str, Any]:
-    """One CSV row as snapshot data: empty cells are absent, empty side and quantity mean no
-    position. Values stay strings: the model parses them exactly."""
-    cells = {key: value.strip() for key, value in row.items() if value.strip()}
-    snapshot: dict[str, Any] = {
-        key: value for key, value in cells.items() if key not in _POSITION_COLUMNS
-    }
-    position = {key: cells[key] for key in _POSITION_COLUMNS if key in cells}
-    if position:
-        snapshot["position"] = {"instrument": cells.get("instrument", ""), **position}
-    return snapshot
-
-
-def _csv_column(loc: tuple[int | str, ...]) -> str:
-    """The CSV column a validation error is about (`position.side` is the `side` column)."""
-    return str(loc[-1]) if loc else ""
-
-
-FieldOf = Callable[[tuple[int | str, ...]], str]
-
-
-def _validate(source: str, items: Iterator[tuple[int, str, Any]], field_of: FieldOf) -> BookFile:
-    """Validates every item (`line`, a label such as `item 3: `, the data), then refuses the
-    book with every problem found, in line order."""
+def _validate(source: str, items: Iterator[tuple[int, str, Any]]) -> BookFile:
+    """Validates every JSON item (`line`, a label such as `item 3: `, the data), then refuses
+    the book with every problem found, in line order (the CSV reader, native, words them the
+    same way)."""
     snapshots: list[InstrumentSnapshot] = []
     lines: list[int] = []
     problems: list[str] = []
@@ -211,13 +153,10 @@ def _validate(source: str, items: Iterator[tuple[int, str, Any]], field_of: Fiel
     first_line: dict[tuple[ExchangeId, str], int] = {}  # the line of each key's first item
     for line, label, item in items:
         where = f"{source}:{line}: {label}"
-        if isinstance(item, _Unsplit):
-            problems.append(where + item.problem)
-            continue
         try:
             snapshot = InstrumentSnapshot.model_validate(item)
         except pydantic.ValidationError as error:
-            problems.extend(where + problem for problem in _describe(error, field_of))
+            problems.extend(where + problem for problem in _describe(error))
             continue
         key = (snapshot.exchange, snapshot.instrument)
         if key in first_line:
@@ -232,14 +171,14 @@ def _validate(source: str, items: Iterator[tuple[int, str, Any]], field_of: Fiel
         lines.append(line)
     if problems:
         raise BookError.of(source, problems)
-    return BookFile(source, snapshots, lines)
+    return BookFile(source, BookRows.from_snapshots(snapshots, lines), snapshots)
 
 
-def _describe(error: pydantic.ValidationError, field_of: FieldOf) -> list[str]:
+def _describe(error: pydantic.ValidationError) -> list[str]:
     """Each problem as `field: what, got value` (no field for a whole-item problem)."""
     problems = []
     for detail in error.errors(include_url=False):
-        field = field_of(detail["loc"])
+        field = ".".join(map(str, detail["loc"]))
         message = detail["msg"].removeprefix("Value error, ")
         if detail["type"] != "missing" and ", got " not in message:
             message += f", got {detail['input']!r}"

@@ -11,16 +11,13 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
-import itertools
 import json
 import os
 import sys
-from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
-from decimal import Decimal
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from types import ModuleType
-from typing import IO, Literal, NoReturn, cast
+from typing import Literal, NoReturn, TextIO, cast
 
 import click
 from pydantic import ValidationError
@@ -37,9 +34,7 @@ from barter_python.book_file import BookFile, read_book, sample_book_text
 from barter_python.engine import Strategy
 from barter_python.errors import BacktestError, BarterPythonError, BookError, MissingPriceError
 from barter_python.instrument import ExchangeId
-from barter_python.order import ClientOrderId, OrderRequestOpen
-from barter_python.snapshot import InstrumentSnapshot
-from barter_python.strategy import InstrumentFilter, close_open_positions_with_market_orders
+from barter_python.strategy import InstrumentFilter
 from barter_python.sweep_cli import check_sort, csv_text, parse_axes, render_batch, sweep
 
 __all__ = ["main"]
@@ -168,12 +163,13 @@ def flatten(
         return
     try:
         loaded = _read_book(book, sample, input_format)
-        filter = _filter(exchanges, instruments, underlyings)
-        snapshots = loaded.snapshots
-        selected = _native.strategy.select_instruments(snapshots, filter)
-        gen_cid = _numbered_cids(cid_prefix) if cid_prefix is not None else None
-        _, opens = close_open_positions_with_market_orders(
-            strategy_id, snapshots, gen_cid, filter=filter, on_missing_price=on_missing_price
+        # Natively from the rows to barter's JSON: no Python object per row or order.
+        flattened = _native.flatten(
+            loaded.rows,
+            strategy_id,
+            _filter(exchanges, instruments, underlyings),
+            cid_prefix,
+            on_missing_price == "skip",
         )
         stream = _open_output(output)
     except MissingPriceError as error:
@@ -181,13 +177,16 @@ def flatten(
     except (BarterPythonError, ValueError, TypeError) as error:
         _fail(str(error))
 
-    quotes = {(s.exchange, s.instrument): s.quote for s in snapshots}
     with stream:
         fmt = output_format or ("table" if stream.isatty() else "jsonl")
-        _write(stream, fmt, opens, quotes)
+        if fmt == "table":
+            stream.writelines(_table(flattened.table_rows()))
+        else:
+            text = flattened.jsonl() if fmt == "jsonl" else flattened.json()
+            stream.flush()
+            stream.buffer.write(text)
     if not quiet:
-        summary = _summary([snapshots[i] for i in selected], len(snapshots), opens, quotes)
-        click.echo(summary, err=True)
+        click.echo(_summary(flattened, len(loaded.rows)), err=True)
 
 
 def _fail(message: str) -> NoReturn:
@@ -213,7 +212,7 @@ def _read_book(
     return read_book(book, data, input_format)
 
 
-def _open_output(output: str) -> IO[str]:
+def _open_output(output: str) -> TextIO:
     if output == "-":
         return sys.stdout
     try:
@@ -252,65 +251,10 @@ def _filter(
     return None
 
 
-def _numbered_cids(prefix: str) -> Callable[[InstrumentSnapshot], ClientOrderId]:
-    """`PREFIX-0001`, `PREFIX-0002`, ... in output order (gen_cid is called in input order)."""
-    numbers = itertools.count(1)
-    return lambda _snapshot: ClientOrderId(f"{prefix}-{next(numbers):04d}")
-
-
-Quotes = dict[tuple[ExchangeId, str], str]
-
-
-def _notional(order: OrderRequestOpen) -> Decimal:
-    return order.state.price * order.state.quantity
-
-
-Formatter = Callable[[Decimal], str]
-
-
-def _fixed(amounts: Iterable[Decimal]) -> Formatter:
-    """Formats amounts with the decimals of the most precise one: aligned, never rounded."""
-    scale = max((-int(a.normalize().as_tuple().exponent) for a in amounts), default=0)
-    places = max(scale, 0)
-    return lambda amount: f"{amount:.{places}f}"
-
-
-def _write(stream: IO[str], fmt: str, opens: list[OrderRequestOpen], quotes: Quotes) -> None:
-    if fmt == "jsonl":
-        stream.writelines(order.to_json() + "\n" for order in opens)
-    elif fmt == "json":
-        # Each element is barter's serde JSON, byte for byte.
-        stream.write("[" + ",".join(order.to_json() for order in opens) + "]\n")
-    else:
-        stream.writelines(_table(opens, quotes))
-
-
-def _notional_formats(opens: list[OrderRequestOpen], quotes: Quotes) -> dict[str, Formatter]:
-    """Per quote asset, one format for every notional in it (and their total)."""
-    by_quote: defaultdict[str, list[Decimal]] = defaultdict(list)
-    for order in opens:
-        by_quote[quotes[(order.key.exchange, order.key.instrument)]].append(_notional(order))
-    return {quote: _fixed(amounts) for quote, amounts in by_quote.items()}
-
-
-def _table(opens: list[OrderRequestOpen], quotes: Quotes) -> Iterable[str]:
+def _table(rows: list[list[str]]) -> Iterable[str]:
     """A plain text table, one line per order: fast for any number of orders."""
-    fixed = _notional_formats(opens, quotes)
-    notionals = [_notional(order) for order in opens]
-    quote_of = [quotes[(o.key.exchange, o.key.instrument)] for o in opens]
-    header = ("exchange", "instrument", "side", "quantity", "price", "notional", "cid")
-    rows = [header] + [
-        (
-            o.key.exchange.value,
-            o.key.instrument,
-            o.state.side.value,
-            str(o.state.quantity),
-            str(o.state.price),
-            f"{fixed[quote](notional)} {quote}",
-            str(o.key.cid),
-        )
-        for o, notional, quote in zip(opens, notionals, quote_of, strict=True)
-    ]
+    header = ["exchange", "instrument", "side", "quantity", "price", "notional", "cid"]
+    rows = [header, *rows]
     widths = [max(len(row[column]) for row in rows) for column in range(len(header))]
     right = {3, 4, 5}  # numbers align on the right
     for row in rows:
@@ -325,30 +269,18 @@ def _plural(count: int, noun: str) -> str:
     return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
 
 
-def _summary(
-    selected: list[InstrumentSnapshot],
-    in_book: int,
-    opens: list[OrderRequestOpen],
-    quotes: Quotes,
-) -> str:
+def _summary(flattened: _native.Flattened, in_book: int) -> str:
     """`N orders for K open positions in M instruments[ of T]; U left open for want of a price;
     notional: 1.50 usd, 2 usdt` (counts are of what the filter selected)."""
-    open_positions = [s for s in selected if s.position is not None and s.position.quantity > 0]
-    unpriced = sum(1 for s in open_positions if s.price is None)
-    notional: defaultdict[str, Decimal] = defaultdict(Decimal)
-    for order in opens:
-        notional[quotes[(order.key.exchange, order.key.instrument)]] += _notional(order)
-    fixed = _notional_formats(opens, quotes)
-    totals = ", ".join(
-        f"{fixed[quote](total)} {quote}" for quote, total in sorted(notional.items())
-    )
     scope = _plural(in_book, "instrument")
-    if len(selected) != in_book:
-        scope = f"{len(selected)} of {scope} (filtered)"
+    if flattened.selected != in_book:
+        scope = f"{flattened.selected} of {scope} (filtered)"
+    unpriced = flattened.unpriced
     skipped = f"; {unpriced} skipped for want of a price" if unpriced else ""
+    positions = _plural(flattened.open_positions, "open position")
     return (
-        f"{_plural(len(opens), 'order')} for {_plural(len(open_positions), 'open position')} "
-        f"in {scope}{skipped}; notional: {totals or 'none'}"
+        f"{_plural(len(flattened), 'order')} for {positions} in {scope}{skipped}; "
+        f"notional: {', '.join(flattened.totals()) or 'none'}"
     )
 
 

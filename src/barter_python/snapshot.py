@@ -13,6 +13,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Annotated, Any, Self
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     StringConstraints,
@@ -20,33 +21,21 @@ from pydantic import (
     model_validator,
 )
 
-from barter_python._native import to_decimal
+from barter_python._native import internal_name, non_negative, positive
 from barter_python.instrument import ExchangeId, Side
 
 __all__ = ["InstrumentSnapshot", "PositionSnapshot", "validate_book"]
 
 
-def _decimal_at_least(minimum: Decimal, *, inclusive: bool) -> BeforeValidator:
-    # Messages leave the field out: Pydantic names it in the error's location.
-    def validate(value: object) -> Decimal:
-        try:
-            number = to_decimal(value, None)
-        except TypeError as error:  # pydantic reports only ValueError as a validation error
-            raise ValueError(str(error)) from None
-        if number < minimum or (number == minimum and not inclusive):
-            relation = ">=" if inclusive else ">"
-            raise ValueError(f"must be {relation} {minimum}, got {number}")
-        return number
-
-    # Pydantic's own Decimal validation then sees an exact, finite Decimal and keeps it as is.
-    return BeforeValidator(validate)
-
-
-NonNegativeDecimal = Annotated[Decimal, _decimal_at_least(Decimal(0), inclusive=True)]
-PositiveDecimal = Annotated[Decimal, _decimal_at_least(Decimal(0), inclusive=False)]
+# The rules live in the native module, where the CSV reader uses them too: `non_negative` and
+# `positive` are `to_decimal`'s money rule with a bound (messages leave the field out: Pydantic
+# names it in the error's location), `internal_name` lowercases as barter's internal names do.
+# Pydantic's own Decimal validation then sees an exact, finite Decimal and keeps it as is.
+NonNegativeDecimal = Annotated[Decimal, BeforeValidator(non_negative)]
+PositiveDecimal = Annotated[Decimal, BeforeValidator(positive)]
 # barter lowercases instrument and asset names (`InstrumentNameInternal`, `AssetNameInternal`):
 # the snapshot does the same, so that `USDT` and `usdt` are one asset everywhere downstream.
-Name = Annotated[str, StringConstraints(min_length=1, strict=True, to_lower=True)]
+Name = Annotated[str, StringConstraints(min_length=1, strict=True), AfterValidator(internal_name)]
 # What the constructors accept for a money field (the rule of `to_decimal`, barter-python's
 # one home for it, in Rust).
 DecimalInput = Decimal | int | float | str

@@ -18,14 +18,17 @@ from barter_python.order import OrderKind, TimeInForce
 from barter_python.snapshot import InstrumentSnapshot, PositionSnapshot
 
 __all__ = [
+    "BOOK_CSV_COLUMNS",
     "Audit",
     "Book",
+    "BookRows",
     "ClientOrderId",
     "Connectivity",
     "Engine",
     "EngineActions",
     "EngineEvent",
     "EngineStateView",
+    "Flattened",
     "Hook",
     "InstrumentFilter",
     "MarketData",
@@ -39,7 +42,12 @@ __all__ = [
     "Trade",
     "barter_name",
     "barter_variants",
+    "flatten",
+    "internal_name",
     "load_market_events",
+    "non_negative",
+    "positive",
+    "read_csv",
     "run_backtest",
     "strategy",
     "to_decimal",
@@ -50,6 +58,60 @@ def barter_name(kind: str, value: str) -> str | None:
 
 def barter_variants(kind: str) -> list[str]:
     """The variant names barter's serde declares for enum `kind`."""
+
+def non_negative(value: object) -> Decimal:
+    """A snapshot's quantity or entry price: `to_decimal`'s rule and `>= 0` (`ValueError`)."""
+
+def positive(value: object) -> Decimal:
+    """A snapshot's price: `to_decimal`'s rule and `> 0` (`ValueError`)."""
+
+def internal_name(name: str) -> str:
+    """`name` lowercased as barter's internal instrument and asset names are."""
+
+BOOK_CSV_COLUMNS: tuple[str, ...]
+
+def read_csv(source: str, text: str) -> BookRows:
+    """A CSV book's rows, validated natively; raises `BookError` naming every problem."""
+
+@final
+class BookRows:
+    """Validated snapshots held natively, with the line each was read from."""
+
+    @staticmethod
+    def from_snapshots(instruments: list[InstrumentSnapshot], lines: list[int]) -> BookRows: ...
+    def __len__(self) -> int: ...
+    @property
+    def lines(self) -> list[int]: ...
+    def snapshots(self) -> list[InstrumentSnapshot]: ...
+
+def flatten(
+    rows: BookRows,
+    strategy_id: StrategyId | str,
+    filter: InstrumentFilter | None = None,
+    cid_prefix: str | None = None,
+    skip_missing_price: bool = False,
+) -> Flattened:
+    """barter's close of every open position of `rows`, held natively."""
+
+@final
+class Flattened:
+    """The orders that close a book's open positions, and what the filter selected."""
+
+    def __len__(self) -> int: ...
+    @property
+    def selected(self) -> int: ...
+    @property
+    def open_positions(self) -> int: ...
+    @property
+    def unpriced(self) -> int: ...
+    def jsonl(self) -> bytes:
+        """barter's serde JSON of each order, one per line."""
+    def json(self) -> bytes:
+        """barter's serde JSON of the orders as one array."""
+    def table_rows(self) -> list[list[str]]:
+        """Per order: exchange, instrument, side, quantity, price, notional, cid."""
+    def totals(self) -> list[str]:
+        """The total notional per quote asset (`12.50 usdt`), by quote asset."""
 
 def to_decimal(value: object, field: str | None = None) -> Decimal:
     """`value` (a Decimal, int, float or numeric str) as the exact Decimal barter would hold:

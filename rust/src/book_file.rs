@@ -1,0 +1,367 @@
+//! A book read from CSV natively: each row becomes the snapshot's native form
+//! (`InstrumentInput`) without a Python object per row, checked by the rules the Pydantic
+//! models call (`decimal::Sign`, `enums::Table::lookup`, barter's lowercased names), and every
+//! problem of the file reported at once, `file:line: column: what, got value`, in the words the
+//! models use (`barter_python.book_file` words the JSON path's problems the same way).
+
+use crate::decimal::{self, Sign};
+use crate::enums::{Mirrored, Table};
+use crate::python::Class;
+use crate::snapshot::{InstrumentInput, PositionInput};
+use barter_instrument::{exchange::ExchangeId, Side};
+use fnv::FnvHashMap;
+use pyo3::exceptions::PyValueError;
+use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyList, PyString};
+use rust_decimal::Decimal;
+use smol_str::SmolStr;
+
+/// The columns of a CSV book, in the order `--print-sample csv` writes them.
+pub const COLUMNS: [&str; 8] = [
+    "exchange",
+    "instrument",
+    "base",
+    "quote",
+    "price",
+    "side",
+    "quantity",
+    "price_entry_average",
+];
+/// A flatten needs no entry price: a CSV may leave the column out.
+const OPTIONAL: [&str; 1] = ["price_entry_average"];
+
+/// Validated snapshots held natively, with the line each was read from.
+#[pyclass(module = "barter_python._native", name = "BookRows", frozen)]
+pub struct PyBookRows {
+    pub inputs: Vec<InstrumentInput>,
+    pub lines: Vec<usize>,
+}
+
+#[pymethods]
+impl PyBookRows {
+    /// Rows for snapshots already validated by the model (`lines`: where each was read).
+    #[staticmethod]
+    fn from_snapshots(instruments: &Bound<'_, PyList>, lines: Vec<usize>) -> PyResult<Self> {
+        if lines.len() != instruments.len() {
+            return Err(PyValueError::new_err(format!(
+                "{} lines for {} snapshots",
+                lines.len(),
+                instruments.len()
+            )));
+        }
+        let inputs = instruments.iter().map(|item| item.extract());
+        Ok(Self {
+            inputs: inputs.collect::<PyResult<_>>()?,
+            lines,
+        })
+    }
+
+    fn __len__(&self) -> usize {
+        self.inputs.len()
+    }
+
+    /// The line (from 1) each row starts on.
+    #[getter]
+    fn lines(&self) -> Vec<usize> {
+        self.lines.clone()
+    }
+
+    /// The rows as `InstrumentSnapshot`s: constructed, not validated again (they passed the
+    /// models' rules when read).
+    fn snapshots<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
+        let instrument = Class::InstrumentSnapshot
+            .get(py)?
+            .getattr("model_construct")?;
+        let position = Class::PositionSnapshot
+            .get(py)?
+            .getattr("model_construct")?;
+        let snapshots = self.inputs.iter().map(|input| {
+            let fields = PyDict::new(py);
+            fields.set_item("exchange", crate::enums::Enum(input.exchange))?;
+            fields.set_item("instrument", input.instrument.as_str())?;
+            fields.set_item("base", input.base.as_str())?;
+            fields.set_item("quote", input.quote.as_str())?;
+            fields.set_item("price", input.price)?;
+            let held = match &input.position {
+                None => py.None().into_bound(py),
+                Some(held) => {
+                    let kwargs = PyDict::new(py);
+                    kwargs.set_item("instrument", held.instrument.as_str())?;
+                    kwargs.set_item("side", crate::enums::Enum(held.side))?;
+                    kwargs.set_item("quantity", held.quantity)?;
+                    kwargs.set_item("price_entry_average", held.price_entry_average)?;
+                    position.call((), Some(&kwargs))?
+                }
+            };
+            fields.set_item("position", held)?;
+            instrument.call((), Some(&fields))
+        });
+        PyList::new(py, snapshots.collect::<PyResult<Vec<_>>>()?)
+    }
+}
+
+/// barter's internal form of a name (`InstrumentNameInternal`, `AssetNameInternal`): lowercased
+/// as barter lowercases it. The snapshot models use it too, so every path agrees.
+#[pyfunction]
+pub fn internal_name(name: &str) -> String {
+    name.to_lowercase()
+}
+
+/// Python's `str.strip()`: Unicode whitespace and the separators `\x1c`..`\x1f`.
+fn strip(cell: &str) -> &str {
+    cell.trim_matches(|c: char| c.is_whitespace() || ('\x1c'..='\x1f').contains(&c))
+}
+
+/// Where each column sits in the header (`None`: the optional column left out), or why the
+/// header is refused.
+fn header_positions(
+    source: &str,
+    header: &csv::StringRecord,
+) -> Result<[Option<usize>; 8], String> {
+    let names: Vec<&str> = header.iter().map(strip).collect();
+    let missing: Vec<&str> = COLUMNS
+        .iter()
+        .filter(|c| !names.contains(c) && !OPTIONAL.contains(c))
+        .copied()
+        .collect();
+    let unknown: Vec<&str> = names
+        .iter()
+        .filter(|c| !COLUMNS.contains(c))
+        .copied()
+        .collect();
+    let mut repeated: Vec<&str> = names
+        .iter()
+        .filter(|c| names.iter().filter(|n| n == c).count() > 1)
+        .copied()
+        .collect();
+    repeated.sort_unstable();
+    repeated.dedup();
+    if missing.is_empty() && unknown.is_empty() && repeated.is_empty() {
+        return Ok(COLUMNS.map(|column| names.iter().position(|n| *n == column)));
+    }
+    let mut message = format!("{source}:1: CSV header must be {}", COLUMNS.join(","));
+    for (what, list) in [
+        ("missing", missing),
+        ("unknown", unknown),
+        ("repeated", repeated),
+    ] {
+        if !list.is_empty() {
+            message += &format!("; {what}: {}", list.join(", "));
+        }
+    }
+    Err(message)
+}
+
+/// One row's problems, each `column: what, got value`.
+struct Problems<'py> {
+    py: Python<'py>,
+    found: Vec<String>,
+}
+
+impl Problems<'_> {
+    fn required(&mut self, column: &str) {
+        self.found.push(format!("{column}: Field required"));
+    }
+
+    /// A refusal in the models' words; the value is echoed unless the message does already.
+    fn refused(&mut self, column: &str, message: &str, cell: &str) {
+        let mut problem = format!("{column}: {message}");
+        if !message.contains(", got ") {
+            let repr = PyString::new(self.py, cell).repr();
+            problem += &format!(", got {}", repr.map(|r| r.to_string()).unwrap_or_default());
+        }
+        self.found.push(problem);
+    }
+
+    fn name(&mut self, column: &str, cell: Option<&str>) -> Option<SmolStr> {
+        match cell {
+            None => self.required(column),
+            Some(name) => return Some(SmolStr::new(internal_name(name))),
+        }
+        None
+    }
+
+    fn member<T: Mirrored>(&mut self, column: &str, cell: Option<&str>) -> Option<T> {
+        let cell = cell.or_else(|| {
+            self.required(column);
+            None
+        })?;
+        let table = match Table::<T>::get(self.py) {
+            Ok(table) => table,
+            Err(err) => {
+                self.refused(column, &err.to_string(), cell);
+                return None;
+            }
+        };
+        let value = table.lookup(cell);
+        if value.is_none() {
+            self.refused(column, &table.expected(), cell);
+        }
+        value
+    }
+
+    /// A money cell: plain decimal text is read here; any other text, and every refusal, goes
+    /// through the models' own rule, so that both read and word it alike.
+    fn amount(&mut self, column: &str, cell: &str, sign: Sign) -> Option<Decimal> {
+        if let Some(Ok(value)) = decimal::plain(cell) {
+            if let Ok(value) = sign.check(value) {
+                return Some(value);
+            }
+        }
+        match sign.extract(&PyString::new(self.py, cell)) {
+            Ok(value) => Some(value),
+            Err(err) => {
+                self.refused(column, &err.value(self.py).to_string(), cell);
+                None
+            }
+        }
+    }
+}
+
+/// One row (`cells` by column, stripped, empty as `None`) as a snapshot, or its problems.
+fn row(py: Python<'_>, cells: [Option<&str>; 8]) -> Result<InstrumentInput, Vec<String>> {
+    let [exchange, instrument, base, quote, price, side, quantity, entry] = cells;
+    let mut problems = Problems {
+        py,
+        found: Vec::new(),
+    };
+    let exchange = problems.member::<ExchangeId>("exchange", exchange);
+    let instrument = problems.name("instrument", instrument);
+    let base = problems.name("base", base);
+    let quote = problems.name("quote", quote);
+    let price = price.map(|cell| problems.amount("price", cell, Sign::Positive));
+    // Empty side, quantity (and entry price) mean no position.
+    let position = (side.is_some() || quantity.is_some() || entry.is_some()).then(|| {
+        let side = problems.member::<Side>("side", side);
+        let quantity = match quantity {
+            None => {
+                problems.required("quantity");
+                None
+            }
+            Some(cell) => problems.amount("quantity", cell, Sign::NonNegative),
+        };
+        let entry = match entry {
+            None => Some(Decimal::ZERO),
+            Some(cell) => problems.amount("price_entry_average", cell, Sign::NonNegative),
+        };
+        (side, quantity, entry)
+    });
+    // Every field read means every field present: each absence or refusal is a problem.
+    let read = || {
+        let instrument = instrument?;
+        let position = match position {
+            None => None,
+            Some((side, quantity, entry)) => Some(PositionInput {
+                instrument: instrument.clone(),
+                side: side?,
+                quantity: quantity?,
+                price_entry_average: entry?,
+            }),
+        };
+        Some(InstrumentInput {
+            exchange: exchange?,
+            instrument,
+            base: base?,
+            quote: quote?,
+            price: price.map_or(Some(None), |price| price.map(Some))?,
+            position,
+        })
+    };
+    match read() {
+        Some(input) if problems.found.is_empty() => Ok(input),
+        _ => Err(problems.found),
+    }
+}
+
+/// The rows of CSV `text` read from `source`; raises `BookError` naming every problem found
+/// (`file:line: column: what`), in line order.
+#[pyfunction]
+pub fn read_csv(py: Python<'_>, source: &str, text: &str) -> PyResult<PyBookRows> {
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(text.as_bytes());
+    let mut records = reader.records();
+    let header = match records.next() {
+        Some(header) => header.map_err(|err| book_error(py, source, vec![err.to_string()]))?,
+        None => {
+            return Err(book_error(
+                py,
+                source,
+                vec![format!("{source}: empty input")],
+            ))
+        }
+    };
+    let positions = header_positions(source, &header)
+        .map_err(|message| book_error(py, source, vec![message]))?;
+    let mut rows = PyBookRows {
+        inputs: Vec::new(),
+        lines: Vec::new(),
+    };
+    let mut problems = Vec::new();
+    // barter keys an instrument by exchange and (lowercased) name: a repeat is an error.
+    let mut first_line: FnvHashMap<(ExchangeId, SmolStr), usize> = FnvHashMap::default();
+    // Lines are counted here, from the record's first byte: the reader's own count leaves out
+    // the blank lines it skips.
+    let (bytes, mut counted, mut line) = (text.as_bytes(), 0, 1);
+    for record in records {
+        let record = record.map_err(|err| book_error(py, source, vec![err.to_string()]))?;
+        let mut start = record.position().map_or(counted, |p| p.byte() as usize);
+        while start < bytes.len() && matches!(bytes[start], b'\n' | b'\r') {
+            start += 1;
+        }
+        line += bytes[counted..start].iter().filter(|b| **b == b'\n').count();
+        counted = start;
+        let at = format!("{source}:{line}: ");
+        if record.len() != header.len() {
+            let kind = if record.len() < header.len() {
+                "missing cells"
+            } else {
+                "extra cells"
+            };
+            problems.push(format!(
+                "{at}{} fields, the header has {} ({kind})",
+                record.len(),
+                header.len()
+            ));
+            continue;
+        }
+        let cells = positions.map(|column| {
+            let cell = column.and_then(|column| record.get(column)).map(strip);
+            cell.filter(|cell| !cell.is_empty())
+        });
+        match row(py, cells) {
+            Err(found) => problems.extend(found.into_iter().map(|p| format!("{at}{p}"))),
+            Ok(input) => {
+                let key = (input.exchange, input.instrument.clone());
+                if let Some(first) = first_line.get(&key) {
+                    problems.push(format!(
+                        "{at}instrument '{}' on exchange '{}' appears again (first on line {first})",
+                        key.1,
+                        key.0.as_str()
+                    ));
+                } else {
+                    first_line.insert(key, line);
+                }
+                rows.inputs.push(input);
+                rows.lines.push(line);
+            }
+        }
+    }
+    if problems.is_empty() {
+        Ok(rows)
+    } else {
+        Err(book_error(py, source, problems))
+    }
+}
+
+/// `BookError.of(source, problems)`: one error listing them, worded by the Python class.
+fn book_error(py: Python<'_>, source: &str, problems: Vec<String>) -> PyErr {
+    let error = Class::BookError
+        .get(py)
+        .and_then(|class| class.call_method1("of", (source, problems)));
+    match error {
+        Ok(error) => PyErr::from_value(error),
+        Err(err) => err,
+    }
+}

@@ -1,0 +1,200 @@
+//! `barter-python flatten` natively: barter's `close_open_positions_with_market_orders` on a
+//! book read into rows (`book_file`), its orders written as barter's serde JSON, a table or a
+//! summary without a Python object per order.
+
+use crate::book_file::PyBookRows;
+use crate::filter;
+use crate::order::{Open, PyStrategyId};
+use crate::state::Book;
+use crate::strategy;
+use barter_execution::order::id::ClientOrderId;
+use barter_instrument::Side;
+use pyo3::prelude::*;
+use pyo3::types::PyBytes;
+use rust_decimal::Decimal;
+use smol_str::SmolStr;
+use std::collections::BTreeMap;
+
+/// The orders that close a book's open positions, and what the filter selected.
+#[pyclass(module = "barter_python._native", name = "Flattened", frozen)]
+pub struct PyFlattened {
+    opens: Vec<Open>,
+    /// The quote asset of each order's instrument.
+    quotes: Vec<SmolStr>,
+    /// Instruments the filter selected.
+    #[pyo3(get)]
+    selected: usize,
+    /// Of those, the ones with an open position.
+    #[pyo3(get)]
+    open_positions: usize,
+    /// Of those, the ones left open for want of a price.
+    #[pyo3(get)]
+    unpriced: usize,
+}
+
+/// barter's close of every open position of `rows` (§2's contract: a position without a price
+/// is refused unless `skip_missing_price`); cids are barter's random ones, or `PREFIX-0001`,
+/// `PREFIX-0002`, ... in output order with `cid_prefix`.
+#[pyfunction]
+#[pyo3(signature = (rows, strategy_id, filter=None, cid_prefix=None, skip_missing_price=false))]
+pub fn flatten(
+    py: Python<'_>,
+    rows: &Bound<'_, PyBookRows>,
+    strategy_id: &Bound<'_, PyAny>,
+    filter: Option<&Bound<'_, PyAny>>,
+    cid_prefix: Option<&str>,
+    skip_missing_price: bool,
+) -> PyResult<PyFlattened> {
+    let strategy = PyStrategyId::extract(strategy_id, "strategy_id")?;
+    let inputs = &rows.get().inputs;
+    let book =
+        Book::from_snapshots(inputs, chrono::Utc::now()).map_err(|dup| dup.into_err(py, inputs))?;
+    let filter = filter::extract(filter)?.resolve(py, &book.index, inputs)?;
+    let open = |i: &&usize| {
+        let position = inputs[**i].position.as_ref();
+        position.is_some_and(|p| p.quantity > Decimal::ZERO)
+    };
+    let chosen = strategy::selected(&book, &filter, |_| true);
+    let open_positions: Vec<&usize> = chosen.iter().filter(open).collect();
+    let unpriced = open_positions
+        .iter()
+        .filter(|i| inputs[***i].price.is_none())
+        .count();
+    let random_cids = cid_prefix.is_none();
+    let requests = strategy::close_book(
+        py,
+        &book,
+        inputs,
+        &strategy,
+        &filter,
+        skip_missing_price,
+        random_cids,
+    )?;
+    drop(book); // a large state: free it before the output is made
+    let (quotes, mut opens): (Vec<SmolStr>, Vec<Open>) = requests
+        .1
+        .into_iter()
+        .map(|(input, open)| (inputs[input].quote.clone(), open))
+        .unzip();
+    if let Some(prefix) = cid_prefix {
+        for (number, open) in opens.iter_mut().enumerate() {
+            open.key.cid = ClientOrderId::new(format!("{prefix}-{:04}", number + 1));
+        }
+    }
+    Ok(PyFlattened {
+        opens,
+        quotes,
+        selected: chosen.len(),
+        open_positions: open_positions.len(),
+        unpriced,
+    })
+}
+
+/// A quote asset's notionals formatted with the decimals of the most precise one: aligned,
+/// padded, never rounded. A notional beyond barter's decimal range is `None`.
+struct Notionals {
+    places: BTreeMap<SmolStr, usize>,
+}
+
+impl Notionals {
+    fn of(flattened: &PyFlattened) -> Self {
+        let mut places: BTreeMap<SmolStr, usize> = BTreeMap::new();
+        for (open, quote) in flattened.orders() {
+            let scale = notional(open).map_or(0, |n| n.normalize().scale() as usize);
+            let entry = places.entry(quote.clone()).or_default();
+            *entry = (*entry).max(scale);
+        }
+        Self { places }
+    }
+
+    fn format(&self, quote: &str, amount: Option<Decimal>) -> String {
+        let places = self.places.get(quote).copied().unwrap_or(0);
+        match amount {
+            Some(amount) => format!("{amount:.places$} {quote}"),
+            None => format!("beyond 2^96 {quote}"),
+        }
+    }
+}
+
+fn notional(open: &Open) -> Option<Decimal> {
+    open.state.price.checked_mul(open.state.quantity)
+}
+
+impl PyFlattened {
+    fn orders(&self) -> impl Iterator<Item = (&Open, &SmolStr)> {
+        self.opens.iter().zip(&self.quotes)
+    }
+
+    fn serde_lines(&self) -> PyResult<Vec<u8>> {
+        let mut out = Vec::with_capacity(self.opens.len() * 256);
+        for open in &self.opens {
+            serde_json::to_writer(&mut out, open)
+                .map_err(|err| pyo3::exceptions::PyValueError::new_err(err.to_string()))?;
+            out.push(b'\n');
+        }
+        Ok(out)
+    }
+}
+
+#[pymethods]
+impl PyFlattened {
+    fn __len__(&self) -> usize {
+        self.opens.len()
+    }
+
+    /// barter's serde JSON of each order, one per line.
+    fn jsonl<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyBytes>> {
+        Ok(PyBytes::new(py, &self.serde_lines()?))
+    }
+
+    /// barter's serde JSON of the orders as one array.
+    fn json<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyBytes>> {
+        let mut lines = self.serde_lines()?;
+        // Each line ends in '\n': make them the array's separators.
+        for byte in lines.iter_mut().filter(|byte| **byte == b'\n') {
+            *byte = b',';
+        }
+        lines.pop();
+        let mut out = Vec::with_capacity(lines.len() + 3);
+        out.push(b'[');
+        out.extend(lines);
+        out.extend(b"]\n");
+        Ok(PyBytes::new(py, &out))
+    }
+
+    /// One row per order: exchange, instrument, side, quantity, price, notional (with its
+    /// quote asset) and cid, as text.
+    fn table_rows(&self) -> Vec<[String; 7]> {
+        let notionals = Notionals::of(self);
+        let rows = self.orders().map(|(open, quote)| {
+            let side = match open.state.side {
+                Side::Buy => "Buy",
+                Side::Sell => "Sell",
+            };
+            [
+                open.key.exchange.as_str().to_string(),
+                open.key.instrument.to_string(),
+                side.to_string(),
+                open.state.quantity.to_string(),
+                open.state.price.to_string(),
+                notionals.format(quote, notional(open)),
+                open.key.cid.0.to_string(),
+            ]
+        });
+        rows.collect()
+    }
+
+    /// The total notional per quote asset, in the table's format, by quote asset.
+    fn totals(&self) -> Vec<String> {
+        let notionals = Notionals::of(self);
+        let mut totals: BTreeMap<&SmolStr, Option<Decimal>> = BTreeMap::new();
+        for (open, quote) in self.orders() {
+            let total = totals.entry(quote).or_insert(Some(Decimal::ZERO));
+            *total = total.and_then(|sum| sum.checked_add(notional(open)?));
+        }
+        let formatted = totals.into_iter();
+        formatted
+            .map(|(quote, total)| notionals.format(quote, total))
+            .collect()
+    }
+}
