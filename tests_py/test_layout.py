@@ -134,3 +134,49 @@ def test_error_is_a_leaf() -> None:
 
 def test_python_modules_import_one_way() -> None:
     assert cycle(python_graph()) is None
+
+
+def test_the_package_exports_each_public_name_from_its_home() -> None:
+    """`barter_python` imports its names on first use: every name of `__all__` has a home, is
+    the object defined there, and is what type checkers are told it is."""
+    import importlib
+
+    import barter_python
+
+    homes = barter_python._HOME_OF
+    assert sorted(homes) == sorted(barter_python.__all__)
+    for name, home in homes.items():
+        assert getattr(barter_python, name) is getattr(importlib.import_module(home), name)
+    tree = ast.parse((PYTHON / "__init__.py").read_text())
+    declared = {
+        alias.name: node.module
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ImportFrom)
+        for alias in node.names
+        if node.module is not None and node.module.startswith("barter_python")
+    }
+    assert declared == homes
+
+
+def test_flatten_of_a_csv_book_loads_neither_pydantic_nor_the_backtest() -> None:
+    """The command starts fast: a CSV book is read and closed natively."""
+    import subprocess
+    import sys
+
+    script = (
+        "import sys\n"
+        "from barter_python.cli import main\n"
+        "try:\n"
+        "    main(['flatten', '-', '--input-format', 'csv', '-q'])\n"
+        "except SystemExit as exit:\n"
+        "    assert exit.code in (0, None), exit.code\n"
+        "loaded = [m for m in ('pydantic', 'barter_python.backtest', 'barter_python.snapshot')"
+        " if m in sys.modules]\n"
+        "print(loaded, file=sys.stderr)\n"
+    )
+    book = "exchange,instrument,base,quote,price,side,quantity\nokx,btc_usdt,btc,usdt,5,Buy,1\n"
+    run = subprocess.run(
+        [sys.executable, "-c", script], input=book, capture_output=True, text=True, check=True
+    )
+    assert '"side":"Sell"' in run.stdout
+    assert run.stderr.strip() == "[]"

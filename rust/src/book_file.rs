@@ -294,13 +294,16 @@ pub fn read_csv(py: Python<'_>, source: &str, text: &str) -> PyResult<PyBookRows
     };
     let positions = header_positions(source, &header)
         .map_err(|message| book_error(py, source, vec![message]))?;
+    // Sized once for the lines there are: a large book's rows are not copied as they grow.
+    let rows_at_most = text.bytes().filter(|b| *b == b'\n').count() + 1;
     let mut rows = PyBookRows {
-        inputs: Vec::new(),
-        lines: Vec::new(),
+        inputs: Vec::with_capacity(rows_at_most),
+        lines: Vec::with_capacity(rows_at_most),
     };
     let mut problems = Vec::new();
     // barter keys an instrument by exchange and (lowercased) name: a repeat is an error.
-    let mut first_line: FnvHashMap<(ExchangeId, SmolStr), usize> = FnvHashMap::default();
+    let mut first_line: FnvHashMap<(ExchangeId, SmolStr), usize> =
+        FnvHashMap::with_capacity_and_hasher(rows_at_most, Default::default());
     // Lines are counted here, from the record's first byte: the reader's own count leaves out
     // the blank lines it skips.
     let (bytes, mut counted, mut line) = (text.as_bytes(), 0, 1);
@@ -310,7 +313,10 @@ pub fn read_csv(py: Python<'_>, source: &str, text: &str) -> PyResult<PyBookRows
         while start < bytes.len() && matches!(bytes[start], b'\n' | b'\r') {
             start += 1;
         }
-        line += bytes[counted..start].iter().filter(|b| **b == b'\n').count();
+        line += bytes[counted..start]
+            .iter()
+            .filter(|b| **b == b'\n')
+            .count();
         counted = start;
         let at = format!("{source}:{line}: ");
         if record.len() != header.len() {

@@ -125,16 +125,35 @@ impl PyFlattened {
         self.opens.iter().zip(&self.quotes)
     }
 
-    fn serde_lines(&self) -> PyResult<Vec<u8>> {
-        let mut out = Vec::with_capacity(self.opens.len() * 256);
-        for open in &self.opens {
-            serde_json::to_writer(&mut out, open)
+    /// barter's serde JSON of each order, written to `stream` in chunks of about 1 MiB.
+    fn write_each(
+        &self,
+        stream: &Bound<'_, PyAny>,
+        separator: u8,
+        first: &[u8],
+        last: &[u8],
+    ) -> PyResult<()> {
+        let py = stream.py();
+        let mut chunk = first.to_vec();
+        for (at, open) in self.opens.iter().enumerate() {
+            if at > 0 {
+                chunk.push(separator);
+            }
+            serde_json::to_writer(&mut chunk, open)
                 .map_err(|err| pyo3::exceptions::PyValueError::new_err(err.to_string()))?;
-            out.push(b'\n');
+            if chunk.len() >= CHUNK {
+                stream.call_method1("write", (PyBytes::new(py, &chunk),))?;
+                chunk.clear();
+            }
         }
-        Ok(out)
+        chunk.extend_from_slice(last);
+        stream.call_method1("write", (PyBytes::new(py, &chunk),))?;
+        Ok(())
     }
 }
+
+/// Output goes out in chunks of this many bytes: the orders' JSON is never whole in memory.
+const CHUNK: usize = 1 << 20;
 
 #[pymethods]
 impl PyFlattened {
@@ -142,24 +161,17 @@ impl PyFlattened {
         self.opens.len()
     }
 
-    /// barter's serde JSON of each order, one per line.
-    fn jsonl<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyBytes>> {
-        Ok(PyBytes::new(py, &self.serde_lines()?))
-    }
-
-    /// barter's serde JSON of the orders as one array.
-    fn json<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyBytes>> {
-        let mut lines = self.serde_lines()?;
-        // Each line ends in '\n': make them the array's separators.
-        for byte in lines.iter_mut().filter(|byte| **byte == b'\n') {
-            *byte = b',';
+    /// Write barter's serde JSON of the orders to the binary `stream`: one per line
+    /// (`"jsonl"`) or as one array (`"json"`).
+    fn write(&self, stream: &Bound<'_, PyAny>, format: &str) -> PyResult<()> {
+        match format {
+            "jsonl" if self.opens.is_empty() => Ok(()),
+            "jsonl" => self.write_each(stream, b'\n', b"", b"\n"),
+            "json" => self.write_each(stream, b',', b"[", b"]\n"),
+            _ => Err(pyo3::exceptions::PyValueError::new_err(format!(
+                "format must be 'jsonl' or 'json', got {format:?}"
+            ))),
         }
-        lines.pop();
-        let mut out = Vec::with_capacity(lines.len() + 3);
-        out.push(b'[');
-        out.extend(lines);
-        out.extend(b"]\n");
-        Ok(PyBytes::new(py, &out))
     }
 
     /// One row per order: exchange, instrument, side, quantity, price, notional (with its

@@ -24,6 +24,7 @@ pub mod strategy;
 
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     order::register(m)?;
     m.add_class::<book::PyBook>()?;
     m.add_class::<filter::PyInstrumentFilter>()?;

@@ -1,5 +1,6 @@
-"""The installed distribution's version (from `pyproject.toml`, through the wheel's metadata)."""
+"""The package's version: the native crate's (`rust/Cargo.toml`), which maturin also gives the
+wheel (`pyproject.toml` declares the version dynamic)."""
 
-from importlib.metadata import version
+from barter_python._native import __version__
 
-__version__ = version("barter-python")
+__all__ = ["__version__"]

@@ -9,14 +9,16 @@ import json
 from collections.abc import Iterator
 from functools import cached_property
 from importlib.resources import files
-from typing import Any, Literal
-
-import pydantic
+from typing import TYPE_CHECKING, Any, Literal
 
 from barter_python._native import BOOK_CSV_COLUMNS, BookRows, read_csv
 from barter_python.errors import BookError
 from barter_python.instrument import ExchangeId
-from barter_python.snapshot import InstrumentSnapshot
+
+if TYPE_CHECKING:
+    import pydantic
+
+    from barter_python.snapshot import InstrumentSnapshot
 
 __all__ = ["BookFile", "read_book", "sample_book_text"]
 
@@ -146,6 +148,11 @@ def _validate(source: str, items: Iterator[tuple[int, str, Any]]) -> BookFile:
     """Validates every JSON item (`line`, a label such as `item 3: `, the data), then refuses
     the book with every problem found, in line order (the CSV reader, native, words them the
     same way)."""
+    # Only a JSON book needs the models (and Pydantic): a CSV's rows are read natively.
+    import pydantic
+
+    from barter_python.snapshot import InstrumentSnapshot
+
     snapshots: list[InstrumentSnapshot] = []
     lines: list[int] = []
     problems: list[str] = []

@@ -7,8 +7,9 @@ against the compiled module.
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import Any, ClassVar, Self, final
+from typing import Any, ClassVar, Literal, Self, final
 
+from _typeshed import SupportsWrite
 from typing_extensions import disjoint_base
 
 from barter_python._native import strategy as strategy
@@ -40,6 +41,7 @@ __all__ = [
     "RequestOpen",
     "StrategyId",
     "Trade",
+    "__version__",
     "barter_name",
     "barter_variants",
     "flatten",
@@ -69,6 +71,7 @@ def internal_name(name: str) -> str:
     """`name` lowercased as barter's internal instrument and asset names are."""
 
 BOOK_CSV_COLUMNS: tuple[str, ...]
+__version__: str
 
 def read_csv(source: str, text: str) -> BookRows:
     """A CSV book's rows, validated natively; raises `BookError` naming every problem."""
@@ -104,10 +107,8 @@ class Flattened:
     def open_positions(self) -> int: ...
     @property
     def unpriced(self) -> int: ...
-    def jsonl(self) -> bytes:
-        """barter's serde JSON of each order, one per line."""
-    def json(self) -> bytes:
-        """barter's serde JSON of the orders as one array."""
+    def write(self, stream: SupportsWrite[bytes], format: Literal["jsonl", "json"]) -> None:
+        """Write barter's serde JSON of the orders: one per line, or as one array."""
     def table_rows(self) -> list[list[str]]:
         """Per order: exchange, instrument, side, quantity, price, notional, cid."""
     def totals(self) -> list[str]:

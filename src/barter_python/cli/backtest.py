@@ -1,11 +1,5 @@
-"""`barter-python`: the SDK from the shell.
-
-`barter-python flatten BOOK` prints the orders barter's `close_open_positions_with_market_orders`
-sends to close every open position of a book. `barter-python backtest DATA --config CONFIG
---strategy MODULE:CLASS` replays market data through barter's Engine with a Python strategy and
-prints barter's statistics beside the textbook ones. User errors exit with status 2 and a message
-on stderr naming the file and line, never a traceback, and nothing on stdout.
-"""
+"""`barter-python backtest DATA`: replays market data through barter's Engine with a Python
+strategy and prints barter's statistics beside the textbook ones (one run, or a sweep)."""
 
 from __future__ import annotations
 
@@ -14,277 +8,27 @@ import importlib.util
 import json
 import os
 import sys
-from collections.abc import Iterable, Sequence
 from pathlib import Path
 from types import ModuleType
-from typing import Literal, NoReturn, TextIO, cast
+from typing import Literal, cast
 
 import click
 from pydantic import ValidationError
 
-from barter_python import _native
-from barter_python._version import __version__
 from barter_python.backtest import BacktestConfig, BacktestResult, MarketData
 from barter_python.backtest import backtest as run_backtest
 from barter_python.backtest.config import IntervalName
 from barter_python.backtest.sample import sample_config, sample_data
 from barter_python.backtest.sweep import find_class
 from barter_python.backtest.tables import optional
-from barter_python.book_file import BookFile, read_book, sample_book_text
+from barter_python.cli.common import fail, open_output, read_book_argument
+from barter_python.cli.sweep import check_sort, csv_text, parse_axes, render_batch, sweep
 from barter_python.engine import Strategy
-from barter_python.errors import BacktestError, BarterPythonError, BookError, MissingPriceError
+from barter_python.errors import BacktestError, BarterPythonError, BookError
 from barter_python.instrument import ExchangeId
-from barter_python.strategy import InstrumentFilter
-from barter_python.sweep_cli import check_sort, csv_text, parse_axes, render_batch, sweep
 
-__all__ = ["main"]
+__all__ = ["backtest"]
 
-EXIT_USER_ERROR = 2
-
-
-@click.group()
-@click.version_option(__version__, prog_name="barter-python")
-def main() -> None:
-    """barter-python: barter's trading logic for Python books."""
-
-
-def _underlying(
-    _ctx: click.Context, _param: click.Parameter, values: tuple[str, ...]
-) -> list[tuple[str, str]]:
-    pairs = []
-    for value in values:
-        base, slash, quote = value.partition("/")
-        if not slash or not base or not quote:
-            raise click.BadParameter(f"{value!r} is not BASE/QUOTE (e.g. btc/usdt)")
-        pairs.append((base, quote))
-    return pairs
-
-
-@main.command()
-@click.argument("book", required=False, type=click.Path(dir_okay=False, allow_dash=True))
-@click.option("--sample", is_flag=True, help="Use the bundled 12-instrument sample book.")
-@click.option(
-    "--print-sample",
-    type=click.Choice(["json", "csv"]),
-    default=None,
-    help="Print the bundled sample book in this format (a template to edit) and exit.",
-)
-@click.option(
-    "--strategy",
-    "strategy_id",
-    default="flatten",
-    show_default=True,
-    help="StrategyId of the orders.",
-)
-@click.option(
-    "--exchange",
-    "exchanges",
-    multiple=True,
-    type=click.Choice([e.value for e in ExchangeId], case_sensitive=False),
-    metavar="EXCHANGE",
-    show_choices=False,
-    help="Only these exchanges (repeatable, any case).",
-)
-@click.option(
-    "--instrument",
-    "instruments",
-    multiple=True,
-    metavar="NAME",
-    help="Only these instrument names, on every exchange (repeatable).",
-)
-@click.option(
-    "--underlying",
-    "underlyings",
-    multiple=True,
-    metavar="BASE/QUOTE",
-    callback=_underlying,
-    help="Only this BASE/QUOTE, on every exchange (repeatable).",
-)
-@click.option(
-    "--on-missing-price",
-    type=click.Choice(["raise", "skip"]),
-    default="raise",
-    show_default=True,
-    help="An open position without a price: fail, or leave it open as barter does.",
-)
-@click.option(
-    "--format",
-    "output_format",
-    type=click.Choice(["table", "jsonl", "json"]),
-    default=None,
-    help="Output: a table (default on a terminal), or barter's serde JSON one order per line "
-    "(default otherwise) or as one array.",
-)
-@click.option(
-    "--output",
-    type=click.Path(dir_okay=False, allow_dash=True),
-    default="-",
-    help="Write the orders here instead of stdout.",
-)
-@click.option(
-    "--cid-prefix",
-    default=None,
-    help="Deterministic client order ids PREFIX-0001, ... instead of barter's random ones.",
-)
-@click.option(
-    "--input-format",
-    type=click.Choice(["json", "csv"]),
-    default=None,
-    help="Book format; default: from the extension, or JSON if it starts with '[' or '{'.",
-)
-@click.option("--quiet", "-q", is_flag=True, help="No summary on stderr.")
-def flatten(
-    book: str | None,
-    sample: bool,
-    print_sample: Literal["json", "csv"] | None,
-    strategy_id: str,
-    exchanges: tuple[str, ...],
-    instruments: tuple[str, ...],
-    underlyings: list[tuple[str, str]],
-    on_missing_price: Literal["raise", "skip"],
-    output_format: Literal["table", "jsonl", "json"] | None,
-    output: str,
-    cid_prefix: str | None,
-    input_format: Literal["json", "csv"] | None,
-    quiet: bool,
-) -> None:
-    """Print the orders that close every open position of BOOK (JSON or CSV; '-' for stdin).
-
-    A JSON book is an array of InstrumentSnapshot objects. A CSV book has the header
-
-    \b
-        exchange,instrument,base,quote,price,side,quantity,price_entry_average
-
-    where empty side and quantity mean no position (price_entry_average may be left out).
-    `--print-sample csv` prints a complete example.
-    """
-    if print_sample is not None:
-        click.echo(sample_book_text(print_sample), nl=False)
-        return
-    try:
-        loaded = _read_book(book, sample, input_format)
-        # Natively from the rows to barter's JSON: no Python object per row or order.
-        flattened = _native.flatten(
-            loaded.rows,
-            strategy_id,
-            _filter(exchanges, instruments, underlyings),
-            cid_prefix,
-            on_missing_price == "skip",
-        )
-        stream = _open_output(output)
-    except MissingPriceError as error:
-        _fail(_unpriced(loaded, error.indices))
-    except (BarterPythonError, ValueError, TypeError) as error:
-        _fail(str(error))
-
-    with stream:
-        fmt = output_format or ("table" if stream.isatty() else "jsonl")
-        if fmt == "table":
-            stream.writelines(_table(flattened.table_rows()))
-        else:
-            text = flattened.jsonl() if fmt == "jsonl" else flattened.json()
-            stream.flush()
-            stream.buffer.write(text)
-    if not quiet:
-        click.echo(_summary(flattened, len(loaded.rows)), err=True)
-
-
-def _fail(message: str) -> NoReturn:
-    click.echo(f"error: {message}", err=True)
-    sys.exit(EXIT_USER_ERROR)
-
-
-def _read_book(
-    book: str | None, sample: bool, input_format: Literal["json", "csv"] | None
-) -> BookFile:
-    if sample == (book is not None):
-        raise BookError("give either a BOOK file ('-' for stdin) or --sample")
-    if book is None:
-        return read_book("sample_book.json", sample_book_text(), "json")
-    if book == "-":
-        return read_book("<stdin>", sys.stdin.buffer.read(), input_format)
-    try:
-        data = Path(book).read_bytes()
-    except FileNotFoundError:
-        raise BookError(f"{book}: no such file") from None
-    except OSError as error:
-        raise BookError(f"{book}: cannot read: {error.strerror or error}") from None
-    return read_book(book, data, input_format)
-
-
-def _open_output(output: str) -> TextIO:
-    if output == "-":
-        return sys.stdout
-    try:
-        return open(output, "w", encoding="utf-8")
-    except OSError as error:
-        raise BookError(f"--output {output}: cannot write: {error.strerror or error}") from None
-
-
-def _unpriced(book: BookFile, indices: Sequence[int]) -> str:
-    """Every open position without a price, by file and line."""
-    problems = [
-        f"{book.where(i)}: instrument '{s.instrument}' on exchange '{s.exchange.value}' has an "
-        "open position but no price"
-        for i, s in ((i, book.snapshots[i]) for i in indices)
-    ]
-    hint = "give it a price" if len(problems) == 1 else "give them a price"
-    error = BookError.of(book.source, problems, "open positions without a price")
-    return f"{error}\n({hint}, or pass --on-missing-price skip to leave them open)"
-
-
-def _filter(
-    exchanges: tuple[str, ...], instruments: tuple[str, ...], underlyings: list[tuple[str, str]]
-) -> InstrumentFilter | None:
-    given = [bool(exchanges), bool(instruments), bool(underlyings)]
-    if sum(given) > 1:
-        raise BookError(
-            "barter's InstrumentFilter is one kind: "
-            "use --exchange, --instrument or --underlying, not several"
-        )
-    if exchanges:
-        return InstrumentFilter.exchanges(*exchanges)
-    if instruments:
-        return InstrumentFilter.instruments(*instruments)
-    if underlyings:
-        return InstrumentFilter.underlyings(*underlyings)
-    return None
-
-
-def _table(rows: list[list[str]]) -> Iterable[str]:
-    """A plain text table, one line per order: fast for any number of orders."""
-    header = ["exchange", "instrument", "side", "quantity", "price", "notional", "cid"]
-    rows = [header, *rows]
-    widths = [max(len(row[column]) for row in rows) for column in range(len(header))]
-    right = {3, 4, 5}  # numbers align on the right
-    for row in rows:
-        cells = (
-            cell.rjust(width) if column in right else cell.ljust(width)
-            for column, (cell, width) in enumerate(zip(row, widths, strict=True))
-        )
-        yield "  ".join(cells).rstrip() + "\n"
-
-
-def _plural(count: int, noun: str) -> str:
-    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
-
-
-def _summary(flattened: _native.Flattened, in_book: int) -> str:
-    """`N orders for K open positions in M instruments[ of T]; U left open for want of a price;
-    notional: 1.50 usd, 2 usdt` (counts are of what the filter selected)."""
-    scope = _plural(in_book, "instrument")
-    if flattened.selected != in_book:
-        scope = f"{flattened.selected} of {scope} (filtered)"
-    unpriced = flattened.unpriced
-    skipped = f"; {unpriced} skipped for want of a price" if unpriced else ""
-    positions = _plural(flattened.open_positions, "open position")
-    return (
-        f"{_plural(len(flattened), 'order')} for {positions} in {scope}{skipped}; "
-        f"notional: {', '.join(flattened.totals()) or 'none'}"
-    )
-
-
-# barter-python backtest
 
 BACKTEST_FORMATS = ("table", "json", "csv")
 SAMPLE_STRATEGY = "barter_python.backtest.sample:SmaCross"
@@ -321,7 +65,7 @@ def _balances(
     return balances
 
 
-@main.command()
+@click.command()
 @click.argument("data", required=False, type=click.Path(dir_okay=False))
 @click.option(
     "--config",
@@ -501,7 +245,7 @@ def backtest(
         if grid_axes:
             batch = sweep(path, params, axes, market, config, workers)
             text = render_batch(batch, output_format, sort_by)
-            stream = _open_output(output)
+            stream = open_output(output)
             with stream:
                 stream.write(text)
             return
@@ -514,12 +258,12 @@ def backtest(
                     f"--plot {plot_file}: cannot write: {error.strerror or error}"
                 ) from None
         text = _render(result, output_format)
-        stream = _open_output(output)
+        stream = open_output(output)
     except BacktestError as error:
         cause = f" ({type(error.__cause__).__name__})" if error.__cause__ is not None else ""
-        _fail(f"{error}{cause}")
+        fail(f"{error}{cause}")
     except (BarterPythonError, ValueError, TypeError, ImportError, OSError) as error:
-        _fail(str(error))
+        fail(str(error))
     with stream:
         stream.write(text)
 
@@ -541,7 +285,7 @@ def _backtest_config(
         raise BookError("give either --config (barter's config file) or --book")
     if config_file is not None:
         return BacktestConfig.from_barter_json(_existing(config_file, "--config"))
-    book = _read_book(_existing(book_file, "--book"), False, None)
+    book = read_book_argument(_existing(book_file, "--book"), False, None)
     return BacktestConfig(instruments=book.snapshots)
 
 
