@@ -50,6 +50,7 @@ check: build test-rust test-py lint typecheck stubtest engine-demo backtest-demo
 bench: build ## benchmarks: SDK vs pure Rust, pure Python and barter's builder; engine, backtest and sweep throughput (prints ratios)
 	cargo build --release --bin bench_native --bin bench_engine
 	$(BIN)/python benchmarks/run.py
+	$(BIN)/python benchmarks/flatten_cli.py
 	$(BIN)/python benchmarks/engine.py
 	$(BIN)/python benchmarks/backtest.py
 	$(BIN)/python benchmarks/sweep.py
@@ -57,6 +58,7 @@ bench: build ## benchmarks: SDK vs pure Rust, pure Python and barter's builder; 
 bench-quick: build ## the benchmarks at small sizes, as CI runs them
 	cargo build --release --bin bench_native --bin bench_engine
 	$(BIN)/python benchmarks/run.py --quick
+	$(BIN)/python benchmarks/flatten_cli.py --quick
 	$(BIN)/python benchmarks/engine.py --quick
 	$(BIN)/python benchmarks/backtest.py --quick
 	$(BIN)/python benchmarks/sweep.py --quick
@@ -66,7 +68,7 @@ test-ray: build ## the sweep test on a local Ray cluster (installs the scale ext
 	RUN_RAY=1 $(BIN)/pytest -p no:cacheprovider tests_py/test_sweep.py -k ray
 
 fuzz: build ## the hypothesis fuzz suite at 10,000 examples per test
-	HYPOTHESIS_PROFILE=fuzz $(BIN)/pytest -p no:cacheprovider tests_py/test_fuzz.py
+	HYPOTHESIS_PROFILE=fuzz $(BIN)/pytest -p no:cacheprovider tests_py/test_fuzz.py tests_py/test_book_file.py
 
 leak: build ## 10^6 calls per strategy function, 10^5 error paths; RSS growth must stay < 5 MB
 	$(BIN)/python benchmarks/leak.py

@@ -40,7 +40,8 @@ def write_book(path: Path, n: int) -> None:
 
 
 def run(args: list[str]) -> tuple[float, float]:
-    """Wall seconds and peak RSS (MiB) of one process."""
+    """Wall seconds and peak RSS (MiB) of one process (its `ru_maxrss`, which Linux starts at
+    this small process's own: it carries it through fork and exec)."""
     start = time.perf_counter()
     process = subprocess.Popen(args, stdout=subprocess.DEVNULL)
     _, status, usage = os.wait4(process.pid, 0)

@@ -9,6 +9,8 @@ measured in one run (these machines are noisy; compare ratios, not absolute time
     e  Pydantic validation of the book from plain dicts, for context
     f  the SDK's kept `Book`: closing again on barter's state built once (spec §7)
 
+Then the peak RSS of the largest book and its orders, each step in a fresh process.
+
 Usage: python benchmarks/run.py [--quick]
 """
 
@@ -125,6 +127,42 @@ def main() -> None:
             f"a vs d at N={largest_d} (largest size barter's builder finished): {d / a:.0f}x faster"
         )
     print(f"peak RSS of this process: {peak_mib:.0f} MiB (largest book: {sizes[-1]} instruments)")
+    print(f"peak RSS, N={sizes[-1]}, a fresh process per step (VmHWM) (MiB):")
+    for step, label in MEMORY_STEPS.items():
+        print(f"  {label:<58}{peak_rss(sizes[-1], step):>6.0f}")
+
+
+# What each memory step does, cumulatively: validate the book, close it (keeping the orders),
+# keep a `Book` of it and close that too.
+MEMORY_STEPS = {
+    "book": "the validated book (Pydantic snapshots)",
+    "close": "+ the stateless close and its orders",
+    "kept": "+ a kept Book and its close",
+}
+
+
+def peak_rss(n: int, step: str) -> float:
+    """Peak RSS (MiB) of a fresh process that runs the memory steps up to `step`."""
+    steps = list(MEMORY_STEPS)
+    code = (
+        "import gc, sys\n"
+        f"sys.path.insert(0, {str(Path(__file__).parent)!r})\n"
+        "from book import book_dicts\n"
+        "from pydantic import TypeAdapter\n"
+        "from barter_python import Book, InstrumentSnapshot\n"
+        "from barter_python import close_open_positions_with_market_orders as close\n"
+        f"book = TypeAdapter(list[InstrumentSnapshot]).validate_python(book_dicts({n}))\n"
+        "gc.collect()\n"
+    )
+    if steps.index(step) >= 1:
+        code += "orders = close('bench', book)\n"
+    if steps.index(step) >= 2:
+        code += "kept = Book(book)\nagain = kept.close_open_positions_with_market_orders('bench')\n"
+    # VmHWM, not ru_maxrss: Linux carries ru_maxrss over from the parent through fork and exec.
+    code += "hwm = [l for l in open('/proc/self/status') if l.startswith('VmHWM')][0]\n"
+    code += "print(int(hwm.split()[1]) / 1024)\n"
+    run = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True)
+    return float(run.stdout)
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ use crate::decimal::{self, Sign};
 use crate::enums::{Mirrored, Table};
 use crate::python::Class;
 use crate::snapshot::{InstrumentInput, PositionInput};
+use crate::strategy;
 use barter_instrument::{exchange::ExchangeId, Side};
 use fnv::FnvHashMap;
 use pyo3::exceptions::PyValueError;
@@ -49,9 +50,8 @@ impl PyBookRows {
                 instruments.len()
             )));
         }
-        let inputs = instruments.iter().map(|item| item.extract());
         Ok(Self {
-            inputs: inputs.collect::<PyResult<_>>()?,
+            inputs: strategy::inputs_of(instruments)?,
             lines,
         })
     }

@@ -29,14 +29,16 @@ pub fn extract(obj: &Bound<'_, PyAny>, field: &str) -> PyResult<Decimal> {
 fn extract_named(obj: &Bound<'_, PyAny>, field: Option<&str>) -> PyResult<Decimal> {
     let py = obj.py();
     let decimal = DECIMAL.import(py, "decimal", "Decimal")?;
-    let name = prefix(field);
+    // For messages only: formatting the field's name on every call costs more than the parse.
+    let name = || prefix(field);
     // Checked in this order so that no attempt fails: a failed extraction builds an exception
     // object, and on a large book those temporaries cost more than the conversion itself.
     let text = if obj.get_type().is(decimal) || obj.is_instance(decimal)? {
         obj.str()?
     } else if obj.is_instance_of::<PyBool>() {
         return Err(PyTypeError::new_err(format!(
-            "{name}must be a Decimal, int, float or numeric str, got bool {}",
+            "{}must be a Decimal, int, float or numeric str, got bool {}",
+            name(),
             obj.str()?
         )));
     } else if let Ok(int) = obj.cast::<PyInt>() {
@@ -48,34 +50,37 @@ fn extract_named(obj: &Bound<'_, PyAny>, field: Option<&str>) -> PyResult<Decima
         let value = float.value();
         if !value.is_finite() {
             return Err(PyValueError::new_err(format!(
-                "{name}must be finite, got {}",
+                "{}must be finite, got {}",
+                name(),
                 obj.repr()?
             )));
         }
         // Rust's Display prints the shortest round-trip representation, without exponent.
-        return parse(&value.to_string()).map_err(|problem| problem.error(&name, obj));
+        return parse(&value.to_string()).map_err(|problem| problem.error(&name(), obj));
     } else if let Ok(text) = obj.cast::<PyString>() {
         let text = text.to_cow()?;
         if let Some(value) = plain(&text) {
-            return value.map_err(|problem| problem.error(&name, obj));
+            return value.map_err(|problem| problem.error(&name(), obj));
         }
         // Python's own reading of any other numeric text (`" 7 "`, `"1_000"`, `"1E-7"`).
         match decimal.call1((text.trim(),)) {
             Ok(number) => number.str()?,
             Err(_) => {
                 return Err(PyValueError::new_err(format!(
-                    "{name}must be a number, got {}",
+                    "{}must be a number, got {}",
+                    name(),
                     obj.repr()?
                 )))
             }
         }
     } else {
         return Err(PyTypeError::new_err(format!(
-            "{name}must be a Decimal, int, float or numeric str, got {}",
+            "{}must be a Decimal, int, float or numeric str, got {}",
+            name(),
             obj.get_type().name()?
         )));
     };
-    parse(&text.to_cow()?).map_err(|problem| problem.error(&name, obj))
+    parse(&text.to_cow()?).map_err(|problem| problem.error(&name(), obj))
 }
 
 /// `value` as the exact `decimal.Decimal` barter would hold: the rule of every money field,
@@ -198,13 +203,13 @@ pub fn parse(text: &str) -> Result<Decimal, Problem> {
         None => (text, 0),
     };
     // Zeros after the last significant decimal change nothing: drop those barter cannot hold.
-    let mut mantissa = mantissa.to_string();
+    let mut mantissa = mantissa;
     if let Some(point) = mantissa.find('.') {
         while mantissa.len() - point - 1 > Decimal::MAX_SCALE as usize && mantissa.ends_with('0') {
-            mantissa.pop();
+            mantissa = &mantissa[..mantissa.len() - 1];
         }
     }
-    let mut value = Decimal::from_str_exact(&mantissa).map_err(|_| {
+    let mut value = Decimal::from_str_exact(mantissa).map_err(|_| {
         if mantissa
             .chars()
             .any(|c| !(c.is_ascii_digit() || "+-.".contains(c)))

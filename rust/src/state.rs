@@ -253,7 +253,8 @@ impl<Data: Clone> Book<Data> {
             .collect();
 
         // Distinct exchange assets first (books share quote assets), then barter's sort order.
-        let mut distinct: FnvHashSet<(ExchangeId, &Asset)> = FnvHashSet::default();
+        let mut distinct: FnvHashSet<(ExchangeId, &Asset)> =
+            FnvHashSet::with_capacity_and_hasher(instruments.len(), Default::default());
         for instrument in instruments {
             distinct.insert((instrument.exchange, &instrument.underlying.base));
             distinct.insert((instrument.exchange, &instrument.underlying.quote));

@@ -268,13 +268,19 @@ pub fn book_of(
     py: Python<'_>,
     instruments: &Bound<'_, PyList>,
 ) -> PyResult<(Vec<InstrumentInput>, Book)> {
-    let inputs: Vec<InstrumentInput> = instruments
-        .iter()
-        .map(|item| item.extract())
-        .collect::<PyResult<_>>()?;
+    let inputs = inputs_of(instruments)?;
     let book = Book::from_snapshots(&inputs, chrono::Utc::now())
         .map_err(|dup| dup.into_err(py, &inputs))?;
     Ok((inputs, book))
+}
+
+/// The native form of validated `InstrumentSnapshot`s.
+pub fn inputs_of(instruments: &Bound<'_, PyList>) -> PyResult<Vec<InstrumentInput>> {
+    let mut inputs = Vec::with_capacity(instruments.len());
+    for item in instruments.iter() {
+        inputs.push(item.extract::<InstrumentInput>()?);
+    }
+    Ok(inputs)
 }
 
 /// Input positions (ascending) of the instruments `filter` selects that `keep` keeps.
