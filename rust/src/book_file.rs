@@ -8,7 +8,6 @@ use crate::decimal::{self, Sign};
 use crate::enums::{Mirrored, Table};
 use crate::python::Class;
 use crate::snapshot::{InstrumentInput, PositionInput};
-use crate::strategy;
 use barter_instrument::{exchange::ExchangeId, Side};
 use fnv::FnvHashMap;
 use pyo3::exceptions::PyValueError;
@@ -40,22 +39,6 @@ pub struct PyBookRows {
 
 #[pymethods]
 impl PyBookRows {
-    /// Rows for snapshots already validated by the model (`lines`: where each was read).
-    #[staticmethod]
-    fn from_snapshots(instruments: &Bound<'_, PyList>, lines: Vec<usize>) -> PyResult<Self> {
-        if lines.len() != instruments.len() {
-            return Err(PyValueError::new_err(format!(
-                "{} lines for {} snapshots",
-                lines.len(),
-                instruments.len()
-            )));
-        }
-        Ok(Self {
-            inputs: strategy::inputs_of(instruments)?,
-            lines,
-        })
-    }
-
     fn __len__(&self) -> usize {
         self.inputs.len()
     }
@@ -305,7 +288,7 @@ pub fn read_csv(py: Python<'_>, source: &str, text: &str) -> PyResult<PyBookRows
     let mut first_line: FnvHashMap<(ExchangeId, SmolStr), usize> =
         FnvHashMap::with_capacity_and_hasher(rows_at_most, Default::default());
     // Lines are counted here, from the record's first byte: the reader's own count leaves out
-    // the blank lines it skips.
+    // the blank lines it skips. A lone `\r` ends a line too, as it ends a record.
     let (bytes, mut counted, mut line) = (text.as_bytes(), 0, 1);
     for record in records {
         let record = record.map_err(|err| book_error(py, source, vec![err.to_string()]))?;
@@ -313,10 +296,7 @@ pub fn read_csv(py: Python<'_>, source: &str, text: &str) -> PyResult<PyBookRows
         while start < bytes.len() && matches!(bytes[start], b'\n' | b'\r') {
             start += 1;
         }
-        line += bytes[counted..start]
-            .iter()
-            .filter(|b| **b == b'\n')
-            .count();
+        line += line_breaks(&bytes[counted..start], bytes.get(start).copied());
         counted = start;
         let at = format!("{source}:{line}: ");
         if record.len() != header.len() {
@@ -359,6 +339,217 @@ pub fn read_csv(py: Python<'_>, source: &str, text: &str) -> PyResult<PyBookRows
     } else {
         Err(book_error(py, source, problems))
     }
+}
+
+/// The line (from 1) each item of a JSON text's top-level array starts on, for text Python's
+/// `json` has parsed into an array (anything else gives what it gives: the caller checks).
+#[pyfunction]
+pub fn json_item_lines(text: &str) -> Vec<usize> {
+    let (mut lines, mut line, mut depth) = (Vec::new(), 1, 0usize);
+    let (mut in_string, mut escaped, mut expecting) = (false, false, false);
+    for byte in text.bytes() {
+        if in_string {
+            match (escaped, byte) {
+                (true, _) => escaped = false,
+                (false, b'\\') => escaped = true,
+                (false, b'"') => in_string = false,
+                _ => {}
+            }
+            if byte == b'\n' {
+                line += 1;
+            }
+            continue;
+        }
+        match byte {
+            b'\n' => line += 1,
+            b' ' | b'\t' | b'\r' => {}
+            _ => {
+                if expecting && byte != b']' {
+                    lines.push(line);
+                }
+                expecting = false;
+                match byte {
+                    b'"' => in_string = true,
+                    b'[' | b'{' => {
+                        depth += 1;
+                        expecting = depth == 1;
+                    }
+                    b']' | b'}' => depth = depth.saturating_sub(1),
+                    b',' => expecting = depth == 1,
+                    _ => {}
+                }
+            }
+        }
+    }
+    lines
+}
+
+/// The fields of a snapshot item and of its position, as the models declare them.
+const FIELDS: [&str; 6] = [
+    "exchange",
+    "instrument",
+    "base",
+    "quote",
+    "price",
+    "position",
+];
+const POSITION_FIELDS: [&str; 4] = ["instrument", "side", "quantity", "price_entry_average"];
+
+/// The items of a JSON book (the objects Python's `json` made, `lines` the line each starts
+/// on) as rows, by the models' rules. Returns the rows of the items accepted, the positions of
+/// the items refused (the model words their problems), and each repeated instrument's position
+/// with the line of its first appearance.
+#[pyfunction]
+pub fn read_items(
+    items: &Bound<'_, PyList>,
+    lines: Vec<usize>,
+) -> PyResult<(PyBookRows, Vec<usize>, Vec<(usize, usize)>)> {
+    if lines.len() != items.len() {
+        return Err(PyValueError::new_err(format!(
+            "{} lines for {} items",
+            lines.len(),
+            items.len()
+        )));
+    }
+    let mut rows = PyBookRows {
+        inputs: Vec::with_capacity(items.len()),
+        lines: Vec::with_capacity(items.len()),
+    };
+    let (mut refused, mut repeated) = (Vec::new(), Vec::new());
+    let mut first_line: FnvHashMap<(ExchangeId, SmolStr), usize> =
+        FnvHashMap::with_capacity_and_hasher(items.len(), Default::default());
+    for (at, (object, line)) in items.iter().zip(lines).enumerate() {
+        let Some(input) = item(&object)? else {
+            refused.push(at);
+            continue;
+        };
+        let key = (input.exchange, input.instrument.clone());
+        match first_line.get(&key) {
+            Some(first) => repeated.push((at, *first)),
+            None => {
+                first_line.insert(key, line);
+            }
+        }
+        rows.inputs.push(input);
+        rows.lines.push(line);
+    }
+    Ok((rows, refused, repeated))
+}
+
+/// An object's fields if it is a `dict` whose keys are all among `fields`.
+fn fields<'py>(object: &Bound<'py, PyAny>, fields: &[&str]) -> Option<Bound<'py, PyDict>> {
+    let dict = object.cast::<PyDict>().ok()?;
+    let known = |key: Bound<'py, PyAny>| {
+        let key = key.cast_into::<PyString>().ok()?;
+        fields.contains(&key.to_cow().ok()?.as_ref()).then_some(())
+    };
+    dict.keys().into_iter().try_for_each(known)?;
+    Some(dict.clone())
+}
+
+/// A required `str` field, not empty, as barter's internal name.
+fn name_of(dict: &Bound<'_, PyDict>, field: &str) -> PyResult<Option<SmolStr>> {
+    let Some(value) = dict.get_item(field)? else {
+        return Ok(None);
+    };
+    let Ok(text) = value.cast::<PyString>() else {
+        return Ok(None);
+    };
+    let text = text.to_cow()?;
+    Ok((!text.is_empty()).then(|| SmolStr::new(internal_name(&text))))
+}
+
+/// A required enum field, a `str` barter (or any case) knows.
+fn member_of<T: Mirrored>(dict: &Bound<'_, PyDict>, field: &str) -> PyResult<Option<T>> {
+    let Some(value) = dict.get_item(field)? else {
+        return Ok(None);
+    };
+    let Ok(text) = value.cast::<PyString>() else {
+        return Ok(None);
+    };
+    Ok(Table::<T>::get(dict.py())?.lookup(&text.to_cow()?))
+}
+
+/// A money field: `Ok(None)` when refused, `Ok(Some(None))` when absent or `null` and `null`
+/// is allowed.
+fn amount_of(
+    dict: &Bound<'_, PyDict>,
+    field: &str,
+    sign: Sign,
+    null: bool,
+) -> PyResult<Option<Option<Decimal>>> {
+    Ok(match dict.get_item(field)? {
+        None => Some(None),
+        Some(value) if value.is_none() => null.then_some(None),
+        Some(value) => sign.extract(&value).ok().map(Some),
+    })
+}
+
+/// One JSON item as a snapshot by the models' rules, or `None` if the model refuses it.
+fn item(object: &Bound<'_, PyAny>) -> PyResult<Option<InstrumentInput>> {
+    let Some(dict) = fields(object, &FIELDS) else {
+        return Ok(None);
+    };
+    let exchange = member_of::<ExchangeId>(&dict, "exchange")?;
+    let instrument = name_of(&dict, "instrument")?;
+    let base = name_of(&dict, "base")?;
+    let quote = name_of(&dict, "quote")?;
+    let price = amount_of(&dict, "price", Sign::Positive, true)?;
+    let position = match dict.get_item("position")? {
+        None => Some(None),
+        Some(held) if held.is_none() => Some(None),
+        Some(held) => position_of(&held)?.map(Some),
+    };
+    let read = || {
+        let instrument = instrument?;
+        let position: Option<PositionInput> = position?;
+        // The model's own check: a position is for its instrument.
+        if position
+            .as_ref()
+            .is_some_and(|p| p.instrument != instrument)
+        {
+            return None;
+        }
+        Some(InstrumentInput {
+            exchange: exchange?,
+            instrument,
+            base: base?,
+            quote: quote?,
+            price: price?,
+            position,
+        })
+    };
+    Ok(read())
+}
+
+fn position_of(object: &Bound<'_, PyAny>) -> PyResult<Option<PositionInput>> {
+    let Some(dict) = fields(object, &POSITION_FIELDS) else {
+        return Ok(None);
+    };
+    let instrument = name_of(&dict, "instrument")?;
+    let side = member_of::<Side>(&dict, "side")?;
+    let quantity = match dict.get_item("quantity")? {
+        None => None,
+        Some(value) => Sign::NonNegative.extract(&value).ok(),
+    };
+    let entry = amount_of(&dict, "price_entry_average", Sign::NonNegative, false)?;
+    Ok((|| {
+        Some(PositionInput {
+            instrument: instrument?,
+            side: side?,
+            quantity: quantity?,
+            price_entry_average: entry?.unwrap_or(Decimal::ZERO),
+        })
+    })())
+}
+
+/// The line breaks in `bytes` (`\n`, `\r\n` or a lone `\r`); `next` is the byte after them.
+fn line_breaks(bytes: &[u8], next: Option<u8>) -> usize {
+    let lone_cr = |at: usize| bytes.get(at + 1).copied().or(next) != Some(b'\n');
+    let breaks = bytes.iter().enumerate();
+    breaks
+        .filter(|(at, b)| **b == b'\n' || (**b == b'\r' && lone_cr(*at)))
+        .count()
 }
 
 /// `BookError.of(source, problems)`: one error listing them, worded by the Python class.

@@ -9,6 +9,8 @@ use crate::state::Book;
 use crate::strategy;
 use barter_execution::order::id::ClientOrderId;
 use barter_instrument::Side;
+use num_bigint::{BigInt, Sign};
+use num_traits::Zero;
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
 use rust_decimal::Decimal;
@@ -90,34 +92,98 @@ pub fn flatten(
     })
 }
 
+/// A decimal of any size, `mantissa × 10^-scale`: a notional or a sum of notionals, which
+/// barter's 96-bit decimal would round (`1E-14 × 1E-15` has 29 decimals).
+#[derive(Clone, Debug, PartialEq)]
+struct Exact {
+    mantissa: BigInt,
+    scale: u32,
+}
+
+impl Exact {
+    fn zero() -> Self {
+        Self {
+            mantissa: BigInt::zero(),
+            scale: 0,
+        }
+    }
+
+    /// An order's price × quantity, exactly.
+    fn notional(open: &Open) -> Self {
+        let (price, quantity) = (open.state.price, open.state.quantity);
+        Self {
+            mantissa: BigInt::from(price.mantissa()) * BigInt::from(quantity.mantissa()),
+            scale: price.scale() + quantity.scale(),
+        }
+    }
+
+    /// The mantissa at a scale at least `self.scale`.
+    fn at(&self, scale: u32) -> BigInt {
+        &self.mantissa * BigInt::from(10u32).pow(scale - self.scale)
+    }
+
+    fn plus(&self, other: &Exact) -> Exact {
+        let scale = self.scale.max(other.scale);
+        Exact {
+            mantissa: self.at(scale) + other.at(scale),
+            scale,
+        }
+    }
+
+    /// Digits after the point once trailing zeros are dropped.
+    fn places(&self) -> u32 {
+        let digits = self.mantissa.magnitude().to_string();
+        let zeros = digits.bytes().rev().take_while(|b| *b == b'0').count() as u32;
+        if self.mantissa.is_zero() {
+            0
+        } else {
+            self.scale.saturating_sub(zeros)
+        }
+    }
+
+    /// With `places` decimals, at least `self.places()`: zeros padded or dropped, never a
+    /// digit rounded.
+    fn format(&self, places: u32) -> String {
+        let mantissa = if places >= self.scale {
+            self.at(places)
+        } else {
+            &self.mantissa / BigInt::from(10u32).pow(self.scale - places)
+        };
+        let sign = if mantissa.sign() == Sign::Minus {
+            "-"
+        } else {
+            ""
+        };
+        let digits = mantissa.magnitude().to_string();
+        if places == 0 {
+            return format!("{sign}{digits}");
+        }
+        let padded = format!("{digits:0>width$}", width = places as usize + 1);
+        let (whole, fraction) = padded.split_at(padded.len() - places as usize);
+        format!("{sign}{whole}.{fraction}")
+    }
+}
+
 /// A quote asset's notionals formatted with the decimals of the most precise one: aligned,
-/// padded, never rounded. A notional beyond barter's decimal range is `None`.
+/// padded, never rounded.
 struct Notionals {
-    places: BTreeMap<SmolStr, usize>,
+    places: BTreeMap<SmolStr, u32>,
 }
 
 impl Notionals {
     fn of(flattened: &PyFlattened) -> Self {
-        let mut places: BTreeMap<SmolStr, usize> = BTreeMap::new();
+        let mut places: BTreeMap<SmolStr, u32> = BTreeMap::new();
         for (open, quote) in flattened.orders() {
-            let scale = notional(open).map_or(0, |n| n.normalize().scale() as usize);
             let entry = places.entry(quote.clone()).or_default();
-            *entry = (*entry).max(scale);
+            *entry = (*entry).max(Exact::notional(open).places());
         }
         Self { places }
     }
 
-    fn format(&self, quote: &str, amount: Option<Decimal>) -> String {
+    fn format(&self, quote: &str, amount: &Exact) -> String {
         let places = self.places.get(quote).copied().unwrap_or(0);
-        match amount {
-            Some(amount) => format!("{amount:.places$} {quote}"),
-            None => format!("beyond 2^96 {quote}"),
-        }
+        format!("{} {quote}", amount.format(places))
     }
-}
-
-fn notional(open: &Open) -> Option<Decimal> {
-    open.state.price.checked_mul(open.state.quantity)
 }
 
 impl PyFlattened {
@@ -189,7 +255,7 @@ impl PyFlattened {
                 side.to_string(),
                 open.state.quantity.to_string(),
                 open.state.price.to_string(),
-                notionals.format(quote, notional(open)),
+                notionals.format(quote, &Exact::notional(open)),
                 open.key.cid.0.to_string(),
             ]
         });
@@ -199,14 +265,58 @@ impl PyFlattened {
     /// The total notional per quote asset, in the table's format, by quote asset.
     fn totals(&self) -> Vec<String> {
         let notionals = Notionals::of(self);
-        let mut totals: BTreeMap<&SmolStr, Option<Decimal>> = BTreeMap::new();
+        let mut totals: BTreeMap<&SmolStr, Exact> = BTreeMap::new();
         for (open, quote) in self.orders() {
-            let total = totals.entry(quote).or_insert(Some(Decimal::ZERO));
-            *total = total.and_then(|sum| sum.checked_add(notional(open)?));
+            let total = totals.entry(quote).or_insert_with(Exact::zero);
+            *total = total.plus(&Exact::notional(open));
         }
         let formatted = totals.into_iter();
         formatted
-            .map(|(quote, total)| notionals.format(quote, total))
+            .map(|(quote, total)| notionals.format(quote, &total))
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Exact;
+    use num_bigint::BigInt;
+
+    fn exact(mantissa: i64, scale: u32) -> Exact {
+        Exact {
+            mantissa: BigInt::from(mantissa),
+            scale,
+        }
+    }
+
+    #[test]
+    fn notionals_are_exact_beyond_barters_28_decimals() {
+        // 1E-14 × 1E-15: barter's decimal would round it to 0.
+        let tiny = Exact {
+            mantissa: BigInt::from(1) * BigInt::from(1),
+            scale: 14 + 15,
+        };
+        assert_eq!(tiny.places(), 29);
+        assert_eq!(tiny.format(29), format!("0.{}1", "0".repeat(28)));
+        let big = exact(10, 0).at(24); // 1E25 at scale 24
+        let sum = Exact {
+            mantissa: big,
+            scale: 0,
+        }
+        .plus(&exact(1, 4));
+        assert_eq!(sum.format(4), format!("1{}.0001", "0".repeat(25)));
+    }
+
+    #[test]
+    fn formatting_pads_or_drops_zeros_only() {
+        let value = exact(1500, 3); // 1.500
+        assert_eq!(value.places(), 1);
+        assert_eq!(value.format(1), "1.5");
+        assert_eq!(value.format(3), "1.500");
+        assert_eq!(value.format(4), "1.5000");
+        assert_eq!(exact(0, 5).places(), 0);
+        assert_eq!(exact(0, 5).format(0), "0");
+        assert_eq!(exact(25, 0).format(2), "25.00");
+        assert_eq!(exact(5, 3).format(3), "0.005");
     }
 }

@@ -31,6 +31,8 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<book_file::PyBookRows>()?;
     m.add_class::<flatten::PyFlattened>()?;
     m.add_function(wrap_pyfunction!(book_file::read_csv, m)?)?;
+    m.add_function(wrap_pyfunction!(book_file::read_items, m)?)?;
+    m.add_function(wrap_pyfunction!(book_file::json_item_lines, m)?)?;
     m.add(
         "BOOK_CSV_COLUMNS",
         pyo3::types::PyTuple::new(m.py(), book_file::COLUMNS)?,

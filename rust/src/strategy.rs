@@ -237,18 +237,6 @@ pub fn orders_to_python<'py>(
     ))
 }
 
-/// The positions in `instruments` (ascending) of the instruments barter's `filter` selects.
-#[pyfunction]
-#[pyo3(signature = (instruments, filter=None))]
-fn select_instruments(
-    py: Python<'_>,
-    instruments: &Bound<'_, PyList>,
-    filter: Option<&Bound<'_, PyAny>>,
-) -> PyResult<Vec<usize>> {
-    let (_, book, filter) = filtered_book(py, instruments, filter)?;
-    Ok(selected(&book, &filter, |_| true))
-}
-
 pub type Filter = InstrumentFilter<ExchangeIndex, AssetIndex, InstrumentIndex>;
 
 /// The snapshots, the state assembled for them and the filter resolved against it.
@@ -268,19 +256,13 @@ pub fn book_of(
     py: Python<'_>,
     instruments: &Bound<'_, PyList>,
 ) -> PyResult<(Vec<InstrumentInput>, Book)> {
-    let inputs = inputs_of(instruments)?;
-    let book = Book::from_snapshots(&inputs, chrono::Utc::now())
-        .map_err(|dup| dup.into_err(py, &inputs))?;
-    Ok((inputs, book))
-}
-
-/// The native form of validated `InstrumentSnapshot`s.
-pub fn inputs_of(instruments: &Bound<'_, PyList>) -> PyResult<Vec<InstrumentInput>> {
     let mut inputs = Vec::with_capacity(instruments.len());
     for item in instruments.iter() {
         inputs.push(item.extract::<InstrumentInput>()?);
     }
-    Ok(inputs)
+    let book = Book::from_snapshots(&inputs, chrono::Utc::now())
+        .map_err(|dup| dup.into_err(py, &inputs))?;
+    Ok((inputs, book))
 }
 
 /// Input positions (ascending) of the instruments `filter` selects that `keep` keeps.
@@ -310,7 +292,6 @@ pub fn register(parent: &Bound<'_, PyModule>) -> PyResult<()> {
         close_open_positions_with_market_orders,
         &module
     )?)?;
-    module.add_function(wrap_pyfunction!(select_instruments, &module)?)?;
     parent.add_submodule(&module)?;
     // `import barter_python._native.strategy` looks in sys.modules; PyO3 does not put it there.
     let qualified = "barter_python._native.strategy";

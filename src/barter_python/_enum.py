@@ -21,8 +21,10 @@ class BarterEnum(Enum):
             canonical = barter_name(cls.__name__, value)
             if canonical is not None:
                 return cls(canonical)
-            for member in cls:  # any case, as barter's aliases already allow for some (`BUY`)
-                if member.value.casefold() == value.casefold():
+            # Any ASCII case, as barter's aliases already allow for some (`BUY`); the native
+            # readers follow the same rule.
+            for member in cls:
+                if value.isascii() and member.value.lower() == value.lower():
                     return member
         valid = ", ".join(repr(member.value) for member in cls)
         raise ValueError(f"{value!r} is not a valid {cls.__name__}; valid values: {valid}")

@@ -6,12 +6,18 @@ how many more), so that a large file needs one fix-and-rerun loop, not one per b
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from functools import cached_property
 from importlib.resources import files
 from typing import TYPE_CHECKING, Any, Literal
 
-from barter_python._native import BOOK_CSV_COLUMNS, BookRows, read_csv
+from barter_python._native import (
+    BOOK_CSV_COLUMNS,
+    BookRows,
+    internal_name,
+    json_item_lines,
+    read_csv,
+    read_items,
+)
 from barter_python.errors import BookError
 from barter_python.instrument import ExchangeId
 
@@ -26,16 +32,12 @@ Format = Literal["json", "csv"]
 
 
 class BookFile:
-    """A book read from `source`: its validated rows, held natively (a CSV's rows never become
-    Python objects unless `snapshots` is read), and the line each one starts on."""
+    """A book read from `source`: its validated rows, held natively (they become Python objects
+    only if `snapshots` is read), and the line each one starts on."""
 
-    def __init__(
-        self, source: str, rows: BookRows, snapshots: list[InstrumentSnapshot] | None = None
-    ) -> None:
+    def __init__(self, source: str, rows: BookRows) -> None:
         self.source = source
         self.rows = rows
-        if snapshots is not None:
-            self.__dict__["snapshots"] = snapshots
 
     @cached_property
     def snapshots(self) -> list[InstrumentSnapshot]:
@@ -78,7 +80,19 @@ def read_book(source: str, data: bytes | str, format: Format | None = None) -> B
             f"header {','.join(BOOK_CSV_COLUMNS)}"
         )
     if (format or _guess_format(source, text)) == "json":
-        return _validate(source, _json_items(source, text))
+        try:
+            items = json.loads(text)
+        except json.JSONDecodeError as error:
+            message = error.msg[:1].lower() + error.msg[1:]
+            raise BookError(
+                f"{source}:{error.lineno}:{error.colno}: invalid JSON: {message}"
+            ) from None
+        if not isinstance(items, list):
+            raise BookError(
+                f"{source}: expected a JSON array of instruments, got {type(items).__name__}"
+            )
+        # The lines the items start on, found natively: parsing item by item costs more.
+        return _validate(source, items, json_item_lines(text))
     return BookFile(source, read_csv(source, text))
 
 
@@ -91,94 +105,39 @@ def _guess_format(source: str, text: str) -> Format:
     return "json" if text.lstrip()[:1] in ("[", "{") else "csv"
 
 
-def _json_items(source: str, text: str) -> Iterator[tuple[int, str, Any]]:
-    """Each item of the top-level JSON array with the line it starts on and its number."""
-    decoder = json.JSONDecoder()
-    line, counted = 1, 0  # lines are counted incrementally: the text may hold 100k items
+def _validate(source: str, items: list[Any], lines: list[int]) -> BookFile:
+    """Reads every JSON item (`lines`: where each starts) natively by the models' rules, then
+    refuses the book with every problem found, in item order: the model words the problems
+    of each item the native reader refused."""
+    rows, refused, repeated = read_items(items, lines)
+    if not refused and not repeated:
+        return BookFile(source, rows)
 
-    def line_at(offset: int) -> int:
-        nonlocal line, counted
-        line += text.count("\n", counted, offset)
-        counted = offset
-        return line
+    def where(index: int) -> str:
+        return f"{source}:{lines[index]}: item {index + 1}: "
 
-    def invalid(error: json.JSONDecodeError) -> BookError:
-        return BookError(f"{source}:{error.lineno}:{error.colno}: invalid JSON: {error.msg}")
-
-    def skip_space(offset: int) -> int:
-        while offset < len(text) and text[offset] in " \t\r\n":
-            offset += 1
-        return offset
-
-    items = 0  # counted from 1, as lines are
-    offset = skip_space(0)
-    if text[offset] != "[":
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError as error:
-            raise invalid(error) from None
-        raise BookError(
-            f"{source}: expected a JSON array of instruments, got {type(data).__name__}"
-        )
-    offset = skip_space(offset + 1)
-    if text.startswith("]", offset):
-        offset += 1
-    else:
-        while True:
-            try:
-                item, end = decoder.raw_decode(text, offset)
-            except json.JSONDecodeError as error:
-                raise invalid(error) from None
-            items += 1
-            yield line_at(offset), f"item {items}: ", item
-            offset = skip_space(end)
-            if text.startswith(",", offset):
-                offset = skip_space(offset + 1)
-            elif text.startswith("]", offset):
-                offset += 1
-                break
-            else:
-                raise invalid(json.JSONDecodeError("expected ',' or ']'", text, offset))
-    rest = skip_space(offset)
-    if rest != len(text):
-        raise invalid(json.JSONDecodeError("extra data after the array", text, rest))
+    problems = [(i, where(i) + problem) for i in refused for problem in _refusal(items[i])]
+    for index, first in repeated:
+        item = items[index]
+        name, exchange = internal_name(item["instrument"]), ExchangeId(item["exchange"]).value
+        again = f"instrument '{name}' on exchange '{exchange}' appears again"
+        problems.append((index, f"{where(index)}{again} (first on line {first})"))
+    problems.sort(key=lambda problem: problem[0])  # stable: an item's own order stays
+    raise BookError.of(source, [problem for _, problem in problems])
 
 
-def _validate(source: str, items: Iterator[tuple[int, str, Any]]) -> BookFile:
-    """Validates every JSON item (`line`, a label such as `item 3: `, the data), then refuses
-    the book with every problem found, in line order (the CSV reader, native, words them the
-    same way)."""
-    # Only a JSON book needs the models (and Pydantic): a CSV's rows are read natively.
+def _refusal(item: Any) -> list[str]:
+    """Why the model refuses `item`, in its words."""
+    # Only a refused item needs the models (and Pydantic): the others are read natively.
     import pydantic
 
     from barter_python.snapshot import InstrumentSnapshot
 
-    snapshots: list[InstrumentSnapshot] = []
-    lines: list[int] = []
-    problems: list[str] = []
-    # barter keys an instrument by exchange and (lowercased) name: a repeat is an error.
-    first_line: dict[tuple[ExchangeId, str], int] = {}  # the line of each key's first item
-    for line, label, item in items:
-        where = f"{source}:{line}: {label}"
-        try:
-            snapshot = InstrumentSnapshot.model_validate(item)
-        except pydantic.ValidationError as error:
-            problems.extend(where + problem for problem in _describe(error))
-            continue
-        key = (snapshot.exchange, snapshot.instrument)
-        if key in first_line:
-            first = first_line[key]
-            problems.append(
-                f"{where}instrument '{key[1]}' on exchange '{key[0].value}' appears again "
-                f"(first on line {first})"
-            )
-        else:
-            first_line[key] = line
-        snapshots.append(snapshot)
-        lines.append(line)
-    if problems:
-        raise BookError.of(source, problems)
-    return BookFile(source, BookRows.from_snapshots(snapshots, lines), snapshots)
+    try:
+        InstrumentSnapshot.model_validate(item)
+    except pydantic.ValidationError as error:
+        return _describe(error)
+    raise AssertionError(f"the native reader refused an item the model accepts: {item!r}")
 
 
 def _describe(error: pydantic.ValidationError) -> list[str]:

@@ -46,10 +46,12 @@ __all__ = [
     "barter_variants",
     "flatten",
     "internal_name",
+    "json_item_lines",
     "load_market_events",
     "non_negative",
     "positive",
     "read_csv",
+    "read_items",
     "run_backtest",
     "strategy",
     "to_decimal",
@@ -76,12 +78,19 @@ __version__: str
 def read_csv(source: str, text: str) -> BookRows:
     """A CSV book's rows, validated natively; raises `BookError` naming every problem."""
 
+def json_item_lines(text: str) -> list[int]:
+    """The line each item of a JSON text's top-level array starts on."""
+
+def read_items(
+    items: list[Any], lines: list[int]
+) -> tuple[BookRows, list[int], list[tuple[int, int]]]:
+    """A JSON book's items as rows by the models' rules: the rows accepted, the positions of
+    the items refused, and each repeated instrument's position with its first line."""
+
 @final
 class BookRows:
     """Validated snapshots held natively, with the line each was read from."""
 
-    @staticmethod
-    def from_snapshots(instruments: list[InstrumentSnapshot], lines: list[int]) -> BookRows: ...
     def __len__(self) -> int: ...
     @property
     def lines(self) -> list[int]: ...

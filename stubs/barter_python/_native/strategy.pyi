@@ -19,7 +19,6 @@ from barter_python.snapshot import InstrumentSnapshot, PositionSnapshot
 __all__ = [
     "build_ioc_market_order_to_close_position",
     "close_open_positions_with_market_orders",
-    "select_instruments",
 ]
 
 def build_ioc_market_order_to_close_position(
@@ -39,8 +38,3 @@ def close_open_positions_with_market_orders(
     skip_missing_price: bool = False,
 ) -> tuple[list[OrderRequestCancel], list[OrderRequestOpen]]:
     """barter's `close_open_positions_with_market_orders`; opens in input order."""
-
-def select_instruments(
-    instruments: list[InstrumentSnapshot], filter: InstrumentFilter | None = None
-) -> list[int]:
-    """The positions in `instruments` (ascending) of the instruments barter's `filter` selects."""
