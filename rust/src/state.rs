@@ -191,7 +191,7 @@ impl Book {
             .iter()
             .map(|i| SnapshotData { price: i.price })
             .collect();
-        let mut book = Book::assemble(&instruments, &data, time)?;
+        let mut book = Book::assemble(instruments, &data, time)?;
         open_positions(&mut book.state, &book.index, inputs, time);
         Ok(book)
     }
@@ -219,48 +219,60 @@ pub fn open_positions<Data>(
     }
 }
 
+/// barter's order of `instruments` (the input position of each, sorted), their exchanges and
+/// their distinct exchange assets, both in barter's sort order; a repeated instrument refused.
+#[allow(clippy::type_complexity)]
+fn order(
+    instruments: &[Instrument<ExchangeId, Asset>],
+) -> Result<(Vec<usize>, Vec<ExchangeId>, Vec<(ExchangeId, Asset)>), Duplicate> {
+    // barter's builder sorts instruments by their full `Ord`, which compares the exchange,
+    // then the internal name. Distinct names decide the order alone, so sorting compact
+    // (exchange, name) keys gives barter's order; equal keys are duplicates, refused.
+    let mut keys: Vec<(ExchangeId, &str, usize)> = instruments
+        .iter()
+        .enumerate()
+        .map(|(input, i)| (i.exchange, i.name_internal.name().as_str(), input))
+        .collect();
+    keys.sort_unstable();
+    if let Some(pair) = keys
+        .windows(2)
+        .find(|pair| pair[0].0 == pair[1].0 && pair[0].1 == pair[1].1)
+    {
+        return Err(Duplicate(pair[0].2, pair[1].2));
+    }
+    let input_of: Vec<usize> = keys.iter().map(|(_, _, input)| *input).collect();
+
+    let mut exchanges: Vec<ExchangeId> = instruments.iter().map(|i| i.exchange).collect();
+    exchanges.sort_unstable();
+    exchanges.dedup();
+
+    // Distinct exchange assets first (books share quote assets), then barter's sort order.
+    let mut distinct: FnvHashSet<(ExchangeId, &Asset)> =
+        FnvHashSet::with_capacity_and_hasher(instruments.len(), Default::default());
+    for instrument in instruments {
+        distinct.insert((instrument.exchange, &instrument.underlying.base));
+        distinct.insert((instrument.exchange, &instrument.underlying.quote));
+    }
+    let mut assets: Vec<(ExchangeId, &Asset)> = distinct.into_iter().collect();
+    assets.sort_unstable();
+    let assets = assets.into_iter().map(|(e, a)| (e, a.clone())).collect();
+    Ok((input_of, exchanges, assets))
+}
+
 impl<Data: Clone> Book<Data> {
-    /// Assemble the state for `instruments` (input order) with their data.
+    /// Assemble the state for `instruments` (input order) with their data. The instruments
+    /// move into the state: a large book's are not copied.
     pub fn assemble(
-        instruments: &[Instrument<ExchangeId, Asset>],
+        instruments: Vec<Instrument<ExchangeId, Asset>>,
         data: &[Data],
         time: DateTime<Utc>,
     ) -> Result<Self, Duplicate> {
-        // barter's builder sorts instruments by their full `Ord`, which compares the exchange,
-        // then the internal name. Distinct names decide the order alone, so sorting compact
-        // (exchange, name) keys gives barter's order; equal keys are duplicates, refused.
-        let mut keys: Vec<(ExchangeId, &str, usize)> = instruments
-            .iter()
-            .enumerate()
-            .map(|(input, i)| (i.exchange, i.name_internal.name().as_str(), input))
-            .collect();
-        keys.sort_unstable();
-        if let Some(pair) = keys
-            .windows(2)
-            .find(|pair| pair[0].0 == pair[1].0 && pair[0].1 == pair[1].1)
-        {
-            return Err(Duplicate(pair[0].2, pair[1].2));
-        }
-        let input_of: Vec<usize> = keys.iter().map(|(_, _, input)| *input).collect();
-
-        let mut exchanges: Vec<ExchangeId> = instruments.iter().map(|i| i.exchange).collect();
-        exchanges.sort_unstable();
-        exchanges.dedup();
+        let (input_of, exchanges, assets) = order(&instruments)?;
         let exchange_index: FnvHashMap<ExchangeId, ExchangeIndex> = exchanges
             .iter()
             .enumerate()
             .map(|(index, exchange)| (*exchange, ExchangeIndex(index)))
             .collect();
-
-        // Distinct exchange assets first (books share quote assets), then barter's sort order.
-        let mut distinct: FnvHashSet<(ExchangeId, &Asset)> =
-            FnvHashSet::with_capacity_and_hasher(instruments.len(), Default::default());
-        for instrument in instruments {
-            distinct.insert((instrument.exchange, &instrument.underlying.base));
-            distinct.insert((instrument.exchange, &instrument.underlying.quote));
-        }
-        let mut assets: Vec<(ExchangeId, &Asset)> = distinct.into_iter().collect();
-        assets.sort_unstable();
         let mut asset_index: AssetIndexMap =
             FnvHashMap::with_capacity_and_hasher(assets.len(), Default::default());
         for (index, (exchange, asset)) in assets.iter().enumerate() {
@@ -269,15 +281,19 @@ impl<Data: Clone> Book<Data> {
                 .or_insert(AssetIndex(index));
         }
 
+        let mut slots: Vec<Option<Instrument<ExchangeId, Asset>>> =
+            instruments.into_iter().map(Some).collect();
         let instruments = InstrumentStates(
             input_of
                 .iter()
                 .enumerate()
                 .map(|(index, &input)| {
-                    let instrument = &instruments[input];
+                    let instrument = slots[input]
+                        .take()
+                        .expect("input_of is a permutation: each instrument is taken once");
                     let exchange = instrument.exchange;
+                    let name = instrument.name_internal.clone();
                     let indexed = instrument
-                        .clone()
                         .map_exchange_key(exchange_index[&exchange])
                         .map_asset_key_with_lookup(|asset: &Asset| {
                             asset_index
@@ -294,10 +310,11 @@ impl<Data: Clone> Book<Data> {
                         Orders::default(),
                         data[input].clone(),
                     );
-                    (instrument.name_internal.clone(), state)
+                    (name, state)
                 })
                 .collect(),
         );
+        drop(slots);
 
         let state = EngineState {
             trading: TradingState::default(),
@@ -313,11 +330,8 @@ impl<Data: Clone> Book<Data> {
                 assets
                     .iter()
                     .map(|(exchange, asset)| {
-                        let state = AssetState::new(
-                            (*asset).clone(),
-                            TearSheetAssetGenerator::default(),
-                            None,
-                        );
+                        let state =
+                            AssetState::new(asset.clone(), TearSheetAssetGenerator::default(), None);
                         (
                             ExchangeAsset::new(*exchange, asset.name_internal.clone()),
                             state,
@@ -329,7 +343,7 @@ impl<Data: Clone> Book<Data> {
         };
         let assets = assets
             .into_iter()
-            .map(|(exchange, asset)| ExchangeAsset::new(exchange, asset.clone()))
+            .map(|(exchange, asset)| ExchangeAsset::new(exchange, asset))
             .collect();
         Ok(Book {
             state,
@@ -479,7 +493,7 @@ mod tests {
                 let expected = barter_builder_state(&universe, time);
                 let (instruments, data): (Vec<_>, Vec<_>) = universe.into_iter().unzip();
                 let indexed = IndexedInstruments::new(instruments.iter().cloned());
-                let book = Book::assemble(&instruments, &data, time).unwrap();
+                let book = Book::assemble(instruments, &data, time).unwrap();
                 let at = format!("seed {seed}, round {round}, {size} instruments");
                 assert_eq!(book.state, expected, "{at}");
                 assert_eq!(book.indexed_instruments(), indexed, "{at}");
@@ -503,7 +517,8 @@ mod tests {
                 }
                 let at = format!("seed {seed}, round {round}");
                 let (instruments, data): (Vec<_>, Vec<_>) = universe.iter().cloned().unzip();
-                let Err(Duplicate(first, second)) = Book::assemble(&instruments, &data, time)
+                let Err(Duplicate(first, second)) =
+                    Book::assemble(instruments.clone(), &data, time)
                 else {
                     panic!("{at}: a repeated instrument was accepted");
                 };
@@ -514,7 +529,7 @@ mod tests {
                 universe.retain(|(i, _)| seen.insert(i.clone()));
                 let expected = barter_builder_state(&universe, time);
                 let (instruments, data): (Vec<_>, Vec<_>) = universe.into_iter().unzip();
-                let book = Book::assemble(&instruments, &data, time).unwrap();
+                let book = Book::assemble(instruments, &data, time).unwrap();
                 assert_eq!(book.state, expected, "{at}");
             }
         }
@@ -528,7 +543,7 @@ mod tests {
             instrument(ExchangeId::BinanceSpot, "btc_usdt", "btc", "usdt"),
         ];
         let data = vec![SnapshotData { price: None }; 2];
-        let book = Book::assemble(&instruments, &data, time).unwrap();
+        let book = Book::assemble(instruments, &data, time).unwrap();
         assert_eq!(book.state.instruments.0.len(), 2);
         // BinanceSpot sorts before Okx in barter's ExchangeId order.
         assert_eq!(book.index.input_of, vec![1, 0]);
@@ -542,7 +557,7 @@ mod tests {
             instrument(ExchangeId::Okx, "BTC_USDT", "btc", "usdt"),
         ];
         let data = vec![SnapshotData { price: None }; 3];
-        let err = Book::assemble(&instruments, &data, Utc::now()).err();
+        let err = Book::assemble(instruments, &data, Utc::now()).err();
         assert_eq!(err, Some(Duplicate(0, 2)));
     }
 }
