@@ -4,11 +4,12 @@ sequence of updates and price changes (a property test), and refuses what it can
 from __future__ import annotations
 
 import itertools
+import random
 from decimal import Decimal
 from typing import Any
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from barter_python import (
@@ -123,3 +124,76 @@ def test_errors_change_nothing() -> None:
         Book([snapshot("okx", "btc_usdt", 1, None, 0)] * 2)
     with pytest.raises(TypeError):
         book.set_prices([("okx", "btc_usdt", 1)])  # type: ignore[arg-type]
+
+
+def large_book(states: list[Any]) -> list[InstrumentSnapshot]:
+    """More instruments than the stateless close puts in one part (it closes in parts of 1,024):
+    names repeat across exchanges and bases repeat across names."""
+    return [
+        InstrumentSnapshot.model_validate(
+            {
+                "exchange": EXCHANGES[i % 2],
+                "instrument": f"c{i // 2}_usdt",
+                "base": f"c{i // 6}",
+                "quote": "usdt",
+                "price": price,
+                **(
+                    {"position": {"instrument": f"c{i // 2}_usdt", "side": side, "quantity": qty}}
+                    if side is not None
+                    else {}
+                ),
+            }
+        )
+        for i, (price, side, qty) in enumerate(states)
+    ]
+
+
+FILTERS = st.one_of(
+    st.none(),
+    st.just(InstrumentFilter.exchanges(ExchangeId.KRAKEN)),
+    st.lists(st.integers(0, 1299), min_size=1, max_size=4).map(
+        lambda ns: InstrumentFilter.instruments(*(f"c{n}_usdt" for n in ns))
+    ),
+    st.lists(st.integers(0, 433), min_size=1, max_size=4).map(
+        lambda ns: InstrumentFilter.underlyings(*((f"c{n}", "usdt") for n in ns))
+    ),
+)
+
+
+@settings(max_examples=15)
+@given(st.integers(0, 2**32), FILTERS)
+def test_a_book_closed_in_parts_gives_the_whole_books_orders(
+    seed: int, filter: InstrumentFilter | None
+) -> None:
+    """The stateless close builds barter's state part by part; the kept Book holds the whole
+    book's: orders, missing prices and refusals are the same."""
+    rng = random.Random(seed)
+    states = [
+        (
+            None if rng.random() < 0.05 else rng.randint(1, 10**6),
+            rng.choice([None, "Buy", "Sell", "Sell"]),
+            rng.choice([0, 1, 7, 100]),
+        )
+        for _ in range(2600)
+    ]
+    snapshots = large_book(states)
+    book = Book(snapshots)
+    same_orders(book, snapshots, filter=filter)
+    same_orders(book, snapshots, filter=filter, on_missing_price="skip")
+
+
+def test_a_repeat_or_an_unknown_name_across_parts_is_refused_as_for_the_whole_book() -> None:
+    snapshots = large_book([(1, "Buy", 1)] * 2600)
+    repeated = [*snapshots, snapshots[3]]
+    with pytest.raises(DuplicateInstrumentError) as whole:
+        Book(repeated)
+    with pytest.raises(DuplicateInstrumentError) as parts:
+        close_open_positions_with_market_orders("s", repeated)
+    assert str(parts.value) == str(whole.value)
+    assert parts.value.indices == whole.value.indices == [3, 2600]
+    for unknown in (
+        InstrumentFilter.instruments("c0_usdt", "x"),
+        InstrumentFilter.underlyings(("c0", "eur")),
+    ):
+        with pytest.raises(UnknownInstrumentError):
+            close_open_positions_with_market_orders("s", snapshots, filter=unknown)

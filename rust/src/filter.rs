@@ -13,7 +13,7 @@ use barter_instrument::{
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::PyTuple;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 #[derive(Clone, PartialEq, Eq, Hash)]
 enum Spec {
@@ -124,7 +124,57 @@ impl PyInstrumentFilter {
         book: &Index,
         inputs: &[InstrumentInput],
     ) -> PyResult<InstrumentFilter> {
-        Ok(match &self.0 {
+        self.check(py, inputs)?;
+        Ok(self.matching(book, inputs))
+    }
+
+    /// Refuse a filter naming an instrument no input has, or an underlying no exchange of the
+    /// inputs has both assets of.
+    pub fn check(&self, py: Python<'_>, inputs: &[InstrumentInput]) -> PyResult<()> {
+        let unknown = |message: String| Err(error::new_err(py, Kind::UnknownInstrument, message));
+        match &self.0 {
+            Spec::None | Spec::Exchanges(_) => Ok(()),
+            Spec::Instruments(wanted) => {
+                let names: HashSet<InstrumentNameInternal> = inputs
+                    .iter()
+                    .map(|input| InstrumentNameInternal::new(input.instrument.as_str()))
+                    .collect();
+                match wanted.iter().find(|name| !names.contains(*name)) {
+                    Some(name) => unknown(format!(
+                        "filter names instrument '{name}', which is not in the book"
+                    )),
+                    None => Ok(()),
+                }
+            }
+            Spec::Underlyings(pairs) => {
+                let mut assets: HashSet<(ExchangeId, AssetNameInternal)> = HashSet::new();
+                for input in inputs {
+                    for name in [&input.base, &input.quote] {
+                        assets.insert((input.exchange, AssetNameInternal::new(name.as_str())));
+                    }
+                }
+                let exchanges: HashSet<ExchangeId> = assets.iter().map(|(e, _)| *e).collect();
+                let held = |(base, quote): &&(AssetNameInternal, AssetNameInternal)| {
+                    exchanges.iter().any(|exchange| {
+                        assets.contains(&(*exchange, base.clone()))
+                            && assets.contains(&(*exchange, quote.clone()))
+                    })
+                };
+                match pairs.iter().find(|pair| !held(pair)) {
+                    Some((base, quote)) => unknown(format!(
+                        "filter names underlying ('{base}', '{quote}'), \
+                         which no exchange in the book has"
+                    )),
+                    None => Ok(()),
+                }
+            }
+        }
+    }
+
+    /// barter's index-keyed filter for `book`: what the book lacks matches nothing (`check`
+    /// refuses names no input has, for a book closed in parts).
+    pub fn matching(&self, book: &Index, inputs: &[InstrumentInput]) -> InstrumentFilter {
+        match &self.0 {
             Spec::None => InstrumentFilter::None,
             Spec::Exchanges(ids) => InstrumentFilter::exchanges(
                 book.exchanges
@@ -140,27 +190,14 @@ impl PyInstrumentFilter {
                     let name = InstrumentNameInternal::new(inputs[*input].instrument.as_str());
                     names.entry(name).or_default().push(index);
                 }
-                let mut indices = Vec::new();
-                for name in wanted {
-                    let found = names.get(name).ok_or_else(|| {
-                        error::new_err(
-                            py,
-                            Kind::UnknownInstrument,
-                            format!("filter names instrument '{name}', which is not in the book"),
-                        )
-                    })?;
-                    indices.extend(
-                        found
-                            .iter()
-                            .map(|i| barter_instrument::instrument::InstrumentIndex(*i)),
-                    );
-                }
-                InstrumentFilter::instruments(indices)
+                let found = wanted.iter().filter_map(|name| names.get(name)).flatten();
+                InstrumentFilter::instruments(
+                    found.map(|i| barter_instrument::instrument::InstrumentIndex(*i)),
+                )
             }
             Spec::Underlyings(pairs) => {
                 let mut underlyings = Vec::new();
                 for (base, quote) in pairs {
-                    let before = underlyings.len();
                     for exchange in &book.exchanges {
                         let base_index = book.asset_index.get(&(*exchange, base.clone()));
                         let quote_index = book.asset_index.get(&(*exchange, quote.clone()));
@@ -171,20 +208,10 @@ impl PyInstrumentFilter {
                             });
                         }
                     }
-                    if underlyings.len() == before {
-                        return Err(error::new_err(
-                            py,
-                            Kind::UnknownInstrument,
-                            format!(
-                                "filter names underlying ('{base}', '{quote}'), \
-                                 which no exchange in the book has"
-                            ),
-                        ));
-                    }
                 }
                 InstrumentFilter::underlyings(underlyings)
             }
-        })
+        }
     }
 }
 

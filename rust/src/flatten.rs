@@ -5,7 +5,6 @@
 use crate::book_file::PyBookRows;
 use crate::filter;
 use crate::order::{Open, PyStrategyId};
-use crate::state::Book;
 use crate::strategy;
 use barter_execution::order::id::ClientOrderId;
 use barter_instrument::Side;
@@ -49,32 +48,20 @@ pub fn flatten(
 ) -> PyResult<PyFlattened> {
     let strategy = PyStrategyId::extract(strategy_id, "strategy_id")?;
     let inputs = &rows.get().inputs;
-    let book =
-        Book::from_snapshots(inputs, chrono::Utc::now()).map_err(|dup| dup.into_err(py, inputs))?;
-    let filter = filter::extract(filter)?.resolve(py, &book.index, inputs)?;
-    let open = |i: &&usize| {
+    let filter = filter::extract(filter)?;
+    let closed = strategy::close_in_parts(py, inputs, &strategy, &filter, cid_prefix.is_none())?;
+    if !skip_missing_price && !closed.unpriced.is_empty() {
+        return Err(strategy::missing_price(py, inputs, closed.unpriced));
+    }
+    let open_positions = closed.selected.iter().filter(|i| {
         let position = inputs[**i].position.as_ref();
         position.is_some_and(|p| p.quantity > Decimal::ZERO)
-    };
-    let chosen = strategy::selected(&book, &filter, |_| true);
-    let open_positions: Vec<&usize> = chosen.iter().filter(open).collect();
-    let unpriced = open_positions
-        .iter()
-        .filter(|i| inputs[***i].price.is_none())
-        .count();
-    let random_cids = cid_prefix.is_none();
-    let requests = strategy::close_book(
-        py,
-        &book,
-        inputs,
-        &strategy,
-        &filter,
-        skip_missing_price,
-        random_cids,
-    )?;
-    drop(book); // a large state: free it before the output is made
-    let (quotes, mut opens): (Vec<SmolStr>, Vec<Open>) = requests
-        .1
+    });
+    let open_positions = open_positions.count();
+    let unpriced = closed.unpriced.len();
+    let selected = closed.selected.len();
+    let (quotes, mut opens): (Vec<SmolStr>, Vec<Open>) = closed
+        .opens
         .into_iter()
         .map(|(input, open)| (inputs[input].quote.clone(), open))
         .unzip();
@@ -86,8 +73,8 @@ pub fn flatten(
     Ok(PyFlattened {
         opens,
         quotes,
-        selected: chosen.len(),
-        open_positions: open_positions.len(),
+        selected,
+        open_positions,
         unpriced,
     })
 }

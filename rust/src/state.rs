@@ -330,8 +330,11 @@ impl<Data: Clone> Book<Data> {
                 assets
                     .iter()
                     .map(|(exchange, asset)| {
-                        let state =
-                            AssetState::new(asset.clone(), TearSheetAssetGenerator::default(), None);
+                        let state = AssetState::new(
+                            asset.clone(),
+                            TearSheetAssetGenerator::default(),
+                            None,
+                        );
                         (
                             ExchangeAsset::new(*exchange, asset.name_internal.clone()),
                             state,
