@@ -12,7 +12,7 @@ mod decimal;
 pub mod engine;
 mod enums;
 mod error;
-mod filter;
+pub mod filter;
 mod flatten;
 mod instrument;
 mod market;

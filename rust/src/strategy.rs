@@ -212,17 +212,28 @@ pub fn close_in_parts(
     filter: &PyInstrumentFilter,
     random_cids: bool,
 ) -> PyResult<Closed> {
-    let time = chrono::Utc::now();
     if repeats(inputs) {
         // The whole book's assembly finds the repeat, if any, and names it as it always has.
-        Book::from_snapshots(inputs, time).map_err(|dup| dup.into_err(py, inputs))?;
+        Book::from_snapshots(inputs, chrono::Utc::now()).map_err(|dup| dup.into_err(py, inputs))?;
     }
     filter.check(py, inputs)?;
+    py.detach(|| close_parts(inputs, strategy, filter, random_cids))
+        .map_err(|dup| dup.into_err(py, inputs))
+}
+
+/// The part-by-part close itself, without Python (what the native benchmark measures).
+pub fn close_parts(
+    inputs: &[InstrumentInput],
+    strategy: &StrategyId,
+    filter: &PyInstrumentFilter,
+    random_cids: bool,
+) -> Result<Closed, Duplicate> {
+    let time = chrono::Utc::now();
     let mut closed = Closed::default();
     for (part, chunk) in inputs.chunks(PART).enumerate() {
         let offset = part * PART;
         let book = Book::from_snapshots(chunk, time)
-            .map_err(|dup| Duplicate(dup.0 + offset, dup.1 + offset).into_err(py, inputs))?;
+            .map_err(|dup| Duplicate(dup.0 + offset, dup.1 + offset))?;
         let filter = filter.matching(&book.index, chunk);
         let global = |positions: Vec<usize>| positions.into_iter().map(move |i| i + offset);
         closed
@@ -231,7 +242,7 @@ pub fn close_in_parts(
         closed.unpriced.extend(global(selected(&book, &filter, |s| {
             s.position.current.is_some() && s.data.price().is_none()
         })));
-        let (cancels, opens) = py.detach(|| close(&book, chunk, strategy, &filter, random_cids));
+        let (cancels, opens) = close(&book, chunk, strategy, &filter, random_cids);
         closed
             .cancels
             .extend(cancels.into_iter().map(|(i, c)| (i + offset, c)));

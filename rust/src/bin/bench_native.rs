@@ -6,6 +6,7 @@
 //! Usage: bench_native [--builder-limit-s SECONDS] N...
 
 use _native::{
+    filter,
     order::Open,
     snapshot::{InstrumentInput, PositionInput},
     state::{self, open_positions, Book, Index, SnapshotData},
@@ -54,10 +55,12 @@ fn book(n: usize) -> Vec<InstrumentInput> {
         .collect()
 }
 
-/// The SDK's path: O(N log N) assembly, then barter's close.
+/// The SDK's path: barter's state assembled in O(N log N), part by part, and barter's close.
 fn sdk_path(inputs: &[InstrumentInput]) -> Vec<(usize, Open)> {
-    let book = Book::from_snapshots(inputs, chrono::Utc::now()).expect("no duplicates");
-    close_all(&book, inputs)
+    let strategy = StrategyId::new("bench");
+    let every = filter::extract(None).expect("no filter");
+    let closed = strategy::close_parts(inputs, &strategy, &every, true).expect("no duplicates");
+    closed.opens
 }
 
 /// The same work with barter's own, quadratic, `IndexedInstruments` builder.
