@@ -197,3 +197,20 @@ def test_a_repeat_or_an_unknown_name_across_parts_is_refused_as_for_the_whole_bo
     ):
         with pytest.raises(UnknownInstrumentError):
             close_open_positions_with_market_orders("s", snapshots, filter=unknown)
+
+
+def test_a_repeat_barter_sees_through_its_own_lowercasing_is_refused_across_parts() -> None:
+    """A constructed (unvalidated) snapshot keeps its upper case: barter's lowercasing, not a
+    character-wise one, decides (a final sigma)."""
+    name = "abcdefghijklmnopqrstuvwxyz\u03c2"
+    snapshots = large_book([(1, "Buy", 1)] * 1100)
+    shouting = snapshots[0].model_construct(
+        **{**dict(snapshots[0]), "instrument": name.upper()[:-1] + "\u03a3", "position": None}
+    )
+    book = [shouting, *snapshots[1:], snapshots[0].model_copy(update={"instrument": name})]
+    book[-1] = book[-1].model_copy(update={"position": None})
+    with pytest.raises(DuplicateInstrumentError) as whole:
+        Book(book)
+    with pytest.raises(DuplicateInstrumentError) as parts:
+        close_open_positions_with_market_orders("s", book)
+    assert parts.value.indices == whole.value.indices == [0, 1100]

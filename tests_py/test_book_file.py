@@ -213,3 +213,19 @@ def test_json_items_read_natively_as_the_model_reads_them(item: object) -> None:
     (snapshot,) = rows.snapshots()
     assert snapshot == expected
     assert snapshot.model_dump_json() == expected.model_dump_json()
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        (
+            '[{"exchange": "okx", "instrument": "\\ud800", "base": "b", "quote": "q"}]',
+            "book.json:1: item 1: instrument: ",
+        ),
+        ('[{"exchange": "okx", "price": ' + "9" * 5000 + "}]", "book.json: invalid JSON: "),
+    ],
+)
+def test_json_that_python_reads_but_no_book_holds_is_a_book_error(text: str, problem: str) -> None:
+    """A lone surrogate (valid JSON, not UTF-8) and an integer beyond Python's digit limit."""
+    with pytest.raises(BookError, match=problem):
+        read_book("book.json", text)

@@ -452,10 +452,10 @@ fn name_of(dict: &Bound<'_, PyDict>, field: &str) -> PyResult<Option<SmolStr>> {
     let Some(value) = dict.get_item(field)? else {
         return Ok(None);
     };
-    let Ok(text) = value.cast::<PyString>() else {
+    // Not a `str`, or one with a lone surrogate (valid JSON, not UTF-8): refused.
+    let Some(text) = value.cast::<PyString>().ok().and_then(|t| t.to_cow().ok()) else {
         return Ok(None);
     };
-    let text = text.to_cow()?;
     Ok((!text.is_empty()).then(|| SmolStr::new(internal_name(&text))))
 }
 
@@ -464,10 +464,10 @@ fn member_of<T: Mirrored>(dict: &Bound<'_, PyDict>, field: &str) -> PyResult<Opt
     let Some(value) = dict.get_item(field)? else {
         return Ok(None);
     };
-    let Ok(text) = value.cast::<PyString>() else {
+    let Some(text) = value.cast::<PyString>().ok().and_then(|t| t.to_cow().ok()) else {
         return Ok(None);
     };
-    Ok(Table::<T>::get(dict.py())?.lookup(&text.to_cow()?))
+    Ok(Table::<T>::get(dict.py())?.lookup(&text))
 }
 
 /// A money field: `Ok(None)` when refused, `Ok(Some(None))` when absent or `null` and `null`

@@ -262,8 +262,14 @@ fn repeats(inputs: &[InstrumentInput]) -> bool {
     let key = |input: &InstrumentInput| {
         let mut hasher = FnvHasher::default();
         input.exchange.hash(&mut hasher);
-        for c in input.instrument.chars().flat_map(char::to_lowercase) {
-            hasher.write_u32(c as u32);
+        let name = input.instrument.as_str();
+        if name.is_ascii() {
+            name.bytes()
+                .for_each(|b| hasher.write_u8(b.to_ascii_lowercase()));
+        } else {
+            // barter's own key: its lowercasing of a long name knows final sigmas.
+            let internal = InstrumentNameInternal::new_from_exchange(input.exchange, name);
+            internal.name().hash(&mut hasher);
         }
         hasher.finish()
     };

@@ -87,6 +87,8 @@ def read_book(source: str, data: bytes | str, format: Format | None = None) -> B
             raise BookError(
                 f"{source}:{error.lineno}:{error.colno}: invalid JSON: {message}"
             ) from None
+        except ValueError as error:  # an integer beyond Python's digit limit
+            raise BookError(f"{source}: invalid JSON: {error}") from None
         if not isinstance(items, list):
             raise BookError(
                 f"{source}: expected a JSON array of instruments, got {type(items).__name__}"
