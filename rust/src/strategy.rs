@@ -12,7 +12,7 @@ use crate::order::{
     Cancel, Open, PyClientOrderId, PyOrderRequestCancel, PyOrderRequestOpen, PyStrategyId,
 };
 use crate::snapshot::{InstrumentInput, PositionInput};
-use crate::state::{self, Book, Duplicate, SnapshotData};
+use crate::state::{self, Book, SnapshotData};
 use barter::engine::state::instrument::data::InstrumentDataState;
 use barter::engine::state::instrument::{filter::InstrumentFilter, InstrumentState};
 use barter::strategy::close_positions;
@@ -175,9 +175,16 @@ fn close_open_positions_with_market_orders<'py>(
 ) -> PyResult<(Bound<'py, PyList>, Bound<'py, PyList>)> {
     let strategy = PyStrategyId::extract(strategy_id, "strategy_id")?;
     let filter = filter::extract(filter)?;
-    let inputs = inputs_of(instruments)?;
     // Without a `gen_cid`, barter's random cids; with one, they are filled in afterwards.
-    let closed = close_in_parts(py, &inputs, &strategy, &filter, gen_cid.is_none())?;
+    let random = gen_cid.is_none();
+    let (inputs, closed) = if instruments.len() > PART {
+        read_and_close_in_parts(py, instruments, &strategy, &filter, random)?
+    } else {
+        // One part: nothing to overlap, and no thread to start.
+        let inputs = inputs_of(instruments)?;
+        let closed = close_in_parts(py, &inputs, &strategy, &filter, random)?;
+        (inputs, closed)
+    };
     if !skip_missing_price && !closed.unpriced.is_empty() {
         // barter silently skips a position without a price; the SDK refuses by default.
         return Err(missing_price(py, &inputs, closed.unpriced));
@@ -200,11 +207,13 @@ pub struct Closed {
     pub opens: Vec<(usize, Open)>,
     pub selected: Vec<usize>,
     pub unpriced: Vec<usize>,
+    /// A part held one instrument twice (`refuse` names it for the whole book).
+    pub repeat: bool,
 }
 
 /// barter's close of the positions `filter` selects in `inputs`, part by part (barter skips a
 /// position without a price: the caller decides about `unpriced`). A repeated instrument and a
-/// filter naming what the book lacks are refused for the whole book first.
+/// filter naming what the book lacks are refused for the whole book.
 pub fn close_in_parts(
     py: Python<'_>,
     inputs: &[InstrumentInput],
@@ -212,13 +221,84 @@ pub fn close_in_parts(
     filter: &PyInstrumentFilter,
     random_cids: bool,
 ) -> PyResult<Closed> {
-    if repeats(inputs) {
+    let closed = py.detach(|| close_parts(inputs, strategy, filter, random_cids));
+    refuse(py, inputs, filter, closed.repeat)?;
+    Ok(closed)
+}
+
+/// `close_in_parts` on validated `InstrumentSnapshot`s, read part by part while another thread
+/// closes the parts already read: reading needs the GIL, barter's close does not, so the two
+/// overlap. Returns the snapshots' native form too.
+fn read_and_close_in_parts(
+    py: Python<'_>,
+    instruments: &Bound<'_, PyList>,
+    strategy: &StrategyId,
+    filter: &PyInstrumentFilter,
+    random_cids: bool,
+) -> PyResult<(Vec<InstrumentInput>, Closed)> {
+    let (parts, received) = std::sync::mpsc::sync_channel::<Vec<InstrumentInput>>(2);
+    let (read, closed) = std::thread::scope(|scope| {
+        let closer = scope.spawn(move || {
+            let (mut inputs, mut closed) = (Vec::new(), Closed::default());
+            for part in received {
+                close_part(
+                    &part,
+                    inputs.len(),
+                    strategy,
+                    filter,
+                    random_cids,
+                    &mut closed,
+                );
+                inputs.extend(part);
+            }
+            (inputs, closed)
+        });
+        let mut read = Ok(());
+        for start in (0..instruments.len()).step_by(PART) {
+            let end = (start + PART).min(instruments.len());
+            let part =
+                (start..end).map(|at| instruments.get_item(at)?.extract::<InstrumentInput>());
+            match part.collect::<PyResult<Vec<_>>>() {
+                Ok(part) => {
+                    if parts.send(part).is_err() {
+                        break; // the closing thread ended early: its join says why
+                    }
+                }
+                Err(err) => {
+                    read = Err(err);
+                    break;
+                }
+            }
+        }
+        drop(parts);
+        let closed = closer.join().map_err(|_| {
+            pyo3::exceptions::PyRuntimeError::new_err("barter's close failed inside (a panic)")
+        });
+        (read, closed)
+    });
+    read?;
+    let (inputs, closed) = closed?;
+    refuse(py, &inputs, filter, closed.repeat)?;
+    Ok((inputs, closed))
+}
+
+/// A repeated instrument or a filter naming what the book lacks, refused for the whole book.
+fn refuse(
+    py: Python<'_>,
+    inputs: &[InstrumentInput],
+    filter: &PyInstrumentFilter,
+    repeat_in_a_part: bool,
+) -> PyResult<()> {
+    if repeat_in_a_part || repeats(inputs) {
         // The whole book's assembly finds the repeat, if any, and names it as it always has.
         Book::from_snapshots(inputs, chrono::Utc::now()).map_err(|dup| dup.into_err(py, inputs))?;
+        if repeat_in_a_part {
+            return Err(pyo3::exceptions::PyRuntimeError::new_err(
+                "a part of the book held an instrument twice that the whole book holds once",
+            ));
+        }
     }
-    filter.check(py, inputs)?;
-    py.detach(|| close_parts(inputs, strategy, filter, random_cids))
-        .map_err(|dup| dup.into_err(py, inputs))
+    filter.check(py, inputs)
 }
 
 /// The part-by-part close itself, without Python (what the native benchmark measures).
@@ -227,30 +307,50 @@ pub fn close_parts(
     strategy: &StrategyId,
     filter: &PyInstrumentFilter,
     random_cids: bool,
-) -> Result<Closed, Duplicate> {
-    let time = chrono::Utc::now();
+) -> Closed {
     let mut closed = Closed::default();
     for (part, chunk) in inputs.chunks(PART).enumerate() {
-        let offset = part * PART;
-        let book = Book::from_snapshots(chunk, time)
-            .map_err(|dup| Duplicate(dup.0 + offset, dup.1 + offset))?;
-        let filter = filter.matching(&book.index, chunk);
-        let global = |positions: Vec<usize>| positions.into_iter().map(move |i| i + offset);
-        closed
-            .selected
-            .extend(global(selected(&book, &filter, |_| true)));
-        closed.unpriced.extend(global(selected(&book, &filter, |s| {
-            s.position.current.is_some() && s.data.price().is_none()
-        })));
-        let (cancels, opens) = close(&book, chunk, strategy, &filter, random_cids);
-        closed
-            .cancels
-            .extend(cancels.into_iter().map(|(i, c)| (i + offset, c)));
-        closed
-            .opens
-            .extend(opens.into_iter().map(|(i, o)| (i + offset, o)));
+        close_part(
+            chunk,
+            part * PART,
+            strategy,
+            filter,
+            random_cids,
+            &mut closed,
+        );
     }
-    Ok(closed)
+    closed
+}
+
+/// barter's close of one part (its first input at `offset` in the book), added to `closed`; a
+/// part holding one instrument twice is marked and left (the whole book's check names it).
+fn close_part(
+    part: &[InstrumentInput],
+    offset: usize,
+    strategy: &StrategyId,
+    filter: &PyInstrumentFilter,
+    random_cids: bool,
+    closed: &mut Closed,
+) {
+    let Ok(book) = Book::from_snapshots(part, chrono::Utc::now()) else {
+        closed.repeat = true;
+        return;
+    };
+    let filter = filter.matching(&book.index, part);
+    let global = |positions: Vec<usize>| positions.into_iter().map(move |i| i + offset);
+    closed
+        .selected
+        .extend(global(selected(&book, &filter, |_| true)));
+    closed.unpriced.extend(global(selected(&book, &filter, |s| {
+        s.position.current.is_some() && s.data.price().is_none()
+    })));
+    let (cancels, opens) = close(&book, part, strategy, &filter, random_cids);
+    closed
+        .cancels
+        .extend(cancels.into_iter().map(|(i, c)| (i + offset, c)));
+    closed
+        .opens
+        .extend(opens.into_iter().map(|(i, o)| (i + offset, o)));
 }
 
 /// Whether two inputs may be one instrument to barter (same exchange, same lowercased name):
