@@ -214,3 +214,17 @@ def test_a_repeat_barter_sees_through_its_own_lowercasing_is_refused_across_part
     with pytest.raises(DuplicateInstrumentError) as parts:
         close_open_positions_with_market_orders("s", book)
     assert parts.value.indices == whole.value.indices == [0, 1100]
+
+
+def test_orders_stay_out_of_the_cyclic_garbage_collector() -> None:
+    """An order holds no Python object: it is left untracked (as CPython leaves a tuple of
+    atomic values), so a 100k-order result sets off no collection of the whole heap."""
+    import gc
+
+    snapshots = large_book([(1, "Buy", 1)] * 4)
+    for orders in (
+        close_open_positions_with_market_orders("s", snapshots)[1],
+        Book(snapshots).close_open_positions_with_market_orders("s")[1],
+    ):
+        assert len(orders) == 4
+        assert not any(gc.is_tracked(order) for order in orders)

@@ -21,6 +21,20 @@ use serde::{de::DeserializeOwned, Serialize};
 
 /// barter's order key with the exchange id and internal instrument name as keys.
 pub type Key = OrderKey<ExchangeId, InstrumentNameInternal>;
+/// A new order object, left out of Python's cyclic garbage collector: it holds no Python
+/// object, so it can be in no reference cycle (CPython leaves tuples of atomic values out the
+/// same way), and 100k of them in one result no longer set off collections of the whole heap.
+pub fn untracked<T: pyo3::PyClass>(py: Python<'_>, value: T) -> PyResult<Py<T>>
+where
+    T: Into<pyo3::PyClassInitializer<T>>,
+{
+    let object = Py::new(py, value)?;
+    // SAFETY: a live object of a GC type this module defines; untracking it is allowed at any
+    // time, and its deallocation untracks only what is tracked.
+    unsafe { pyo3::ffi::PyObject_GC_UnTrack(object.as_ptr().cast()) };
+    Ok(object)
+}
+
 pub type Open = OrderRequestOpen<ExchangeId, InstrumentNameInternal>;
 pub type Cancel = OrderRequestCancel<ExchangeId, InstrumentNameInternal>;
 

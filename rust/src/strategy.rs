@@ -9,7 +9,7 @@ use crate::enums::Enum;
 use crate::error::{self, Kind};
 use crate::filter::{self, PyInstrumentFilter};
 use crate::order::{
-    Cancel, Open, PyClientOrderId, PyOrderRequestCancel, PyOrderRequestOpen, PyStrategyId,
+    self, Cancel, Open, PyClientOrderId, PyOrderRequestCancel, PyOrderRequestOpen, PyStrategyId,
 };
 use crate::snapshot::{InstrumentInput, PositionInput};
 use crate::state::{self, Book, SnapshotData};
@@ -414,10 +414,10 @@ pub fn orders_to_python<'py>(
     }
     let cancels = cancels
         .into_iter()
-        .map(|(_, c)| Py::new(py, PyOrderRequestCancel(c)));
+        .map(|(_, c)| order::untracked(py, PyOrderRequestCancel(c)));
     let opens = opens
         .into_iter()
-        .map(|(_, o)| Py::new(py, PyOrderRequestOpen(o)));
+        .map(|(_, o)| order::untracked(py, PyOrderRequestOpen(o)));
     Ok((
         PyList::new(py, cancels.collect::<PyResult<Vec<_>>>()?)?,
         PyList::new(py, opens.collect::<PyResult<Vec<_>>>()?)?,
