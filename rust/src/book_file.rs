@@ -279,14 +279,8 @@ pub fn read_csv(py: Python<'_>, source: &str, text: &str) -> PyResult<PyBookRows
         .map_err(|message| book_error(py, source, vec![message]))?;
     // Sized once for the lines there are: a large book's rows are not copied as they grow.
     let rows_at_most = text.bytes().filter(|b| *b == b'\n').count() + 1;
-    let mut rows = PyBookRows {
-        inputs: Vec::with_capacity(rows_at_most),
-        lines: Vec::with_capacity(rows_at_most),
-    };
+    let mut reading = Reading::with_capacity(rows_at_most);
     let mut problems = Vec::new();
-    // barter keys an instrument by exchange and (lowercased) name: a repeat is an error.
-    let mut first_line: FnvHashMap<(ExchangeId, SmolStr), usize> =
-        FnvHashMap::with_capacity_and_hasher(rows_at_most, Default::default());
     // Lines are counted here, from the record's first byte: the reader's own count leaves out
     // the blank lines it skips. A lone `\r` ends a line too, as it ends a record.
     let (bytes, mut counted, mut line) = (text.as_bytes(), 0, 1);
@@ -319,23 +313,14 @@ pub fn read_csv(py: Python<'_>, source: &str, text: &str) -> PyResult<PyBookRows
         match row(py, cells) {
             Err(found) => problems.extend(found.into_iter().map(|p| format!("{at}{p}"))),
             Ok(input) => {
-                let key = (input.exchange, input.instrument.clone());
-                if let Some(first) = first_line.get(&key) {
-                    problems.push(format!(
-                        "{at}instrument '{}' on exchange '{}' appears again (first on line {first})",
-                        key.1,
-                        key.0.as_str()
-                    ));
-                } else {
-                    first_line.insert(key, line);
+                if let Some(repeat) = reading.push(input, line) {
+                    problems.push(format!("{at}{repeat}"));
                 }
-                rows.inputs.push(input);
-                rows.lines.push(line);
             }
         }
     }
     if problems.is_empty() {
-        Ok(rows)
+        Ok(reading.rows)
     } else {
         Err(book_error(py, source, problems))
     }
@@ -403,7 +388,7 @@ const POSITION_FIELDS: [&str; 4] = ["instrument", "side", "quantity", "price_ent
 pub fn read_items(
     items: &Bound<'_, PyList>,
     lines: Vec<usize>,
-) -> PyResult<(PyBookRows, Vec<usize>, Vec<(usize, usize)>)> {
+) -> PyResult<(PyBookRows, Vec<usize>, Vec<(usize, String)>)> {
     if lines.len() != items.len() {
         return Err(PyValueError::new_err(format!(
             "{} lines for {} items",
@@ -411,29 +396,56 @@ pub fn read_items(
             items.len()
         )));
     }
-    let mut rows = PyBookRows {
-        inputs: Vec::with_capacity(items.len()),
-        lines: Vec::with_capacity(items.len()),
-    };
+    let mut reading = Reading::with_capacity(items.len());
     let (mut refused, mut repeated) = (Vec::new(), Vec::new());
-    let mut first_line: FnvHashMap<(ExchangeId, SmolStr), usize> =
-        FnvHashMap::with_capacity_and_hasher(items.len(), Default::default());
     for (at, (object, line)) in items.iter().zip(lines).enumerate() {
         let Some(input) = item(&object)? else {
             refused.push(at);
             continue;
         };
-        let key = (input.exchange, input.instrument.clone());
-        match first_line.get(&key) {
-            Some(first) => repeated.push((at, *first)),
-            None => {
-                first_line.insert(key, line);
-            }
+        if let Some(repeat) = reading.push(input, line) {
+            repeated.push((at, repeat));
         }
-        rows.inputs.push(input);
-        rows.lines.push(line);
     }
-    Ok((rows, refused, repeated))
+    Ok((reading.rows, refused, repeated))
+}
+
+/// Rows being read, and the line each instrument first appeared on: barter keys an instrument
+/// by exchange and (lowercased) name, so a repeat is an error.
+struct Reading {
+    rows: PyBookRows,
+    first_line: FnvHashMap<(ExchangeId, SmolStr), usize>,
+}
+
+impl Reading {
+    fn with_capacity(rows: usize) -> Self {
+        Self {
+            rows: PyBookRows {
+                inputs: Vec::with_capacity(rows),
+                lines: Vec::with_capacity(rows),
+            },
+            first_line: FnvHashMap::with_capacity_and_hasher(rows, Default::default()),
+        }
+    }
+
+    /// Add a row read from `line`; if its instrument appeared before, why that is a problem.
+    fn push(&mut self, input: InstrumentInput, line: usize) -> Option<String> {
+        let key = (input.exchange, input.instrument.clone());
+        let repeat = match self.first_line.get(&key) {
+            Some(first) => Some(format!(
+                "instrument '{}' on exchange '{}' appears again (first on line {first})",
+                key.1,
+                key.0.as_str()
+            )),
+            None => {
+                self.first_line.insert(key, line);
+                None
+            }
+        };
+        self.rows.inputs.push(input);
+        self.rows.lines.push(line);
+        repeat
+    }
 }
 
 /// An object's fields if it is a `dict` whose keys are all among `fields`.

@@ -341,9 +341,9 @@ fn close_part(
     closed
         .selected
         .extend(global(selected(&book, &filter, |_| true)));
-    closed.unpriced.extend(global(selected(&book, &filter, |s| {
-        s.position.current.is_some() && s.data.price().is_none()
-    })));
+    closed
+        .unpriced
+        .extend(global(selected(&book, &filter, unpriced)));
     let (cancels, opens) = close(&book, part, strategy, &filter, random_cids);
     closed
         .cancels
@@ -389,9 +389,7 @@ pub fn close_book(
 ) -> PyResult<(Vec<(usize, Cancel)>, Vec<(usize, Open)>)> {
     if !skip_missing_price {
         // barter silently skips a position without a price; the SDK refuses by default.
-        let missing = selected(book, filter, |s| {
-            s.position.current.is_some() && s.data.price().is_none()
-        });
+        let missing = selected(book, filter, unpriced);
         if !missing.is_empty() {
             return Err(missing_price(py, inputs, missing));
         }
@@ -444,6 +442,11 @@ pub fn inputs_of(instruments: &Bound<'_, PyList>) -> PyResult<Vec<InstrumentInpu
         inputs.push(item.extract::<InstrumentInput>()?);
     }
     Ok(inputs)
+}
+
+/// An open position barter would skip: it has no price.
+fn unpriced(state: &InstrumentState<SnapshotData>) -> bool {
+    state.position.current.is_some() && state.data.price().is_none()
 }
 
 /// Input positions (ascending) of the instruments `filter` selects that `keep` keeps.

@@ -13,13 +13,11 @@ from typing import TYPE_CHECKING, Any, Literal
 from barter_python._native import (
     BOOK_CSV_COLUMNS,
     BookRows,
-    internal_name,
     json_item_lines,
     read_csv,
     read_items,
 )
 from barter_python.errors import BookError
-from barter_python.instrument import ExchangeId
 
 if TYPE_CHECKING:
     import pydantic
@@ -119,11 +117,7 @@ def _validate(source: str, items: list[Any], lines: list[int]) -> BookFile:
         return f"{source}:{lines[index]}: item {index + 1}: "
 
     problems = [(i, where(i) + problem) for i in refused for problem in _refusal(items[i])]
-    for index, first in repeated:
-        item = items[index]
-        name, exchange = internal_name(item["instrument"]), ExchangeId(item["exchange"]).value
-        again = f"instrument '{name}' on exchange '{exchange}' appears again"
-        problems.append((index, f"{where(index)}{again} (first on line {first})"))
+    problems.extend((index, where(index) + repeat) for index, repeat in repeated)
     problems.sort(key=lambda problem: problem[0])  # stable: an item's own order stays
     raise BookError.of(source, [problem for _, problem in problems])
 

@@ -83,9 +83,9 @@ def json_item_lines(text: str) -> list[int]:
 
 def read_items(
     items: list[Any], lines: list[int]
-) -> tuple[BookRows, list[int], list[tuple[int, int]]]:
+) -> tuple[BookRows, list[int], list[tuple[int, str]]]:
     """A JSON book's items as rows by the models' rules: the rows accepted, the positions of
-    the items refused, and each repeated instrument's position with its first line."""
+    the items refused, and each repeated instrument's position with why."""
 
 @final
 class BookRows:
