@@ -114,8 +114,8 @@ def cycle(graph: Graph) -> list[str] | None:
 def test_the_parsers_see_the_imports() -> None:
     rust = rust_graph()
     assert "engine::keys" in rust["engine::strategy"]
-    assert "state" in rust["engine::keys"]
-    assert rust["python"] == set()
+    assert "book::state" in rust["engine::keys"]
+    assert rust["bind::classes"] == set()
     python = python_graph()
     assert "snapshot" in python["book"]
     assert "backtest.summary" in python["backtest.run"]
@@ -129,7 +129,32 @@ def test_rust_modules_import_one_way() -> None:
 def test_error_is_a_leaf() -> None:
     """Every module may raise the SDK's errors: `error.rs` itself depends on nothing but the
     table of Python classes."""
-    assert rust_graph()["error"] <= {"python"}
+    assert rust_graph()["bind::error"] <= {"bind::classes"}
+
+
+# Spec §3: the native side is folded by barter's concepts, with the Python package's names.
+CONCEPTS = {"bind", "order", "book", "market", "engine", "exchange", "backtest"}
+
+
+def test_rust_is_folded_by_concept() -> None:
+    folders = {p.name for p in RUST.iterdir() if p.is_dir()} - {"bin"}
+    assert folders == CONCEPTS
+    root_files = sorted(p.name for p in RUST.glob("*.rs"))
+    assert "lib.rs" in root_files and len(root_files) <= 3, root_files
+
+
+def test_the_native_module_never_imports_the_package() -> None:
+    """pydantic-core's rule: the package imports the native module, never the reverse; the only
+    `barter_python` modules the Rust code names as strings are its own (`_native` and its
+    `strategy` submodule, for pickling and `sys.modules`);
+    the package hands its classes over (`bind_classes`)."""
+    named = {
+        (path.relative_to(RUST).as_posix(), module)
+        for path in RUST.rglob("*.rs")
+        for module in re.findall(r'"(barter_python(?:\.\w+)*)"', path.read_text())
+        if not module.startswith("barter_python._native")
+    }
+    assert named == set()
 
 
 def test_python_modules_import_one_way() -> None:

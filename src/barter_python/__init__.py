@@ -9,6 +9,11 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING
 
+# The classes the native module raises and returns are handed to it as their modules load;
+# these need no Pydantic, so they load now (`snapshot` hands over its models when imported).
+for _home in ("errors", "instrument", "order"):
+    importlib.import_module(f"barter_python.{_home}")
+
 # Each name is imported on first use (PEP 562), so that the command line and the native CSV
 # path start without Pydantic's models; type checkers read the imports below.
 if TYPE_CHECKING:

@@ -40,6 +40,10 @@ class BookFile:
     @cached_property
     def snapshots(self) -> list[InstrumentSnapshot]:
         """The rows as `InstrumentSnapshot`s."""
+        # Loaded only here, so that reading a book needs no Pydantic; importing it hands its
+        # models to the native module, which builds them.
+        import barter_python.snapshot  # noqa: F401
+
         return self.rows.snapshots()
 
     @cached_property

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from barter_python._native import bind_classes
+
 # How many problems an error lists before "and N more".
 LISTED = 20
 
@@ -62,3 +64,15 @@ class MarketDataError(BarterPythonError, ValueError):
 class BacktestError(BarterPythonError):
     """A backtest stopped at a market event (the message names it): the strategy raised, or
     barter failed inside. The cause is chained (`__cause__`)."""
+
+
+# The native module raises these; it never imports the package, so they are handed over.
+bind_classes(
+    BookError=BookError,
+    DuplicateInstrumentError=DuplicateInstrumentError,
+    MissingPriceError=MissingPriceError,
+    UnknownInstrumentError=UnknownInstrumentError,
+    EngineError=EngineError,
+    MarketDataError=MarketDataError,
+    BacktestError=BacktestError,
+)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from barter_python._enum import BarterEnum
+from barter_python._native import bind_classes
 
 
 class Side(BarterEnum):
@@ -57,3 +58,7 @@ class ExchangeId(BarterEnum):
     MEXC = "mexc"
     OKX = "okx"
     POLONIEX = "poloniex"
+
+
+# The native module returns these; it never imports the package, so they are handed over.
+bind_classes(Side=Side, ExchangeId=ExchangeId)

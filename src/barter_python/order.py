@@ -16,6 +16,7 @@ from barter_python._native import (
     RequestCancel,
     RequestOpen,
     StrategyId,
+    bind_classes,
 )
 
 __all__ = [
@@ -61,3 +62,7 @@ class TimeInForce(BarterEnum):
     def post_only(self) -> bool:
         """The `post_only` flag of `GoodUntilCancelled`; `False` for every other member."""
         return self is TimeInForce.GOOD_UNTIL_CANCELLED_POST_ONLY
+
+
+# The native module returns these; it never imports the package, so they are handed over.
+bind_classes(OrderKind=OrderKind, TimeInForce=TimeInForce)

@@ -21,7 +21,7 @@ from pydantic import (
     model_validator,
 )
 
-from barter_python._native import internal_name, non_negative, positive
+from barter_python._native import bind_classes, internal_name, non_negative, positive
 from barter_python.instrument import ExchangeId, Side
 
 __all__ = ["InstrumentSnapshot", "PositionSnapshot", "validate_book"]
@@ -134,3 +134,7 @@ def validate_book(
     if problems:
         raise ValidationError.from_exception_data("instruments", problems)
     return book
+
+
+# The native module builds these; it never imports the package, so they are handed over.
+bind_classes(PositionSnapshot=PositionSnapshot, InstrumentSnapshot=InstrumentSnapshot)

@@ -13,9 +13,9 @@ mod csv;
 mod json;
 mod table;
 
+use crate::bind::enums::Enum;
+use crate::bind::error::{self, Kind as ErrorKind};
 use crate::engine::event::PyEngineEvent;
-use crate::enums::Enum;
-use crate::error::{self, Kind as ErrorKind};
 use crate::market::{self, InstrumentRef, Role};
 use barter_data::books::Level as BarterLevel;
 use barter_data::event::{DataKind, MarketEvent};
@@ -848,8 +848,8 @@ mod tests {
         ];
         let mut builder = IndexedInstruments::builder();
         for (exchange, name, base) in input {
-            builder =
-                builder.add_instrument(crate::state::instrument(exchange, name, base, "usdt"));
+            builder = builder
+                .add_instrument(crate::book::state::instrument(exchange, name, base, "usdt"));
         }
         let barter: Vec<Instrument> = builder
             .build()

@@ -5,13 +5,13 @@
 
 use super::data::PyMarketData;
 use super::summary::{self, Interval};
-use crate::decimal;
+use crate::bind::decimal;
+use crate::bind::error::{self, Kind};
+use crate::book::snapshot::InstrumentInput;
 use crate::engine::audit::Audit;
 use crate::engine::clock::{Clock, ReplayClock};
 use crate::engine::{balance_inputs, event, latency, Config, PyEngine};
-use crate::error::{self, Kind};
 use crate::order::PyStrategyId;
-use crate::snapshot::InstrumentInput;
 use barter::engine::command::Command;
 use barter::engine::state::instrument::filter::InstrumentFilter;
 use barter::engine::state::trading::TradingState;

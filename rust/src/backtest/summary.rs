@@ -3,9 +3,9 @@
 //! equity curve (which barter lacks). `barter_python.backtest` validates them into its models
 //! and adds the textbook statistics.
 
+use crate::bind::enums::Enum;
 use crate::engine::audit::Audit;
 use crate::engine::PyEngine;
-use crate::enums::Enum;
 use barter::engine::clock::EngineClock;
 use barter::engine::state::instrument::data::InstrumentDataState;
 use barter::engine::state::position::calculate_pnl_unrealised;

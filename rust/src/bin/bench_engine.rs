@@ -5,9 +5,8 @@
 //! Usage: bench_engine INSTRUMENTS EVENTS
 
 use _native::{
+    book::{snapshot::InstrumentInput, state::Book},
     engine::{engine_state, State},
-    snapshot::InstrumentInput,
-    state::Book,
 };
 use barter::engine::{
     clock::LiveClock, execution_tx::MultiExchangeTxMap, state::trading::TradingState, Engine,

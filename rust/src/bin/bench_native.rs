@@ -6,11 +6,12 @@
 //! Usage: bench_native [--builder-limit-s SECONDS] N...
 
 use _native::{
-    filter,
+    book::{
+        close as strategy, filter,
+        snapshot::{InstrumentInput, PositionInput},
+        state::{self, open_positions, Book, Index, SnapshotData},
+    },
     order::Open,
-    snapshot::{InstrumentInput, PositionInput},
-    state::{self, open_positions, Book, Index, SnapshotData},
-    strategy,
 };
 use barter::engine::state::{
     global::DefaultGlobalData, instrument::filter::InstrumentFilter, EngineState,

@@ -2,9 +2,9 @@
 //! `EngineOutput`, `ActionOutput`) and the account events the mock exchanges sent back.
 
 use super::actions::{Hook, HookOutput};
-use super::execution::Released;
 use super::keys::Keys;
-use crate::enums::Enum;
+use crate::bind::enums::Enum;
+use crate::exchange::mock::Released;
 use crate::order::{
     Cancel, Open, PyOrderId, PyOrderRequestCancel, PyOrderRequestOpen, PyStrategyId,
 };

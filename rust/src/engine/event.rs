@@ -4,8 +4,8 @@
 use super::keys::Keys;
 use super::requests;
 use super::State;
-use crate::decimal;
-use crate::enums::Enum;
+use crate::bind::decimal;
+use crate::bind::enums::Enum;
 use crate::market::{self, InstrumentRef, Role};
 use barter::engine::state::trading::TradingState;
 use barter::execution::AccountStreamEvent;

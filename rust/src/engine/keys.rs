@@ -2,9 +2,9 @@
 //! barter's engine uses, for one engine's instruments. Every translation of the engine goes
 //! through here.
 
+use crate::book::snapshot::InstrumentInput;
+use crate::book::state::Index;
 use crate::order::Open;
-use crate::snapshot::InstrumentInput;
-use crate::state::Index;
 use barter_execution::order::{request::RequestOpen, Order, OrderEvent, OrderKey};
 use barter_instrument::{
     exchange::{ExchangeId, ExchangeIndex},

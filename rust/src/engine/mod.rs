@@ -10,19 +10,19 @@ pub mod actions;
 pub mod audit;
 pub mod clock;
 pub mod event;
-pub mod execution;
 pub mod keys;
 pub mod requests;
 pub mod strategy;
 pub mod view;
 
-use crate::decimal;
-use crate::enums::Enum;
-use crate::error::{self, Kind};
-use crate::filter;
+use crate::bind::decimal;
+use crate::bind::enums::Enum;
+use crate::bind::error::{self, Kind};
+use crate::book::filter;
+use crate::book::snapshot::InstrumentInput;
+use crate::book::state::{self, Book, Index};
+use crate::exchange::mock::QueuedTxMap;
 use crate::order::PyStrategyId;
-use crate::snapshot::InstrumentInput;
-use crate::state::{self, Book, Index};
 use audit::{Audit, PyAudit};
 use barter::engine::{
     clock::{EngineClock, LiveClock},
@@ -53,7 +53,6 @@ use barter_instrument::{
 };
 use clock::Clock;
 use event::PyEngineEvent;
-use execution::QueuedTxMap;
 use keys::Keys;
 use pyo3::exceptions::{PyRuntimeError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
@@ -98,7 +97,7 @@ pub fn balance_inputs(
     let items = balances.cast::<PyMapping>().map_err(|_| {
         PyTypeError::new_err(format!(
             "balances must be a mapping of (exchange, asset) to amount, got {}",
-            crate::python::type_name(&balances)
+            crate::bind::classes::type_name(&balances)
         ))
     })?;
     items

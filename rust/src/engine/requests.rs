@@ -63,7 +63,7 @@ where
                 PyTypeError::new_err(format!(
                     "{what} must hold {}, got {}",
                     Class::NAME,
-                    crate::python::type_name(&item)
+                    crate::bind::classes::type_name(&item)
                 ))
             })?;
             keys.index_request(request(class.get()))

@@ -136,7 +136,7 @@ impl PyStrategy {
                         .map(|s| {
                             let input = self.keys.instrument(s.key);
                             (
-                                crate::enums::Enum(input.exchange),
+                                crate::bind::enums::Enum(input.exchange),
                                 input.instrument.as_str(),
                             )
                         })
@@ -148,7 +148,7 @@ impl PyStrategy {
                 returned.extract().map_err(|_| {
                     PyTypeError::new_err(format!(
                         "{method}() must return a (cancels, opens) tuple, got {}",
-                        crate::python::type_name(&returned)
+                        crate::bind::classes::type_name(&returned)
                     ))
                 })?;
             requests::requests(&self.keys, state, &cancels, &opens)
@@ -185,7 +185,7 @@ impl PyStrategy {
             let entered = view.get().enter(&engine.state);
             let called = match exchange {
                 Some(exchange) => object
-                    .call_method1(name, (&actions, crate::enums::Enum(exchange)))
+                    .call_method1(name, (&actions, crate::bind::enums::Enum(exchange)))
                     .map(drop),
                 None => object.call_method1(name, (&actions,)).map(drop),
             };
@@ -253,7 +253,9 @@ impl ClosePositionsStrategy for PyStrategy {
     }
 }
 
-impl OnDisconnectStrategy<Clock, State, super::execution::QueuedTxMap, super::Risk> for PyStrategy {
+impl OnDisconnectStrategy<Clock, State, crate::exchange::mock::QueuedTxMap, super::Risk>
+    for PyStrategy
+{
     type OnDisconnect = HookOutput;
 
     fn on_disconnect(engine: &mut Core, exchange: ExchangeId) -> HookOutput {
@@ -261,7 +263,9 @@ impl OnDisconnectStrategy<Clock, State, super::execution::QueuedTxMap, super::Ri
     }
 }
 
-impl OnTradingDisabled<Clock, State, super::execution::QueuedTxMap, super::Risk> for PyStrategy {
+impl OnTradingDisabled<Clock, State, crate::exchange::mock::QueuedTxMap, super::Risk>
+    for PyStrategy
+{
     type OnTradingDisabled = HookOutput;
 
     fn on_trading_disabled(engine: &mut Core) -> HookOutput {

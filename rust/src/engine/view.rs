@@ -9,9 +9,9 @@
 use super::clock::Clock;
 use super::keys::Keys;
 use super::{PyEngine, State};
-use crate::enums::Enum;
+use crate::bind::classes::Class;
+use crate::bind::enums::Enum;
 use crate::order::{Open, PyOrderRequestOpen};
-use crate::python::Class;
 use barter::engine::clock::EngineClock;
 use barter::engine::state::trading::TradingState;
 use barter::engine::state::{connectivity::Health, instrument::data::InstrumentDataState};

@@ -44,6 +44,7 @@ __all__ = [
     "__version__",
     "barter_name",
     "barter_variants",
+    "bind_classes",
     "flatten",
     "internal_name",
     "json_item_lines",
@@ -62,6 +63,10 @@ def barter_name(kind: str, value: str) -> str | None:
 
 def barter_variants(kind: str) -> list[str]:
     """The variant names barter's serde declares for enum `kind`."""
+
+def bind_classes(**classes: type) -> None:
+    """Hand the package's classes the native module returns or raises to it, by name (each
+    defining module does so once, when imported: the native module never imports the package)."""
 
 def non_negative(value: object) -> Decimal:
     """A snapshot's quantity or entry price: `to_decimal`'s rule and `>= 0` (`ValueError`)."""

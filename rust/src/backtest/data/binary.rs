@@ -12,7 +12,7 @@
 //! ```
 
 use super::{l1, Builder, Event, Kind, Level, MarketData};
-use crate::enums;
+use crate::bind::enums;
 use crate::market::{self, Role};
 use barter_instrument::{exchange::ExchangeId, instrument::name::InstrumentNameInternal, Side};
 

@@ -193,7 +193,7 @@ impl Columns {
             let exchange = cells
                 .text(2)
                 .and_then(|text| {
-                    crate::enums::parse_serde::<ExchangeId>(text)
+                    crate::bind::enums::parse_serde::<ExchangeId>(text)
                         .ok_or_else(|| format!("not a barter ExchangeId, got {text:?}"))
                 })
                 .map_err(|problem| found.push(format!("exchange: {problem}")));

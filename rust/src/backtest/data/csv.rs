@@ -3,7 +3,7 @@
 
 use super::table::{self, Cells, Layout};
 use super::{Builder, Failure, Instrument, MarketData, Problems};
-use crate::decimal;
+use crate::bind::decimal;
 use crate::market::{self, Role};
 use barter_instrument::Side;
 use chrono::DateTime;

@@ -2,7 +2,7 @@
 //! event each row makes, checked the same way whatever the table's source.
 
 use super::{l1, Event, Kind, Level};
-use crate::enums;
+use crate::bind::enums;
 use crate::market::Role;
 use barter_instrument::{exchange::ExchangeId, Side};
 

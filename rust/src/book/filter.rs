@@ -1,10 +1,10 @@
 //! barter's `InstrumentFilter`, named the way a Python caller names instruments, and its
 //! translation to barter's index keys for one assembled book.
 
-use crate::enums;
-use crate::error::{self, Kind};
-use crate::snapshot::InstrumentInput;
-use crate::state::Index;
+use crate::bind::enums;
+use crate::bind::error::{self, Kind};
+use crate::book::snapshot::InstrumentInput;
+use crate::book::state::Index;
 use barter::engine::state::instrument::filter::InstrumentFilter;
 use barter_instrument::{
     asset::name::AssetNameInternal, exchange::ExchangeId, instrument::name::InstrumentNameInternal,

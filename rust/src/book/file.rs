@@ -4,10 +4,10 @@
 //! problem of the file reported at once, `file:line: column: what, got value`, in the words the
 //! models use (`barter_python.book_file` words the JSON path's problems the same way).
 
-use crate::decimal::{self, Sign};
-use crate::enums::{Mirrored, Table};
-use crate::python::Class;
-use crate::snapshot::{InstrumentInput, PositionInput};
+use crate::bind::classes::Class;
+use crate::bind::decimal::{self, Sign};
+use crate::bind::enums::{Mirrored, Table};
+use crate::book::snapshot::{InstrumentInput, PositionInput};
 use barter_instrument::{exchange::ExchangeId, Side};
 use fnv::FnvHashMap;
 use pyo3::exceptions::PyValueError;
@@ -60,7 +60,7 @@ impl PyBookRows {
             .getattr("model_construct")?;
         let snapshots = self.inputs.iter().map(|input| {
             let fields = PyDict::new(py);
-            fields.set_item("exchange", crate::enums::Enum(input.exchange))?;
+            fields.set_item("exchange", crate::bind::enums::Enum(input.exchange))?;
             fields.set_item("instrument", input.instrument.as_str())?;
             fields.set_item("base", input.base.as_str())?;
             fields.set_item("quote", input.quote.as_str())?;
@@ -70,7 +70,7 @@ impl PyBookRows {
                 Some(held) => {
                     let kwargs = PyDict::new(py);
                     kwargs.set_item("instrument", held.instrument.as_str())?;
-                    kwargs.set_item("side", crate::enums::Enum(held.side))?;
+                    kwargs.set_item("side", crate::bind::enums::Enum(held.side))?;
                     kwargs.set_item("quantity", held.quantity)?;
                     kwargs.set_item("price_entry_average", held.price_entry_average)?;
                     position.call((), Some(&kwargs))?

@@ -4,15 +4,15 @@
 //! Nothing here decides sides, quantities, kinds or which instrument gets an order: barter
 //! does. This file converts inputs, assembles state, calls barter, and maps keys back.
 
-use crate::decimal;
-use crate::enums::Enum;
-use crate::error::{self, Kind};
-use crate::filter::{self, PyInstrumentFilter};
+use crate::bind::decimal;
+use crate::bind::enums::Enum;
+use crate::bind::error::{self, Kind};
+use crate::book::filter::{self, PyInstrumentFilter};
+use crate::book::snapshot::{InstrumentInput, PositionInput};
+use crate::book::state::{self, Book, SnapshotData};
 use crate::order::{
     self, Cancel, Open, PyClientOrderId, PyOrderRequestCancel, PyOrderRequestOpen, PyStrategyId,
 };
-use crate::snapshot::{InstrumentInput, PositionInput};
-use crate::state::{self, Book, SnapshotData};
 use barter::engine::state::instrument::data::InstrumentDataState;
 use barter::engine::state::instrument::{filter::InstrumentFilter, InstrumentState};
 use barter::strategy::close_positions;

@@ -1,8 +1,8 @@
 //! Conversion structs filled from the attributes of `barter_python.snapshot`'s Pydantic models
 //! (`PositionSnapshot`, `InstrumentSnapshot`), already validated on the Python side.
 
-use crate::decimal;
-use crate::enums;
+use crate::bind::decimal;
+use crate::bind::enums;
 use barter_instrument::{exchange::ExchangeId, Side};
 use pyo3::exceptions::PyAttributeError;
 use pyo3::intern;

@@ -1,7 +1,7 @@
 //! barter-instrument's `Side` and `ExchangeId` as the Python enums of
 //! `barter_python.instrument`.
 
-use crate::enums::mirrored;
+use crate::bind::enums::mirrored;
 use barter_instrument::{exchange::ExchangeId, Side};
 
 mirrored!(Side, Side);

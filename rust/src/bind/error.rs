@@ -3,7 +3,7 @@
 //! The exception classes live in `barter_python.errors` (one hierarchy, defined in Python so
 //! that users and type checkers see plain classes); this file only builds them.
 
-use crate::python::Class;
+use crate::bind::classes::Class;
 use pyo3::prelude::*;
 
 /// One of the exception classes of `barter_python.errors`.

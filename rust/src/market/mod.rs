@@ -5,7 +5,7 @@
 //! turns a trade price into a `Decimal` with `Decimal::from_f64`. The SDK's money is exact, so
 //! a number is accepted only if it survives those conversions unchanged.
 
-use crate::decimal;
+use crate::bind::decimal;
 use barter_data::books::Level;
 use barter_data::event::DataKind;
 use barter_data::subscription::book::OrderBookL1;

@@ -5,8 +5,8 @@
 //! Each Python class holds barter's own value; getters convert on read, and `to_json`/
 //! `from_json` are barter's serde on that value, so the JSON is barter's by construction.
 
-use crate::decimal;
-use crate::enums::{self, mirrored, Enum};
+use crate::bind::decimal;
+use crate::bind::enums::{self, mirrored, Enum};
 use barter_execution::order::{
     id::{ClientOrderId, OrderId, StrategyId},
     request::{OrderRequestCancel, OrderRequestOpen, RequestCancel, RequestOpen},
@@ -514,7 +514,7 @@ mod tests {
             .iter()
             .map(|order| serde_json::to_string(order).unwrap())
             .collect();
-        let fixture = include_str!("../../tests_py/data/barter_orders.jsonl");
+        let fixture = include_str!("../../../tests_py/data/barter_orders.jsonl");
         assert_eq!(produced, fixture.lines().collect::<Vec<_>>());
     }
 }

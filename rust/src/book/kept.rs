@@ -5,14 +5,14 @@
 //! instruments themselves, and so barter's indices, stay as built); the close is the stateless
 //! function's, on the kept state.
 
-use crate::decimal;
-use crate::enums::Enum;
-use crate::error::{self, Kind};
-use crate::filter;
+use crate::bind::decimal;
+use crate::bind::enums::Enum;
+use crate::bind::error::{self, Kind};
+use crate::book::close::{book_of, close_book, orders_to_python};
+use crate::book::filter;
+use crate::book::snapshot::InstrumentInput;
+use crate::book::state::{self, Book};
 use crate::order::PyStrategyId;
-use crate::snapshot::InstrumentInput;
-use crate::state::{self, Book};
-use crate::strategy::{book_of, close_book, orders_to_python};
 use barter_instrument::exchange::ExchangeId;
 use barter_instrument::instrument::{name::InstrumentNameInternal, InstrumentIndex};
 use fnv::FnvHashMap;

@@ -5,8 +5,8 @@
 //! builds exactly the state `EngineState::builder` would build for the same instruments (same
 //! sort, same indices, same defaults — proven by the tests below) using hash maps instead.
 
-use crate::error::{self, Kind};
-use crate::snapshot::InstrumentInput;
+use crate::bind::error::{self, Kind};
+use crate::book::snapshot::InstrumentInput;
 use barter::engine::{
     state::{
         asset::{AssetState, AssetStates},

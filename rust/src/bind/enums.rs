@@ -5,7 +5,7 @@
 //! conversion between a member and barter's value: a table built once from the Python class,
 //! parsing each member's value with barter's own serde.
 
-use crate::python::Class;
+use crate::bind::classes::Class;
 use pyo3::exceptions::{PyRuntimeError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
@@ -26,12 +26,12 @@ pub trait Mirrored: Copy + PartialEq + Send + Sync + 'static {
 /// optional `parse` replaces serde's (for members that carry part of a variant's data).
 macro_rules! mirrored {
     ($barter:ty, $class:ident $(, $parse:expr)?) => {
-        impl $crate::enums::Mirrored for $barter {
-            const CLASS: $crate::python::Class = $crate::python::Class::$class;
+        impl $crate::bind::enums::Mirrored for $barter {
+            const CLASS: $crate::bind::classes::Class = $crate::bind::classes::Class::$class;
             const NAME: &'static str = stringify!($class);
 
-            fn table() -> &'static pyo3::sync::PyOnceLock<$crate::enums::Table<Self>> {
-                static TABLE: pyo3::sync::PyOnceLock<$crate::enums::Table<$barter>> =
+            fn table() -> &'static pyo3::sync::PyOnceLock<$crate::bind::enums::Table<Self>> {
+                static TABLE: pyo3::sync::PyOnceLock<$crate::bind::enums::Table<$barter>> =
                     pyo3::sync::PyOnceLock::new();
                 &TABLE
             }
@@ -39,7 +39,7 @@ macro_rules! mirrored {
             fn parse(value: &str) -> Option<Self> {
                 $(return $parse(value);)?
                 #[allow(unreachable_code)]
-                $crate::enums::parse_serde(value)
+                $crate::bind::enums::parse_serde(value)
             }
         }
     };
@@ -67,9 +67,9 @@ impl<T: Mirrored> Table<T> {
                 let object = object?;
                 let text: String = object.getattr("value")?.extract()?;
                 let value = T::parse(&text).ok_or_else(|| {
-                    let (module, name) = T::CLASS.path();
                     PyRuntimeError::new_err(format!(
-                        "{module}.{name} has value {text:?}, which barter does not know"
+                        "{} has value {text:?}, which barter does not know",
+                        T::CLASS.name()
                     ))
                 })?;
                 let name = object.getattr("name")?.extract()?;

@@ -2,10 +2,10 @@
 //! book read into rows (`book_file`), its orders written as barter's serde JSON, a table or a
 //! summary without a Python object per order.
 
-use crate::book_file::PyBookRows;
-use crate::filter;
+use crate::book::close;
+use crate::book::file::PyBookRows;
+use crate::book::filter;
 use crate::order::{Open, PyStrategyId};
-use crate::strategy;
 use barter_execution::order::id::ClientOrderId;
 use barter_instrument::Side;
 use num_bigint::{BigInt, Sign};
@@ -49,9 +49,9 @@ pub fn flatten(
     let strategy = PyStrategyId::extract(strategy_id, "strategy_id")?;
     let inputs = &rows.get().inputs;
     let filter = filter::extract(filter)?;
-    let closed = strategy::close_in_parts(py, inputs, &strategy, &filter, cid_prefix.is_none())?;
+    let closed = close::close_in_parts(py, inputs, &strategy, &filter, cid_prefix.is_none())?;
     if !skip_missing_price && !closed.unpriced.is_empty() {
-        return Err(strategy::missing_price(py, inputs, closed.unpriced));
+        return Err(close::missing_price(py, inputs, closed.unpriced));
     }
     let open_positions = closed.selected.iter().filter(|i| {
         let position = inputs[**i].position.as_ref();

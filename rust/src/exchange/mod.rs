@@ -1,0 +1,3 @@
+//! Where the engine's orders go: the bridge to barter-execution's `MockExchange`.
+
+pub mod mock;
