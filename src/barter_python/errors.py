@@ -8,6 +8,13 @@ from collections.abc import Sequence
 LISTED = 20
 
 
+def listed(problems: list[str]) -> list[str]:
+    """The first `LISTED` problems, then how many more there are."""
+    if len(problems) <= LISTED:
+        return problems
+    return [*problems[:LISTED], f"... and {len(problems) - LISTED} more"]
+
+
 class BarterPythonError(Exception):
     """Base class of every error the SDK raises that is not a plain ``ValueError``/``TypeError``."""
 
@@ -44,10 +51,7 @@ class BookError(BarterPythonError, ValueError):
         """One error for every problem found in `source`, each a `file:line: what` text."""
         if len(problems) == 1:
             return cls(problems[0])
-        listed = problems[:LISTED]
-        if len(problems) > LISTED:
-            listed.append(f"... and {len(problems) - LISTED} more")
-        return cls(f"{source}: {len(problems)} {what}:\n" + "\n".join(listed))
+        return cls(f"{source}: {len(problems)} {what}:\n" + "\n".join(listed(problems)))
 
 
 class EngineError(BarterPythonError):
@@ -62,3 +66,8 @@ class MarketDataError(BarterPythonError, ValueError):
 class BacktestError(BarterPythonError):
     """A backtest stopped at a market event (the message names it): the strategy raised, or
     barter failed inside. The cause is chained (`__cause__`)."""
+
+
+class StrategyImportError(BarterPythonError, ImportError):
+    """A strategy path (`module:Class`, `path/to/file.py:Class`) does not import, or does not
+    name a strategy class (the message names the path and why)."""
