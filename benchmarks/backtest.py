@@ -74,7 +74,7 @@ class EveryHundred(DefaultStrategy):
         side = "Buy" if self.ticks % 200 else "Sell"
         cid = f"c{self.ticks}"
         return [], [
-            market_order("binance_spot", "coin0_usdt", side, 1, price, strategy="b", cid=cid)
+            market_order("binance_spot", "coin0_usdt", side, 1, price, strategy_id="b", cid=cid)
         ]
 
 

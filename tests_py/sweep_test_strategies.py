@@ -40,7 +40,7 @@ class Every(DefaultStrategy):
         side = Side.BUY if self.events % self.every == 0 else Side.SELL
         self.orders += 1
         order = market_order(
-            self.key[0], self.key[1], side, self.quantity, price, strategy="every",
+            self.key[0], self.key[1], side, self.quantity, price, strategy_id="every",
             cid=f"every-{self.orders}",
         )  # fmt: skip
         return [], [order]

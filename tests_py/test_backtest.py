@@ -59,7 +59,9 @@ class Script(DefaultStrategy):
             return [], []
         side, quantity = self.plan[call]
         price = state.prices()[(ExchangeId.OKX, "btc_usdt")]
-        order = market_order("okx", "btc_usdt", side, quantity, price, strategy="s", cid=f"c{call}")
+        order = market_order(
+            "okx", "btc_usdt", side, quantity, price, strategy_id="s", cid=f"c{call}"
+        )
         return [], [order]
 
 

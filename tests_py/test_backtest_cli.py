@@ -168,7 +168,7 @@ def test_bad_data_names_file_and_line(tmp_path: Path) -> None:
     ("spec", "named"),
     [
         ("examples/no_such_file.py:SmaCross", "examples/no_such_file.py"),
-        ("no_such_module:SmaCross", "no module named 'no_such_module'"),
+        ("no_such_module:SmaCross", "No module named 'no_such_module'"),
         (f"{EXAMPLE}:NoSuchClass", "has no 'NoSuchClass'"),
         ("SmaCross", "not MODULE:CLASS"),
     ],
@@ -189,7 +189,39 @@ def test_a_strategy_that_raises_exits_2_naming_the_event(tmp_path: Path) -> None
         "        raise KeyError('oops')\n"
     )
     error = refused(run("--sample", "--strategy", f"{module}:Boom"))
-    assert error == "error: the backtest stopped at market event 0: 'oops' (KeyError)\n"
+    assert error == (
+        "error: the backtest stopped at market event 0: 'oops' (KeyError)\n"
+        f"  {module}:4: in generate_algo_orders: raise KeyError('oops')\n"
+    )
+
+
+def test_a_strategy_failing_inside_the_sdk_is_reported_at_the_users_line(tmp_path: Path) -> None:
+    """The last frame of the traceback in the user's code: not the SDK's `market_order`, nor
+    the standard library's `json`, where the exception was raised."""
+    module = tmp_path / "bad.py"
+    module.write_text(
+        "import json\n"
+        "from barter_python.engine import (DefaultStrategy, EngineStateView, Requests,\n"
+        "                                  market_order)\n"
+        "class Bad(DefaultStrategy):\n"
+        "    calls = 0\n"
+        "    def generate_algo_orders(self, state: EngineStateView) -> Requests:\n"
+        "        self.calls += 1\n"
+        "        if self.calls == 1:\n"
+        "            return [], [market_order('binance_spot', 'btc_usdt', 'Buy', 1, 1)]\n"
+        "        return json.loads('{')\n"
+    )
+    error = refused(run("--sample", "--strategy", f"{module}:Bad"))
+    assert error.startswith("error: the backtest stopped at market event 0: market_order() ")
+    assert error.endswith(
+        f"(TypeError)\n  {module}:9: in generate_algo_orders: "
+        "return [], [market_order('binance_spot', 'btc_usdt', 'Buy', 1, 1)]\n"
+    )
+    module.write_text(module.read_text().replace("self.calls == 1", "False"))
+    error = refused(run("--sample", "--strategy", f"{module}:Bad"))
+    assert error.endswith(
+        f"(JSONDecodeError)\n  {module}:10: in generate_algo_orders: return json.loads('{{')\n"
+    )
 
 
 @pytest.mark.parametrize(
@@ -275,6 +307,16 @@ def test_a_grid_sweep_on_a_process_pool_sorted_by_a_statistic() -> None:
     assert len(list(csv.DictReader(io.StringIO(ok(fixed))))) == 2
     table = run("--sample", "--grid", "fast=2,3")
     assert table.returncode == 0 and "barter_sharpe_ratio" in table.stdout.splitlines()[0]
+
+
+def test_a_sweep_whose_every_run_failed_exits_2_listing_the_failures() -> None:
+    error = refused(run("--sample", "--grid", "fastt=2,3"))
+    unexpected = "TypeError: SmaCross.__init__() got an unexpected keyword argument 'fastt'"
+    assert error == (
+        "error: every run of the sweep failed (2):\n"
+        f"  fastt=2: {unexpected}\n"
+        f"  fastt=3: {unexpected}\n"
+    )
 
 
 @pytest.mark.parametrize(

@@ -539,13 +539,25 @@ def test_state_view_time_and_balances() -> None:
 
 
 def test_market_order_is_barters_market_ioc_request() -> None:
-    order = market_order("okx", "BTC_USDT", "Buy", "0.5", 100, strategy="s", cid="c1")
+    order = market_order("okx", "BTC_USDT", "Buy", "0.5", 100, strategy_id="s", cid="c1")
     assert order.to_json() == (
         '{"key":{"exchange":"okx","instrument":"btc_usdt","strategy":"s","cid":"c1"},'
         '"state":{"side":"Buy","price":"100","quantity":"0.5","kind":"Market",'
         '"time_in_force":"ImmediateOrCancel"}}'
     )
-    assert len(str(market_order("okx", "btc_usdt", "Sell", 1, 1, strategy="s").key.cid)) == 23
+    assert len(str(market_order("okx", "btc_usdt", "Sell", 1, 1, strategy_id="s").key.cid)) == 23
+
+
+def test_market_orders_old_strategy_keyword_still_works_with_a_deprecation_warning() -> None:
+    with pytest.warns(
+        DeprecationWarning, match=r"strategy=\.\.\.\) is deprecated: use strategy_id"
+    ):
+        old = market_order("okx", "btc_usdt", "Buy", 1, 100, strategy="s", cid="c1")
+    assert old == market_order("okx", "btc_usdt", "Buy", 1, 100, strategy_id="s", cid="c1")
+    with pytest.raises(TypeError, match="not both"):
+        market_order("okx", "btc_usdt", "Buy", 1, 100, strategy_id="s", strategy="s")  # type: ignore[call-overload]
+    with pytest.raises(TypeError, match="'strategy_id'"):
+        market_order("okx", "btc_usdt", "Buy", 1, 100)  # type: ignore[call-overload]
 
 
 def test_a_strategy_keeping_the_engines_state_view_is_collected() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import pickle
 
 import pydantic
@@ -69,7 +70,7 @@ def test_values_in_any_case() -> None:
 
 def test_non_string_value_is_a_value_error() -> None:
     with pytest.raises(ValueError, match="valid values"):
-        Side(1)
+        Side(1)  # type: ignore[arg-type]
 
 
 def test_time_in_force_post_only() -> None:
@@ -99,3 +100,40 @@ def test_enum_members_pickle(member: Side) -> None:
 def test_repr_is_readable() -> None:
     assert repr(Side.BUY) == "Side.BUY"
     assert repr(ExchangeId.BINANCE_SPOT) == "ExchangeId.BINANCE_SPOT"
+
+
+@pytest.mark.parametrize("member", [*Side, *ExchangeId, *OrderKind, *TimeInForce])
+def test_members_are_their_barter_names_as_str(member: Side) -> None:
+    """A `str` enum: equal to its name and hashed as it, so a plain string finds a member's
+    key; `str()`, `format()` and JSON give the name."""
+    name = member.value
+    assert isinstance(member, str)
+    assert member == name
+    assert hash(member) == hash(name)
+    assert {name: 1}[member] == 1
+    assert str(member) == f"{member}" == format(member, "") == name
+    assert json.dumps(member) == json.dumps(name)
+    assert json.dumps({member: 1}) == json.dumps({name: 1})
+
+
+@pytest.mark.parametrize("member, other", [(ExchangeId.OKX, "OKX"), (Side.BUY, "buy")])
+def test_a_member_equals_barters_name_only(member: Side | ExchangeId, other: str) -> None:
+    """An alias or another case makes the member (`Side("buy")`) but is not equal to it: a
+    key is found by barter's name alone."""
+    assert member != other
+    assert type(member)(other) == member.value
+
+
+def test_a_plain_tuple_is_a_key_of_the_engines_prices() -> None:
+    from barter_python.engine import DefaultStrategy, Engine
+
+    book = [
+        {"exchange": "binance_spot", "instrument": "eth_usdt", "base": "eth", "quote": "usdt",
+         "price": "2500"},
+    ]  # fmt: skip
+    prices = Engine(book, DefaultStrategy()).state.prices()
+    assert prices[("binance_spot", "eth_usdt")] == 2500  # type: ignore[index]  # see below
+    assert prices[(ExchangeId.BINANCE_SPOT, "eth_usdt")] == 2500
+    assert [type(exchange) for exchange, _ in prices] == [ExchangeId]
+    # The stub types the keys `tuple[ExchangeId, str]` (what they are), so a type checker
+    # refuses the plain tuple the runtime finds.

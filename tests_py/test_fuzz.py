@@ -430,7 +430,7 @@ def test_backtests_never_panic(prices: list[int], orders: list[Any], latency: in
             if not pending:
                 return [], []
             side, quantity, price = pending.pop()
-            return [], [market_order("okx", "btc_usdt", side, quantity, price, strategy="f")]
+            return [], [market_order("okx", "btc_usdt", side, quantity, price, strategy_id="f")]
 
     result = outcome(lambda: backtest(Fuzzed(), data, config))
     if result is not None:

@@ -205,3 +205,58 @@ def test_flatten_of_a_csv_book_loads_neither_pydantic_nor_the_backtest() -> None
     )
     assert '"side":"Sell"' in run.stdout
     assert run.stderr.strip() == "[]"
+
+
+def test_every_exception_class_is_defined_in_errors_and_exported() -> None:
+    """`errors.py` is the one home of the SDK's exceptions (a class of the compiled module is
+    re-exported there), and `barter_python` exports every public one."""
+    import importlib
+    import pkgutil
+
+    import barter_python
+    from barter_python import errors
+
+    homes = {"barter_python.errors", "barter_python._native"}
+    elsewhere = set()
+    for info in pkgutil.walk_packages(barter_python.__path__, "barter_python."):
+        if info.name == "barter_python.__main__":
+            continue  # importing it runs the command line
+        for value in vars(importlib.import_module(info.name)).values():
+            if isinstance(value, type) and issubclass(value, BaseException):
+                module = value.__module__
+                if module.startswith("barter_python.") and module not in homes:
+                    elsewhere.add(f"{module}.{value.__qualname__}")
+    assert elsewhere == set()
+    public = {
+        name
+        for name, value in vars(errors).items()
+        if isinstance(value, type) and issubclass(value, BaseException) and not name.startswith("_")
+    }
+    assert {"BarterPythonError", "BookError", "StrategyImportError", "MarketDataError"} <= public
+    assert public <= set(barter_python.__all__), public - set(barter_python.__all__)
+
+
+def test_the_strategy_module_defines_the_strategy_kit() -> None:
+    """`barter_python.strategy` is the home of what barter calls a strategy; the engine's module
+    re-exports it, the same objects."""
+    import barter_python.engine
+    import barter_python.strategy
+
+    names = [
+        "CancelOrdersOnDisconnect", "ClosePositionsOnTradingDisabled", "DefaultStrategy",
+        "Strategy", "cancel_orders_on_disconnect", "close_positions_on_trading_disabled",
+        "build_ioc_market_order_to_close_position", "close_open_positions_with_market_orders",
+    ]  # fmt: skip
+    for name in names:
+        value = getattr(barter_python.strategy, name)
+        assert value.__module__ == "barter_python.strategy", name
+        if name in barter_python.engine.__all__:
+            assert getattr(barter_python.engine, name) is value, name
+    assert barter_python.engine.Strategy is barter_python.strategy.Strategy
+    assert barter_python.engine.Requests is barter_python.strategy.Requests
+    defined = {
+        node.name
+        for node in ast.parse((PYTHON / "strategy.py").read_text()).body
+        if isinstance(node, ast.ClassDef)
+    }
+    assert {"Strategy", "DefaultStrategy"} <= defined

@@ -1,5 +1,6 @@
-"""The README as written: every ```python block runs, in order, in one interpreter from the
-repository root, and the blocks together pass `mypy --strict` with no Pydantic plugin."""
+"""The README and the pages of `docs/` as written: every ```python block of a page runs, in order,
+in one interpreter from the repository root, and a page's blocks together pass `mypy --strict`
+with no Pydantic plugin."""
 
 from __future__ import annotations
 
@@ -11,11 +12,16 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 README = ROOT / "README.md"
+PAGES = [
+    page
+    for page in [README, *sorted((ROOT / "docs").glob("*.md"))]
+    if "```python" in page.read_text()
+]
 
 
-def python_blocks() -> list[tuple[int, str]]:
-    """Each ```python block of the README with the line its code starts on."""
-    text = README.read_text()
+def python_blocks(page: Path = README) -> list[tuple[int, str]]:
+    """Each ```python block of a page with the line its code starts on."""
+    text = page.read_text()
     blocks = []
     for match in re.finditer(r"^```python\n(.*?)^```$", text, re.MULTILINE | re.DOTALL):
         line = text.count("\n", 0, match.start(1)) + 1
@@ -27,18 +33,20 @@ def test_the_readme_has_python_blocks() -> None:
     assert len(python_blocks()) >= 2
 
 
-def test_python_blocks_run_in_order(monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("page", PAGES, ids=lambda page: page.name)
+def test_python_blocks_run_in_order(monkeypatch: pytest.MonkeyPatch, page: Path) -> None:
     monkeypatch.chdir(ROOT)
     namespace: dict[str, object] = {"__name__": "readme"}
-    for line, code in python_blocks():
-        # Padded so that a traceback points at the README's own line.
-        exec(compile("\n" * (line - 1) + code, str(README), "exec"), namespace)
+    for line, code in python_blocks(page):
+        # Padded so that a traceback points at the page's own line.
+        exec(compile("\n" * (line - 1) + code, str(page), "exec"), namespace)
 
 
 @pytest.mark.slow
-def test_python_blocks_type_check_without_plugins(tmp_path: Path) -> None:
+@pytest.mark.parametrize("page", PAGES, ids=lambda page: page.name)
+def test_python_blocks_type_check_without_plugins(tmp_path: Path, page: Path) -> None:
     script = tmp_path / "readme.py"
-    script.write_text("\n".join(code for _, code in python_blocks()))
+    script.write_text("\n".join(code for _, code in python_blocks(page)))
     config = tmp_path / "mypy.ini"  # what a user has: no project config, no plugin
     config.write_text("[mypy]\n")
     stdout, stderr, status = mypy.api.run(

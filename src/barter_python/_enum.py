@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 
 from barter_python._native import barter_name
 
 
-class BarterEnum(Enum):
-    """An enum whose values are barter's serde names.
+class BarterEnum(StrEnum):
+    """An enum whose values are barter's serde names, and a `str`: a member equals and hashes as
+    its name (``ExchangeId.OKX == "okx"``), so a plain ``("okx", "btc_usdt")`` finds a key of
+    ``(ExchangeId.OKX, "btc_usdt")``; ``str()``, ``format()`` and JSON give the name, `repr`
+    the member (``ExchangeId.OKX``), pickling the member.
 
     Lookup by value also accepts every alias barter's serde accepts (``Side("buy")``), by asking
     barter itself, and any value in any case (``ExchangeId("OKX")``); anything else raises

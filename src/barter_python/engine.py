@@ -11,9 +11,10 @@ it, barter's `close_open_positions_with_market_orders` closes positions.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
-from typing import Any, Protocol, Self
+from typing import Any, Self, overload
 
 from barter_python import _native
 from barter_python._native import (
@@ -23,8 +24,6 @@ from barter_python._native import (
     EngineEvent,
     EngineStateView,
     Hook,
-    InstrumentFilter,
-    OrderRequestCancel,
     OrderRequestOpen,
     StrategyId,
     Trade,
@@ -33,6 +32,17 @@ from barter_python._native import (
 from barter_python.instrument import ExchangeId, Side
 from barter_python.order import ClientOrderId, OrderKey, OrderKind, RequestOpen, TimeInForce
 from barter_python.snapshot import DecimalInput, InstrumentSnapshot, validate_book
+
+# Defined in `barter_python.strategy`, their home; importable from here as before.
+from barter_python.strategy import (
+    CancelOrdersOnDisconnect,
+    ClosePositionsOnTradingDisabled,
+    DefaultStrategy,
+    Requests,
+    Strategy,
+    cancel_orders_on_disconnect,
+    close_positions_on_trading_disabled,
+)
 
 __all__ = [
     "Audit",
@@ -54,67 +64,19 @@ __all__ = [
     "market_order",
 ]
 
-Requests = tuple[Iterable[OrderRequestCancel], Iterable[OrderRequestOpen]]
 
-
-class Strategy(Protocol):
-    """What barter calls on a Python strategy (barter's strategy traits).
-
-    Optionally, `close_positions_requests(state, selected) -> (cancels, opens)` replaces
-    barter's `close_open_positions_with_market_orders` for the `close_positions` action;
-    `selected` lists the `(exchange, instrument)` pairs of the action's filter.
-    """
-
-    def generate_algo_orders(self, state: EngineStateView) -> Requests:
-        """barter's `AlgoStrategy`: requests to send after each event while trading is on."""
-        ...
-
-    def on_disconnect(self, engine: EngineActions, exchange: ExchangeId) -> None:
-        """barter's `OnDisconnectStrategy`: an exchange's market or account stream dropped."""
-        ...
-
-    def on_trading_disabled(self, engine: EngineActions) -> None:
-        """barter's `OnTradingDisabled`: trading turned from enabled to disabled."""
-        ...
-
-
-class DefaultStrategy:
-    """barter's `DefaultStrategy`: no algo orders, and nothing on disconnect or trading off."""
-
-    def generate_algo_orders(self, state: EngineStateView) -> Requests:
-        return [], []
-
-    def on_disconnect(self, engine: EngineActions, exchange: ExchangeId) -> None:
-        return None
-
-    def on_trading_disabled(self, engine: EngineActions) -> None:
-        return None
-
-
-def cancel_orders_on_disconnect(engine: EngineActions, exchange: ExchangeId) -> None:
-    """Cancel every order on the disconnected exchange (barter's `cancel_orders` action)."""
-    engine.cancel_orders(InstrumentFilter.exchanges(exchange))
-
-
-def close_positions_on_trading_disabled(engine: EngineActions) -> None:
-    """Close every open position (barter's `close_positions` action over all instruments)."""
-    engine.close_positions(InstrumentFilter.none())
-
-
-class CancelOrdersOnDisconnect(DefaultStrategy):
-    """Mix-in: `on_disconnect` is `cancel_orders_on_disconnect`."""
-
-    def on_disconnect(self, engine: EngineActions, exchange: ExchangeId) -> None:
-        cancel_orders_on_disconnect(engine, exchange)
-
-
-class ClosePositionsOnTradingDisabled(DefaultStrategy):
-    """Mix-in: `on_trading_disabled` is `close_positions_on_trading_disabled`."""
-
-    def on_trading_disabled(self, engine: EngineActions) -> None:
-        close_positions_on_trading_disabled(engine)
-
-
+@overload
+def market_order(
+    exchange: ExchangeId | str,
+    instrument: str,
+    side: Side | str,
+    quantity: DecimalInput,
+    price: DecimalInput,
+    *,
+    strategy_id: StrategyId | str,
+    cid: ClientOrderId | str | None = None,
+) -> OrderRequestOpen: ...
+@overload
 def market_order(
     exchange: ExchangeId | str,
     instrument: str,
@@ -124,12 +86,36 @@ def market_order(
     *,
     strategy: StrategyId | str,
     cid: ClientOrderId | str | None = None,
+) -> OrderRequestOpen: ...  # deprecated: `strategy_id`, as every other call spells it
+def market_order(
+    exchange: ExchangeId | str,
+    instrument: str,
+    side: Side | str,
+    quantity: DecimalInput,
+    price: DecimalInput,
+    *,
+    strategy_id: StrategyId | str | None = None,
+    cid: ClientOrderId | str | None = None,
+    strategy: StrategyId | str | None = None,
 ) -> OrderRequestOpen:
     """barter's market order request: `OrderKind::Market`, `ImmediateOrCancel`, at `price` (the
     price barter's mock exchange fills it at). `cid` defaults to barter's
-    `ClientOrderId::random()`; set it for a backtest whose result must be byte-identical."""
+    `ClientOrderId::random()`; set it for a backtest whose result must be byte-identical.
+
+    `strategy=` is the deprecated spelling of `strategy_id=` (a `DeprecationWarning`)."""
+    if strategy is not None:
+        if strategy_id is not None:
+            raise TypeError("market_order() takes strategy_id or strategy, not both")
+        warnings.warn(
+            "market_order(strategy=...) is deprecated: use strategy_id=...",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        strategy_id = strategy
+    if strategy_id is None:
+        raise TypeError("market_order() missing required keyword-only argument: 'strategy_id'")
     return OrderRequestOpen(
-        OrderKey(exchange, instrument, strategy, ClientOrderId.random() if cid is None else cid),
+        OrderKey(exchange, instrument, strategy_id, ClientOrderId.random() if cid is None else cid),
         RequestOpen(side, price, quantity, OrderKind.MARKET, TimeInForce.IMMEDIATE_OR_CANCEL),
     )
 

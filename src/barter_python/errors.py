@@ -10,6 +10,13 @@ from barter_python._native import bind_classes
 LISTED = 20
 
 
+def listed(problems: list[str]) -> list[str]:
+    """The first `LISTED` problems, then how many more there are."""
+    if len(problems) <= LISTED:
+        return problems
+    return [*problems[:LISTED], f"... and {len(problems) - LISTED} more"]
+
+
 class BarterPythonError(Exception):
     """Base class of every error the SDK raises that is not a plain ``ValueError``/``TypeError``."""
 
@@ -46,10 +53,7 @@ class BookError(BarterPythonError, ValueError):
         """One error for every problem found in `source`, each a `file:line: what` text."""
         if len(problems) == 1:
             return cls(problems[0])
-        listed = problems[:LISTED]
-        if len(problems) > LISTED:
-            listed.append(f"... and {len(problems) - LISTED} more")
-        return cls(f"{source}: {len(problems)} {what}:\n" + "\n".join(listed))
+        return cls(f"{source}: {len(problems)} {what}:\n" + "\n".join(listed(problems)))
 
 
 class EngineError(BarterPythonError):
@@ -64,6 +68,11 @@ class MarketDataError(BarterPythonError, ValueError):
 class BacktestError(BarterPythonError):
     """A backtest stopped at a market event (the message names it): the strategy raised, or
     barter failed inside. The cause is chained (`__cause__`)."""
+
+
+class StrategyImportError(BarterPythonError, ImportError):
+    """A strategy path (`module:Class`, `path/to/file.py:Class`) does not import, or does not
+    name a strategy class (the message names the path and why)."""
 
 
 # The native module raises these; it never imports the package, so they are handed over.

@@ -1,17 +1,31 @@
-"""barter's close-position helpers (`barter::strategy::close_positions`) for Python books.
+"""What barter calls a strategy, for Python: the `Strategy` protocol barter's `Engine` calls,
+`DefaultStrategy` and its mix-ins, barter's close-position helpers
+(`barter::strategy::close_positions`) for Python books, and the importer that finds a strategy
+class by its path (`module:Class`, for the command line and sweeps).
 
-Both functions validate in Python, then delegate to barter's Rust functions through
+The close helpers validate in Python, then delegate to barter's Rust functions through
 `barter_python._native.strategy`; every order comes from barter.
 """
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
+import os
+import sys
 from collections.abc import Callable, Iterable, Mapping
-from decimal import Decimal
-from typing import Any, Literal
+from pathlib import Path
+from types import ModuleType
+from typing import Any, Literal, Protocol, cast
 
 from barter_python import _native
-from barter_python._native import InstrumentFilter, to_decimal
+from barter_python._native import (
+    EngineActions,
+    EngineStateView,
+    InstrumentFilter,
+    to_decimal,
+)
+from barter_python.errors import StrategyImportError
 from barter_python.instrument import ExchangeId
 from barter_python.order import (
     ClientOrderId,
@@ -20,23 +34,92 @@ from barter_python.order import (
     StrategyId,
 )
 from barter_python.snapshot import (
+    DecimalInput,
     InstrumentSnapshot,
     PositionSnapshot,
     validate_book,
 )
 
 __all__ = [
+    "CancelOrdersOnDisconnect",
+    "ClosePositionsOnTradingDisabled",
+    "DefaultStrategy",
     "InstrumentFilter",
+    "Requests",
+    "Strategy",
     "build_ioc_market_order_to_close_position",
+    "cancel_orders_on_disconnect",
     "close_open_positions_with_market_orders",
+    "close_positions_on_trading_disabled",
+    "strategy_class",
 ]
+
+Requests = tuple[Iterable[OrderRequestCancel], Iterable[OrderRequestOpen]]
+
+
+class Strategy(Protocol):
+    """What barter calls on a Python strategy (barter's strategy traits).
+
+    Optionally, `close_positions_requests(state, selected) -> (cancels, opens)` replaces
+    barter's `close_open_positions_with_market_orders` for the `close_positions` action;
+    `selected` lists the `(exchange, instrument)` pairs of the action's filter.
+    """
+
+    def generate_algo_orders(self, state: EngineStateView) -> Requests:
+        """barter's `AlgoStrategy`: requests to send after each event while trading is on."""
+        ...
+
+    def on_disconnect(self, engine: EngineActions, exchange: ExchangeId) -> None:
+        """barter's `OnDisconnectStrategy`: an exchange's market or account stream dropped."""
+        ...
+
+    def on_trading_disabled(self, engine: EngineActions) -> None:
+        """barter's `OnTradingDisabled`: trading turned from enabled to disabled."""
+        ...
+
+
+class DefaultStrategy:
+    """barter's `DefaultStrategy`: no algo orders, and nothing on disconnect or trading off."""
+
+    def generate_algo_orders(self, state: EngineStateView) -> Requests:
+        return [], []
+
+    def on_disconnect(self, engine: EngineActions, exchange: ExchangeId) -> None:
+        return None
+
+    def on_trading_disabled(self, engine: EngineActions) -> None:
+        return None
+
+
+def cancel_orders_on_disconnect(engine: EngineActions, exchange: ExchangeId) -> None:
+    """Cancel every order on the disconnected exchange (barter's `cancel_orders` action)."""
+    engine.cancel_orders(InstrumentFilter.exchanges(exchange))
+
+
+def close_positions_on_trading_disabled(engine: EngineActions) -> None:
+    """Close every open position (barter's `close_positions` action over all instruments)."""
+    engine.close_positions(InstrumentFilter.none())
+
+
+class CancelOrdersOnDisconnect(DefaultStrategy):
+    """Mix-in: `on_disconnect` is `cancel_orders_on_disconnect`."""
+
+    def on_disconnect(self, engine: EngineActions, exchange: ExchangeId) -> None:
+        cancel_orders_on_disconnect(engine, exchange)
+
+
+class ClosePositionsOnTradingDisabled(DefaultStrategy):
+    """Mix-in: `on_trading_disabled` is `close_positions_on_trading_disabled`."""
+
+    def on_trading_disabled(self, engine: EngineActions) -> None:
+        close_positions_on_trading_disabled(engine)
 
 
 def build_ioc_market_order_to_close_position(
     exchange: ExchangeId | str,
     position: PositionSnapshot,
     strategy_id: StrategyId | str,
-    price: Decimal | float | str,
+    price: DecimalInput,
     gen_cid: Callable[[], ClientOrderId | str] | None = None,
 ) -> OrderRequestOpen:
     """The order that closes `position`: barter's `build_ioc_market_order_to_close_position`.
@@ -100,3 +183,60 @@ def close_open_positions_with_market_orders(
     return _native.strategy.close_open_positions_with_market_orders(
         strategy_id, book, gen_cid, filter, on_missing_price == "skip"
     )
+
+
+def strategy_class(path: str, *, option: str = "strategy") -> type[Strategy]:
+    """The strategy class `path` names, imported: `module:Class` or `module:Outer.Inner` (the
+    module importable from `sys.path`), or `path/to/file.py:Class` (run as `python file.py`
+    runs it: its folder first on `sys.path`, so that it imports its neighbours).
+
+    The one importer of the command line (`--strategy`) and of sweeps (`BacktestSpec`).
+    Raises `StrategyImportError`, its message `{option} {path}: why`: not such a path, no such
+    file, the module fails to import (the error chained), no such class, not a class, or a
+    class without `generate_algo_orders`.
+    """
+    target, colon, qualname = path.rpartition(":")  # rpartition: a Windows path has a colon
+    if not colon or not target or not qualname:
+        raise StrategyImportError(f"{option} {path}: not MODULE:CLASS or path/to/file.py:CLASS")
+    is_file = target.endswith(".py") or "/" in target or os.sep in target
+    if is_file and not Path(target).is_file():
+        raise StrategyImportError(f"{option} {path}: {target}: no such file")
+    try:
+        module = _run_file(Path(target)) if is_file else importlib.import_module(target)
+    except Exception as error:
+        hint = " (it must be importable where the run happens)"
+        raise StrategyImportError(
+            f"{option} {path}: importing {target} failed: {type(error).__name__}: {error}"
+            f"{hint if isinstance(error, ModuleNotFoundError) else ''}"
+        ) from error
+    found: object = module
+    for part in qualname.split("."):
+        if not hasattr(found, part):
+            raise StrategyImportError(f"{option} {path}: {module.__name__} has no {qualname!r}")
+        found = getattr(found, part)
+    if not isinstance(found, type):
+        raise StrategyImportError(f"{option} {path}: {qualname} is not a class")
+    if not callable(getattr(found, "generate_algo_orders", None)):
+        raise StrategyImportError(f"{option} {path}: {qualname} has no generate_algo_orders")
+    return cast(type[Strategy], found)
+
+
+def _run_file(file: Path) -> ModuleType:
+    """The module of a Python file, run as `python file.py` runs it."""
+    name = file.stem if file.stem.isidentifier() else "strategy"
+    if name in sys.modules:  # never replace a module already imported under that name
+        name = f"_barter_python_strategy_{name}"
+    spec = importlib.util.spec_from_file_location(name, file)
+    if spec is None or spec.loader is None:
+        raise ImportError(f"{file} is not a Python module")
+    module = importlib.util.module_from_spec(spec)
+    sys.path.insert(0, str(file.resolve().parent))
+    # Registered before it runs, as an import does: a sweep's forked workers find the class by
+    # `module:Class`, and dataclasses and pickling look the module up.
+    sys.modules[name] = module
+    try:
+        spec.loader.exec_module(module)
+    except BaseException:
+        del sys.modules[name]
+        raise
+    return module

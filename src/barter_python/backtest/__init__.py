@@ -17,11 +17,11 @@ from barter_python.backtest.summary import (
 from barter_python.backtest.sweep import (
     BacktestBatch,
     BacktestSpec,
-    StrategyImportError,
     SweepFailure,
     grid,
     run_backtests,
 )
+from barter_python.errors import StrategyImportError
 
 __all__ = [
     "AssetResult",

@@ -121,6 +121,6 @@ class SmaCross(DefaultStrategy):
             side,
             quantity,
             price,
-            strategy=self.strategy_id,
+            strategy_id=self.strategy_id,
             cid=f"{self.strategy_id}-{self.orders}",
         )

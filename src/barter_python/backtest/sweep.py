@@ -12,7 +12,6 @@ times.
 
 from __future__ import annotations
 
-import importlib
 import itertools
 import json
 import os
@@ -20,8 +19,7 @@ import pickle
 import re
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Executor
-from types import ModuleType
-from typing import TYPE_CHECKING, Any, Literal, Protocol, cast
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from pydantic import BaseModel, JsonValue, field_validator
 
@@ -30,8 +28,8 @@ from barter_python.backtest.data import MarketData
 from barter_python.backtest.run import backtest
 from barter_python.backtest.stats import TradeStats
 from barter_python.backtest.summary import BacktestResult
-from barter_python.engine import Strategy
-from barter_python.errors import BarterPythonError
+from barter_python.errors import BarterPythonError, StrategyImportError
+from barter_python.strategy import strategy_class
 
 if TYPE_CHECKING:
     import pandas
@@ -50,11 +48,6 @@ __all__ = [
 # "package.module:Class" (the class may be nested: "module:Outer.Inner")
 _IDENTIFIERS = r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*"
 _STRATEGY_PATH = re.compile(rf"{_IDENTIFIERS}:{_IDENTIFIERS}")
-
-
-class StrategyImportError(BarterPythonError, ImportError):
-    """A spec's strategy path does not import, or does not name a class (the message names the
-    path and why)."""
 
 
 class BacktestSpec(BaseModel, frozen=True, extra="forbid"):
@@ -320,7 +313,8 @@ def _run_runs(
     outcomes: list[_Outcome] = []
     for index, spec in indexed:
         try:
-            result = backtest(_strategy(spec), data, config, id=spec.id)
+            strategy = strategy_class(spec.strategy)(**spec.params)
+            result = backtest(strategy, data, config, id=spec.id)
         except Exception as error:
             outcomes.append((index, None, SweepFailure(id=spec.id, error=_text(error)), error))
             if stop:
@@ -328,39 +322,6 @@ def _run_runs(
         else:
             outcomes.append((index, result, None, None))
     return outcomes
-
-
-def find_class(module: ModuleType, qualname: str) -> type:
-    """The class `qualname` (`Class` or `Outer.Inner`) names in `module`; `LookupError` saying
-    why not."""
-    found: object = module
-    for part in qualname.split("."):
-        if not hasattr(found, part):
-            raise LookupError(f"{module.__name__} has no {qualname!r}")
-        found = getattr(found, part)
-    if not isinstance(found, type):
-        raise LookupError(f"{qualname} is not a class")
-    return found
-
-
-def _strategy(spec: BacktestSpec) -> Strategy:
-    """The spec's strategy class, imported by its path, built with its params."""
-    module_name, _, qualname = spec.strategy.partition(":")
-    try:
-        module = importlib.import_module(module_name)
-    except Exception as error:
-        raise StrategyImportError(
-            f"strategy {spec.strategy}: importing {module_name} failed: "
-            f"{type(error).__name__}: {error} (it must be importable where the run happens)"
-        ) from error
-    try:
-        found = find_class(module, qualname)
-    except LookupError as error:
-        raise StrategyImportError(f"strategy {spec.strategy}: {error}") from None
-    strategy = found(**spec.params)
-    if not callable(getattr(strategy, "generate_algo_orders", None)):
-        raise TypeError(f"strategy {spec.strategy}: {qualname} has no generate_algo_orders")
-    return cast(Strategy, strategy)
 
 
 def _text(error: BaseException) -> str:

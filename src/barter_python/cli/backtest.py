@@ -3,14 +3,13 @@ strategy and prints barter's statistics beside the textbook ones (one run, or a 
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 import json
 import os
 import sys
+import sysconfig
+import traceback
 from pathlib import Path
-from types import ModuleType
-from typing import Literal, cast
+from typing import Literal
 
 import click
 from pydantic import ValidationError
@@ -19,13 +18,19 @@ from barter_python.backtest import BacktestConfig, BacktestResult, MarketData
 from barter_python.backtest import backtest as run_backtest
 from barter_python.backtest.config import IntervalName
 from barter_python.backtest.sample import sample_config, sample_data
-from barter_python.backtest.sweep import find_class
 from barter_python.backtest.tables import optional
 from barter_python.cli.common import fail, open_output, read_book_argument
-from barter_python.cli.sweep import check_sort, csv_text, parse_axes, render_batch, sweep
-from barter_python.engine import Strategy
+from barter_python.cli.sweep import (
+    check_sort,
+    csv_text,
+    every_run_failed,
+    parse_axes,
+    render_batch,
+    sweep,
+)
 from barter_python.errors import BacktestError, BarterPythonError, BookError
 from barter_python.instrument import ExchangeId
+from barter_python.strategy import Strategy, strategy_class
 
 __all__ = ["backtest"]
 
@@ -244,6 +249,8 @@ def backtest(
             market = _market_data(_existing(data, "DATA"), config, csv_kind, exchange, instrument)
         if grid_axes:
             batch = sweep(path, params, axes, market, config, workers)
+            if not batch.results:
+                fail(every_run_failed(batch))
             text = render_batch(batch, output_format, sort_by)
             stream = open_output(output)
             with stream:
@@ -260,12 +267,37 @@ def backtest(
         text = _render(result, output_format)
         stream = open_output(output)
     except BacktestError as error:
-        cause = f" ({type(error.__cause__).__name__})" if error.__cause__ is not None else ""
-        fail(f"{error}{cause}")
+        fail(_stopped(error))
     except (BarterPythonError, ValueError, TypeError, ImportError, OSError) as error:
         fail(str(error))
     with stream:
         stream.write(text)
+
+
+def _stopped(error: BacktestError) -> str:
+    """What stopped a backtest: barter's message (the event and the exception), its cause's
+    type and, when the strategy raised, where: the last frame of the traceback in the user's
+    code."""
+    cause = error.__cause__
+    if cause is None:
+        return str(error)
+    text = f"{error} ({type(cause).__name__})"
+    for frame in reversed(traceback.extract_tb(cause.__traceback__)):
+        if _in_user_code(frame.filename):
+            return f"{text}\n  {frame.filename}:{frame.lineno}: in {frame.name}: {frame.line}"
+    return text
+
+
+def _in_user_code(filename: str) -> bool:
+    """Outside this package and outside Python's standard library (whose folder may hold the
+    installed packages: those are the user's)."""
+    paths = sysconfig.get_paths()
+    package = str(Path(__file__).resolve().parents[1]) + os.sep
+    stdlib = paths["stdlib"] + os.sep
+    installed = (paths["purelib"] + os.sep, paths["platlib"] + os.sep)
+    if filename.startswith(package):
+        return False
+    return not filename.startswith(stdlib) or filename.startswith(installed)
 
 
 def _existing(path: str | None, what: str) -> str:
@@ -332,71 +364,24 @@ def _override(
 
 
 def _load_strategy(spec: str, params: dict[str, object]) -> Strategy:
-    """`module:Class` (importable from the current directory or installed) or
-    `path/to/file.py:Class`, called with `params` as keyword arguments."""
+    """The class `spec` names, called with `params` as keyword arguments."""
     found = _strategy_class(spec)
-    name = spec.rpartition(":")[2]
     arguments = ", ".join(f"{k}={v!r}" for k, v in params.items())
     try:
-        strategy = found(**params)
+        return found(**params)
     except Exception as error:
-        raise BookError(
-            f"--strategy {spec}: {name}({arguments}) failed: {type(error).__name__}: {error}"
-        ) from None
-    if not callable(getattr(strategy, "generate_algo_orders", None)):
-        raise BookError(f"--strategy {spec}: {name} has no generate_algo_orders method")
-    return cast(Strategy, strategy)
+        fail(
+            f"--strategy {spec}: {spec.rpartition(':')[2]}({arguments}) failed: "
+            f"{type(error).__name__}: {error}"
+        )
 
 
-def _strategy_class(spec: str) -> type:
-    """The class `spec` names (`module:Class` or `path/to/file.py:Class`), imported."""
-    target, colon, name = spec.rpartition(":")
-    if not colon or not target or not name:
-        raise BookError(f"--strategy {spec}: not MODULE:CLASS or path/to/file.py:CLASS")
-    try:
-        module = _import(target)
-    except ModuleNotFoundError as error:
-        if error.name is not None and (target + ".").startswith(error.name + "."):
-            raise BookError(
-                f"--strategy {spec}: no module named {target!r} (neither in the current "
-                "directory nor installed)"
-            ) from None
-        raise BookError(f"--strategy {spec}: importing {target} failed: {error}") from None
-    except BookError:
-        raise
-    except Exception as error:
-        raise BookError(
-            f"--strategy {spec}: importing {target} failed: {type(error).__name__}: {error}"
-        ) from None
-    try:
-        return find_class(module, name)
-    except LookupError as error:
-        raise BookError(f"--strategy {spec}: {error}") from None
-
-
-def _import(target: str) -> ModuleType:
-    if target.endswith(".py") or "/" in target or os.sep in target:
-        path = Path(target)
-        if not path.is_file():
-            raise BookError(f"--strategy {target}: no such file")
-        name = path.stem if path.stem.isidentifier() else "strategy"
-        if name in sys.modules:
-            name = f"_barter_python_strategy_{name}"
-        spec = importlib.util.spec_from_file_location(name, path)
-        if spec is None or spec.loader is None:
-            raise BookError(f"--strategy {target}: not a Python module")
-        module = importlib.util.module_from_spec(spec)
-        sys.path.insert(0, str(path.resolve().parent))  # as `python path/to/file.py` does
-        sys.modules[name] = module
-        try:
-            spec.loader.exec_module(module)
-        except BaseException:
-            del sys.modules[name]
-            raise
-        return module
+def _strategy_class(spec: str) -> type[Strategy]:
+    """The class `spec` names: a module importable from the current directory (as `python -m`
+    finds it) or installed, or a file."""
     if "" not in sys.path and os.getcwd() not in sys.path:
-        sys.path.insert(0, os.getcwd())  # as `python -m` does
-    return importlib.import_module(target)
+        sys.path.insert(0, os.getcwd())
+    return strategy_class(spec, option="--strategy")
 
 
 def _render(result: BacktestResult, output_format: Literal["table", "json", "csv"]) -> str:

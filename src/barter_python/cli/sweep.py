@@ -15,9 +15,17 @@ from decimal import Decimal
 from typing import Any, Literal
 
 from barter_python.backtest import BacktestBatch, BacktestConfig, MarketData, grid, run_backtests
-from barter_python.errors import BookError
+from barter_python.errors import BookError, listed
 
-__all__ = ["SORTABLE", "check_sort", "csv_text", "parse_axes", "render_batch", "sweep"]
+__all__ = [
+    "SORTABLE",
+    "check_sort",
+    "csv_text",
+    "every_run_failed",
+    "parse_axes",
+    "render_batch",
+    "sweep",
+]
 
 Format = Literal["table", "json", "csv"]
 
@@ -77,6 +85,14 @@ def sweep(
         return run_backtests(specs, data, config)
     with ProcessPoolExecutor(workers) as pool:
         return run_backtests(specs, data, config, executor=pool)
+
+
+def every_run_failed(batch: BacktestBatch) -> str:
+    """The message of a sweep none of whose runs succeeded: each run's failure."""
+    failures = listed([f"{failure.id}: {failure.error}" for failure in batch.failures])
+    return f"every run of the sweep failed ({len(batch.failures)}):\n" + "\n".join(
+        f"  {failure}" for failure in failures
+    )
 
 
 def _cell(value: object) -> str:
