@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 
 from barter_python import BacktestError, ExchangeId
 from barter_python.backtest import BacktestConfig, BacktestResult, MarketData, backtest
+from barter_python.exchange import BarterMockExchange, SimulatedExchange
 from barter_python.engine import (
     DefaultStrategy,
     EngineEvent,
@@ -100,7 +101,10 @@ def test_hand_worked_round_trips_match_barter_and_textbook_statistics() -> None:
     assert sheet.profit_factor == 5
     assert sheet.sharpe_ratio is not None and "sharpe_ratio" not in sheet.undefined
     assert result.totals == stats
-    assert result.equity[-1].equity == 25 and result.equity[-1].unrealised == 0
+    # The account value: the starting 1,000,000 usdt plus the net PnL, nothing held.
+    assert result.equity[-1].equity == 1_000_025 and result.equity[-1].holdings == 0
+    assert result.exchange == "simulated"
+    assert [o.status for o in result.orders] == ["filled"] * 6
     eth = next(i for i in result.instruments if i.instrument == "eth_usdt")
     assert eth.stats.trades == 0 and eth.barter.undefined["sharpe_ratio"] == "no_trades"
 
@@ -147,7 +151,7 @@ def test_positions_open_at_the_end_are_closed_at_barters_price() -> None:
 def test_latency_passes_in_virtual_time() -> None:
     """barter's mock exchange answers after `latency_ms` of tokio time: paused, it costs no
     wall time and the fills carry the shifted exchange time, deterministically."""
-    slow = CONFIG.model_copy(update={"latency_ms": 500})
+    slow = CONFIG.model_copy(update={"exchange": BarterMockExchange(latency_ms=500)})
     prices, plan = ROUND_TRIPS
     result = backtest(Script(plan), trades(prices), slow)
     assert result.orders_refused == 0 and len(result.fills) == 6
@@ -158,7 +162,7 @@ def test_latency_passes_in_virtual_time() -> None:
 
 def test_fees_are_charged_and_counted() -> None:
     prices, plan = ROUND_TRIPS
-    with_fees = CONFIG.model_copy(update={"fees_percent": Decimal("0.01")})
+    with_fees = CONFIG.model_copy(update={"exchange": SimulatedExchange(fees_percent="0.01")})
     result = backtest(Script(plan), trades(prices), with_fees)
     fees = sum((fill.fees for fill in result.fills), Decimal(0))
     assert fees == Decimal("6.25")  # 1 % of 100+110+100+95+100+120
@@ -221,7 +225,8 @@ def test_barters_own_example_files_run_unchanged() -> None:
     config = BacktestConfig.from_barter_json(config_file)
     assert [i.instrument for i in config.instruments] == ["btc_usdt", "eth_usdt", "sol_usdt"]
     assert config.balances[(ExchangeId.BINANCE_SPOT, "usdt")] == 10_000
-    assert (config.fees_percent, config.latency_ms) == (Decimal("0.05"), 100)
+    exchange = config.exchange
+    assert (exchange.fees_percent, exchange.latency_ms) == (Decimal("0.05"), 100)
     data = MarketData.from_barter_json(data_file, instruments=config)
     assert len(data) == 50_000
     result = backtest(DefaultStrategy(), data, config)

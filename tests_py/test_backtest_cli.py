@@ -75,8 +75,9 @@ def test_sample_table_has_barter_and_textbook_win_rates() -> None:
         "barter profit_factor", "net pnl", "barter pnl", "sharpe",
     ]  # fmt: skip
     eth = next(line for line in lines if line.startswith("binance_spot:eth_usdt")).split()
-    # 3 closed positions, 2 wins and 1 loss: barter's win_rate is the loss rate.
-    assert eth[1:4] == ["3", "0.6667", "0.3333"]
+    # 3 closed positions at the touch: 1 win, 1 loss, 1 even; barter's win_rate is the loss
+    # rate (here equal to the textbook win rate; test_backtest's hand-worked case tells them apart).
+    assert eth[1:4] == ["3", "0.3333", "0.3333"]
     assert lines[0].startswith("backtest: 4000 events, 2025-03-25 23:07:00 to")
 
 
@@ -84,7 +85,12 @@ def test_sample_json_validates_and_is_deterministic() -> None:
     first, second = ok(run("--sample", "--format", "json")), ok(run("--sample", "--format", "json"))
     result = BacktestResult.model_validate_json(first)
     assert result.events == 4000
-    assert (result.totals.trades, result.totals.wins, result.totals.losses) == (3, 2, 1)
+    assert (result.totals.trades, result.totals.wins, result.totals.losses) == (3, 1, 1)
+    # The simulated exchange fills at the touch, on Binance's tick, never at the named price.
+    assert [o.average_price for o in result.orders] == [
+        Decimal(p) for p in ("2059.13", "2059.05", "2059.2", "2059.2", "2058.73", "2058.94")
+    ]
+    assert all(o.price != o.average_price for o in result.orders)
     assert [f.side.value for f in result.fills] == ["Buy", "Sell"] * 3
     assert WALL_TIME.sub("", first) == WALL_TIME.sub("", second)  # byte for byte
     assert result.to_json() + "\n" == first
@@ -96,9 +102,10 @@ def test_sample_csv_is_the_summary_table() -> None:
         ("binance_spot", "btc_usdt"), ("binance_spot", "eth_usdt"), ("binance_spot", "sol_usdt")
     ]  # fmt: skip
     eth = rows[1]
-    assert (eth["trades"], eth["wins"], eth["losses"]) == ("3", "2", "1")
+    assert (eth["trades"], eth["wins"], eth["losses"]) == ("3", "1", "1")
     assert Decimal(eth["barter_win_rate"]) == Decimal(eth["loss_rate"])
-    assert Decimal(eth["win_rate"]) + Decimal(eth["loss_rate"]) == 1
+    # 1 win, 1 loss, 1 even trade: the rates are wins and losses over all 3 trades.
+    assert Decimal(eth["win_rate"]) == Decimal(eth["loss_rate"]) == Decimal(1) / 3
     assert rows[0]["win_rate"] == ""  # no trade: undefined, an empty cell
 
 

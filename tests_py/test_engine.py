@@ -23,6 +23,7 @@ from barter_python import (
     TimeInForce,
     close_open_positions_with_market_orders,
 )
+from barter_python.exchange import BarterMockExchange
 from barter_python.engine import (
     Audit,
     CancelOrdersOnDisconnect,
@@ -170,13 +171,30 @@ def test_sell_on_the_mock_needs_quote_balance_a_barter_quirk() -> None:
     # with no usdt on binance_spot, selling 1 btc is rejected (documented, kept as barter's).
     position = {"instrument": "btc_usdt", "side": "Buy", "quantity": "1", "price_entry_average": 90}
     book = [{**BOOK[0], "position": position}]
-    eng = Engine(book, DefaultStrategy(), balances={("binance_spot", "btc"): 1})
+    eng = Engine(
+        book, DefaultStrategy(), balances={("binance_spot", "btc"): 1}, exchange=BarterMockExchange()
+    )
     audit = eng.close_positions()
     assert len(audit.opens_sent) == 1
     [(refused, reason)] = audit.opens_refused
     assert refused.state.side is Side.SELL
     assert "BalanceInsufficient" in reason
     assert audit.trades == []
+
+
+def test_sell_on_the_simulated_exchange_takes_base_and_credits_quote() -> None:
+    # The same close on the simulated exchange (a cash account): the btc held is sold at the
+    # snapshot's price (its market until market events come) and the usdt credited.
+    position = {"instrument": "btc_usdt", "side": "Buy", "quantity": "1", "price_entry_average": 90}
+    book = [{**BOOK[0], "position": position}]
+    eng = Engine(book, DefaultStrategy(), balances={("binance_spot", "btc"): 1})
+    audit = eng.close_positions()
+    assert audit.opens_refused == []
+    [trade] = audit.trades
+    assert (trade.side, trade.price, trade.quantity) == (Side.SELL, 100, 1)
+    balances = eng.state.balances()
+    assert balances[("binance_spot", "btc")] == 0
+    assert balances[("binance_spot", "usdt")] == 100
 
 
 def test_engine_actions_from_user_code() -> None:
@@ -326,8 +344,9 @@ def test_a_market_event_must_match_its_instruments_exchange() -> None:
     ("kwargs", "error"),
     [
         ({"latency_ms": -1}, ValueError),
-        ({"latency_ms": 501}, ValueError),
-        ({"latency_ms": 1.5}, TypeError),
+        ({"latency_ms": 3_600_001}, ValueError),
+        ({"exchange": BarterMockExchange(), "latency_ms": 501}, ValueError),
+        ({"latency_ms": 1.5}, ValueError),
         ({"fees_percent": -0.1}, ValueError),
         ({"fees_percent": float("nan")}, ValueError),
         ({"balances": {("okx", "usdt"): -1}}, ValueError),

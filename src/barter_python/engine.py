@@ -1,8 +1,10 @@
-"""barter's `Engine` driven from Python: a Python strategy, barter's hooks, mock execution.
+"""barter's `Engine` driven from Python: a Python strategy, barter's hooks, an exchange.
 
-The engine is barter's own (`barter::engine::Engine`) with barter's `EngineState`,
-`DefaultRiskManager` and one barter-execution `MockExchange` per exchange of the book (market
-orders fill in full at the requested price). A Python object implementing `Strategy` takes the
+The engine is barter's own (`barter::engine::Engine`) with barter's `EngineState` and
+`DefaultRiskManager`; its orders go to the SDK's simulated exchange (`SimulatedExchange`:
+fills at the touch, limit orders, cancels) or, with `exchange=BarterMockExchange()`, to one
+barter-execution `MockExchange` per exchange of the book (market orders fill in full at the
+requested price). A Python object implementing `Strategy` takes the
 place of barter's strategy: barter calls `generate_algo_orders` after every event while trading
 is enabled, `on_disconnect` when an exchange's market or account stream disconnects, and
 `on_trading_disabled` when trading turns off. `close_positions_requests` is optional: without
@@ -29,6 +31,7 @@ from barter_python._native import (
     Trade,
     load_market_events,
 )
+from barter_python.exchange import BarterMockExchange, SimulatedExchange, with_shorthands
 from barter_python.instrument import ExchangeId, Side
 from barter_python.order import ClientOrderId, OrderKey, OrderKind, RequestOpen, TimeInForce
 from barter_python.snapshot import DecimalInput, InstrumentSnapshot, validate_book
@@ -124,10 +127,11 @@ class Engine(_native.Engine):
     """barter's `Engine` over a book of `InstrumentSnapshot`s (prices seed the market data,
     positions the engine's positions) with a Python `strategy`.
 
-    `balances` maps `(exchange, asset)` to the amount held, on the engine and on the mock
-    exchange (other assets start at 0). `latency_ms` (at most 500) and `fees_percent` configure
-    barter's mock exchanges (`fees_percent` is a fraction: `0.001` is 0.1%). Open positions
-    need `price_entry_average > 0` (barter computes their return from it).
+    `balances` maps `(exchange, asset)` to the amount held, on the engine and on the
+    exchange (other assets start at 0). `exchange` is where orders go: the simulated exchange
+    by default (snapshot prices are its market until market events come), or
+    `BarterMockExchange()`; `latency_ms` and `fees_percent` given here land in it. Open
+    positions need `price_entry_average > 0` (barter computes their return from it).
     """
 
     def __new__(
@@ -138,8 +142,9 @@ class Engine(_native.Engine):
         strategy_id: StrategyId | str = "engine",
         balances: Mapping[tuple[ExchangeId | str, str], DecimalInput] | None = None,
         trading_enabled: bool = False,
-        latency_ms: int = 0,
-        fees_percent: Decimal | float | str = 0,
+        exchange: SimulatedExchange | BarterMockExchange | None = None,
+        latency_ms: int | None = None,
+        fees_percent: DecimalInput | None = None,
     ) -> Self:
         book: Sequence[InstrumentSnapshot] = validate_book(instruments)
         return super().__new__(
@@ -149,6 +154,5 @@ class Engine(_native.Engine):
             strategy_id=strategy_id,
             balances=balances,
             trading_enabled=trading_enabled,
-            latency_ms=latency_ms,
-            fees_percent=fees_percent,
+            exchange=with_shorthands(exchange, fees_percent, latency_ms),
         )

@@ -2,6 +2,8 @@
 //! with a Python strategy, and barter's statistics of the run.
 
 pub mod data;
+pub mod equity;
+pub mod orders;
 pub mod run;
 pub mod summary;
 

@@ -4,14 +4,18 @@
 //! in virtual time), and each event's orders are settled before the next event.
 
 use super::data::PyMarketData;
+use super::equity;
 use super::summary::{self, Interval};
 use crate::bind::decimal;
 use crate::bind::error::{self, Kind};
 use crate::book::snapshot::InstrumentInput;
 use crate::engine::audit::Audit;
 use crate::engine::clock::{Clock, ReplayClock};
-use crate::engine::{balance_inputs, event, latency, Config, PyEngine};
+use crate::engine::{balance_inputs, event, Config, PyEngine};
+use crate::exchange::Choice;
+use barter_data::streams::reconnect;
 use crate::order::PyStrategyId;
+use barter::engine::clock::EngineClock;
 use barter::engine::command::Command;
 use barter::engine::state::instrument::filter::InstrumentFilter;
 use barter::engine::state::trading::TradingState;
@@ -28,26 +32,16 @@ use std::cell::Cell;
 /// How often (in events) the replay reports progress and lets Ctrl-C through.
 const PROGRESS_EVERY: usize = 4096;
 
-/// Replay `data` through barter's engine over `instruments` with `strategy`; the results as
-/// plain values for `barter_python.backtest` to validate into its models.
+/// Replay `data` through barter's engine with `strategy`, as `config` (a validated
+/// `BacktestConfig`) says; the results as plain values for `barter_python.backtest` to
+/// validate into its models.
 #[pyfunction]
-#[pyo3(signature = (
-    strategy, data, instruments, *, balances, fees_percent, latency_ms, strategy_id,
-    risk_free_return, interval, close_positions_at_end, progress=None
-))]
-#[allow(clippy::too_many_arguments)]
+#[pyo3(signature = (strategy, data, config, *, progress=None))]
 pub fn run_backtest<'py>(
     py: Python<'py>,
     strategy: Bound<'py, PyAny>,
     data: PyRef<'py, PyMarketData>,
-    instruments: &Bound<'py, PyAny>,
-    balances: &Bound<'py, PyAny>,
-    fees_percent: &Bound<'py, PyAny>,
-    latency_ms: &Bound<'py, PyAny>,
-    strategy_id: &Bound<'py, PyAny>,
-    risk_free_return: &Bound<'py, PyAny>,
-    interval: &Bound<'py, PyAny>,
-    close_positions_at_end: bool,
+    config: &Bound<'py, PyAny>,
     progress: Option<Bound<'py, PyAny>>,
 ) -> PyResult<Bound<'py, PyDict>> {
     let data = data.data().clone();
@@ -55,19 +49,23 @@ pub fn run_backtest<'py>(
     let Some(start) = events.first().map(|event| event.time_exchange) else {
         return Err(PyValueError::new_err("the market data has no events"));
     };
-    let id = PyStrategyId::extract(strategy_id, "strategy_id")?;
-    let risk_free_return = decimal::extract(risk_free_return, "risk_free_return")?;
-    let interval = Interval::extract(interval)?;
-    let inputs: Vec<InstrumentInput> = instruments
+    let id = PyStrategyId::extract(&config.getattr("strategy_id")?, "strategy_id")?;
+    let risk_free_return =
+        decimal::extract(&config.getattr("risk_free_return")?, "risk_free_return")?;
+    let interval = Interval::extract(&config.getattr("interval")?)?;
+    let equity_every = equity::every(&config.getattr("equity_interval")?)?;
+    let close_positions_at_end: bool = config.getattr("close_positions_at_end")?.extract()?;
+    let exchange = Choice::extract(&config.getattr("exchange")?)?;
+    let inputs: Vec<InstrumentInput> = config
+        .getattr("instruments")?
         .try_iter()?
         .map(|item| item?.extract())
         .collect::<PyResult<_>>()?;
-    let config = Config {
-        balances: balance_inputs(balances)?,
+    let engine_config = Config {
+        balances: balance_inputs(&config.getattr("balances")?)?,
         // barter's own backtest requires trading enabled from the first event.
         trading: TradingState::Enabled,
-        latency_ms: latency(latency_ms)?,
-        fees_percent: decimal::extract(fees_percent, "fees_percent")?,
+        exchange,
     };
     let clock = ReplayClock::new(super::data::utc(start));
     let mut engine = PyEngine::build(
@@ -75,7 +73,7 @@ pub fn run_backtest<'py>(
         inputs,
         strategy,
         id.clone(),
-        config,
+        engine_config,
         Clock::Replay(clock),
     )?;
 
@@ -100,8 +98,9 @@ pub fn run_backtest<'py>(
     }
 
     let mut audit = Audit::default();
-    let mut equity = Vec::new();
-    let (mut fills_seen, mut closed) = (0, summary::Closed::default());
+    let mut curve = equity::Curve::new(&engine, equity_every);
+    // When each open was sent (the event time): barter's mock's orders are read off the audit.
+    let mut sent = Vec::new();
     let total = events.len();
     for (at, event) in events.iter().enumerate() {
         if at % PROGRESS_EVERY == 0 {
@@ -114,25 +113,38 @@ pub fn run_backtest<'py>(
         event::check_market(engine.keys(), &engine.core().state, &market).map_err(|err| {
             PyValueError::new_err(format!("market event {at}: {}", err.value(py)))
         })?;
+        let fills_before = audit.trades_len();
+        if let reconnect::Event::Item(item) = &market {
+            curve.market(item);
+            // The exchange sees the event first; what it fills is in barter's state when the
+            // strategy is called for this event.
+            let fills = engine.exchange_market(item);
+            if !fills.is_empty() {
+                without_algo(&mut engine, |engine| engine.account_events(py, fills, &mut audit))
+                    .map_err(|err| failed(py, at, err))?;
+            }
+        }
         engine
             .step(py, EngineEvent::Market(market), &mut audit)
-            .and_then(|()| settle_without_algo(py, &mut engine, &mut audit))
+            .and_then(|()| without_algo(&mut engine, |engine| engine.settle(py, &mut audit)))
             .and_then(|()| no_settlement_errors(py, &audit))
             .map_err(|err| failed(py, at, err))?;
-        if audit.trades_len() > fills_seen {
-            fills_seen = audit.trades_len();
-            closed.update(&audit);
-            equity.push(summary::equity_point(&engine, &closed));
-        }
+        let time = super::data::utc(event.time_exchange);
+        sent.resize(audit.opens_sent_len(), time);
+        curve.observe(&engine, time, audit.trades_len() > fills_before);
     }
     if let Some(progress) = &progress {
         progress.call1((total, total))?;
     }
+    without_algo(&mut engine, |engine| engine.exchange_end(py, &mut audit))
+        .map_err(|err| failed(py, total, err))?;
     if close_positions_at_end {
         close_at_end(py, &mut engine, &id, &mut audit).map_err(|err| failed(py, total, err))?;
     }
-    closed.update(&audit);
-    equity.push(summary::equity_point(&engine, &closed));
+    let end = engine.core().clock.time();
+    sent.resize(audit.opens_sent_len(), end);
+    curve.observe(&engine, end, true);
+    curve.finish(end);
     // barter's statistics use unchecked arithmetic (a risk-free return far from the returns
     // overflows them): a panic there is the run's failure, not a crash.
     let summary = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
@@ -140,7 +152,8 @@ pub fn run_backtest<'py>(
             py,
             &engine,
             &audit,
-            equity,
+            curve,
+            &sent,
             risk_free_return,
             interval,
             total,
@@ -164,18 +177,23 @@ fn no_settlement_errors(py: Python<'_>, audit: &Audit) -> PyResult<()> {
     }
 }
 
-/// Settle the orders of one market event with algo orders off: barter's engine calls the
-/// strategy after every event it processes, and a strategy that sends an order on each call
-/// would otherwise never let the replay reach the next market event. In a backtest the
-/// strategy is called once per market event, as a backtest's `on_tick` is.
-fn settle_without_algo(py: Python<'_>, engine: &mut PyEngine, audit: &mut Audit) -> PyResult<()> {
+/// Account events and settlement with algo orders off: barter's engine calls the strategy
+/// after every event it processes, and a strategy that sends an order on each call would
+/// otherwise never let the replay reach the next market event. In a backtest the strategy is
+/// called once per market event, as a backtest's `on_tick` is. (Set directly, so no hook runs.)
+fn without_algo(
+    engine: &mut PyEngine,
+    work: impl FnOnce(&mut PyEngine) -> PyResult<()>,
+) -> PyResult<()> {
+    let before = engine.core().state.trading;
     engine.core_mut().state.trading = TradingState::Disabled;
-    let settled = engine.settle(py, audit);
-    engine.core_mut().state.trading = TradingState::Enabled;
-    settled
+    let done = work(engine);
+    engine.core_mut().state.trading = before;
+    done
 }
 
-/// barter's market close for every open position, at barter's price of each instrument, with
+/// barter's market close for every open position (the simulated exchange fills it at the
+/// touch; barter's mock at barter's price of each instrument), with
 /// deterministic client order ids (`{strategy}-close-{n}`, in barter's instrument order).
 /// Trading is turned off first, directly, so that no algo order and no hook interferes.
 fn close_at_end(

@@ -6,9 +6,9 @@
 use crate::bind::enums::Enum;
 use crate::engine::audit::Audit;
 use crate::engine::PyEngine;
+use super::equity::Curve;
+use super::orders;
 use barter::engine::clock::EngineClock;
-use barter::engine::state::instrument::data::InstrumentDataState;
-use barter::engine::state::position::calculate_pnl_unrealised;
 use barter::statistic::metric::drawdown::Drawdown;
 use barter::statistic::summary::instrument::{TearSheet, TearSheetGenerator};
 use barter::statistic::summary::TradingSummaryGenerator;
@@ -58,60 +58,13 @@ impl Interval {
     }
 }
 
-/// The realised PnL of the positions closed so far, summed as they close.
-#[derive(Default)]
-pub struct Closed {
-    counted: usize,
-    realised: Decimal,
-}
-
-impl Closed {
-    /// Count the positions closed since the last call.
-    pub fn update(&mut self, audit: &Audit) {
-        let exits = &audit.exits()[self.counted..];
-        self.realised += exits.iter().map(|exit| exit.pnl_realised).sum::<Decimal>();
-        self.counted += exits.len();
-    }
-}
-
-/// The time, cumulative realised PnL (closed positions, and what open ones realised: their
-/// entry fees) and unrealised PnL of open positions at barter's price of their instrument
-/// (barter does not update it on market events, so it is computed here with barter's own
-/// `calculate_pnl_unrealised`).
-pub fn equity_point(engine: &PyEngine, closed: &Closed) -> (DateTime<Utc>, Decimal, Decimal) {
-    let core = engine.core();
-    let mut realised = closed.realised;
-    let mut unrealised = Decimal::ZERO;
-    for instrument in core.state.instruments.0.values() {
-        let Some(position) = instrument.position.current.as_ref() else {
-            continue;
-        };
-        if position.quantity_abs_max.is_zero() {
-            continue; // barter's estimate divides by it; no order can open such a position
-        }
-        realised += position.pnl_realised;
-        let price = instrument
-            .data
-            .price()
-            .unwrap_or(position.price_entry_average);
-        unrealised += calculate_pnl_unrealised(
-            position.side,
-            position.price_entry_average,
-            position.quantity_abs,
-            position.quantity_abs_max,
-            position.fees_enter.fees,
-            price,
-        );
-    }
-    (core.clock.time(), realised, unrealised)
-}
-
 /// The run's results, as a dict of plain values.
 pub fn results<'py>(
     py: Python<'py>,
     engine: &PyEngine,
     audit: &Audit,
-    equity: Vec<(DateTime<Utc>, Decimal, Decimal)>,
+    curve: Curve,
+    sent: &[DateTime<Utc>],
     risk_free_return: Decimal,
     interval: Interval,
     events: usize,
@@ -200,8 +153,50 @@ pub fn results<'py>(
     out.set_item("assets", assets)?;
     out.set_item("positions", positions)?;
     out.set_item("fills", fills)?;
+    let (equity, exposure) = curve_rows(py, engine, curve)?;
     out.set_item("equity", equity)?;
+    out.set_item("exposure", exposure)?;
+    let (name, orders) = match engine.simulated() {
+        Some(exchange) => ("simulated", orders::simulated(py, exchange, keys)?),
+        None => ("barter_mock", orders::mock(py, audit, sent)?),
+    };
+    out.set_item("exchange", name)?;
+    out.set_item("orders", orders)?;
     Ok(out)
+}
+
+/// The equity curve's points and each quote asset's exposure (seconds with an open position),
+/// named by exchange and asset.
+fn curve_rows<'py>(
+    py: Python<'py>,
+    engine: &PyEngine,
+    curve: Curve,
+) -> PyResult<(Bound<'py, PyList>, Bound<'py, PyList>)> {
+    let keys = engine.keys();
+    let name = |asset: barter_instrument::asset::AssetIndex| {
+        let asset = &keys.index.assets[asset.index()];
+        (Enum(asset.exchange), asset.asset.name_internal.name().to_string())
+    };
+    let points = PyList::empty(py);
+    for point in &curve.points {
+        let (exchange, asset) = name(curve.assets[point.asset].index);
+        let row = PyDict::new(py);
+        row.set_item("exchange", exchange)?;
+        row.set_item("asset", asset)?;
+        row.set_item("time", point.time)?;
+        row.set_item("cash", point.cash)?;
+        row.set_item("holdings", point.holdings)?;
+        row.set_item("equity", point.cash + point.holdings)?;
+        row.set_item("drawdown", point.drawdown)?;
+        points.append(row)?;
+    }
+    let exposure = PyList::empty(py);
+    for asset in &curve.assets {
+        let (exchange, name) = name(asset.index);
+        let seconds = asset.exposed.num_milliseconds() as f64 / 1000.0;
+        exposure.append((exchange, name, seconds))?;
+    }
+    Ok((points, exposure))
 }
 
 /// barter's `TradingSummary` for `interval`: its name, a dict per instrument (barter's

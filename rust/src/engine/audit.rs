@@ -4,7 +4,7 @@
 use super::actions::{Hook, HookOutput};
 use super::keys::Keys;
 use crate::bind::enums::Enum;
-use crate::exchange::mock::Released;
+use crate::exchange::queue::Released;
 use crate::order::{
     Cancel, Open, PyOrderId, PyOrderRequestCancel, PyOrderRequestOpen, PyStrategyId,
 };
@@ -76,6 +76,16 @@ impl Audit {
     /// Engine errors barter reported, and settlement problems.
     pub fn errors(&self) -> &[String] {
         &self.errors
+    }
+
+    /// Opens barter's engine sent, in order.
+    pub fn opens_sent(&self) -> &[Open] {
+        &self.opens_sent
+    }
+
+    /// Opens an exchange refused, with the reason.
+    pub fn opens_refused(&self) -> &[(Open, String)] {
+        &self.opens_refused
     }
 
     pub fn opens_sent_len(&self) -> usize {

@@ -1,10 +1,12 @@
-//! `barter_python._native.Engine`: barter's `Engine` with a Python strategy and
-//! barter-execution's mock exchanges.
+//! `barter_python._native.Engine`: barter's `Engine` with a Python strategy, trading on the
+//! simulated exchange or on barter-execution's mock exchanges.
 //!
-//! The engine is barter's own (`barter::engine::Engine`), with barter's `EngineState`,
-//! `DefaultRiskManager` and, per exchange of the book, barter's `ExecutionManager` in front of
-//! barter-execution's `MockExchange`. This file builds them from snapshots, feeds events in,
-//! waits for the mock exchanges' answers and reports what happened. barter does the trading.
+//! The engine is barter's own (`barter::engine::Engine`), with barter's `EngineState` and
+//! `DefaultRiskManager`. Its orders go to the SDK's simulated exchange (`exchange::simulated`),
+//! which answers synchronously with barter's account events, or, per exchange of the book, to
+//! barter's `ExecutionManager` in front of barter-execution's `MockExchange`. This file builds
+//! them from snapshots, feeds events in, collects the exchanges' answers and reports what
+//! happened. barter does the trading.
 
 pub mod actions;
 pub mod audit;
@@ -17,11 +19,14 @@ pub mod view;
 
 use crate::bind::decimal;
 use crate::bind::enums::Enum;
+use crate::exchange::market::Quote;
+use crate::exchange::simulated::{self, Listing, Simulated};
+use crate::exchange::Choice;
 use crate::bind::error::{self, Kind};
 use crate::book::filter;
 use crate::book::snapshot::InstrumentInput;
 use crate::book::state::{self, Book, Index};
-use crate::exchange::mock::QueuedTxMap;
+use crate::exchange::queue::QueuedTxMap;
 use crate::order::PyStrategyId;
 use audit::{Audit, PyAudit};
 use barter::engine::{
@@ -39,10 +44,11 @@ use barter::execution::{builder::ExecutionBuilder, AccountStreamEvent};
 use barter::risk::DefaultRiskManager;
 use barter::{EngineEvent, Timed};
 use barter_execution::order::id::StrategyId;
+use barter_data::streams::reconnect;
 use barter_execution::{
     balance::{AssetBalance, Balance},
     client::mock::MockExecutionConfig,
-    UnindexedAccountSnapshot,
+    AccountEvent, UnindexedAccountSnapshot,
 };
 use barter_instrument::{
     asset::{name::AssetNameInternal, ExchangeAsset},
@@ -56,7 +62,7 @@ use event::PyEngineEvent;
 use keys::Keys;
 use pyo3::exceptions::{PyRuntimeError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
-use pyo3::types::{PyBool, PyInt, PyMapping};
+use pyo3::types::PyMapping;
 use rust_decimal::Decimal;
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
@@ -73,18 +79,26 @@ pub type Core = Engine<Clock, State, QueuedTxMap, PyStrategy, Risk>;
 /// manager answers every request within 1 s (a timeout at worst); latency is capped below that.
 const SETTLE_TIMEOUT: Duration = Duration::from_secs(3);
 
-/// The mock exchanges' latency stays well inside barter's 1 s request timeout.
-const MAX_LATENCY_MS: u64 = 500;
-
 /// barter's `Engine` driven from Python, trading against barter-execution's mock exchanges.
 #[pyclass(subclass, module = "barter_python._native", name = "Engine")]
 pub struct PyEngine {
     core: Core,
     /// Set when barter panicked inside the engine: its state may be half-updated.
     poisoned: Option<String>,
-    runtime: tokio::runtime::Runtime,
-    account: UnboundedReceiver<AccountStreamEvent>,
+    venue: Venue,
     keys: Arc<Keys>,
+}
+
+/// The exchange behind the engine's execution queues.
+pub enum Venue {
+    /// The SDK's exchange, answering synchronously.
+    Simulated(Box<Simulated>),
+    /// barter's execution managers and mock exchanges on a tokio runtime, answering on the
+    /// account channel.
+    BarterMock {
+        runtime: tokio::runtime::Runtime,
+        account: UnboundedReceiver<AccountStreamEvent>,
+    },
 }
 
 /// `{(exchange, asset): amount}` (or `None`) as barter's balances; amounts `>= 0`.
@@ -124,34 +138,13 @@ pub fn balance_inputs(
         .collect()
 }
 
-/// The mock exchanges' latency: an `int` from 0 to `MAX_LATENCY_MS`, which keeps it well inside
-/// barter's 1 s request timeout (past it, the mock would fill an order the engine was told had
-/// failed).
-pub fn latency(value: &Bound<'_, PyAny>) -> PyResult<u64> {
-    if value.is_instance_of::<PyBool>() || !value.is_instance_of::<PyInt>() {
-        return Err(PyTypeError::new_err(format!(
-            "latency_ms must be an int, got {}",
-            value.get_type().name()?
-        )));
-    }
-    match value.extract::<i64>() {
-        Ok(ms) if (0..=MAX_LATENCY_MS as i64).contains(&ms) => Ok(ms as u64),
-        _ => Err(PyValueError::new_err(format!(
-            "latency_ms must be from 0 to {MAX_LATENCY_MS}, got {value}"
-        ))),
-    }
-}
-
 #[pymethods]
 impl PyEngine {
     /// barter's `Engine` over `instruments` (validated `InstrumentSnapshot`s: their prices seed
-    /// the market data, their positions the engine's positions), with one mock exchange per
-    /// exchange of the book holding `balances`.
+    /// the market data, their positions the engine's positions), trading on `exchange` (a
+    /// validated `SimulatedExchange` or `BarterMockExchange`) holding `balances`.
     #[new]
-    #[pyo3(signature = (
-        instruments, strategy, *, strategy_id, balances, trading_enabled, latency_ms, fees_percent
-    ))]
-    #[allow(clippy::too_many_arguments)]
+    #[pyo3(signature = (instruments, strategy, *, strategy_id, balances, trading_enabled, exchange))]
     fn py_new(
         py: Python<'_>,
         instruments: &Bound<'_, PyAny>,
@@ -159,17 +152,10 @@ impl PyEngine {
         strategy_id: &Bound<'_, PyAny>,
         balances: &Bound<'_, PyAny>,
         trading_enabled: bool,
-        latency_ms: &Bound<'_, PyAny>,
-        fees_percent: &Bound<'_, PyAny>,
+        exchange: &Bound<'_, PyAny>,
     ) -> PyResult<Self> {
         let id = PyStrategyId::extract(strategy_id, "strategy_id")?;
-        let latency_ms = latency(latency_ms)?;
-        let fees_percent = decimal::extract(fees_percent, "fees_percent")?;
-        if fees_percent.is_sign_negative() {
-            return Err(PyValueError::new_err(format!(
-                "fees_percent must be >= 0, got {fees_percent}"
-            )));
-        }
+        let exchange = Choice::extract(exchange)?;
         let inputs: Vec<InstrumentInput> = instruments
             .try_iter()?
             .map(|item| item?.extract())
@@ -183,8 +169,7 @@ impl PyEngine {
         let config = Config {
             balances,
             trading,
-            latency_ms,
-            fees_percent,
+            exchange,
         };
         Self::build(py, inputs, strategy, id, config, Clock::Live(LiveClock))
     }
@@ -193,7 +178,15 @@ impl PyEngine {
     /// it sent (each processed by the engine in turn). Returns what the engine did.
     fn process(&mut self, py: Python<'_>, event: &PyEngineEvent) -> PyResult<PyAudit> {
         let event = event.indexed(&self.keys, &self.core.state)?;
-        self.run(py, event)
+        let mut audit = Audit::default();
+        if let EngineEvent::Market(reconnect::Event::Item(market)) = &event {
+            // The exchange sees the market first: what the event fills is barter's before
+            // the strategy is called for it.
+            let fills = self.exchange_market(market);
+            self.account_events(py, fills, &mut audit)?;
+        }
+        self.step(py, event, &mut audit)?;
+        self.finish(py, audit)
     }
 
     /// barter's `cancel_orders` action (`Command::CancelOrders`) for the filter.
@@ -253,15 +246,13 @@ impl PyEngine {
 pub struct Config {
     pub balances: Vec<(ExchangeId, AssetNameInternal, Decimal)>,
     pub trading: TradingState,
-    pub latency_ms: u64,
-    pub fees_percent: Decimal,
+    pub exchange: Choice,
 }
 
 impl PyEngine {
-    /// barter's engine over `inputs` with `strategy` and one mock exchange per exchange of the
-    /// book. With a replay clock, the engine's tokio time is paused: the mock exchanges'
-    /// latency passes in virtual time, as soon as nothing else is left to run, so a replay
-    /// never sleeps.
+    /// barter's engine over `inputs` with `strategy`, trading on the chosen exchange. barter's
+    /// mock runs one exchange per exchange of the book; with a replay clock its tokio time is
+    /// paused, so its latency passes in virtual time and a replay never sleeps.
     pub fn build(
         py: Python<'_>,
         inputs: Vec<InstrumentInput>,
@@ -273,9 +264,9 @@ impl PyEngine {
         let Config {
             balances,
             trading,
-            latency_ms,
-            fees_percent,
+            exchange,
         } = config;
+        let fees_percent = exchange.fees_percent();
         check_positions(&inputs, fees_percent)?;
         let time = clock.time();
         // The layout (barter's sorted instruments, assets and exchanges, in O(N)) for barter's
@@ -285,47 +276,73 @@ impl PyEngine {
         check_balances(&book.index, &balances)?;
         let (state, index, indexed) = engine_state(book, &inputs, &balances, trading, time);
 
-        // One mock exchange per exchange of the book: barter's execution map is indexed by the
-        // book's sorted exchanges and an exchange without an entry stops the engine.
-        let mut runtime = tokio::runtime::Builder::new_current_thread();
-        runtime.enable_time();
-        if clock.is_replay() {
-            runtime.start_paused(true);
-        }
-        let runtime = runtime
-            .build()
-            .map_err(|err| PyRuntimeError::new_err(format!("cannot start tokio: {err}")))?;
-        let mut builder = ExecutionBuilder::new(&indexed);
-        for exchange in &index.exchanges {
-            let snapshot = mock_account(&index, *exchange, &balances, time);
-            let config = MockExecutionConfig::new(*exchange, snapshot, latency_ms, fees_percent);
-            builder = builder
-                .add_mock(config, clock.clone())
-                .map_err(|err| PyRuntimeError::new_err(err.to_string()))?;
-        }
-        let build = builder.build();
-        let handle = runtime.handle().clone();
-        let execution = runtime
-            .block_on(build.init_with_runtime(handle))
-            .map_err(|err| PyRuntimeError::new_err(format!("mock execution: {err}")))?;
-
         let exchanges = index.exchanges.len();
+        let (venue, txs) = match exchange {
+            Choice::Simulated(settings) => {
+                let exchange = simulated_exchange(settings, &state, &index, &inputs, &balances, time);
+                (Venue::Simulated(Box::new(exchange)), QueuedTxMap::simulated(exchanges))
+            }
+            Choice::BarterMock {
+                fees_percent,
+                latency_ms,
+            } => {
+                let mock = barter_mock(&index, &indexed, &balances, fees_percent, latency_ms, &clock, time)?;
+                (mock.0, QueuedTxMap::new(mock.1, exchanges))
+            }
+        };
         let keys = Arc::new(Keys::new(index, inputs, fees_percent));
         let strategy = PyStrategy::new(strategy, id, keys.clone(), clock.clone())?;
-        let core = Engine::new(
-            clock,
-            state,
-            QueuedTxMap::new(execution.execution_txs, exchanges),
-            strategy,
-            Risk::default(),
-        );
+        let core = Engine::new(clock, state, txs, strategy, Risk::default());
         Ok(Self {
             core,
             poisoned: None,
-            runtime,
-            account: execution.account_channel.rx.rx,
+            venue,
             keys,
         })
+    }
+
+    /// The simulated exchange, if the engine trades on it.
+    pub fn simulated(&self) -> Option<&Simulated> {
+        match &self.venue {
+            Venue::Simulated(exchange) => Some(exchange),
+            Venue::BarterMock { .. } => None,
+        }
+    }
+
+    /// A market event as the exchange sees it, before the engine does: the account events of
+    /// what it fills (none on barter's mock, which does not see the market).
+    pub fn exchange_market(&mut self, market: &barter_data::event::MarketEvent<InstrumentIndex, barter_data::event::DataKind>) -> Vec<AccountEvent> {
+        self.on_exchange(|exchange, out| exchange.on_market(market, out))
+    }
+
+    /// Work on the simulated exchange, its answers collected. It does not panic by design;
+    /// were it to, the engine is poisoned as for a panic inside barter (no panic reaches
+    /// Python, and no half-settled state is traded on).
+    fn on_exchange(&mut self, work: impl FnOnce(&mut Simulated, &mut Vec<AccountEvent>)) -> Vec<AccountEvent> {
+        let mut out = Vec::new();
+        if let Venue::Simulated(exchange) = &mut self.venue {
+            let done = std::panic::catch_unwind(AssertUnwindSafe(|| work(exchange, &mut out)));
+            if done.is_err() {
+                self.poisoned = Some("the simulated exchange failed".into());
+                out.clear();
+            }
+        }
+        out
+    }
+
+    /// The data ended: requests still on their way to the simulated exchange expire, and from
+    /// now on requests reach it at once (the end-of-data close).
+    pub fn exchange_end(&mut self, py: Python<'_>, audit: &mut Audit) -> PyResult<()> {
+        let out = self.on_exchange(|exchange, out| exchange.end(out));
+        self.account_events(py, out, audit)
+    }
+
+    /// The exchange's answers through barter's engine, in order.
+    pub fn account_events(&mut self, py: Python<'_>, events: Vec<AccountEvent>, audit: &mut Audit) -> PyResult<()> {
+        for event in events {
+            self.step(py, EngineEvent::Account(AccountStreamEvent::Item(event)), audit)?;
+        }
+        Ok(())
     }
 
     pub fn core(&self) -> &Core {
@@ -381,12 +398,17 @@ impl PyEngine {
                 }
             }
         }
+        Err(self.failure(py))
+    }
+
+    /// `EngineError` for the failure that poisoned the engine.
+    fn failure(&self, py: Python<'_>) -> PyErr {
         let message = self.poisoned.as_deref().unwrap_or_default();
-        Err(error::new_err(
+        error::new_err(
             py,
             Kind::Engine,
             format!("the engine stopped after a failure inside barter: {message}"),
-        ))
+        )
     }
 
     /// Settle, then the call's audit (or the strategy's error).
@@ -395,11 +417,53 @@ impl PyEngine {
         Ok(PyAudit::from(audit))
     }
 
+    /// Hand the engine's queued requests to its exchange and the answers back to the engine,
+    /// until nothing is pending; then surface a strategy error if there was one.
+    pub fn settle(&mut self, py: Python<'_>, audit: &mut Audit) -> PyResult<()> {
+        if let Venue::Simulated(_) = self.venue {
+            self.settle_simulated(py, audit)?;
+        } else {
+            self.settle_mock(py, audit)?;
+        }
+        match self.core.strategy.take_failure() {
+            Some(err) => Err(err),
+            None => Ok(()),
+        }
+    }
+
+    /// Hand every queued request to the simulated exchange and its answers to the engine,
+    /// until the engine sends nothing more.
+    fn settle_simulated(&mut self, py: Python<'_>, audit: &mut Audit) -> PyResult<()> {
+        loop {
+            let requests = self.core.execution_txs.drain();
+            if requests.is_empty() {
+                return Ok(());
+            }
+            let out = self.on_exchange(|exchange, out| {
+                for request in requests {
+                    exchange.request(request, out);
+                }
+            });
+            if self.poisoned.is_some() {
+                return Err(self.failure(py));
+            }
+            self.account_events(py, out, audit)?;
+        }
+    }
+
+    /// barter's mock: its runtime and account channel.
+    fn mock(&mut self) -> Option<(&tokio::runtime::Runtime, &mut UnboundedReceiver<AccountStreamEvent>)> {
+        match &mut self.venue {
+            Venue::BarterMock { runtime, account } => Some((runtime, account)),
+            Venue::Simulated(_) => None,
+        }
+    }
+
     /// Release the engine's queued requests to the mock exchanges round by round, waiting for
     /// an answer to each (barter's execution manager gives exactly one per request: the
     /// exchange's response, or a timeout after 1 s) and for the trade of every fill, processing
-    /// each through the engine; then surface a strategy error if there was one.
-    pub fn settle(&mut self, py: Python<'_>, audit: &mut Audit) -> PyResult<()> {
+    /// each through the engine.
+    fn settle_mock(&mut self, py: Python<'_>, audit: &mut Audit) -> PyResult<()> {
         'rounds: loop {
             let released = match self.core.execution_txs.release() {
                 Ok(released) => released,
@@ -413,15 +477,20 @@ impl PyEngine {
                 break;
             }
             // Read inside the runtime: a paused runtime's virtual clock, not wall time.
+            let Some((runtime, _)) = self.mock() else {
+                break;
+            };
             let deadline = {
-                let _inside = self.runtime.enter();
+                let _inside = runtime.enter();
                 tokio::time::Instant::now()
             } + SETTLE_TIMEOUT;
             while audit.answers_pending() > 0 {
-                let account = &mut self.account;
+                let Some((runtime, account)) = self.mock() else {
+                    break 'rounds;
+                };
                 // The timer must be made inside the runtime: build it in the async block.
                 let next = py.detach(|| {
-                    self.runtime.block_on(async {
+                    runtime.block_on(async {
                         tokio::time::timeout_at(deadline, answers(account)).await
                     })
                 });
@@ -446,13 +515,10 @@ impl PyEngine {
             }
         }
         // Answers already delivered beyond what was awaited.
-        while let Ok(event) = self.account.try_recv() {
+        while let Some(event) = self.mock().and_then(|(_, account)| account.try_recv().ok()) {
             self.step(py, EngineEvent::Account(event), audit)?;
         }
-        match self.core.strategy.take_failure() {
-            Some(err) => Err(err),
-            None => Ok(()),
-        }
+        Ok(())
     }
 }
 
@@ -473,6 +539,77 @@ async fn answers(
             Err(_) => return Some(events),
         }
     }
+}
+
+/// The simulated exchange over the engine's instruments (barter's indices, read from barter's
+/// state), priced by the snapshots until the market speaks, holding `balances`.
+fn simulated_exchange(
+    settings: simulated::Settings,
+    state: &State,
+    index: &Index,
+    inputs: &[InstrumentInput],
+    balances: &[(ExchangeId, AssetNameInternal, Decimal)],
+    time: chrono::DateTime<chrono::Utc>,
+) -> Simulated {
+    let mut listings = Vec::new();
+    let mut quotes = Vec::new();
+    for (at, instrument) in state.instruments.0.values().enumerate() {
+        let input = &inputs[index.input_of[at]];
+        listings.push(Listing {
+            exchange: instrument.instrument.exchange,
+            base: instrument.instrument.underlying.base,
+            quote: instrument.instrument.underlying.quote,
+            name: format!("{}:{}", input.exchange.as_str(), input.instrument),
+        });
+        quotes.push(Quote::seeded(input.price));
+    }
+    let mut amounts = vec![Decimal::ZERO; index.assets.len()];
+    for (exchange, asset, amount) in balances {
+        if let Some(at) = index.asset_index.get(&(*exchange, asset.clone())) {
+            amounts[at.index()] = *amount;
+        }
+    }
+    Simulated::new(settings, listings, quotes, amounts, time)
+}
+
+/// barter's execution managers and mock exchanges, one per exchange of the book (barter's
+/// execution map is indexed by the book's sorted exchanges and an exchange without an entry
+/// stops the engine), on their own tokio runtime.
+fn barter_mock(
+    index: &Index,
+    indexed: &IndexedInstruments,
+    balances: &[(ExchangeId, AssetNameInternal, Decimal)],
+    fees_percent: Decimal,
+    latency_ms: u64,
+    clock: &Clock,
+    time: chrono::DateTime<chrono::Utc>,
+) -> PyResult<(Venue, barter::engine::execution_tx::MultiExchangeTxMap)> {
+    let mut runtime = tokio::runtime::Builder::new_current_thread();
+    runtime.enable_time();
+    if clock.is_replay() {
+        runtime.start_paused(true);
+    }
+    let runtime = runtime
+        .build()
+        .map_err(|err| PyRuntimeError::new_err(format!("cannot start tokio: {err}")))?;
+    let mut builder = ExecutionBuilder::new(indexed);
+    for exchange in &index.exchanges {
+        let snapshot = mock_account(index, *exchange, balances, time);
+        let config = MockExecutionConfig::new(*exchange, snapshot, latency_ms, fees_percent);
+        builder = builder
+            .add_mock(config, clock.clone())
+            .map_err(|err| PyRuntimeError::new_err(err.to_string()))?;
+    }
+    let build = builder.build();
+    let handle = runtime.handle().clone();
+    let execution = runtime
+        .block_on(build.init_with_runtime(handle))
+        .map_err(|err| PyRuntimeError::new_err(format!("mock execution: {err}")))?;
+    let venue = Venue::BarterMock {
+        runtime,
+        account: execution.account_channel.rx.rx,
+    };
+    Ok((venue, execution.execution_txs))
 }
 
 /// barter panics closing a position whose entry price is zero (its PnL return divides by the

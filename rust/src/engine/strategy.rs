@@ -253,7 +253,7 @@ impl ClosePositionsStrategy for PyStrategy {
     }
 }
 
-impl OnDisconnectStrategy<Clock, State, crate::exchange::mock::QueuedTxMap, super::Risk>
+impl OnDisconnectStrategy<Clock, State, crate::exchange::queue::QueuedTxMap, super::Risk>
     for PyStrategy
 {
     type OnDisconnect = HookOutput;
@@ -263,7 +263,7 @@ impl OnDisconnectStrategy<Clock, State, crate::exchange::mock::QueuedTxMap, supe
     }
 }
 
-impl OnTradingDisabled<Clock, State, crate::exchange::mock::QueuedTxMap, super::Risk>
+impl OnTradingDisabled<Clock, State, crate::exchange::queue::QueuedTxMap, super::Risk>
     for PyStrategy
 {
     type OnTradingDisabled = HookOutput;

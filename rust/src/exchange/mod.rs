@@ -1,3 +1,73 @@
-//! Where the engine's orders go: the bridge to barter-execution's `MockExchange`.
+//! Where the engine's orders go: the simulated exchange (spec §8) or barter-execution's
+//! `MockExchange`, chosen by the Python exchange model a caller passes
+//! (`barter_python.exchange`), and the queue that holds the engine's requests for either.
 
-pub mod mock;
+pub mod market;
+pub mod queue;
+pub mod simulated;
+
+use crate::bind::decimal;
+use pyo3::exceptions::PyValueError;
+use pyo3::prelude::*;
+use rust_decimal::Decimal;
+use simulated::{Account, FillVolume, LimitFill, Settings};
+
+/// The exchange a caller chose, read from `SimulatedExchange` or `BarterMockExchange` (already
+/// validated there: each field's range is checked once, in the model).
+#[derive(Debug, Clone)]
+pub enum Choice {
+    Simulated(Settings),
+    BarterMock { fees_percent: Decimal, latency_ms: u64 },
+}
+
+impl Choice {
+    pub fn extract(model: &Bound<'_, PyAny>) -> PyResult<Self> {
+        let kind: String = model.getattr("kind")?.extract()?;
+        let money = |name: &str| decimal::extract(&model.getattr(name)?, name);
+        let text = |name: &str| model.getattr(name)?.extract::<String>();
+        match kind.as_str() {
+            "simulated" => Ok(Choice::Simulated(Settings {
+                account: match text("account")?.as_str() {
+                    "margin" => Account::Margin,
+                    _ => Account::Cash,
+                },
+                leverage: money("leverage")?,
+                taker_fee: money("fees_percent")?,
+                maker_fee: money("maker_fee")?,
+                slippage_bps: money("slippage_bps")?,
+                fill_volume: match text("fill_volume")?.as_str() {
+                    "displayed" => FillVolume::Displayed,
+                    _ => FillVolume::Unlimited,
+                },
+                limit_fill: match text("limit_fill")?.as_str() {
+                    "touch" => LimitFill::Touch,
+                    _ => LimitFill::Through,
+                },
+                latency_ms: model.getattr("latency_ms")?.extract()?,
+            })),
+            "barter_mock" => Ok(Choice::BarterMock {
+                fees_percent: money("fees_percent")?,
+                latency_ms: model.getattr("latency_ms")?.extract()?,
+            }),
+            other => Err(PyValueError::new_err(format!(
+                "exchange must be a SimulatedExchange or a BarterMockExchange, got kind {other:?}"
+            ))),
+        }
+    }
+
+    /// The taker fee: what an order's value is checked with before it is sent.
+    pub fn fees_percent(&self) -> Decimal {
+        match self {
+            Choice::Simulated(settings) => settings.taker_fee,
+            Choice::BarterMock { fees_percent, .. } => *fees_percent,
+        }
+    }
+
+    /// `"simulated"` or `"barter_mock"`, as results name it.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Choice::Simulated(_) => "simulated",
+            Choice::BarterMock { .. } => "barter_mock",
+        }
+    }
+}

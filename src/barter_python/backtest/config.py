@@ -1,4 +1,4 @@
-"""`BacktestConfig`: what a backtest trades and how barter's mock exchanges are set up."""
+"""`BacktestConfig`: what a backtest trades, on which exchange, and how it is reported."""
 
 from __future__ import annotations
 
@@ -9,10 +9,11 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from pydantic import BaseModel, ValidationError, field_validator
+from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
 
 from barter_python._native import to_decimal
 from barter_python.errors import BookError
+from barter_python.exchange import BarterMockExchange, Exchange, SimulatedExchange, with_shorthands
 from barter_python.instrument import ExchangeId
 from barter_python.snapshot import DecimalInput, InstrumentSnapshot, validate_book
 
@@ -22,19 +23,20 @@ IntervalName = Literal["daily", "annual_252", "annual_365"]
 
 
 class BacktestConfig(BaseModel, frozen=True, extra="forbid"):
-    """The instruments a backtest trades, the mock exchanges' starting balances, fee and
-    latency, and how barter's statistics are computed.
+    """The instruments a backtest trades, the exchange's starting balances, the `exchange`
+    (the simulated one by default; `BarterMockExchange()` for barter's own mock), how often the
+    equity curve gets a point, and how barter's statistics are computed.
 
-    `fees_percent` is barter's name for a fraction (`0.001` is 0.1 %); `latency_ms` (0 to 500)
-    only shifts fill timestamps (a backtest never sleeps). `interval` is the period barter
-    scales returns and ratios to. Positions still open after the last event are closed at
-    barter's price of their instrument unless `close_positions_at_end` is False.
+    `fees_percent` and `latency_ms` given here (barter's names) land in `exchange`, their one
+    home. `interval` is the period barter scales returns and ratios to. Positions still open
+    after the last event are closed through the exchange unless `close_positions_at_end` is
+    False.
     """
 
     instruments: list[InstrumentSnapshot]
     balances: dict[tuple[ExchangeId, str], Decimal] = {}
-    fees_percent: Decimal = Decimal(0)
-    latency_ms: int = 0
+    exchange: Exchange = Field(default_factory=SimulatedExchange, discriminator="kind")
+    equity_interval: timedelta | None = timedelta(minutes=1)
     risk_free_return: Decimal = Decimal(0)
     interval: IntervalName | timedelta = "daily"
     close_positions_at_end: bool = True
@@ -47,6 +49,8 @@ class BacktestConfig(BaseModel, frozen=True, extra="forbid"):
             *,
             instruments: list[InstrumentSnapshot] | list[dict[str, Any]],
             balances: dict[tuple[ExchangeId | str, str], DecimalInput] = ...,
+            exchange: SimulatedExchange | BarterMockExchange = ...,
+            equity_interval: timedelta | None = ...,
             fees_percent: DecimalInput = ...,
             latency_ms: int = ...,
             risk_free_return: DecimalInput = ...,
@@ -62,7 +66,29 @@ class BacktestConfig(BaseModel, frozen=True, extra="forbid"):
             raise ValueError(f"must be a list of instruments, got {type(value).__name__}")
         return validate_book(value)
 
-    @field_validator("fees_percent", "risk_free_return", mode="before")
+    @model_validator(mode="before")
+    @classmethod
+    def _shorthands(cls, data: object) -> object:
+        # barter's top-level `fees_percent` / `latency_ms` land in the exchange.
+        if isinstance(data, dict) and ("fees_percent" in data or "latency_ms" in data):
+            data = dict(data)
+            fees, latency = data.pop("fees_percent", None), data.pop("latency_ms", None)
+            exchange = data.get("exchange")
+            if isinstance(exchange, dict):
+                mock = exchange.get("kind") == "barter_mock"
+                model = BarterMockExchange if mock else SimulatedExchange
+                exchange = model.model_validate(exchange)
+            data["exchange"] = with_shorthands(exchange, fees, latency)
+        return data
+
+    @field_validator("equity_interval")
+    @classmethod
+    def _positive(cls, value: timedelta | None) -> timedelta | None:
+        if value is not None and value <= timedelta(0):
+            raise ValueError(f"must be a positive interval or None (every event), got {value}")
+        return value
+
+    @field_validator("risk_free_return", mode="before")
     @classmethod
     def _money(cls, value: object) -> Decimal:
         try:
@@ -76,13 +102,6 @@ class BacktestConfig(BaseModel, frozen=True, extra="forbid"):
         # A rate per interval; far outside, barter's ratios overflow their decimal.
         if abs(value) > 1:
             raise ValueError(f"must be a rate from -1 to 1 (0.05 is 5 %), got {value}")
-        return value
-
-    @field_validator("fees_percent")
-    @classmethod
-    def _a_fraction(cls, value: Decimal) -> Decimal:
-        if not 0 <= value <= 1:
-            raise ValueError(f"must be a fraction from 0 to 1 (0.001 is 0.1 %), got {value}")
         return value
 
     @field_validator("balances", mode="before")

@@ -11,14 +11,15 @@ from typing import Any
 from barter_python import _native
 from barter_python.backtest.config import BacktestConfig
 from barter_python.backtest.data import MarketData
-from barter_python.backtest.stats import total, trade_stats
+from barter_python.backtest.portfolio import EquityPoint, portfolio_stats
+from barter_python.backtest.stats import trade_stats
 from barter_python.backtest.summary import (
     AssetResult,
     BacktestResult,
     ClosedPosition,
-    EquityPoint,
     Fill,
     InstrumentResult,
+    OrderRecord,
     TearSheet,
 )
 from barter_python.engine import Strategy
@@ -38,12 +39,13 @@ def backtest(
 ) -> BacktestResult:
     """Replay `data` through barter's `Engine` over `config.instruments` with `strategy`.
 
-    Deterministic: each event is processed by barter, the mock exchanges' answers to what it
-    sent are settled before the next event, the engine's clock is the events' exchange time
-    and nothing sleeps (the mocks' latency passes in virtual time). Trading is enabled from
-    the first event; the strategy's first call comes after it. Positions still open at the end
-    are closed by barter's market close at barter's price, with cids `{strategy_id}-close-{n}`,
-    unless `config.close_positions_at_end` is False.
+    Deterministic: each event is seen first by the exchange (`config.exchange`: the simulated
+    one fills resting orders it crosses), then processed by barter; the exchange's answers to
+    what the engine sent are settled before the next event; the engine's clock is the events'
+    exchange time and nothing sleeps. Trading is enabled from the first event; the strategy's
+    first call comes after it. Positions still open at the end are closed by barter's market
+    close through the same exchange (the simulated one at the touch), with cids
+    `{strategy_id}-close-{n}`, unless `config.close_positions_at_end` is False.
 
     Raises `ValueError` for empty data, an event for an instrument not in the config, or a
     price that would take barter beyond its decimal range; `BacktestError` (naming the event)
@@ -57,23 +59,13 @@ def backtest(
         raise ValueError("the market data has no events")
     report = _progress_bar() if progress is True else (progress or None)
     started = time.perf_counter()
-    raw: dict[str, Any] = _native.run_backtest(
-        strategy,
-        data,
-        config.instruments,
-        balances={key: amount for key, amount in config.balances.items()},
-        fees_percent=config.fees_percent,
-        latency_ms=config.latency_ms,
-        strategy_id=config.strategy_id,
-        risk_free_return=config.risk_free_return,
-        interval=config.interval,
-        close_positions_at_end=config.close_positions_at_end,
-        progress=report,
-    )
-    return _result(id, raw, time.perf_counter() - started)
+    raw: dict[str, Any] = _native.run_backtest(strategy, data, config, progress=report)
+    return _result(id, raw, config, time.perf_counter() - started)
 
 
-def _result(id: str, raw: dict[str, Any], wall_time_s: float) -> BacktestResult:
+def _result(
+    id: str, raw: dict[str, Any], config: BacktestConfig, wall_time_s: float
+) -> BacktestResult:
     positions = [ClosedPosition.model_validate(p) for p in raw["positions"]]
     by_instrument: defaultdict[tuple[Any, str], list[ClosedPosition]] = defaultdict(list)
     for position in positions:
@@ -93,10 +85,16 @@ def _result(id: str, raw: dict[str, Any], wall_time_s: float) -> BacktestResult:
                 stats=stats_of(by_instrument[(exchange, instrument)]),
             )
         )
-    equity = [
-        EquityPoint(time=t, realised=r, unrealised=u, equity=total([r, u]))
-        for t, r, u in raw["equity"]
-    ]
+    equity = [EquityPoint.model_validate(point) for point in raw["equity"]]
+    portfolio = []
+    for exchange, asset, exposed in raw["exposure"]:
+        points = [p for p in equity if p.exchange == exchange and p.asset == asset]
+        if points:
+            portfolio.append(
+                portfolio_stats(
+                    points, exposed, config.equity_interval, raw["time_start"], raw["time_end"]
+                )
+            )
     return BacktestResult(
         id=id,
         time_start=raw["time_start"],
@@ -112,7 +110,10 @@ def _result(id: str, raw: dict[str, Any], wall_time_s: float) -> BacktestResult:
         totals=stats_of(positions),
         positions=positions,
         fills=[Fill.model_validate(f) for f in raw["fills"]],
+        exchange=raw["exchange"],
+        orders=[OrderRecord.model_validate(o) for o in raw["orders"]],
         equity=equity,
+        portfolio=portfolio,
     )
 
 

@@ -1,6 +1,6 @@
 """What a backtest gives back: `BacktestResult`, with barter's statistics under barter's names
-(`TearSheet`), the textbook ones beside them (`TradeStats`), closed positions, fills and an
-equity curve. Frozen Pydantic models: `to_json()` and `model_validate_json` round-trip."""
+(`TearSheet`), the textbook ones beside them (`TradeStats`), closed positions, fills, every
+order, the account's equity curve and portfolio statistics. Frozen Pydantic models: `to_json()` and `model_validate_json` round-trip."""
 
 from __future__ import annotations
 
@@ -10,8 +10,10 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel
 
+from barter_python.backtest.portfolio import EquityPoint, PortfolioStats
 from barter_python.backtest.stats import TradeStats
 from barter_python.instrument import ExchangeId, Side
+from barter_python.order import OrderKind, TimeInForce
 
 if TYPE_CHECKING:
     import pandas
@@ -25,11 +27,15 @@ __all__ = [
     "EquityPoint",
     "Fill",
     "InstrumentResult",
+    "OrderRecord",
+    "PortfolioStats",
     "Table",
     "TearSheet",
 ]
 
-Table = Literal["summary", "instruments", "positions", "fills", "equity"]
+Table = Literal[
+    "summary", "instruments", "positions", "fills", "orders", "equity", "portfolio"
+]
 
 
 class TearSheet(BaseModel, frozen=True, extra="forbid"):
@@ -101,15 +107,25 @@ class Fill(BaseModel, frozen=True, extra="forbid"):
     order_id: str
 
 
-class EquityPoint(BaseModel, frozen=True, extra="forbid"):
-    """PnL equity at a fill or at the end: cumulative realised PnL plus the unrealised PnL of
-    open positions at barter's price (not an account value: barter's mock exchange debits a
-    sell from the quote balance)."""
+class OrderRecord(BaseModel, frozen=True, extra="forbid"):
+    """An order the strategy, a hook or the end-of-data close sent: what it asked (`price` as
+    named), what filled, at what average price and fees, where it stands and the exchange's
+    reason (why refused, expired or cancelled)."""
 
     time: datetime
-    realised: Decimal
-    unrealised: Decimal
-    equity: Decimal
+    exchange: ExchangeId
+    instrument: str
+    cid: str
+    side: Side
+    kind: OrderKind
+    time_in_force: TimeInForce
+    price: Decimal
+    quantity: Decimal
+    filled: Decimal
+    average_price: Decimal | None
+    fees: Decimal
+    status: Literal["filled", "partially_filled", "cancelled", "expired", "refused", "open"]
+    reason: str | None
 
 
 class BacktestResult(BaseModel, frozen=True, extra="forbid"):
@@ -131,7 +147,10 @@ class BacktestResult(BaseModel, frozen=True, extra="forbid"):
     totals: TradeStats
     positions: list[ClosedPosition]
     fills: list[Fill]
+    exchange: Literal["simulated", "barter_mock"]
+    orders: list[OrderRecord]
     equity: list[EquityPoint]
+    portfolio: list[PortfolioStats]
 
     def to_json(self) -> str:
         """This result as JSON (`BacktestResult.model_validate_json` reads it back)."""
@@ -154,7 +173,9 @@ class BacktestResult(BaseModel, frozen=True, extra="forbid"):
         items: list[BaseModel] = {
             "positions": self.positions,
             "fills": self.fills,
+            "orders": self.orders,
             "equity": self.equity,
+            "portfolio": self.portfolio,
         }[table]  # type: ignore[assignment]
         return [item.model_dump(mode="python") for item in items]
 

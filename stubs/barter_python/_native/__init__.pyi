@@ -13,7 +13,9 @@ from _typeshed import SupportsWrite
 from typing_extensions import disjoint_base
 
 from barter_python._native import strategy as strategy
+from barter_python.backtest.config import BacktestConfig
 from barter_python.engine import Strategy
+from barter_python.exchange import BarterMockExchange, SimulatedExchange
 from barter_python.instrument import ExchangeId, Side
 from barter_python.order import OrderKind, TimeInForce
 from barter_python.snapshot import InstrumentSnapshot, PositionSnapshot
@@ -287,8 +289,9 @@ class InstrumentFilter:
 
 @disjoint_base
 class Engine:
-    """barter's `Engine` (barter's `EngineState`, `DefaultRiskManager`, one barter-execution
-    `MockExchange` per exchange of the book) driven by a Python strategy.
+    """barter's `Engine` (barter's `EngineState`, `DefaultRiskManager`; the simulated exchange
+    or one barter-execution `MockExchange` per exchange of the book) driven by a Python
+    strategy.
 
     Use `barter_python.engine.Engine`, which validates the snapshots.
     """
@@ -301,11 +304,11 @@ class Engine:
         strategy_id: StrategyId | str,
         balances: Mapping[tuple[ExchangeId | str, str], Decimal | int | float | str] | None,
         trading_enabled: bool,
-        latency_ms: int,
-        fees_percent: Decimal | float | str,
+        exchange: SimulatedExchange | BarterMockExchange,
     ) -> Self: ...
     def process(self, event: EngineEvent) -> Audit:
-        """barter's `Engine::process` for `event`, then the mock exchanges' answers."""
+        """The exchange sees a market event first (what it fills reaches barter's state), then
+        barter's `Engine::process` for `event`, then the exchange's answers."""
     def cancel_orders(self, filter: InstrumentFilter | None = None) -> Audit:
         """barter's `cancel_orders` action (`Command::CancelOrders`)."""
     def close_positions(self, filter: InstrumentFilter | None = None) -> Audit:
@@ -509,15 +512,8 @@ class EngineActions:
 def run_backtest(
     strategy: Strategy,
     data: MarketData,
-    instruments: Iterable[InstrumentSnapshot],
+    config: BacktestConfig,
     *,
-    balances: Mapping[tuple[ExchangeId | str, str], Decimal | int | float | str] | None,
-    fees_percent: Decimal | float | str,
-    latency_ms: int,
-    strategy_id: StrategyId | str,
-    risk_free_return: Decimal | float | str,
-    interval: str | timedelta,
-    close_positions_at_end: bool,
     progress: Callable[[int, int], object] | None = None,
 ) -> dict[str, Any]:
     """Replay `data` through barter's engine (use `barter_python.backtest.backtest`)."""

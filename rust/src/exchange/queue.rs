@@ -1,4 +1,6 @@
-//! The engine's execution map: barter's `MultiExchangeTxMap` behind one queue per exchange.
+//! The engine's execution map: one queue per exchange, drained by the simulated exchange or
+//! released to barter's execution managers (barter's `MultiExchangeTxMap`) in front of
+//! barter-execution's mock exchanges.
 //!
 //! barter-execution's mock exchange reports each fill on a broadcast channel of 256 events (a
 //! balance, then the trade); when more than 128 fills land at once, the account stream lags and
@@ -44,7 +46,8 @@ impl Tx for QueueTx {
 /// barter's execution map, with requests queued per exchange until released.
 #[derive(Debug)]
 pub struct QueuedTxMap {
-    inner: barter::engine::execution_tx::MultiExchangeTxMap,
+    /// barter's execution managers; `None` when the simulated exchange drains the queues.
+    inner: Option<barter::engine::execution_tx::MultiExchangeTxMap>,
     queues: Vec<QueueTx>,
 }
 
@@ -58,12 +61,35 @@ pub struct Released {
 impl QueuedTxMap {
     pub fn new(inner: barter::engine::execution_tx::MultiExchangeTxMap, exchanges: usize) -> Self {
         let queues = (0..exchanges).map(|_| QueueTx::default()).collect();
-        Self { inner, queues }
+        Self {
+            inner: Some(inner),
+            queues,
+        }
+    }
+
+    /// Queues for the simulated exchange, which takes every request synchronously.
+    pub fn simulated(exchanges: usize) -> Self {
+        let queues = (0..exchanges).map(|_| QueueTx::default()).collect();
+        Self {
+            inner: None,
+            queues,
+        }
+    }
+
+    /// Every waiting request, in barter's order, exchange by exchange.
+    pub fn drain(&self) -> Vec<ExecutionRequest> {
+        self.queues
+            .iter()
+            .flat_map(|queue| queue.queue().drain(..).collect::<Vec<_>>())
+            .collect()
     }
 
     /// Hand up to `ROUND` waiting requests per exchange to barter's execution managers.
     pub fn release(&self) -> Result<Released, UnrecoverableEngineError> {
         let mut released = Released::default();
+        let Some(inner) = &self.inner else {
+            return Ok(released);
+        };
         for (index, queue) in self.queues.iter().enumerate() {
             let batch: Vec<ExecutionRequest> = {
                 let mut queue = queue.queue();
@@ -73,7 +99,7 @@ impl QueuedTxMap {
             if batch.is_empty() {
                 continue;
             }
-            let tx = self.inner.find(&ExchangeIndex(index))?;
+            let tx = inner.find(&ExchangeIndex(index))?;
             for request in batch {
                 match &request {
                     ExecutionRequest::Open(_) => released.opens += 1,
@@ -96,7 +122,9 @@ impl ExecutionTxMap<ExchangeIndex> for QueuedTxMap {
 
     fn find(&self, exchange: &ExchangeIndex) -> Result<&QueueTx, UnrecoverableEngineError> {
         // barter's map decides which exchanges can execute; the queue only delays.
-        self.inner.find(exchange)?;
+        if let Some(inner) = &self.inner {
+            inner.find(exchange)?;
+        }
         self.queues.get(exchange.index()).ok_or_else(|| {
             UnrecoverableEngineError::IndexError(IndexError::ExchangeIndex(format!(
                 "no execution queue for {exchange}"

@@ -1,0 +1,205 @@
+//! The account's value over a run, per quote asset (spec §8, "What a backtest reports"): cash
+//! (the quote balance in barter's state), holdings (a cash account's base balances at the mark,
+//! a margin account's unrealised PnL at the mark) and their sum, at the first event, at every
+//! fill, every `equity_interval` of event time and at the end; and how long each quote asset
+//! had an open position (exposure). Read from barter's state, so it describes barter's mock
+//! as faithfully as the simulated exchange.
+
+use crate::engine::PyEngine;
+use crate::exchange::market::Quote;
+use crate::exchange::simulated::Account;
+use barter_data::event::{DataKind, MarketEvent};
+use barter_instrument::{asset::AssetIndex, instrument::InstrumentIndex, Side};
+use chrono::{DateTime, Duration, Utc};
+use pyo3::exceptions::{PyTypeError, PyValueError};
+use pyo3::prelude::*;
+use rust_decimal::Decimal;
+
+/// `equity_interval`: a positive `timedelta`, or `None` for a point at every event.
+pub fn every(value: &Bound<'_, PyAny>) -> PyResult<Option<Duration>> {
+    if value.is_none() {
+        return Ok(None);
+    }
+    let step: chrono::TimeDelta = value
+        .extract()
+        .map_err(|_| PyTypeError::new_err("equity_interval must be a timedelta or None"))?;
+    if step <= Duration::zero() {
+        return Err(PyValueError::new_err(format!(
+            "equity_interval must be positive, got {step}"
+        )));
+    }
+    Ok(Some(step))
+}
+
+/// One point of one quote asset's curve.
+pub struct Point {
+    pub asset: usize,
+    pub time: DateTime<Utc>,
+    pub cash: Decimal,
+    pub holdings: Decimal,
+    pub drawdown: Decimal,
+}
+
+/// A quote asset of the run and the instruments quoted in it.
+pub struct QuoteAsset {
+    pub index: AssetIndex,
+    instruments: Vec<InstrumentIndex>,
+    peak: Option<Decimal>,
+    open_since: Option<DateTime<Utc>>,
+    /// Time with an open position in one of its instruments.
+    pub exposed: Duration,
+}
+
+pub struct Curve {
+    every: Option<Duration>,
+    next: Option<DateTime<Utc>>,
+    marks: Vec<Quote>,
+    pub assets: Vec<QuoteAsset>,
+    pub points: Vec<Point>,
+    margin: bool,
+}
+
+impl Curve {
+    pub fn new(engine: &PyEngine, every: Option<Duration>) -> Self {
+        let keys = engine.keys();
+        let state = &engine.core().state;
+        let mut assets: Vec<QuoteAsset> = Vec::new();
+        let mut marks = Vec::new();
+        for (at, instrument) in state.instruments.0.values().enumerate() {
+            let quote = instrument.instrument.underlying.quote;
+            match assets.iter_mut().find(|asset| asset.index == quote) {
+                Some(asset) => asset.instruments.push(InstrumentIndex(at)),
+                None => assets.push(QuoteAsset {
+                    index: quote,
+                    instruments: vec![InstrumentIndex(at)],
+                    peak: None,
+                    open_since: None,
+                    exposed: Duration::zero(),
+                }),
+            }
+            marks.push(Quote::seeded(keys.instrument(InstrumentIndex(at)).price));
+        }
+        let margin = engine
+            .simulated()
+            .is_some_and(|exchange| exchange.settings().account == Account::Margin);
+        Self {
+            every,
+            next: None,
+            marks,
+            assets,
+            points: Vec::new(),
+            margin,
+        }
+    }
+
+    /// A market event: the marks move.
+    pub fn market(&mut self, event: &MarketEvent<InstrumentIndex, DataKind>) {
+        if let Some(quote) = self.marks.get_mut(event.instrument.index()) {
+            quote.update(&event.kind);
+        }
+    }
+
+    /// After an event at `time`: a point if it is the first, if it filled (`force`), or if the
+    /// interval has passed; exposure follows the positions after a fill.
+    pub fn observe(&mut self, engine: &PyEngine, time: DateTime<Utc>, force: bool) {
+        let due = match (self.every, self.next) {
+            (None, _) | (_, None) => true,
+            (Some(_), Some(next)) => time >= next,
+        };
+        if force || due {
+            if force {
+                self.exposure(engine, time);
+            }
+            self.record(engine, time);
+        }
+        if let Some(every) = self.every {
+            let mut next = self.next.unwrap_or(time);
+            while next <= time {
+                next += every;
+            }
+            self.next = Some(next);
+        }
+    }
+
+    /// Close the exposure of positions still open at `end`.
+    pub fn finish(&mut self, end: DateTime<Utc>) {
+        for asset in &mut self.assets {
+            if let Some(since) = asset.open_since.take() {
+                asset.exposed += end - since;
+            }
+        }
+    }
+
+    fn exposure(&mut self, engine: &PyEngine, time: DateTime<Utc>) {
+        let state = &engine.core().state;
+        for asset in &mut self.assets {
+            let open = asset.instruments.iter().any(|instrument| {
+                state
+                    .instruments
+                    .instrument_index(instrument)
+                    .position
+                    .current
+                    .as_ref()
+                    .is_some_and(|position| !position.quantity_abs.is_zero())
+            });
+            match (open, asset.open_since) {
+                (true, None) => asset.open_since = Some(time),
+                (false, Some(since)) => {
+                    asset.exposed += time - since;
+                    asset.open_since = None;
+                }
+                _ => {}
+            }
+        }
+    }
+
+    fn record(&mut self, engine: &PyEngine, time: DateTime<Utc>) {
+        let state = &engine.core().state;
+        let balance = |asset: AssetIndex| {
+            state
+                .assets
+                .asset_index(&asset)
+                .balance
+                .as_ref()
+                .map_or(Decimal::ZERO, |balance| balance.value.total)
+        };
+        for (at, asset) in self.assets.iter_mut().enumerate() {
+            let cash = balance(asset.index);
+            let mut holdings = Decimal::ZERO;
+            let mut counted: Vec<AssetIndex> = Vec::new();
+            for instrument in &asset.instruments {
+                let state = state.instruments.instrument_index(instrument);
+                let Some(mark) = self.marks[instrument.index()].mark() else {
+                    continue;
+                };
+                if self.margin {
+                    if let Some(position) = &state.position.current {
+                        let sign = match position.side {
+                            Side::Buy => Decimal::ONE,
+                            Side::Sell => -Decimal::ONE,
+                        };
+                        holdings +=
+                            (mark - position.price_entry_average) * position.quantity_abs * sign;
+                    }
+                } else {
+                    // A base asset quoted twice in one quote asset counts once.
+                    let base = state.instrument.underlying.base;
+                    if !counted.contains(&base) {
+                        counted.push(base);
+                        holdings += balance(base) * mark;
+                    }
+                }
+            }
+            let equity = cash + holdings;
+            let peak = asset.peak.map_or(equity, |peak| peak.max(equity));
+            asset.peak = Some(peak);
+            self.points.push(Point {
+                asset: at,
+                time,
+                cash,
+                holdings,
+                drawdown: peak - equity,
+            });
+        }
+    }
+}

@@ -1,0 +1,878 @@
+//! The simulated exchange (spec §8): orders fill against the exchange's own view of the market
+//! (`market::Quote`), never at the price they name; cash and margin accounts stay right; limit
+//! orders rest and fill when the market crosses them; cancels work; latency passes in event
+//! time. It answers with barter's own account events (balance snapshots, trades with fees,
+//! order snapshots, cancel responses), which barter's engine processes as it would a real
+//! exchange's. Deterministic: exchange order ids are sequential, nothing reads a clock.
+
+use super::market::{Quote, Touch};
+use barter::execution::request::ExecutionRequest;
+use barter_data::event::{DataKind, MarketEvent};
+use barter_execution::{
+    balance::{AssetBalance, Balance},
+    error::{ApiError, OrderError},
+    order::{
+        id::OrderId,
+        request::{OrderRequestCancel, OrderRequestOpen, OrderResponseCancel, RequestOpen},
+        state::{Cancelled, InactiveOrderState, Open, OrderState},
+        Order, OrderKey, OrderKind, TimeInForce,
+    },
+    trade::{AssetFees, Trade, TradeId},
+    AccountEvent, AccountEventKind,
+};
+use barter_instrument::{
+    asset::AssetIndex, exchange::ExchangeIndex, instrument::InstrumentIndex, Side,
+};
+use barter_integration::collection::snapshot::Snapshot;
+use chrono::{DateTime, Utc};
+use rust_decimal::Decimal;
+use std::collections::VecDeque;
+
+/// How the account holds what it trades.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Account {
+    /// Spot: buying takes quote and adds base; nothing is sold that is not held.
+    Cash,
+    /// Base balances do not move; fills settle realised PnL and fees in the quote asset.
+    Margin,
+}
+
+/// How much of an order one crossing may fill.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FillVolume {
+    Unlimited,
+    /// At most what the book shows at the touch (or the crossing trade's amount).
+    Displayed,
+}
+
+/// When a resting limit order counts as crossed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LimitFill {
+    /// A trade strictly beyond the limit, or a book whose opposite side is: never flatters.
+    Through,
+    /// At the limit or beyond.
+    Touch,
+}
+
+/// The exchange's rules, validated by `barter_python.exchange.SimulatedExchange`.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub account: Account,
+    pub leverage: Decimal,
+    pub taker_fee: Decimal,
+    pub maker_fee: Decimal,
+    pub slippage_bps: Decimal,
+    pub fill_volume: FillVolume,
+    pub limit_fill: LimitFill,
+    pub latency_ms: i64,
+}
+
+/// One instrument the exchange lists: barter's indices of its exchange and assets, and its
+/// name for messages (`binance_spot:btc_usdt`).
+#[derive(Debug, Clone)]
+pub struct Listing {
+    pub exchange: ExchangeIndex,
+    pub base: AssetIndex,
+    pub quote: AssetIndex,
+    pub name: String,
+}
+
+/// Where an order stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    Open,
+    Filled,
+    PartiallyFilled,
+    Cancelled,
+    Expired,
+    Refused,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Open => "open",
+            Status::Filled => "filled",
+            Status::PartiallyFilled => "partially_filled",
+            Status::Cancelled => "cancelled",
+            Status::Expired => "expired",
+            Status::Refused => "refused",
+        }
+    }
+}
+
+/// Every order the exchange was sent, as it stands.
+#[derive(Debug, Clone)]
+pub struct OrderRecord {
+    /// When it was sent (the exchange's time then).
+    pub time: DateTime<Utc>,
+    pub key: OrderKey<ExchangeIndex, InstrumentIndex>,
+    pub request: RequestOpen,
+    pub filled: Decimal,
+    /// Σ price × quantity of its fills.
+    pub notional: Decimal,
+    pub fees: Decimal,
+    pub status: Status,
+    pub reason: Option<String>,
+}
+
+impl OrderRecord {
+    pub fn average_price(&self) -> Option<Decimal> {
+        (!self.filled.is_zero()).then(|| self.notional / self.filled)
+    }
+
+    fn remaining(&self) -> Decimal {
+        self.request.quantity - self.filled
+    }
+}
+
+/// A balance and the part of it resting orders hold.
+#[derive(Debug, Clone, Copy, Default)]
+struct Holding {
+    total: Decimal,
+    reserved: Decimal,
+}
+
+impl Holding {
+    fn free(&self) -> Decimal {
+        self.total - self.reserved
+    }
+}
+
+/// A margin position: signed quantity (negative = short) and average entry price.
+#[derive(Debug, Clone, Copy, Default)]
+struct Position {
+    quantity: Decimal,
+    entry: Decimal,
+}
+
+/// A limit order on the book: its record and what it holds of its asset (quote for a Buy,
+/// base for a Sell; nothing on a margin account).
+#[derive(Debug, Clone, Copy)]
+struct Resting {
+    order: usize,
+    reserved: Decimal,
+}
+
+/// A request on its way to the exchange (latency).
+#[derive(Debug, Clone)]
+enum Pending {
+    Open(usize),
+    Cancel(OrderRequestCancel<ExchangeIndex, InstrumentIndex>),
+}
+
+pub type Event = AccountEvent<ExchangeIndex, AssetIndex, InstrumentIndex>;
+
+/// The exchange: its market view, its accounts, its book of resting orders and its order log.
+#[derive(Debug, Clone)]
+pub struct Simulated {
+    settings: Settings,
+    listings: Vec<Listing>,
+    quotes: Vec<Quote>,
+    holdings: Vec<Holding>,
+    positions: Vec<Position>,
+    resting: Vec<Resting>,
+    pending: VecDeque<(DateTime<Utc>, Pending)>,
+    orders: Vec<OrderRecord>,
+    now: DateTime<Utc>,
+}
+
+const BPS: Decimal = Decimal::from_parts(10_000, 0, 0, false, 0);
+
+impl Simulated {
+    /// An exchange listing `listings` (by barter's `InstrumentIndex`), holding `balances` (by
+    /// barter's `AssetIndex`), its clock at `now` until the first market event.
+    pub fn new(
+        settings: Settings,
+        listings: Vec<Listing>,
+        quotes: Vec<Quote>,
+        balances: Vec<Decimal>,
+        now: DateTime<Utc>,
+    ) -> Self {
+        let positions = vec![Position::default(); listings.len()];
+        let holdings = balances
+            .into_iter()
+            .map(|total| Holding {
+                total,
+                reserved: Decimal::ZERO,
+            })
+            .collect();
+        Self {
+            settings,
+            listings,
+            quotes,
+            holdings,
+            positions,
+            resting: Vec::new(),
+            pending: VecDeque::new(),
+            orders: Vec::new(),
+            now,
+        }
+    }
+
+    pub fn orders(&self) -> &[OrderRecord] {
+        &self.orders
+    }
+
+    pub fn quote(&self, instrument: InstrumentIndex) -> &Quote {
+        &self.quotes[instrument.index()]
+    }
+
+    pub fn listing(&self, instrument: InstrumentIndex) -> &Listing {
+        &self.listings[instrument.index()]
+    }
+
+    pub fn settings(&self) -> &Settings {
+        &self.settings
+    }
+
+    /// One market event, before anything else happens at it: the view is updated, resting
+    /// orders it crosses fill, day orders of an ended day expire, and requests whose latency
+    /// has passed arrive and are handled against the market as of this event.
+    pub fn on_market(&mut self, event: &MarketEvent<InstrumentIndex, DataKind>, out: &mut Vec<Event>) {
+        self.now = self.now.max(event.time_exchange);
+        let instrument = event.instrument.index();
+        if let Some(quote) = self.quotes.get_mut(instrument) {
+            quote.update(&event.kind);
+        } else {
+            return;
+        }
+        if !self.resting.is_empty() {
+            self.expire_days(out);
+            self.cross(event.instrument, &event.kind, out);
+        }
+        while self
+            .pending
+            .front()
+            .is_some_and(|(arrival, _)| *arrival <= self.now)
+        {
+            if let Some((_, pending)) = self.pending.pop_front() {
+                self.arrive(pending, out);
+            }
+        }
+    }
+
+    /// A request from barter's engine: handled now with no latency, else on its way.
+    pub fn request(&mut self, request: ExecutionRequest, out: &mut Vec<Event>) {
+        let pending = match request {
+            ExecutionRequest::Open(open) => {
+                let OrderRequestOpen { key, state } = open;
+                self.orders.push(OrderRecord {
+                    time: self.now,
+                    key,
+                    request: state,
+                    filled: Decimal::ZERO,
+                    notional: Decimal::ZERO,
+                    fees: Decimal::ZERO,
+                    status: Status::Open,
+                    reason: None,
+                });
+                Pending::Open(self.orders.len() - 1)
+            }
+            ExecutionRequest::Cancel(cancel) => Pending::Cancel(cancel),
+            ExecutionRequest::Shutdown => return,
+        };
+        if self.settings.latency_ms > 0 {
+            let arrival = self.now + chrono::Duration::milliseconds(self.settings.latency_ms);
+            self.pending.push_back((arrival, pending));
+        } else {
+            self.arrive(pending, out);
+        }
+    }
+
+    /// The data ended: what is still on its way never arrives (resting orders stay open).
+    pub fn end(&mut self, out: &mut Vec<Event>) {
+        let latency = self.settings.latency_ms;
+        let reason = format!("did not reach the exchange before the data ended (latency {latency} ms)");
+        for (_, pending) in std::mem::take(&mut self.pending) {
+            match pending {
+                Pending::Open(order) => self.expire(order, reason.clone(), out),
+                Pending::Cancel(cancel) => self.refuse_cancel(cancel, reason.clone(), out),
+            }
+        }
+    }
+
+    fn arrive(&mut self, pending: Pending, out: &mut Vec<Event>) {
+        match pending {
+            Pending::Open(order) => self.open(order, out),
+            Pending::Cancel(cancel) => self.cancel(cancel, out),
+        }
+    }
+
+    fn open(&mut self, order: usize, out: &mut Vec<Event>) {
+        let record = &self.orders[order];
+        let (key, request) = (record.key.clone(), record.request.clone());
+        let instrument = key.instrument.index();
+        let Some(listing) = self.listings.get(instrument) else {
+            return self.refuse(order, None, "instrument not listed on the exchange".into(), out);
+        };
+        if request.quantity <= Decimal::ZERO {
+            let reason = format!("quantity must be > 0, got {}", request.quantity);
+            return self.refuse(order, None, reason, out);
+        }
+        if request.kind == OrderKind::Limit && request.price <= Decimal::ZERO {
+            let reason = format!("a limit order needs a price > 0, got {}", request.price);
+            return self.refuse(order, None, reason, out);
+        }
+        if self.resting.iter().any(|r| self.orders[r.order].key.cid == key.cid) {
+            let reason = format!("an open order already has cid {}", key.cid);
+            return self.refuse(order, None, reason, out);
+        }
+        let Some(touch) = self.quotes[instrument].touch(request.side) else {
+            let reason = format!("no market for {} yet", listing.name);
+            return self.refuse(order, None, reason, out);
+        };
+        let limit = (request.kind == OrderKind::Limit).then_some(request.price);
+        let marketable = match (limit, request.side) {
+            (None, _) => true,
+            (Some(limit), Side::Buy) => limit >= touch.price,
+            (Some(limit), Side::Sell) => limit <= touch.price,
+        };
+        if marketable {
+            if let TimeInForce::GoodUntilCancelled { post_only: true } = request.time_in_force {
+                let reason = format!(
+                    "post-only order would take liquidity: limit {} against the touch {}",
+                    request.price, touch.price
+                );
+                return self.refuse(order, None, reason, out);
+            }
+            return self.take(order, touch, limit, out);
+        }
+        match request.time_in_force {
+            TimeInForce::ImmediateOrCancel | TimeInForce::FillOrKill => {
+                let reason = format!(
+                    "limit {} not marketable against the touch {} ({:?})",
+                    request.price, touch.price, request.time_in_force
+                );
+                self.expire(order, reason, out)
+            }
+            TimeInForce::GoodUntilCancelled { .. } | TimeInForce::GoodUntilEndOfDay => {
+                self.rest(order, out)
+            }
+        }
+    }
+
+    /// Fill at the touch, made worse by the slippage, never beyond the limit.
+    fn take(&mut self, order: usize, touch: Touch, limit: Option<Decimal>, out: &mut Vec<Event>) {
+        let request = &self.orders[order].request;
+        let (side, quantity, tif) = (request.side, request.quantity, request.time_in_force);
+        let slip = touch.price * self.settings.slippage_bps / BPS;
+        let mut price = match side {
+            Side::Buy => touch.price + slip,
+            Side::Sell => touch.price - slip,
+        };
+        if let Some(limit) = limit {
+            price = match side {
+                Side::Buy => price.min(limit),
+                Side::Sell => price.max(limit),
+            };
+        }
+        let fill = match (self.settings.fill_volume, touch.amount) {
+            (FillVolume::Displayed, Some(shown)) => quantity.min(shown),
+            _ => quantity,
+        };
+        if fill < quantity && tif == TimeInForce::FillOrKill {
+            let reason = format!("FillOrKill: only {fill} displayed at the touch {}", touch.price);
+            return self.expire(order, reason, out);
+        }
+        if fill <= Decimal::ZERO {
+            let reason = format!("nothing displayed at the touch {}", touch.price);
+            return self.expire(order, reason, out);
+        }
+        let fee = self.settings.taker_fee;
+        if let Err(Refusal(asset, reason)) = self.affordable(order, side, price, fill, fee) {
+            return self.refuse(order, asset, reason, out);
+        }
+        if let Err(reason) = self.fill(order, price, fill, fee, out) {
+            return self.refuse(order, None, reason, out);
+        }
+        if fill < quantity {
+            let reason = format!("the rest ({}) expired: only {fill} displayed at the touch", quantity - fill);
+            self.finish(order, Status::PartiallyFilled, Some(reason), out);
+        } else {
+            self.finish(order, Status::Filled, None, out);
+        }
+    }
+
+    /// Whether the account can take this fill: free balances on a cash account, the leverage
+    /// on a margin one. The error names the asset (cash) and says what is needed and free.
+    fn affordable(
+        &self,
+        order: usize,
+        side: Side,
+        price: Decimal,
+        quantity: Decimal,
+        fee: Decimal,
+    ) -> Result<(), Refusal> {
+        let listing = &self.listings[self.orders[order].key.instrument.index()];
+        match self.settings.account {
+            Account::Cash => {
+                let (asset, need) = match side {
+                    Side::Buy => (listing.quote, cost(price, quantity, fee).ok_or_else(too_large)?),
+                    Side::Sell => (listing.base, quantity),
+                };
+                let free = self.holding(asset).free();
+                if need > free {
+                    let name = self.asset_name(listing, asset);
+                    return Err(Refusal(
+                        Some(asset),
+                        format!("needs {need} {name}, {free} {name} free"),
+                    ));
+                }
+                Ok(())
+            }
+            Account::Margin => {
+                let instrument = self.orders[order].key.instrument.index();
+                let signed = match side {
+                    Side::Buy => quantity,
+                    Side::Sell => -quantity,
+                };
+                let (equity, gross) = self
+                    .margin_totals(listing.quote, Some(instrument))
+                    .ok_or_else(too_large)?;
+                let mark = self.quotes[instrument].mark().unwrap_or(price);
+                let gross = self.positions[instrument]
+                    .quantity
+                    .checked_add(signed)
+                    .and_then(|after| after.abs().checked_mul(mark))
+                    .and_then(|value| value.checked_add(gross))
+                    .ok_or_else(too_large)?;
+                let allowed = self.settings.leverage.checked_mul(equity).ok_or_else(too_large)?;
+                if gross > allowed {
+                    return Err(Refusal(
+                        Some(listing.quote),
+                        format!(
+                            "gross position value {gross} would exceed leverage {} x equity {equity}",
+                            self.settings.leverage
+                        ),
+                    ));
+                }
+                Ok(())
+            }
+        }
+    }
+
+    /// A margin account's equity in `quote` (its balance and the open positions' unrealised
+    /// PnL at the mark) and the gross value of its positions, leaving out `except`.
+    /// `None` beyond barter's decimal range.
+    pub fn margin_totals(&self, quote: AssetIndex, except: Option<usize>) -> Option<(Decimal, Decimal)> {
+        let mut equity = self.holding(quote).total;
+        let mut gross = Decimal::ZERO;
+        for (at, listing) in self.listings.iter().enumerate() {
+            let position = self.positions[at];
+            if listing.quote != quote || position.quantity.is_zero() {
+                continue;
+            }
+            let mark = self.quotes[at].mark().unwrap_or(position.entry);
+            let pnl = mark.checked_sub(position.entry)?.checked_mul(position.quantity)?;
+            equity = equity.checked_add(pnl)?;
+            if Some(at) != except {
+                gross = gross.checked_add(position.quantity.abs().checked_mul(mark)?)?;
+            }
+        }
+        Some((equity, gross))
+    }
+
+    fn holding(&self, asset: AssetIndex) -> Holding {
+        self.holdings.get(asset.index()).copied().unwrap_or_default()
+    }
+
+    fn asset_name<'a>(&self, listing: &'a Listing, asset: AssetIndex) -> &'a str {
+        // `exchange:base_quote`: the asset is the instrument name's part on its side.
+        let pair = listing.name.split_once(':').map_or("", |(_, pair)| pair);
+        let (base, quote) = pair.split_once('_').unwrap_or((pair, ""));
+        if asset == listing.base {
+            base
+        } else {
+            quote
+        }
+    }
+
+    /// Put a limit order on the book, holding what it may spend (cash account).
+    fn rest(&mut self, order: usize, out: &mut Vec<Event>) {
+        let record = &self.orders[order];
+        let (side, price, quantity) = (record.request.side, record.request.price, record.request.quantity);
+        let listing = &self.listings[record.key.instrument.index()];
+        let maker = self.settings.maker_fee;
+        if let Err(Refusal(asset, reason)) = self.affordable(order, side, price, quantity, maker) {
+            return self.refuse(order, asset, reason, out);
+        }
+        let (asset, reserved) = match (self.settings.account, side) {
+            (Account::Margin, _) => (None, Decimal::ZERO),
+            // Checked affordable above: the cost fits.
+            (Account::Cash, Side::Buy) => (Some(listing.quote), cost(price, quantity, maker).unwrap_or(Decimal::MAX)),
+            (Account::Cash, Side::Sell) => (Some(listing.base), quantity),
+        };
+        if let Some(asset) = asset {
+            self.holdings[asset.index()].reserved += reserved;
+            out.push(self.balance_event(record_exchange(&self.listings, &self.orders[order]), asset));
+        }
+        self.resting.push(Resting { order, reserved });
+        let record = &self.orders[order];
+        out.push(self.snapshot(order, OrderState::active(self.open_state(record))));
+    }
+
+    /// Resting orders of `instrument` that this event crosses fill at their limit, maker fee.
+    fn cross(&mut self, instrument: InstrumentIndex, kind: &DataKind, out: &mut Vec<Event>) {
+        let touch = self.settings.limit_fill == LimitFill::Touch;
+        // What the event offers to each side: (price, amount) a resting Buy or Sell meets.
+        let (for_buy, for_sell) = match kind {
+            DataKind::Trade(_) => {
+                let Some(trade) = self.quotes[instrument.index()].last_trade() else {
+                    return;
+                };
+                (Some(trade), Some(trade))
+            }
+            DataKind::OrderBookL1(book) => (
+                book.best_ask.map(|level| (level.price, level.amount)),
+                book.best_bid.map(|level| (level.price, level.amount)),
+            ),
+            _ => return,
+        };
+        let mut left_buy = for_buy.map(|(_, amount)| amount);
+        let mut left_sell = for_sell.map(|(_, amount)| amount);
+        let mut at = 0;
+        while at < self.resting.len() {
+            let Resting { order, .. } = self.resting[at];
+            let record = &self.orders[order];
+            if record.key.instrument != instrument {
+                at += 1;
+                continue;
+            }
+            let (limit, side) = (record.request.price, record.request.side);
+            let (offer, left) = match side {
+                Side::Buy => (for_buy, &mut left_buy),
+                Side::Sell => (for_sell, &mut left_sell),
+            };
+            let crossed = offer.is_some_and(|(price, _)| match (side, touch) {
+                (Side::Buy, false) => price < limit,
+                (Side::Buy, true) => price <= limit,
+                (Side::Sell, false) => price > limit,
+                (Side::Sell, true) => price >= limit,
+            });
+            if !crossed {
+                at += 1;
+                continue;
+            }
+            let mut quantity = record.remaining();
+            if self.settings.fill_volume == FillVolume::Displayed {
+                let available = left.unwrap_or(Decimal::ZERO);
+                quantity = quantity.min(available);
+                *left = Some(available - quantity);
+            }
+            if quantity <= Decimal::ZERO {
+                at += 1;
+                continue;
+            }
+            self.fill_resting(at, quantity, out);
+            if self.orders[order].remaining().is_zero() {
+                self.resting.remove(at);
+                self.finish(order, Status::Filled, None, out);
+            } else {
+                let record = &self.orders[order];
+                out.push(self.snapshot(order, OrderState::active(self.open_state(record))));
+                at += 1;
+            }
+        }
+    }
+
+    /// A resting order's fill: its reservation is released for what fills, then settled.
+    fn fill_resting(&mut self, at: usize, quantity: Decimal, out: &mut Vec<Event>) {
+        let Resting { order, reserved } = self.resting[at];
+        let record = &self.orders[order];
+        let (side, price) = (record.request.side, record.request.price);
+        let maker = self.settings.maker_fee;
+        if self.settings.account == Account::Cash {
+            let listing = &self.listings[record.key.instrument.index()];
+            let (asset, release) = match side {
+                Side::Buy => (listing.quote, cost(price, quantity, maker).unwrap_or(reserved)),
+                Side::Sell => (listing.base, quantity),
+            };
+            let release = release.min(reserved);
+            self.holdings[asset.index()].reserved -= release;
+            self.resting[at].reserved -= release;
+        }
+        if let Err(reason) = self.fill(order, price, quantity, maker, out) {
+            let order = self.unrest(at, out);
+            self.expire(order, reason, out);
+        }
+    }
+
+    /// Release what a resting order holds and take it off the book.
+    fn unrest(&mut self, at: usize, out: &mut Vec<Event>) -> usize {
+        let Resting { order, reserved } = self.resting.remove(at);
+        if self.settings.account == Account::Cash && !reserved.is_zero() {
+            let record = &self.orders[order];
+            let listing = &self.listings[record.key.instrument.index()];
+            let asset = match record.request.side {
+                Side::Buy => listing.quote,
+                Side::Sell => listing.base,
+            };
+            let holding = &mut self.holdings[asset.index()];
+            holding.reserved = (holding.reserved - reserved).max(Decimal::ZERO);
+            out.push(self.balance_event(listing.exchange, asset));
+        }
+        order
+    }
+
+    /// Day orders expire at the first event of a later UTC day.
+    fn expire_days(&mut self, out: &mut Vec<Event>) {
+        let today = self.now.date_naive();
+        let mut at = 0;
+        while at < self.resting.len() {
+            let record = &self.orders[self.resting[at].order];
+            if record.request.time_in_force == TimeInForce::GoodUntilEndOfDay
+                && record.time.date_naive() < today
+            {
+                let order = self.unrest(at, out);
+                self.expire(order, "GoodUntilEndOfDay: the UTC day ended".into(), out);
+            } else {
+                at += 1;
+            }
+        }
+    }
+
+    /// Settle one fill in the account and report it: balances, then barter's trade.
+    /// Refused (nothing changed) when a total would leave barter's decimal range.
+    fn fill(
+        &mut self,
+        order: usize,
+        price: Decimal,
+        quantity: Decimal,
+        fee_rate: Decimal,
+        out: &mut Vec<Event>,
+    ) -> Result<(), String> {
+        let record = &self.orders[order];
+        let instrument = record.key.instrument;
+        let side = record.request.side;
+        let listing = self.listings[instrument.index()].clone();
+        let (quote, base) = (listing.quote.index(), listing.base.index());
+        let value = price.checked_mul(quantity).ok_or_else(too_large)?;
+        let fee = fee_rate.checked_mul(value).ok_or_else(too_large)?;
+        let filled = record.filled.checked_add(quantity).ok_or_else(too_large)?;
+        let notional = record.notional.checked_add(value).ok_or_else(too_large)?;
+        let fees = record.fees.checked_add(fee).ok_or_else(too_large)?;
+        let (quote_total, base_total) = (self.holdings[quote].total, self.holdings[base].total);
+        match self.settings.account {
+            Account::Cash => {
+                let (quote_after, base_after) = match side {
+                    Side::Buy => (
+                        value.checked_add(fee).and_then(|spent| quote_total.checked_sub(spent)),
+                        base_total.checked_add(quantity),
+                    ),
+                    Side::Sell => (
+                        value.checked_sub(fee).and_then(|got| quote_total.checked_add(got)),
+                        base_total.checked_sub(quantity),
+                    ),
+                };
+                let (quote_after, base_after) = quote_after.zip(base_after).ok_or_else(too_large)?;
+                self.holdings[quote].total = quote_after;
+                self.holdings[base].total = base_after;
+                out.push(self.balance_event(listing.exchange, listing.quote));
+                out.push(self.balance_event(listing.exchange, listing.base));
+            }
+            Account::Margin => {
+                let signed = match side {
+                    Side::Buy => quantity,
+                    Side::Sell => -quantity,
+                };
+                let mut position = self.positions[instrument.index()];
+                let realised = position.fill(signed, price).ok_or_else(too_large)?;
+                let after = realised
+                    .checked_sub(fee)
+                    .and_then(|change| quote_total.checked_add(change))
+                    .ok_or_else(too_large)?;
+                self.positions[instrument.index()] = position;
+                self.holdings[quote].total = after;
+                out.push(self.balance_event(listing.exchange, listing.quote));
+            }
+        }
+        let record = &mut self.orders[order];
+        record.filled = filled;
+        record.notional = notional;
+        record.fees = fees;
+        let id = order_id(order);
+        let trade = Trade {
+            id: TradeId::new(format!("{}-{}", id.0, record.filled)),
+            order_id: id,
+            instrument,
+            strategy: record.key.strategy.clone(),
+            time_exchange: self.now,
+            side,
+            price,
+            quantity,
+            fees: AssetFees::quote_fees(fee),
+        };
+        out.push(AccountEvent {
+            exchange: listing.exchange,
+            kind: AccountEventKind::Trade(trade),
+        });
+        Ok(())
+    }
+
+    fn finish(&mut self, order: usize, status: Status, reason: Option<String>, out: &mut Vec<Event>) {
+        let record = &mut self.orders[order];
+        record.status = status;
+        record.reason = reason;
+        let state = match status {
+            Status::Filled => OrderState::fully_filled(),
+            _ => OrderState::expired(),
+        };
+        out.push(self.snapshot(order, state));
+    }
+
+    fn expire(&mut self, order: usize, reason: String, out: &mut Vec<Event>) {
+        let record = &mut self.orders[order];
+        record.status = if record.filled.is_zero() {
+            Status::Expired
+        } else {
+            Status::PartiallyFilled
+        };
+        record.reason = Some(reason);
+        out.push(self.snapshot(order, OrderState::expired()));
+    }
+
+    fn refuse(&mut self, order: usize, asset: Option<AssetIndex>, reason: String, out: &mut Vec<Event>) {
+        let record = &mut self.orders[order];
+        record.status = Status::Refused;
+        let error = match asset {
+            Some(asset) => ApiError::BalanceInsufficient(asset, reason.clone()),
+            None => ApiError::OrderRejected(reason.clone()),
+        };
+        record.reason = Some(reason);
+        let state = OrderState::inactive(InactiveOrderState::OpenFailed(OrderError::Rejected(error)));
+        out.push(self.snapshot(order, state));
+    }
+
+    /// A cancel names its order by `key.cid`; only a resting order can be cancelled.
+    fn cancel(&mut self, cancel: OrderRequestCancel<ExchangeIndex, InstrumentIndex>, out: &mut Vec<Event>) {
+        let found = self.resting.iter().position(|r| {
+            let key = &self.orders[r.order].key;
+            key.cid == cancel.key.cid && key.instrument == cancel.key.instrument
+        });
+        let Some(at) = found else {
+            let reason = match self.orders.iter().rev().find(|o| o.key.cid == cancel.key.cid) {
+                Some(order) if order.status == Status::Open => {
+                    format!("order {} has not reached the exchange yet", cancel.key.cid)
+                }
+                Some(order) => format!("order {} is already {}", cancel.key.cid, order.status.as_str()),
+                None => format!("unknown order {}", cancel.key.cid),
+            };
+            return self.refuse_cancel(cancel, reason, out);
+        };
+        let order = self.unrest(at, out);
+        let record = &mut self.orders[order];
+        record.status = Status::Cancelled;
+        record.reason = Some("cancelled by request".into());
+        let response: OrderResponseCancel = OrderResponseCancel {
+            key: record.key.clone(),
+            state: Ok(Cancelled::new(order_id(order), self.now)),
+        };
+        out.push(AccountEvent {
+            exchange: cancel.key.exchange,
+            kind: AccountEventKind::OrderCancelled(response),
+        });
+    }
+
+    fn refuse_cancel(
+        &mut self,
+        cancel: OrderRequestCancel<ExchangeIndex, InstrumentIndex>,
+        reason: String,
+        out: &mut Vec<Event>,
+    ) {
+        let response: OrderResponseCancel = OrderResponseCancel {
+            key: cancel.key.clone(),
+            state: Err(OrderError::Rejected(ApiError::OrderRejected(reason))),
+        };
+        out.push(AccountEvent {
+            exchange: cancel.key.exchange,
+            kind: AccountEventKind::OrderCancelled(response),
+        });
+    }
+
+    fn open_state(&self, record: &OrderRecord) -> Open {
+        let order = self.orders.iter().position(|o| std::ptr::eq(o, record)).unwrap_or_default();
+        Open::new(order_id(order), self.now, record.filled)
+    }
+
+    fn snapshot(&self, order: usize, state: OrderState) -> Event {
+        let record = &self.orders[order];
+        let RequestOpen { side, price, quantity, kind, time_in_force } = record.request.clone();
+        AccountEvent {
+            exchange: record.key.exchange,
+            kind: AccountEventKind::OrderSnapshot(Snapshot(Order {
+                key: record.key.clone(),
+                side,
+                price,
+                quantity,
+                kind,
+                time_in_force,
+                state,
+            })),
+        }
+    }
+
+    fn balance_event(&self, exchange: ExchangeIndex, asset: AssetIndex) -> Event {
+        let holding = self.holding(asset);
+        AccountEvent {
+            exchange,
+            kind: AccountEventKind::BalanceSnapshot(Snapshot(AssetBalance {
+                asset,
+                balance: Balance::new(holding.total, holding.free()),
+                time_exchange: self.now,
+            })),
+        }
+    }
+}
+
+/// Why an order is refused, and the asset it lacks (barter's `BalanceInsufficient`), if any.
+struct Refusal(Option<AssetIndex>, String);
+
+impl From<String> for Refusal {
+    fn from(reason: String) -> Self {
+        Refusal(None, reason)
+    }
+}
+
+/// `price x quantity x (1 + fee)`, `None` beyond barter's decimal range.
+fn cost(price: Decimal, quantity: Decimal, fee: Decimal) -> Option<Decimal> {
+    price.checked_mul(quantity)?.checked_mul(Decimal::ONE.checked_add(fee)?)
+}
+
+fn too_large() -> String {
+    "the order's value is beyond the exchange's decimal range".to_string()
+}
+
+fn record_exchange(listings: &[Listing], record: &OrderRecord) -> ExchangeIndex {
+    listings[record.key.instrument.index()].exchange
+}
+
+/// Exchange order ids are the order's place in the run, from 1.
+fn order_id(order: usize) -> OrderId {
+    OrderId::new((order + 1).to_string())
+}
+
+impl Position {
+    /// Apply a signed fill; the PnL it realises.
+    /// `None` beyond barter's decimal range (the position is then left unchanged by the caller).
+    fn fill(&mut self, signed: Decimal, price: Decimal) -> Option<Decimal> {
+        let before = self.quantity;
+        if before.is_zero() || before.is_sign_positive() == signed.is_sign_positive() {
+            let total = before.abs().checked_add(signed.abs())?;
+            let value = before.abs().checked_mul(self.entry)?.checked_add(signed.abs().checked_mul(price)?)?;
+            self.entry = value.checked_div(total)?;
+            self.quantity = before.checked_add(signed)?;
+            return Some(Decimal::ZERO);
+        }
+        let closed = before.abs().min(signed.abs());
+        let direction = if before.is_sign_positive() { Decimal::ONE } else { -Decimal::ONE };
+        let realised = closed.checked_mul(price.checked_sub(self.entry)?)? * direction;
+        self.quantity = before.checked_add(signed)?;
+        if self.quantity.is_zero() {
+            self.entry = Decimal::ZERO;
+        } else if self.quantity.is_sign_positive() != before.is_sign_positive() {
+            self.entry = price;
+        }
+        Some(realised)
+    }
+}

@@ -1,0 +1,173 @@
+"""Portfolio statistics of a run, from its equity curve (the account value per quote asset),
+which barter lacks: barter's tear sheets are per closed position. Each metric is a small
+function whose docstring gives its formula.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from decimal import Decimal, localcontext
+
+from pydantic import BaseModel
+
+from barter_python.instrument import ExchangeId
+
+__all__ = ["EquityPoint", "PortfolioStats", "portfolio_stats"]
+
+YEAR = timedelta(days=365.25)
+# The ratios' period when the curve has a point at every event (`equity_interval=None`).
+DEFAULT_PERIOD = timedelta(minutes=1)
+
+
+class EquityPoint(BaseModel, frozen=True, extra="forbid"):
+    """The account value in one quote asset at one time: `cash` (the quote balance),
+    `holdings` (base balances at the mark on a cash account; unrealised PnL at the mark on a
+    margin one), `equity = cash + holdings`, `drawdown` (the peak so far minus equity)."""
+
+    exchange: ExchangeId
+    asset: str
+    time: datetime
+    cash: Decimal
+    holdings: Decimal
+    equity: Decimal
+    drawdown: Decimal
+
+
+class PortfolioStats(BaseModel, frozen=True, extra="forbid"):
+    """One quote asset's run, from its equity curve; `None` where undefined (`undefined` says
+    why)."""
+
+    exchange: ExchangeId
+    asset: str
+    equity_start: Decimal
+    equity_end: Decimal
+    total_return: Decimal | None
+    max_drawdown: Decimal
+    max_drawdown_pct: Decimal | None
+    max_drawdown_duration: timedelta
+    cagr: Decimal | None
+    exposure: Decimal | None
+    sharpe_ratio: Decimal | None
+    sortino_ratio: Decimal | None
+    undefined: dict[str, str] = {}
+
+
+def total_return(start: Decimal, end: Decimal) -> Decimal | None:
+    """`end / start - 1`; undefined for a start of 0."""
+    return None if start == 0 else end / start - 1
+
+
+def max_drawdown(points: Sequence[EquityPoint]) -> tuple[Decimal, Decimal | None, timedelta]:
+    """The largest peak-to-trough fall (in the asset), that fall as a fraction of its peak, and
+    the longest time spent below a peak."""
+    peak, peak_time = points[0].equity, points[0].time
+    worst, worst_pct, longest = Decimal(0), None, timedelta(0)
+    for point in points:
+        if point.equity >= peak:
+            peak, peak_time = point.equity, point.time
+            continue
+        fall = peak - point.equity
+        if fall > worst:
+            worst = fall
+            worst_pct = fall / peak if peak > 0 else None
+        longest = max(longest, point.time - peak_time)
+    return worst, worst_pct, longest
+
+
+def cagr(start: Decimal, end: Decimal, duration: timedelta) -> Decimal | None:
+    """`(end / start) ^ (1 / years) - 1` over 365.25-day years; undefined under a day or for a
+    start or end at or below 0."""
+    if duration < timedelta(days=1) or start <= 0 or end <= 0:
+        return None
+    years = Decimal(duration / YEAR)
+    with localcontext() as context:
+        context.prec = 28
+        return ((end / start).ln() / years).exp() - 1
+
+
+def period_returns(points: Sequence[EquityPoint], period: timedelta) -> list[Decimal]:
+    """Returns of the equity sampled every `period` from the first point (the last value at or
+    before each grid time)."""
+    values, at = [], 0
+    grid = points[0].time
+    while grid <= points[-1].time:
+        while at + 1 < len(points) and points[at + 1].time <= grid:
+            at += 1
+        values.append(points[at].equity)
+        grid += period
+    if points[-1].time > grid - period:
+        values.append(points[-1].equity)
+    return [b / a - 1 for a, b in zip(values, values[1:], strict=False) if a != 0]
+
+
+def sharpe(returns: Sequence[Decimal], per_year: Decimal) -> tuple[Decimal | None, str | None]:
+    """`mean / sample standard deviation x sqrt(periods per year)`."""
+    if len(returns) < 2:
+        return None, "too_few_returns"
+    mean = sum(returns, Decimal(0)) / len(returns)
+    variance = sum(((r - mean) ** 2 for r in returns), Decimal(0)) / (len(returns) - 1)
+    if variance == 0:
+        return None, "zero_dispersion"
+    return mean / variance.sqrt() * per_year.sqrt(), None
+
+
+def sortino(returns: Sequence[Decimal], per_year: Decimal) -> tuple[Decimal | None, str | None]:
+    """`mean / downside deviation x sqrt(periods per year)`, the downside deviation being
+    `sqrt(mean(min(r, 0)^2))`."""
+    if len(returns) < 2:
+        return None, "too_few_returns"
+    mean = sum(returns, Decimal(0)) / len(returns)
+    downside = sum((min(r, Decimal(0)) ** 2 for r in returns), Decimal(0)) / len(returns)
+    if downside == 0:
+        return None, "no_losses"
+    return mean / downside.sqrt() * per_year.sqrt(), None
+
+
+def portfolio_stats(
+    points: Sequence[EquityPoint],
+    exposed_seconds: float,
+    period: timedelta | None,
+    time_start: datetime,
+    time_end: datetime,
+) -> PortfolioStats:
+    """One quote asset's statistics from its curve (`points`, in time order, at least one)."""
+    first, last = points[0], points[-1]
+    undefined: dict[str, str] = {}
+    duration = time_end - time_start
+    fall, fall_pct, fall_time = max_drawdown(points)
+    growth = total_return(first.equity, last.equity)
+    if growth is None:
+        undefined["total_return"] = "zero_start"
+    yearly = cagr(first.equity, last.equity, duration)
+    if yearly is None:
+        undefined["cagr"] = "under_a_day" if duration < timedelta(days=1) else "non_positive"
+    step = period or DEFAULT_PERIOD
+    returns = period_returns(points, step)
+    per_year = Decimal(YEAR / step)
+    sharpe_ratio, why = sharpe(returns, per_year)
+    if why:
+        undefined["sharpe_ratio"] = why
+    sortino_ratio, why = sortino(returns, per_year)
+    if why:
+        undefined["sortino_ratio"] = why
+    exposure = (
+        Decimal(str(round(exposed_seconds / duration.total_seconds(), 6)))
+        if duration.total_seconds() > 0
+        else None
+    )
+    return PortfolioStats(
+        exchange=first.exchange,
+        asset=first.asset,
+        equity_start=first.equity,
+        equity_end=last.equity,
+        total_return=growth,
+        max_drawdown=fall,
+        max_drawdown_pct=fall_pct,
+        max_drawdown_duration=fall_time,
+        cagr=yearly,
+        exposure=exposure,
+        sharpe_ratio=sharpe_ratio,
+        sortino_ratio=sortino_ratio,
+        undefined=undefined,
+    )
