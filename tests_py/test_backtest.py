@@ -17,7 +17,6 @@ from hypothesis import strategies as st
 
 from barter_python import BacktestError, ExchangeId
 from barter_python.backtest import BacktestConfig, BacktestResult, MarketData, backtest
-from barter_python.exchange import BarterMockExchange, SimulatedExchange
 from barter_python.engine import (
     DefaultStrategy,
     EngineEvent,
@@ -25,6 +24,7 @@ from barter_python.engine import (
     Requests,
     market_order,
 )
+from barter_python.exchange import BarterMockExchange, SimulatedExchange
 
 START = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 BOOK = [

@@ -23,7 +23,6 @@ from barter_python import (
     TimeInForce,
     close_open_positions_with_market_orders,
 )
-from barter_python.exchange import BarterMockExchange
 from barter_python.engine import (
     Audit,
     CancelOrdersOnDisconnect,
@@ -37,6 +36,7 @@ from barter_python.engine import (
     load_market_events,
     market_order,
 )
+from barter_python.exchange import BarterMockExchange
 
 BOOK: list[dict[str, Any]] = [
     {"exchange": "binance_spot", "instrument": "btc_usdt", "base": "btc", "quote": "usdt",
@@ -172,7 +172,10 @@ def test_sell_on_the_mock_needs_quote_balance_a_barter_quirk() -> None:
     position = {"instrument": "btc_usdt", "side": "Buy", "quantity": "1", "price_entry_average": 90}
     book = [{**BOOK[0], "position": position}]
     eng = Engine(
-        book, DefaultStrategy(), balances={("binance_spot", "btc"): 1}, exchange=BarterMockExchange()
+        book,
+        DefaultStrategy(),
+        balances={("binance_spot", "btc"): 1},
+        exchange=BarterMockExchange(),
     )
     audit = eng.close_positions()
     assert len(audit.opens_sent) == 1
@@ -191,10 +194,10 @@ def test_sell_on_the_simulated_exchange_takes_base_and_credits_quote() -> None:
     audit = eng.close_positions()
     assert audit.opens_refused == []
     [trade] = audit.trades
-    assert (trade.side, trade.price, trade.quantity) == (Side.SELL, 100, 1)
+    assert (trade.side, trade.price, trade.quantity) == (Side.SELL, Decimal(100), Decimal(1))
     balances = eng.state.balances()
-    assert balances[("binance_spot", "btc")] == 0
-    assert balances[("binance_spot", "usdt")] == 100
+    assert balances[(ExchangeId.BINANCE_SPOT, "btc")] == 0
+    assert balances[(ExchangeId.BINANCE_SPOT, "usdt")] == 100
 
 
 def test_engine_actions_from_user_code() -> None:

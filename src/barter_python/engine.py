@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Iterable, Mapping, Sequence
-from decimal import Decimal
 from typing import Any, Self, overload
 
 from barter_python import _native

@@ -84,7 +84,9 @@ class SimulatedExchange(BaseModel, frozen=True, extra="forbid"):
             latency_ms: int = ...,
         ) -> None: ...
 
-    @field_validator("leverage", "fees_percent", "maker_fees_percent", "slippage_bps", mode="before")
+    @field_validator(
+        "leverage", "fees_percent", "maker_fees_percent", "slippage_bps", mode="before"
+    )
     @classmethod
     def _money(cls, value: object) -> Decimal | None:
         return None if value is None else _decimal(value)

@@ -49,10 +49,23 @@ impl Row<'_> {
 }
 
 /// The simulated exchange's log.
-pub fn simulated<'py>(py: Python<'py>, exchange: &Simulated, keys: &Keys) -> PyResult<Bound<'py, PyList>> {
+pub fn simulated<'py>(
+    py: Python<'py>,
+    exchange: &Simulated,
+    keys: &Keys,
+) -> PyResult<Bound<'py, PyList>> {
     let rows = PyList::empty(py);
     for record in exchange.orders() {
-        let OrderRecord { time, key, request, filled, fees, status, reason, .. } = record;
+        let OrderRecord {
+            time,
+            key,
+            request,
+            filled,
+            fees,
+            status,
+            reason,
+            ..
+        } = record;
         let input = keys.instrument(key.instrument);
         let row = Row {
             time: *time,
@@ -72,7 +85,11 @@ pub fn simulated<'py>(py: Python<'py>, exchange: &Simulated, keys: &Keys) -> PyR
 }
 
 /// barter's mock, from the audit: `sent` is the time each open was sent, in order.
-pub fn mock<'py>(py: Python<'py>, audit: &Audit, sent: &[DateTime<Utc>]) -> PyResult<Bound<'py, PyList>> {
+pub fn mock<'py>(
+    py: Python<'py>,
+    audit: &Audit,
+    sent: &[DateTime<Utc>],
+) -> PyResult<Bound<'py, PyList>> {
     let rows = PyList::empty(py);
     let mut used = vec![false; audit.trades().len()];
     for (at, open) in audit.opens_sent().iter().enumerate() {
@@ -82,16 +99,23 @@ pub fn mock<'py>(py: Python<'py>, audit: &Audit, sent: &[DateTime<Utc>]) -> PyRe
             .find(|(refused, _)| refused.key == open.key)
             .map(|(_, reason)| reason.as_str());
         let trade = refused.is_none().then(|| {
-            audit.trades().iter().enumerate().position(|(n, (exchange, trade))| {
-                !used[n]
-                    && *exchange == open.key.exchange
-                    && trade.instrument == open.key.instrument
-                    && trade.side == open.state.side
-                    && trade.quantity == open.state.quantity
-                    && trade.price == open.state.price
-            })
+            audit
+                .trades()
+                .iter()
+                .enumerate()
+                .position(|(n, (exchange, trade))| {
+                    !used[n]
+                        && *exchange == open.key.exchange
+                        && trade.instrument == open.key.instrument
+                        && trade.side == open.state.side
+                        && trade.quantity == open.state.quantity
+                        && trade.price == open.state.price
+                })
         });
-        let trade = trade.flatten().inspect(|n| used[*n] = true).map(|n| &audit.trades()[n].1);
+        let trade = trade
+            .flatten()
+            .inspect(|n| used[*n] = true)
+            .map(|n| &audit.trades()[n].1);
         let status = match (refused, trade) {
             (Some(_), _) => Status::Refused,
             (None, Some(_)) => Status::Filled,

@@ -13,7 +13,6 @@ use crate::engine::audit::Audit;
 use crate::engine::clock::{Clock, ReplayClock};
 use crate::engine::{balance_inputs, event, Config, PyEngine};
 use crate::exchange::Choice;
-use barter_data::streams::reconnect;
 use crate::order::PyStrategyId;
 use barter::engine::clock::EngineClock;
 use barter::engine::command::Command;
@@ -21,6 +20,7 @@ use barter::engine::state::instrument::filter::InstrumentFilter;
 use barter::engine::state::trading::TradingState;
 use barter::strategy::close_positions::close_open_positions_with_market_orders;
 use barter::EngineEvent;
+use barter_data::streams::reconnect;
 use barter_execution::order::id::ClientOrderId;
 use barter_instrument::instrument::InstrumentIndex;
 use barter_integration::collection::one_or_many::OneOrMany;
@@ -120,8 +120,10 @@ pub fn run_backtest<'py>(
             // strategy is called for this event.
             let fills = engine.exchange_market(item);
             if !fills.is_empty() {
-                without_algo(&mut engine, |engine| engine.account_events(py, fills, &mut audit))
-                    .map_err(|err| failed(py, at, err))?;
+                without_algo(&mut engine, |engine| {
+                    engine.account_events(py, fills, &mut audit)
+                })
+                .map_err(|err| failed(py, at, err))?;
             }
         }
         engine

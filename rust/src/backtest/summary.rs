@@ -3,11 +3,11 @@
 //! equity curve (which barter lacks). `barter_python.backtest` validates them into its models
 //! and adds the textbook statistics.
 
+use super::equity::Curve;
+use super::orders;
 use crate::bind::enums::Enum;
 use crate::engine::audit::Audit;
 use crate::engine::PyEngine;
-use super::equity::Curve;
-use super::orders;
 use barter::engine::clock::EngineClock;
 use barter::statistic::metric::drawdown::Drawdown;
 use barter::statistic::summary::instrument::{TearSheet, TearSheetGenerator};
@@ -175,7 +175,10 @@ fn curve_rows<'py>(
     let keys = engine.keys();
     let name = |asset: barter_instrument::asset::AssetIndex| {
         let asset = &keys.index.assets[asset.index()];
-        (Enum(asset.exchange), asset.asset.name_internal.name().to_string())
+        (
+            Enum(asset.exchange),
+            asset.asset.name_internal.name().to_string(),
+        )
     };
     let points = PyList::empty(py);
     for point in &curve.points {

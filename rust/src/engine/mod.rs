@@ -19,14 +19,14 @@ pub mod view;
 
 use crate::bind::decimal;
 use crate::bind::enums::Enum;
-use crate::exchange::market::Quote;
-use crate::exchange::simulated::{self, Listing, Simulated};
-use crate::exchange::Choice;
 use crate::bind::error::{self, Kind};
 use crate::book::filter;
 use crate::book::snapshot::InstrumentInput;
 use crate::book::state::{self, Book, Index};
+use crate::exchange::market::Quote;
 use crate::exchange::queue::QueuedTxMap;
+use crate::exchange::simulated::{self, Listing, Simulated};
+use crate::exchange::Choice;
 use crate::order::PyStrategyId;
 use audit::{Audit, PyAudit};
 use barter::engine::{
@@ -43,8 +43,8 @@ use barter::engine::{
 use barter::execution::{builder::ExecutionBuilder, AccountStreamEvent};
 use barter::risk::DefaultRiskManager;
 use barter::{EngineEvent, Timed};
-use barter_execution::order::id::StrategyId;
 use barter_data::streams::reconnect;
+use barter_execution::order::id::StrategyId;
 use barter_execution::{
     balance::{AssetBalance, Balance},
     client::mock::MockExecutionConfig,
@@ -279,14 +279,26 @@ impl PyEngine {
         let exchanges = index.exchanges.len();
         let (venue, txs) = match exchange {
             Choice::Simulated(settings) => {
-                let exchange = simulated_exchange(settings, &state, &index, &inputs, &balances, time);
-                (Venue::Simulated(Box::new(exchange)), QueuedTxMap::simulated(exchanges))
+                let exchange =
+                    simulated_exchange(settings, &state, &index, &inputs, &balances, time);
+                (
+                    Venue::Simulated(Box::new(exchange)),
+                    QueuedTxMap::simulated(exchanges),
+                )
             }
             Choice::BarterMock {
                 fees_percent,
                 latency_ms,
             } => {
-                let mock = barter_mock(&index, &indexed, &balances, fees_percent, latency_ms, &clock, time)?;
+                let mock = barter_mock(
+                    &index,
+                    &indexed,
+                    &balances,
+                    fees_percent,
+                    latency_ms,
+                    &clock,
+                    time,
+                )?;
                 (mock.0, QueuedTxMap::new(mock.1, exchanges))
             }
         };
@@ -311,14 +323,20 @@ impl PyEngine {
 
     /// A market event as the exchange sees it, before the engine does: the account events of
     /// what it fills (none on barter's mock, which does not see the market).
-    pub fn exchange_market(&mut self, market: &barter_data::event::MarketEvent<InstrumentIndex, barter_data::event::DataKind>) -> Vec<AccountEvent> {
+    pub fn exchange_market(
+        &mut self,
+        market: &barter_data::event::MarketEvent<InstrumentIndex, barter_data::event::DataKind>,
+    ) -> Vec<AccountEvent> {
         self.on_exchange(|exchange, out| exchange.on_market(market, out))
     }
 
     /// Work on the simulated exchange, its answers collected. It does not panic by design;
     /// were it to, the engine is poisoned as for a panic inside barter (no panic reaches
     /// Python, and no half-settled state is traded on).
-    fn on_exchange(&mut self, work: impl FnOnce(&mut Simulated, &mut Vec<AccountEvent>)) -> Vec<AccountEvent> {
+    fn on_exchange(
+        &mut self,
+        work: impl FnOnce(&mut Simulated, &mut Vec<AccountEvent>),
+    ) -> Vec<AccountEvent> {
         let mut out = Vec::new();
         if let Venue::Simulated(exchange) = &mut self.venue {
             let done = std::panic::catch_unwind(AssertUnwindSafe(|| work(exchange, &mut out)));
@@ -338,9 +356,18 @@ impl PyEngine {
     }
 
     /// The exchange's answers through barter's engine, in order.
-    pub fn account_events(&mut self, py: Python<'_>, events: Vec<AccountEvent>, audit: &mut Audit) -> PyResult<()> {
+    pub fn account_events(
+        &mut self,
+        py: Python<'_>,
+        events: Vec<AccountEvent>,
+        audit: &mut Audit,
+    ) -> PyResult<()> {
         for event in events {
-            self.step(py, EngineEvent::Account(AccountStreamEvent::Item(event)), audit)?;
+            self.step(
+                py,
+                EngineEvent::Account(AccountStreamEvent::Item(event)),
+                audit,
+            )?;
         }
         Ok(())
     }
@@ -452,7 +479,12 @@ impl PyEngine {
     }
 
     /// barter's mock: its runtime and account channel.
-    fn mock(&mut self) -> Option<(&tokio::runtime::Runtime, &mut UnboundedReceiver<AccountStreamEvent>)> {
+    fn mock(
+        &mut self,
+    ) -> Option<(
+        &tokio::runtime::Runtime,
+        &mut UnboundedReceiver<AccountStreamEvent>,
+    )> {
         match &mut self.venue {
             Venue::BarterMock { runtime, account } => Some((runtime, account)),
             Venue::Simulated(_) => None,

@@ -55,7 +55,9 @@ impl Quote {
     /// The last trade's price and amount, exact (a snapshot's price, amount 0, before any).
     pub fn last_trade(&self) -> Option<(Decimal, Decimal)> {
         match self.last {
-            Some((price, amount)) => Some((market::exact(price).ok()?, market::exact(amount).ok()?)),
+            Some((price, amount)) => {
+                Some((market::exact(price).ok()?, market::exact(amount).ok()?))
+            }
             None => self.seed.map(|price| (price, Decimal::ZERO)),
         }
     }

@@ -17,7 +17,10 @@ use simulated::{Account, FillVolume, LimitFill, Settings};
 #[derive(Debug, Clone)]
 pub enum Choice {
     Simulated(Settings),
-    BarterMock { fees_percent: Decimal, latency_ms: u64 },
+    BarterMock {
+        fees_percent: Decimal,
+        latency_ms: u64,
+    },
 }
 
 impl Choice {

@@ -229,7 +229,11 @@ impl Simulated {
     /// One market event, before anything else happens at it: the view is updated, resting
     /// orders it crosses fill, day orders of an ended day expire, and requests whose latency
     /// has passed arrive and are handled against the market as of this event.
-    pub fn on_market(&mut self, event: &MarketEvent<InstrumentIndex, DataKind>, out: &mut Vec<Event>) {
+    pub fn on_market(
+        &mut self,
+        event: &MarketEvent<InstrumentIndex, DataKind>,
+        out: &mut Vec<Event>,
+    ) {
         self.now = self.now.max(event.time_exchange);
         let instrument = event.instrument.index();
         if let Some(quote) = self.quotes.get_mut(instrument) {
@@ -283,7 +287,8 @@ impl Simulated {
     /// The data ended: what is still on its way never arrives (resting orders stay open).
     pub fn end(&mut self, out: &mut Vec<Event>) {
         let latency = self.settings.latency_ms;
-        let reason = format!("did not reach the exchange before the data ended (latency {latency} ms)");
+        let reason =
+            format!("did not reach the exchange before the data ended (latency {latency} ms)");
         for (_, pending) in std::mem::take(&mut self.pending) {
             match pending {
                 Pending::Open(order) => self.expire(order, reason.clone(), out),
@@ -304,7 +309,12 @@ impl Simulated {
         let (key, request) = (record.key.clone(), record.request.clone());
         let instrument = key.instrument.index();
         let Some(listing) = self.listings.get(instrument) else {
-            return self.refuse(order, None, "instrument not listed on the exchange".into(), out);
+            return self.refuse(
+                order,
+                None,
+                "instrument not listed on the exchange".into(),
+                out,
+            );
         };
         if request.quantity <= Decimal::ZERO {
             let reason = format!("quantity must be > 0, got {}", request.quantity);
@@ -314,7 +324,11 @@ impl Simulated {
             let reason = format!("a limit order needs a price > 0, got {}", request.price);
             return self.refuse(order, None, reason, out);
         }
-        if self.resting.iter().any(|r| self.orders[r.order].key.cid == key.cid) {
+        if self
+            .resting
+            .iter()
+            .any(|r| self.orders[r.order].key.cid == key.cid)
+        {
             let reason = format!("an open order already has cid {}", key.cid);
             return self.refuse(order, None, reason, out);
         }
@@ -372,7 +386,10 @@ impl Simulated {
             _ => quantity,
         };
         if fill < quantity && tif == TimeInForce::FillOrKill {
-            let reason = format!("FillOrKill: only {fill} displayed at the touch {}", touch.price);
+            let reason = format!(
+                "FillOrKill: only {fill} displayed at the touch {}",
+                touch.price
+            );
             return self.expire(order, reason, out);
         }
         if fill <= Decimal::ZERO {
@@ -387,7 +404,10 @@ impl Simulated {
             return self.refuse(order, None, reason, out);
         }
         if fill < quantity {
-            let reason = format!("the rest ({}) expired: only {fill} displayed at the touch", quantity - fill);
+            let reason = format!(
+                "the rest ({}) expired: only {fill} displayed at the touch",
+                quantity - fill
+            );
             self.finish(order, Status::PartiallyFilled, Some(reason), out);
         } else {
             self.finish(order, Status::Filled, None, out);
@@ -408,7 +428,10 @@ impl Simulated {
         match self.settings.account {
             Account::Cash => {
                 let (asset, need) = match side {
-                    Side::Buy => (listing.quote, cost(price, quantity, fee).ok_or_else(too_large)?),
+                    Side::Buy => (
+                        listing.quote,
+                        cost(price, quantity, fee).ok_or_else(too_large)?,
+                    ),
                     Side::Sell => (listing.base, quantity),
                 };
                 let free = self.holding(asset).free();
@@ -437,7 +460,11 @@ impl Simulated {
                     .and_then(|after| after.abs().checked_mul(mark))
                     .and_then(|value| value.checked_add(gross))
                     .ok_or_else(too_large)?;
-                let allowed = self.settings.leverage.checked_mul(equity).ok_or_else(too_large)?;
+                let allowed = self
+                    .settings
+                    .leverage
+                    .checked_mul(equity)
+                    .ok_or_else(too_large)?;
                 if gross > allowed {
                     return Err(Refusal(
                         Some(listing.quote),
@@ -455,7 +482,11 @@ impl Simulated {
     /// A margin account's equity in `quote` (its balance and the open positions' unrealised
     /// PnL at the mark) and the gross value of its positions, leaving out `except`.
     /// `None` beyond barter's decimal range.
-    pub fn margin_totals(&self, quote: AssetIndex, except: Option<usize>) -> Option<(Decimal, Decimal)> {
+    pub fn margin_totals(
+        &self,
+        quote: AssetIndex,
+        except: Option<usize>,
+    ) -> Option<(Decimal, Decimal)> {
         let mut equity = self.holding(quote).total;
         let mut gross = Decimal::ZERO;
         for (at, listing) in self.listings.iter().enumerate() {
@@ -464,7 +495,9 @@ impl Simulated {
                 continue;
             }
             let mark = self.quotes[at].mark().unwrap_or(position.entry);
-            let pnl = mark.checked_sub(position.entry)?.checked_mul(position.quantity)?;
+            let pnl = mark
+                .checked_sub(position.entry)?
+                .checked_mul(position.quantity)?;
             equity = equity.checked_add(pnl)?;
             if Some(at) != except {
                 gross = gross.checked_add(position.quantity.abs().checked_mul(mark)?)?;
@@ -474,7 +507,10 @@ impl Simulated {
     }
 
     fn holding(&self, asset: AssetIndex) -> Holding {
-        self.holdings.get(asset.index()).copied().unwrap_or_default()
+        self.holdings
+            .get(asset.index())
+            .copied()
+            .unwrap_or_default()
     }
 
     fn asset_name<'a>(&self, listing: &'a Listing, asset: AssetIndex) -> &'a str {
@@ -491,7 +527,11 @@ impl Simulated {
     /// Put a limit order on the book, holding what it may spend (cash account).
     fn rest(&mut self, order: usize, out: &mut Vec<Event>) {
         let record = &self.orders[order];
-        let (side, price, quantity) = (record.request.side, record.request.price, record.request.quantity);
+        let (side, price, quantity) = (
+            record.request.side,
+            record.request.price,
+            record.request.quantity,
+        );
         let listing = &self.listings[record.key.instrument.index()];
         let maker = self.settings.maker_fee;
         if let Err(Refusal(asset, reason)) = self.affordable(order, side, price, quantity, maker) {
@@ -500,12 +540,17 @@ impl Simulated {
         let (asset, reserved) = match (self.settings.account, side) {
             (Account::Margin, _) => (None, Decimal::ZERO),
             // Checked affordable above: the cost fits.
-            (Account::Cash, Side::Buy) => (Some(listing.quote), cost(price, quantity, maker).unwrap_or(Decimal::MAX)),
+            (Account::Cash, Side::Buy) => (
+                Some(listing.quote),
+                cost(price, quantity, maker).unwrap_or(Decimal::MAX),
+            ),
             (Account::Cash, Side::Sell) => (Some(listing.base), quantity),
         };
         if let Some(asset) = asset {
             self.holdings[asset.index()].reserved += reserved;
-            out.push(self.balance_event(record_exchange(&self.listings, &self.orders[order]), asset));
+            out.push(
+                self.balance_event(record_exchange(&self.listings, &self.orders[order]), asset),
+            );
         }
         self.resting.push(Resting { order, reserved });
         let record = &self.orders[order];
@@ -585,7 +630,10 @@ impl Simulated {
         if self.settings.account == Account::Cash {
             let listing = &self.listings[record.key.instrument.index()];
             let (asset, release) = match side {
-                Side::Buy => (listing.quote, cost(price, quantity, maker).unwrap_or(reserved)),
+                Side::Buy => (
+                    listing.quote,
+                    cost(price, quantity, maker).unwrap_or(reserved),
+                ),
                 Side::Sell => (listing.base, quantity),
             };
             let release = release.min(reserved);
@@ -657,15 +705,20 @@ impl Simulated {
             Account::Cash => {
                 let (quote_after, base_after) = match side {
                     Side::Buy => (
-                        value.checked_add(fee).and_then(|spent| quote_total.checked_sub(spent)),
+                        value
+                            .checked_add(fee)
+                            .and_then(|spent| quote_total.checked_sub(spent)),
                         base_total.checked_add(quantity),
                     ),
                     Side::Sell => (
-                        value.checked_sub(fee).and_then(|got| quote_total.checked_add(got)),
+                        value
+                            .checked_sub(fee)
+                            .and_then(|got| quote_total.checked_add(got)),
                         base_total.checked_sub(quantity),
                     ),
                 };
-                let (quote_after, base_after) = quote_after.zip(base_after).ok_or_else(too_large)?;
+                let (quote_after, base_after) =
+                    quote_after.zip(base_after).ok_or_else(too_large)?;
                 self.holdings[quote].total = quote_after;
                 self.holdings[base].total = base_after;
                 out.push(self.balance_event(listing.exchange, listing.quote));
@@ -710,7 +763,13 @@ impl Simulated {
         Ok(())
     }
 
-    fn finish(&mut self, order: usize, status: Status, reason: Option<String>, out: &mut Vec<Event>) {
+    fn finish(
+        &mut self,
+        order: usize,
+        status: Status,
+        reason: Option<String>,
+        out: &mut Vec<Event>,
+    ) {
         let record = &mut self.orders[order];
         record.status = status;
         record.reason = reason;
@@ -732,7 +791,13 @@ impl Simulated {
         out.push(self.snapshot(order, OrderState::expired()));
     }
 
-    fn refuse(&mut self, order: usize, asset: Option<AssetIndex>, reason: String, out: &mut Vec<Event>) {
+    fn refuse(
+        &mut self,
+        order: usize,
+        asset: Option<AssetIndex>,
+        reason: String,
+        out: &mut Vec<Event>,
+    ) {
         let record = &mut self.orders[order];
         record.status = Status::Refused;
         let error = match asset {
@@ -740,22 +805,36 @@ impl Simulated {
             None => ApiError::OrderRejected(reason.clone()),
         };
         record.reason = Some(reason);
-        let state = OrderState::inactive(InactiveOrderState::OpenFailed(OrderError::Rejected(error)));
+        let state =
+            OrderState::inactive(InactiveOrderState::OpenFailed(OrderError::Rejected(error)));
         out.push(self.snapshot(order, state));
     }
 
     /// A cancel names its order by `key.cid`; only a resting order can be cancelled.
-    fn cancel(&mut self, cancel: OrderRequestCancel<ExchangeIndex, InstrumentIndex>, out: &mut Vec<Event>) {
+    fn cancel(
+        &mut self,
+        cancel: OrderRequestCancel<ExchangeIndex, InstrumentIndex>,
+        out: &mut Vec<Event>,
+    ) {
         let found = self.resting.iter().position(|r| {
             let key = &self.orders[r.order].key;
             key.cid == cancel.key.cid && key.instrument == cancel.key.instrument
         });
         let Some(at) = found else {
-            let reason = match self.orders.iter().rev().find(|o| o.key.cid == cancel.key.cid) {
+            let reason = match self
+                .orders
+                .iter()
+                .rev()
+                .find(|o| o.key.cid == cancel.key.cid)
+            {
                 Some(order) if order.status == Status::Open => {
                     format!("order {} has not reached the exchange yet", cancel.key.cid)
                 }
-                Some(order) => format!("order {} is already {}", cancel.key.cid, order.status.as_str()),
+                Some(order) => format!(
+                    "order {} is already {}",
+                    cancel.key.cid,
+                    order.status.as_str()
+                ),
                 None => format!("unknown order {}", cancel.key.cid),
             };
             return self.refuse_cancel(cancel, reason, out);
@@ -791,13 +870,23 @@ impl Simulated {
     }
 
     fn open_state(&self, record: &OrderRecord) -> Open {
-        let order = self.orders.iter().position(|o| std::ptr::eq(o, record)).unwrap_or_default();
+        let order = self
+            .orders
+            .iter()
+            .position(|o| std::ptr::eq(o, record))
+            .unwrap_or_default();
         Open::new(order_id(order), self.now, record.filled)
     }
 
     fn snapshot(&self, order: usize, state: OrderState) -> Event {
         let record = &self.orders[order];
-        let RequestOpen { side, price, quantity, kind, time_in_force } = record.request.clone();
+        let RequestOpen {
+            side,
+            price,
+            quantity,
+            kind,
+            time_in_force,
+        } = record.request.clone();
         AccountEvent {
             exchange: record.key.exchange,
             kind: AccountEventKind::OrderSnapshot(Snapshot(Order {
@@ -836,7 +925,9 @@ impl From<String> for Refusal {
 
 /// `price x quantity x (1 + fee)`, `None` beyond barter's decimal range.
 fn cost(price: Decimal, quantity: Decimal, fee: Decimal) -> Option<Decimal> {
-    price.checked_mul(quantity)?.checked_mul(Decimal::ONE.checked_add(fee)?)
+    price
+        .checked_mul(quantity)?
+        .checked_mul(Decimal::ONE.checked_add(fee)?)
 }
 
 fn too_large() -> String {
@@ -859,13 +950,20 @@ impl Position {
         let before = self.quantity;
         if before.is_zero() || before.is_sign_positive() == signed.is_sign_positive() {
             let total = before.abs().checked_add(signed.abs())?;
-            let value = before.abs().checked_mul(self.entry)?.checked_add(signed.abs().checked_mul(price)?)?;
+            let value = before
+                .abs()
+                .checked_mul(self.entry)?
+                .checked_add(signed.abs().checked_mul(price)?)?;
             self.entry = value.checked_div(total)?;
             self.quantity = before.checked_add(signed)?;
             return Some(Decimal::ZERO);
         }
         let closed = before.abs().min(signed.abs());
-        let direction = if before.is_sign_positive() { Decimal::ONE } else { -Decimal::ONE };
+        let direction = if before.is_sign_positive() {
+            Decimal::ONE
+        } else {
+            -Decimal::ONE
+        };
         let realised = closed.checked_mul(price.checked_sub(self.entry)?)? * direction;
         self.quantity = before.checked_add(signed)?;
         if self.quantity.is_zero() {

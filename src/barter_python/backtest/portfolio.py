@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from decimal import Decimal, localcontext
+from itertools import pairwise
 
 from pydantic import BaseModel
 
@@ -98,7 +99,7 @@ def period_returns(points: Sequence[EquityPoint], period: timedelta) -> list[Dec
         grid += period
     if points[-1].time > grid - period:
         values.append(points[-1].equity)
-    return [b / a - 1 for a, b in zip(values, values[1:], strict=False) if a != 0]
+    return [b / a - 1 for a, b in pairwise(values) if a != 0]
 
 
 def sharpe(returns: Sequence[Decimal], per_year: Decimal) -> tuple[Decimal | None, str | None]:

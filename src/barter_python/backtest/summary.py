@@ -1,6 +1,7 @@
 """What a backtest gives back: `BacktestResult`, with barter's statistics under barter's names
 (`TearSheet`), the textbook ones beside them (`TradeStats`), closed positions, fills, every
-order, the account's equity curve and portfolio statistics. Frozen Pydantic models: `to_json()` and `model_validate_json` round-trip."""
+order, the account's equity curve and portfolio statistics. Frozen Pydantic models:
+`to_json()` and `model_validate_json` round-trip."""
 
 from __future__ import annotations
 
@@ -33,9 +34,7 @@ __all__ = [
     "TearSheet",
 ]
 
-Table = Literal[
-    "summary", "instruments", "positions", "fills", "orders", "equity", "portfolio"
-]
+Table = Literal["summary", "instruments", "positions", "fills", "orders", "equity", "portfolio"]
 
 
 class TearSheet(BaseModel, frozen=True, extra="forbid"):

@@ -5,7 +5,7 @@ against the compiled module.
 """
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 from decimal import Decimal
 from typing import Any, ClassVar, Literal, Self, final
 
