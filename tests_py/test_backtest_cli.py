@@ -337,3 +337,20 @@ def test_a_sweep_whose_every_run_failed_exits_2_listing_the_failures() -> None:
 )
 def test_bad_grid_options_exit_2(args: tuple[str, ...], message: str) -> None:
     assert message in refused(run("--sample", *args))
+
+
+def test_barter_mock_keeps_todays_results() -> None:
+    """`--execution barter_mock` is barter-execution's MockExchange as before the simulated
+    exchange: the sample's numbers of main at 210e9e6 (2 wins, 1 loss on eth), every fill at
+    the price its order named."""
+    text = ok(run("--sample", "--execution", "barter_mock", "--format", "json"))
+    result = BacktestResult.model_validate_json(text)
+    assert result.exchange == "barter_mock"
+    assert (result.totals.trades, result.totals.wins, result.totals.losses) == (3, 2, 1)
+    assert [f.side.value for f in result.fills] == ["Buy", "Sell"] * 3
+    assert [o.average_price for o in result.orders] == [o.price for o in result.orders]
+    assert [f.price for f in result.fills] == [o.price for o in result.orders]
+    assert {o.status for o in result.orders} == {"filled"}
+    table = ok(run("--sample", "--execution", "barter_mock")).splitlines()
+    eth = next(line for line in table if line.startswith("binance_spot:eth_usdt")).split()
+    assert eth[1:4] == ["3", "0.6667", "0.3333"]

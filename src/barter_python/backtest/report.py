@@ -1,5 +1,6 @@
-"""A backtest result as a text summary: a table per instrument with barter's statistics and
-the textbook ones side by side (barter's `win_rate` is the loss rate)."""
+"""A backtest result as a text summary: the portfolio first (the account's value per quote
+asset: return, drawdown, exposure, ratios), then a table per instrument with barter's
+statistics and the textbook ones side by side (barter's `win_rate` is the loss rate)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Protocol
 
+from barter_python.backtest.portfolio import PortfolioStats
 from barter_python.backtest.stats import TradeStats
 from barter_python.instrument import ExchangeId
 
@@ -60,6 +62,10 @@ class _Result(Protocol):
     def instruments(self) -> Sequence[_Instrument]: ...
     @property
     def totals(self) -> TradeStats: ...
+    @property
+    def exchange(self) -> str: ...
+    @property
+    def portfolio(self) -> Sequence[PortfolioStats]: ...
 
 
 def _number(value: Decimal | int | None) -> str:
@@ -68,6 +74,22 @@ def _number(value: Decimal | int | None) -> str:
     if isinstance(value, int):
         return str(value)
     return f"{value:.4f}" if abs(value) < 10**12 else f"{value:.4e}"
+
+
+def _percent(value: Decimal | None) -> str:
+    return "-" if value is None else f"{float(value) * 100:.4g} %"
+
+
+def portfolio_lines(result: _Result) -> list[str]:
+    """One line per quote asset: the account from start to end."""
+    return [
+        f"{p.exchange.value}:{p.asset}: equity {_number(p.equity_start)} -> "
+        f"{_number(p.equity_end)} ({_percent(p.total_return)}), max drawdown "
+        f"{_number(p.max_drawdown)} ({_percent(p.max_drawdown_pct)}), exposure "
+        f"{_percent(p.exposure)}, sharpe {_number(p.sharpe_ratio)}, sortino "
+        f"{_number(p.sortino_ratio)}, cagr {_percent(p.cagr)}"
+        for p in result.portfolio
+    ]
 
 
 def summary_table(result: _Result) -> str:
@@ -102,7 +124,9 @@ def summary_table(result: _Result) -> str:
     totals = result.totals
     return "\n".join(
         [
-            f"{result.id}: {result.events} events, {span}, interval {result.interval}",
+            f"{result.id}: {result.events} events, {span}, interval {result.interval}, "
+            f"exchange {result.exchange}",
+            *portfolio_lines(result),
             f"orders sent {result.orders_sent}, refused {result.orders_refused}; "
             f"{len(result.positions)} closed positions; wall time {result.wall_time_s:.3f} s",
             *lines,

@@ -141,6 +141,14 @@ def _balances(
     help="barter's fees_percent, a fraction (0.001 = 0.1 %); replaces the config's.",
 )
 @click.option(
+    "--execution",
+    type=click.Choice(["simulated", "barter_mock"]),
+    default=None,
+    help="Where orders go: the simulated exchange (the default: fills at the touch) or "
+    "barter-execution's mock (fills at the named price, as barter's own backtests); the "
+    "config's fees and latency carry over.",
+)
+@click.option(
     "--interval",
     type=click.Choice(["daily", "annual_252", "annual_365"]),
     default=None,
@@ -201,6 +209,7 @@ def backtest(
     instrument: str | None,
     balances: dict[tuple[ExchangeId, str], str],
     fees: str | None,
+    execution: Literal["simulated", "barter_mock"] | None,
     interval: IntervalName | None,
     output_format: Literal["table", "json", "csv"],
     output: str,
@@ -235,7 +244,7 @@ def backtest(
             config = _backtest_config(data, config_file, book_file)
             if strategy_spec is None:
                 raise BookError("give --strategy MODULE:CLASS (or --sample)")
-        config = _override(config, balances, fees, interval)
+        config = _override(config, balances, fees, interval, execution)
         if grid_axes:
             axes = parse_axes(grid_axes)
             check_sort(sort_by, params, axes)  # before the runs, not after them
@@ -346,8 +355,12 @@ def _override(
     balances: dict[tuple[ExchangeId, str], str],
     fees: str | None,
     interval: IntervalName | None,
+    execution: Literal["simulated", "barter_mock"] | None = None,
 ) -> BacktestConfig:
     changes: dict[str, object] = {}
+    if execution is not None and execution != config.exchange.kind:
+        carried = config.exchange.model_dump(include={"fees_percent", "latency_ms"})
+        changes["exchange"] = {"kind": execution, **carried}
     if balances:
         changes["balances"] = {**config.balances, **balances}
     if fees is not None:
