@@ -18,7 +18,7 @@ from barter_python.engine import Strategy
 from barter_python.exchange import BarterMockExchange, SimulatedExchange
 from barter_python.instrument import ExchangeId, Side
 from barter_python.order import OrderKind, TimeInForce
-from barter_python.snapshot import InstrumentSnapshot, PositionSnapshot
+from barter_python.snapshot import DecimalInput, InstrumentSnapshot, PositionSnapshot
 
 __all__ = [
     "BOOK_CSV_COLUMNS",
@@ -196,8 +196,8 @@ class RequestOpen:
     def __new__(
         cls,
         side: Side | str,
-        price: Decimal | float | str,
-        quantity: Decimal | float | str,
+        price: DecimalInput,
+        quantity: DecimalInput,
         kind: OrderKind | str,
         time_in_force: TimeInForce | str,
     ) -> RequestOpen: ...
@@ -302,7 +302,7 @@ class Engine:
         strategy: Strategy,
         *,
         strategy_id: StrategyId | str,
-        balances: Mapping[tuple[ExchangeId | str, str], Decimal | int | float | str] | None,
+        balances: Mapping[tuple[ExchangeId | str, str], DecimalInput] | None,
         trading_enabled: bool,
         exchange: SimulatedExchange | BarterMockExchange,
     ) -> Self: ...
@@ -329,8 +329,8 @@ class EngineEvent:
     def trade(
         exchange: ExchangeId | str,
         instrument: str,
-        price: Decimal | float | str,
-        amount: Decimal | float | str,
+        price: DecimalInput,
+        amount: DecimalInput,
         side: Side | str,
         time: datetime | None = None,
     ) -> EngineEvent:
@@ -340,8 +340,8 @@ class EngineEvent:
     def l1(
         exchange: ExchangeId | str,
         instrument: str,
-        bid: tuple[Decimal | int | float | str, Decimal | int | float | str],
-        ask: tuple[Decimal | int | float | str, Decimal | int | float | str],
+        bid: tuple[DecimalInput, DecimalInput],
+        ask: tuple[DecimalInput, DecimalInput],
         time: datetime | None = None,
     ) -> EngineEvent:
         """A level-1 book (barter-data's `OrderBookL1`): best `(price, amount)` each side,
@@ -529,7 +529,7 @@ class Book:
     def update(self, instruments: list[InstrumentSnapshot]) -> None:
         """Replace the named instruments' prices and positions."""
     def set_prices(
-        self, prices: Mapping[tuple[ExchangeId | str, str], Decimal | int | float | str]
+        self, prices: Mapping[tuple[ExchangeId | str, str], DecimalInput]
     ) -> None:
         """Set the named instruments' prices."""
     def close_open_positions_with_market_orders(

@@ -14,7 +14,7 @@ from barter_python._native import (
     StrategyId,
 )
 from barter_python.instrument import ExchangeId
-from barter_python.snapshot import InstrumentSnapshot, PositionSnapshot
+from barter_python.snapshot import DecimalInput, InstrumentSnapshot, PositionSnapshot
 
 __all__ = [
     "build_ioc_market_order_to_close_position",
@@ -25,7 +25,7 @@ def build_ioc_market_order_to_close_position(
     exchange: ExchangeId | str,
     position: PositionSnapshot,
     strategy_id: StrategyId | str,
-    price: Decimal | float | str,
+    price: DecimalInput,
     gen_cid: Callable[[], ClientOrderId | str] | None = None,
 ) -> OrderRequestOpen:
     """barter's `build_ioc_market_order_to_close_position`."""
