@@ -15,6 +15,7 @@ from barter_python import (
     ExchangeId,
     InstrumentFilter,
     InstrumentSnapshot,
+    MarketDataError,
     OrderKey,
     OrderKind,
     OrderRequestOpen,
@@ -303,8 +304,15 @@ def test_load_market_events_reads_barters_format() -> None:
     assert prices[(ExchangeId.OKX, "btc_usdt")] == Decimal("97.5")
     # Instrument index 0 is barter's first instrument in its sorted order: binance_spot.
     assert prices[(ExchangeId.BINANCE_SPOT, "btc_usdt")] == Decimal(99)
-    with pytest.raises(ValueError, match="invalid market events JSON"):
+    # The one parser of barter's JSON (the backtest's): a syntax error names its place, and
+    # every wrong item is reported at once (MarketDataError is a ValueError).
+    with pytest.raises(MarketDataError, match=r"<market events>:1:2: invalid JSON"):
         load_market_events("[{")
+    bad = dict(items[0])
+    bad["Item"] = {"Ok": {**items[0]["Item"]["Ok"], "exchange": "nowhere"}}
+    with pytest.raises(MarketDataError, match="2 problems") as info:
+        load_market_events(json.dumps([bad, items[2], {"Reconnecting": 5}]))
+    assert ": item 1: " in str(info.value) and ": item 3: " in str(info.value)
 
 
 class SendThenCancel(DefaultStrategy):

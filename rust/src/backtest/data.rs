@@ -16,6 +16,7 @@ mod table;
 use crate::bind::enums::Enum;
 use crate::bind::error::{self, Kind as ErrorKind};
 use crate::engine::event::PyEngineEvent;
+use crate::market::problems::{read, Failure, Problems};
 use crate::market::{self, InstrumentRef, Role};
 use barter_data::books::Level as BarterLevel;
 use barter_data::event::{DataKind, MarketEvent};
@@ -25,10 +26,9 @@ use barter_data::subscription::{book::OrderBookL1, trade::PublicTrade};
 use barter_instrument::{exchange::ExchangeId, instrument::name::InstrumentNameInternal, Side};
 use chrono::{DateTime, Utc};
 use fnv::{FnvHashMap, FnvHashSet};
-use pyo3::exceptions::{PyFileNotFoundError, PyOSError, PyPermissionError, PyValueError};
+use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyList, PyTuple, PyType};
-use std::fmt::Display;
 use std::sync::Arc;
 
 /// An instrument as the SDK names it: exchange and barter's (lowercase) internal name.
@@ -454,79 +454,6 @@ impl Builder {
             events,
         }
     }
-}
-
-/// How many problems an error lists before "and N more" (`barter_python.book.LISTED`).
-const LISTED: usize = 20;
-
-/// Every problem of one input, each `location: problem`.
-pub struct Problems {
-    source: String,
-    listed: Vec<String>,
-    count: usize,
-}
-
-impl Problems {
-    pub fn new(source: impl Into<String>) -> Self {
-        Problems {
-            source: source.into(),
-            listed: Vec::new(),
-            count: 0,
-        }
-    }
-
-    pub fn add(&mut self, location: impl Display, problem: impl Display) {
-        self.count += 1;
-        if self.listed.len() < LISTED {
-            self.listed.push(format!("{location}: {problem}"));
-        }
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.count == 0
-    }
-
-    /// One message for every problem (as `barter_python.book.BookError.of` words it).
-    pub fn check(self) -> Result<(), Failure> {
-        match self.count {
-            0 => Ok(()),
-            1 => Err(Failure::Data(self.listed.concat())),
-            count => {
-                let mut message = format!("{}: {count} problems:\n", self.source);
-                message.push_str(&self.listed.join("\n"));
-                if count > LISTED {
-                    message.push_str(&format!("\n... and {} more", count - LISTED));
-                }
-                Err(Failure::Data(message))
-            }
-        }
-    }
-}
-
-/// Why loading failed: the file could not be read, or its content is wrong.
-pub enum Failure {
-    Io(String, std::io::Error),
-    Data(String),
-}
-
-impl Failure {
-    fn into_py(self, py: Python<'_>) -> PyErr {
-        match self {
-            Failure::Data(message) => error::new_err(py, ErrorKind::MarketData, message),
-            Failure::Io(path, err) => {
-                let args = (err.raw_os_error().unwrap_or(0), err.to_string(), path);
-                match err.kind() {
-                    std::io::ErrorKind::NotFound => PyFileNotFoundError::new_err(args),
-                    std::io::ErrorKind::PermissionDenied => PyPermissionError::new_err(args),
-                    _ => PyOSError::new_err(args),
-                }
-            }
-        }
-    }
-}
-
-fn read(path: &str) -> Result<Vec<u8>, Failure> {
-    std::fs::read(path).map_err(|err| Failure::Io(path.to_string(), err))
 }
 
 /// `MarketData` wraps an `Arc`: the Python object and the replay share one copy.

@@ -6,13 +6,14 @@ use super::requests;
 use super::State;
 use crate::bind::decimal;
 use crate::bind::enums::Enum;
+use crate::market::problems::Problems;
 use crate::market::{self, InstrumentRef, Role};
 use barter::engine::state::trading::TradingState;
 use barter::execution::AccountStreamEvent;
 use barter::EngineEvent;
 use barter_data::books::Level;
 use barter_data::event::{DataKind, MarketEvent};
-use barter_data::streams::consumer::{MarketStreamEvent, MarketStreamResult};
+use barter_data::streams::consumer::MarketStreamEvent;
 use barter_data::streams::reconnect;
 use barter_data::subscription::{book::OrderBookL1, trade::PublicTrade};
 use barter_instrument::{
@@ -281,28 +282,29 @@ fn highest_price(kind: &DataKind) -> Option<Decimal> {
     }
 }
 
-/// Events from barter's JSON market-data format (a JSON array of `MarketStreamResult`:
-/// `{"Item": {"Ok": MarketEvent}}` or `{"Reconnecting": "<exchange>"}`), as in barter's
-/// examples. `instrument` is an index into the engine's instruments or an instrument name.
-/// Items that carry a data error (`{"Item": {"Err": ...}}`) are skipped, as barter's engine
-/// never sees them.
+/// Events from barter's market-data JSON (a JSON array of `MarketStreamResult`: `{"Item":
+/// {"Ok": MarketEvent}}` or `{"Reconnecting": "<exchange>"}`, or NDJSON of `{"Item":
+/// MarketEvent}`), as in barter's examples, read by the one parser of that format
+/// (`market::json`): every problem is reported at once (`MarketDataError`). `instrument` is an
+/// index into the engine's instruments or an instrument name. Items that carry a data error
+/// (`{"Item": {"Err": ...}}`) are skipped, as barter's engine never sees them.
 #[pyfunction]
-pub fn load_market_events(json: &str) -> PyResult<Vec<PyEngineEvent>> {
-    let items: Vec<MarketStreamResult<InstrumentRef, DataKind>> = serde_json::from_str(json)
-        .map_err(|err| PyValueError::new_err(format!("invalid market events JSON: {err}")))?;
-    let mut events = Vec::with_capacity(items.len());
-    for (at, item) in items.into_iter().enumerate() {
-        match item {
-            reconnect::Event::Reconnecting(exchange) => events.push(PyEngineEvent(Kind::Market(
-                reconnect::Event::Reconnecting(exchange),
-            ))),
-            reconnect::Event::Item(Ok(event)) => {
-                market::check(&event.kind)
-                    .map_err(|why| PyValueError::new_err(format!("market event {at}: {why}")))?;
-                events.push(PyEngineEvent(Kind::Market(reconnect::Event::Item(event))));
+pub fn load_market_events(py: Python<'_>, json: &str) -> PyResult<Vec<PyEngineEvent>> {
+    const SOURCE: &str = "<market events>";
+    let mut events = Vec::new();
+    let mut problems = Problems::new(SOURCE);
+    let mut visit = |event: MarketStreamEvent<InstrumentRef, DataKind>| {
+        if let reconnect::Event::Item(item) = &event {
+            if let Err(why) = market::check(&item.kind) {
+                return vec![why];
             }
-            reconnect::Event::Item(Err(_)) => {}
         }
-    }
+        events.push(PyEngineEvent(Kind::Market(event)));
+        Vec::new()
+    };
+    let parsed = market::json::parse(SOURCE, json.as_bytes(), &mut problems, &mut visit);
+    parsed
+        .and_then(|()| problems.check())
+        .map_err(|failure| failure.into_py(py))?;
     Ok(events)
 }

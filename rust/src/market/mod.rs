@@ -5,6 +5,9 @@
 //! turns a trade price into a `Decimal` with `Decimal::from_f64`. The SDK's money is exact, so
 //! a number is accepted only if it survives those conversions unchanged.
 
+pub mod json;
+pub mod problems;
+
 use crate::bind::decimal;
 use barter_data::books::Level;
 use barter_data::event::DataKind;

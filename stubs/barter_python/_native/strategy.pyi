@@ -4,7 +4,6 @@ Callers go through `barter_python.strategy`, which validates first.
 """
 
 from collections.abc import Callable
-from decimal import Decimal
 
 from barter_python._native import (
     ClientOrderId,

@@ -1,182 +1,19 @@
-//! barter's market-data files, parsed with barter-data's own serde types, one item at a time:
-//! a JSON array of `MarketStreamResult` (`{"Item": {"Ok": MarketEvent}}`,
-//! `{"Reconnecting": "binance_spot"}`), or NDJSON of `MarketStreamEvent` (`{"Item":
-//! MarketEvent}` per line). Items carrying a data error (`{"Item": {"Err": ...}}`) are skipped,
-//! as barter's engine never sees them.
+//! barter's market-data files into `MarketData`, by the one parser of barter's JSON
+//! (`market::json`).
 
 use super::{Builder, Failure, Given, MarketData, Problems};
-use crate::market::InstrumentRef;
-use barter_data::event::DataKind;
-use barter_data::streams::consumer::{MarketStreamEvent, MarketStreamResult};
-use barter_data::streams::reconnect;
-use serde::de::IgnoredAny;
+use crate::market::json;
 
 pub fn load(path: &str, given: Option<&Given>) -> Result<MarketData, Failure> {
     let bytes = super::read(path)?;
-    let text = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
     let mut builder = Builder::default();
     let mut problems = Problems::new(path);
-    let start = skip_space(text, 0);
-    if text.get(start) == Some(&b'[') {
-        array(path, text, start, given, &mut builder, &mut problems)?;
-    } else {
-        ndjson(path, text, given, &mut builder, &mut problems);
-    }
+    json::parse(path, &bytes, &mut problems, &mut |event| {
+        builder.barter(&event, given)
+    })?;
     problems.check()?;
     if !builder.has_data() {
         return Err(super::no_events(path));
     }
     Ok(builder.finish())
-}
-
-fn skip_space(text: &[u8], mut at: usize) -> usize {
-    while text.get(at).is_some_and(u8::is_ascii_whitespace) {
-        at += 1;
-    }
-    at
-}
-
-/// serde_json's message without its own position (the caller gives the file's).
-fn message(err: &serde_json::Error) -> String {
-    let text = err.to_string();
-    match text.rfind(" at line ") {
-        Some(at) => text[..at].to_string(),
-        None => text,
-    }
-}
-
-fn ndjson(
-    path: &str,
-    text: &[u8],
-    given: Option<&Given>,
-    builder: &mut Builder,
-    problems: &mut Problems,
-) {
-    for (index, line) in text.split(|b| *b == b'\n').enumerate() {
-        let number = index + 1;
-        if line.iter().all(u8::is_ascii_whitespace) {
-            continue;
-        }
-        match serde_json::from_slice::<MarketStreamEvent<InstrumentRef, DataKind>>(line) {
-            Ok(event) => {
-                for problem in builder.barter(&event, given) {
-                    problems.add(format_args!("{path}:{number}"), problem);
-                }
-            }
-            Err(err) => problems.add(
-                format_args!("{path}:{number}:{}", err.column()),
-                format_args!(
-                    "not a barter market event ({{\"Item\": MarketEvent}}): {}",
-                    message(&err)
-                ),
-            ),
-        }
-    }
-}
-
-/// Tracks line numbers through the text, counting newlines only once.
-struct Lines<'a> {
-    text: &'a [u8],
-    counted: usize,
-    line: usize,
-    line_start: usize,
-}
-
-impl Lines<'_> {
-    /// Line and column (from 1) of byte `at`, which never goes backwards.
-    fn at(&mut self, at: usize) -> (usize, usize) {
-        for (offset, byte) in self.text[self.counted..at].iter().enumerate() {
-            if *byte == b'\n' {
-                self.line += 1;
-                self.line_start = self.counted + offset + 1;
-            }
-        }
-        self.counted = at;
-        (self.line, at - self.line_start + 1)
-    }
-}
-
-fn array(
-    path: &str,
-    text: &[u8],
-    open: usize,
-    given: Option<&Given>,
-    builder: &mut Builder,
-    problems: &mut Problems,
-) -> Result<(), Failure> {
-    let mut lines = Lines {
-        text,
-        counted: 0,
-        line: 1,
-        line_start: 0,
-    };
-    let invalid = |(line, column): (usize, usize), what: String| {
-        Failure::Data(format!("{path}:{line}:{column}: invalid JSON: {what}"))
-    };
-    let mut at = skip_space(text, open + 1);
-    if text.get(at) == Some(&b']') {
-        return end(path, text, at + 1, &mut lines);
-    }
-    let mut number = 0;
-    loop {
-        number += 1;
-        let (line, column) = lines.at(at);
-        // The item's extent first (a syntax error ends the file), then its meaning (a wrong
-        // item is reported, and reading goes on).
-        let mut items = serde_json::Deserializer::from_slice(&text[at..]).into_iter::<IgnoredAny>();
-        match items.next() {
-            Some(Ok(_)) => {}
-            Some(Err(err)) => {
-                let column = if err.line() == 1 {
-                    column + err.column() - 1
-                } else {
-                    err.column()
-                };
-                return Err(invalid((line + err.line() - 1, column), message(&err)));
-            }
-            None => return Err(invalid(lines.at(text.len()), "unterminated array".into())),
-        }
-        let item = &text[at..at + items.byte_offset()];
-        let location = format!("{path}:{line}: item {number}");
-        match serde_json::from_slice::<MarketStreamResult<InstrumentRef, DataKind>>(item) {
-            Ok(reconnect::Event::Item(Err(_))) => {}
-            Ok(reconnect::Event::Item(Ok(event))) => {
-                for problem in builder.barter(&reconnect::Event::Item(event), given) {
-                    problems.add(&location, problem);
-                }
-            }
-            Ok(reconnect::Event::Reconnecting(exchange)) => builder.reconnecting(exchange),
-            Err(err) => problems.add(
-                &location,
-                format_args!(
-                    "not a barter MarketStreamResult ({{\"Item\": {{\"Ok\": MarketEvent}}}} or \
-                     {{\"Reconnecting\": exchange}}): {}",
-                    message(&err)
-                ),
-            ),
-        }
-        at = skip_space(text, at + item.len());
-        match text.get(at) {
-            Some(b',') => at = skip_space(text, at + 1),
-            Some(b']') => return end(path, text, at + 1, &mut lines),
-            Some(_) => {
-                return Err(invalid(
-                    lines.at(at),
-                    "expected ',' or ']' after an item".into(),
-                ))
-            }
-            None => return Err(invalid(lines.at(at), "unterminated array".into())),
-        }
-    }
-}
-
-fn end(path: &str, text: &[u8], at: usize, lines: &mut Lines<'_>) -> Result<(), Failure> {
-    let at = skip_space(text, at);
-    if at < text.len() {
-        let (line, column) = lines.at(at);
-        return Err(Failure::Data(format!(
-            "{path}:{line}:{column}: invalid JSON: trailing characters after the array"
-        )));
-    }
-    Ok(())
 }
