@@ -528,9 +528,7 @@ class Book:
     def __new__(cls, instruments: list[InstrumentSnapshot]) -> Self: ...
     def update(self, instruments: list[InstrumentSnapshot]) -> None:
         """Replace the named instruments' prices and positions."""
-    def set_prices(
-        self, prices: Mapping[tuple[ExchangeId | str, str], DecimalInput]
-    ) -> None:
+    def set_prices(self, prices: Mapping[tuple[ExchangeId | str, str], DecimalInput]) -> None:
         """Set the named instruments' prices."""
     def close_open_positions_with_market_orders(
         self,
