@@ -308,8 +308,7 @@ def test_load_market_events_reads_barters_format() -> None:
     # every wrong item is reported at once (MarketDataError is a ValueError).
     with pytest.raises(MarketDataError, match=r"<market events>:1:2: invalid JSON"):
         load_market_events("[{")
-    bad = dict(items[0])
-    bad["Item"] = {"Ok": {**items[0]["Item"]["Ok"], "exchange": "nowhere"}}
+    bad = json.loads(json.dumps(items[0]).replace('"okx"', '"nowhere"'))
     with pytest.raises(MarketDataError, match="2 problems") as info:
         load_market_events(json.dumps([bad, items[2], {"Reconnecting": 5}]))
     assert ": item 1: " in str(info.value) and ": item 3: " in str(info.value)
