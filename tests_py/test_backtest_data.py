@@ -194,11 +194,15 @@ def test_barters_own_example_data() -> None:
     assert data.instruments == [
         (ExchangeId.BINANCE_SPOT, n) for n in ("btc_usdt", "eth_usdt", "sol_usdt")
     ]
-    # sorted by exchange time: the file's first trade (23:07:00.715) comes before its first book
+    # the earliest exchange time is the file's first trade (23:07:00.715), though the file
+    # starts with books: it is in arrival order (trades carry Binance's time, books the local
+    # receive time) and replays in that order; sort() sorts on request (spec §8).
     assert data.time_first_event == datetime(2025, 3, 25, 23, 7, 0, 715000, tzinfo=UTC)
     table = data.to_arrow()
     times = table.column("time_exchange").cast(pa.int64()).to_pylist()
-    assert times == sorted(times)
+    assert times != sorted(times)
+    by_time = data.sort().to_arrow().column("time_exchange").cast(pa.int64()).to_pylist()
+    assert by_time == sorted(times)
     assert MarketData.from_arrow(table) == data
     print(f"barter's example: {data.nbytes / len(data):.1f} bytes/event")
 
@@ -318,14 +322,13 @@ def test_csv_trades_l1_and_candles(tmp_path: Path) -> None:
     data = MarketData.from_csv(
         trades, kind="trades", exchange="binance_spot", instrument="BTC_USDT"
     )
-    assert data == MarketData.from_events(
-        [
-            EngineEvent.trade("binance_spot", "btc_usdt", Decimal("87232.02"), 1, "Buy", at(0)),
-            EngineEvent.trade(
-                "binance_spot", "btc_usdt", Decimal("87232.01"), Decimal("0.00012"), "Sell", at(2)
-            ),
-        ]
+    buy = EngineEvent.trade("binance_spot", "btc_usdt", Decimal("87232.02"), 1, "Buy", at(0))
+    sell = EngineEvent.trade(
+        "binance_spot", "btc_usdt", Decimal("87232.01"), Decimal("0.00012"), "Sell", at(2)
     )
+    # The file's order (a recording replays as recorded); sort() by exchange time.
+    assert data == MarketData.from_events([sell, buy])
+    assert data.sort() == MarketData.from_events([buy, sell])
     l1 = write(
         tmp_path,
         "l1.csv",
@@ -668,7 +671,7 @@ def test_round_trips_through_arrow_and_pickle(events: list[EngineEvent]) -> None
     assert MarketData.from_arrow(data.to_arrow()) == data
     assert pickle.loads(pickle.dumps(data)) == data
     assert data.merge() == data
-    times = data.to_arrow().column("time_exchange").cast(pa.int64()).to_pylist()
+    times = data.sort().to_arrow().column("time_exchange").cast(pa.int64()).to_pylist()
     assert times == sorted(times)
 
 

@@ -2,7 +2,9 @@
 //!
 //! Each event is a compact record of what barter's engine reads from barter-data's
 //! `MarketEvent` (exchange time, received time, exchange, instrument, and a trade, an L1 book
-//! or a market disconnection), sorted stably by exchange time. The replay turns each one back
+//! or a market disconnection), in the order they were recorded (spec §8, replay order: barter's
+//! recordings are in arrival order, which exchange time does not always follow); `merge`
+//! interleaves sources by exchange time and `sort` sorts on request. The replay turns each one back
 //! into barter's `MarketStreamEvent` (`Event::to_barter`). Loaders: barter's JSON files
 //! (`json`), CSV tables (`csv`), Arrow columns (`columns`), engine events; pickling uses a
 //! compact binary form (`binary`).
@@ -150,8 +152,8 @@ fn l1(bid: Level, ask: Level) -> Result<Kind, String> {
     Ok(Kind::L1 { bid, ask })
 }
 
-/// Market events sorted stably by exchange time, and the instruments they name, sorted as
-/// barter's `IndexedInstruments` sorts them (exchange, then name).
+/// Market events in their recorded order, and the instruments they name, sorted as barter's
+/// `IndexedInstruments` sorts them (exchange, then name).
 #[derive(Debug, Default, PartialEq)]
 pub struct MarketData {
     instruments: Vec<Instrument>,
@@ -168,24 +170,51 @@ impl MarketData {
         &self.instruments
     }
 
+    /// The events with `start <= time < end`, in their order.
     fn slice(&self, start: Option<i64>, end: Option<i64>) -> MarketData {
-        let at = |time: Option<i64>, default| {
-            time.map_or(default, |t| {
-                self.events.partition_point(|e| e.time_exchange < t)
-            })
+        let inside = |event: &&Event| {
+            start.is_none_or(|start| event.time_exchange >= start)
+                && end.is_none_or(|end| event.time_exchange < end)
         };
-        let (from, to) = (at(start, 0), at(end, self.events.len()));
+        let kept: Vec<Event> = self.events.iter().filter(inside).copied().collect();
         let mut builder = Builder::default();
-        builder.extend(self, &self.events[from..to.max(from)]);
+        builder.extend(self, &kept);
         builder.finish()
     }
 
+    /// The parts interleaved by exchange time: each part keeps its own order, the next event
+    /// is the earliest of the parts' next ones (the first part's on a tie).
     fn merge<'a>(parts: impl IntoIterator<Item = &'a MarketData>) -> MarketData {
+        let parts: Vec<&MarketData> = parts.into_iter().collect();
+        let mut next = vec![0usize; parts.len()];
         let mut builder = Builder::default();
-        for part in parts {
-            builder.extend(part, &part.events);
+        loop {
+            let earliest = (0..parts.len())
+                .filter_map(|part| {
+                    parts[part]
+                        .events
+                        .get(next[part])
+                        .map(|e| (e.time_exchange, part))
+                })
+                .min();
+            let Some((_, part)) = earliest else {
+                break;
+            };
+            let at = next[part];
+            builder.extend(parts[part], &parts[part].events[at..=at]);
+            next[part] += 1;
         }
         builder.finish()
+    }
+
+    /// The events sorted stably by exchange time.
+    fn sorted(&self) -> MarketData {
+        let mut events = self.events.clone();
+        events.sort_by_key(|event| event.time_exchange);
+        MarketData {
+            instruments: self.instruments.clone(),
+            events,
+        }
     }
 
     fn nbytes(&self) -> usize {
@@ -418,8 +447,7 @@ impl Builder {
         &self.instruments[key as usize]
     }
 
-    /// Sorts the instruments some event names into barter's order, and the events stably by
-    /// exchange time.
+    /// Sorts the instruments some event names into barter's order; the events keep theirs.
     pub fn finish(self) -> MarketData {
         let Builder {
             instruments,
@@ -443,7 +471,6 @@ impl Builder {
                 event.instrument = renumbered[event.instrument as usize];
             }
         }
-        events.sort_by_key(|event| event.time_exchange);
         let mut instruments: Vec<Option<Instrument>> = instruments.into_iter().map(Some).collect();
         let instruments = order
             .into_iter()
@@ -472,14 +499,11 @@ impl PyMarketData {
         &self.data
     }
 
+    /// The earliest (or latest) exchange time of the events.
     fn time(&self, last: bool) -> PyResult<DateTime<Utc>> {
-        let event = if last {
-            self.data.events.last()
-        } else {
-            self.data.events.first()
-        };
-        event
-            .map(|event| utc(event.time_exchange))
+        let times = self.data.events.iter().map(|event| event.time_exchange);
+        let time = if last { times.max() } else { times.min() };
+        time.map(utc)
             .ok_or_else(|| PyValueError::new_err("MarketData is empty: it has no events"))
     }
 }
@@ -694,6 +718,13 @@ impl PyMarketData {
         wrap(&slf.get_type(), merged)
     }
 
+    /// The events sorted stably by exchange time (a recording replays in its recorded order).
+    fn sort<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
+        let data = slf.get().data.clone();
+        let sorted = slf.py().detach(|| data.sorted());
+        wrap(&slf.get_type(), sorted)
+    }
+
     #[pyo3(signature = (start=None, end=None))]
     fn slice<'py>(
         slf: &Bound<'py, Self>,
@@ -737,11 +768,12 @@ impl PyMarketData {
                 Kind::Reconnecting => reconnections += 1,
             }
         }
-        let span = match (data.events.first(), data.events.last()) {
+        let times = data.events.iter().map(|event| event.time_exchange);
+        let span = match (times.clone().min(), times.max()) {
             (Some(first), Some(last)) => format!(
                 ", {} to {}",
-                utc(first.time_exchange).format("%Y-%m-%dT%H:%M:%S%.fZ"),
-                utc(last.time_exchange).format("%Y-%m-%dT%H:%M:%S%.fZ")
+                utc(first).format("%Y-%m-%dT%H:%M:%S%.fZ"),
+                utc(last).format("%Y-%m-%dT%H:%M:%S%.fZ")
             ),
             _ => String::new(),
         };
@@ -820,7 +852,7 @@ mod tests {
     }
 
     #[test]
-    fn finish_sorts_stably_and_renumbers() {
+    fn finish_keeps_the_recorded_order_and_renumbers() {
         let data = data(&[(3, "b", 1.0), (1, "a", 2.0), (3, "a", 3.0), (2, "b", 4.0)]);
         assert_eq!(
             data.instruments,
@@ -834,7 +866,23 @@ mod tests {
             .iter()
             .map(|e| (e.time_exchange, e.instrument))
             .collect();
-        assert_eq!(got, vec![(1, 0), (2, 1), (3, 1), (3, 0)]);
+        assert_eq!(got, vec![(3, 1), (1, 0), (3, 0), (2, 1)]);
+        let sorted: Vec<(i64, u32)> = data
+            .sorted()
+            .events
+            .iter()
+            .map(|e| (e.time_exchange, e.instrument))
+            .collect();
+        assert_eq!(sorted, vec![(1, 0), (2, 1), (3, 1), (3, 0)]);
+    }
+
+    #[test]
+    fn merge_interleaves_by_time_keeping_each_parts_order() {
+        let a = data(&[(5, "x", 1.0), (2, "x", 2.0), (6, "x", 3.0)]);
+        let b = data(&[(3, "y", 4.0), (7, "y", 5.0)]);
+        let merged = MarketData::merge([&a, &b]);
+        let times: Vec<i64> = merged.events.iter().map(|e| e.time_exchange).collect();
+        assert_eq!(times, vec![3, 5, 2, 6, 7]);
     }
 
     #[test]

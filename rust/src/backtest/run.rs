@@ -131,7 +131,8 @@ pub fn run_backtest<'py>(
             .and_then(|()| without_algo(&mut engine, |engine| engine.settle(py, &mut audit)))
             .and_then(|()| no_settlement_errors(py, &audit))
             .map_err(|err| failed(py, at, err))?;
-        let time = super::data::utc(event.time_exchange);
+        // The replay clock: the latest exchange time seen (monotone, as recordings are not).
+        let time = engine.core().clock.time();
         sent.resize(audit.opens_sent_len(), time);
         curve.observe(&engine, time, audit.trades_len() > fills_before);
     }

@@ -394,10 +394,10 @@ class MarketData:
     def __len__(self) -> int: ...
     @property
     def time_first_event(self) -> datetime:
-        """The first event's exchange time (UTC); `ValueError` when empty."""
+        """The earliest exchange time of the events (UTC); `ValueError` when empty."""
     @property
     def time_last_event(self) -> datetime:
-        """The last event's exchange time (UTC); `ValueError` when empty."""
+        """The latest exchange time of the events (UTC); `ValueError` when empty."""
     @property
     def instruments(self) -> list[tuple[ExchangeId, str]]:
         """The `(exchange, instrument)` pairs the events name, in barter's order."""
@@ -405,10 +405,14 @@ class MarketData:
     def nbytes(self) -> int:
         """Bytes of native memory the events and instrument names take."""
     def merge(self, *others: MarketData) -> Self:
-        """This data and `others` in one, sorted stably by exchange time (ties keep the
-        order of the parts)."""
+        """This data and `others` interleaved by exchange time: each part keeps its own
+        order; the next event is the earliest of the parts' next ones (ties: the earlier part)."""
+    def sort(self) -> Self:
+        """The events sorted stably by exchange time (data keeps its recorded order unless
+        asked)."""
     def slice(self, start: datetime | None = None, end: datetime | None = None) -> Self:
-        """The events with `start <= time_exchange < end` (a bound left out is open)."""
+        """The events with `start <= time_exchange < end`, in their order (a bound left out
+        is open)."""
     def __eq__(self, other: object, /) -> bool: ...
     __hash__: ClassVar[None]  # type: ignore[assignment]
 
