@@ -682,28 +682,24 @@ def test_latency_a_cancel_travels_too() -> None:
 
 
 def test_the_end_of_data_close_goes_through_the_exchange_at_the_touch() -> None:
-    # Bought 2 at 100; the data ends on a book 103 / 105: the close sells at the bid, 103,
-    # with 10 bps of slippage 103 x (1 - 10/10^4) = 102.897: usdt 10,000 - 200.2 + 205.794.
+    # Bought 2 at 100 x (1 + 10/10^4) = 100.1 (200.2 in all); the data ends on a book
+    # 103 / 105: barter names its close at its price, the volume-weighted mid 104, but the
+    # exchange sells at the bid with slippage, 103 x (1 - 10/10^4) = 102.897 (205.794 in
+    # all): usdt 10,000 - 200.2 + 205.794 = 10,005.594.
     events = [trade(100, 0), book(103, 105, 1)]
-    for latency in (0, 500):  # the close is sent after the data: it does not wait for latency
-        exchange = SimulatedExchange(slippage_bps=10, latency_ms=latency)
-        plan: dict[int, list[Request]] = {0: [market("Buy", 2, 100, "b")]}
-        if latency:  # sent at 0, it would arrive at 0.5 s: no event then, so it never does
-            plan = {}
-        result, _ = run(plan, events, exchange, close=True)
-        if latency:
-            assert result.orders == []
-            continue
-        close = order(result, "backtest-close-1")
-        # Buy: 100 x 1.001 = 100.1 each, 200.2; close: 2 x 102.897 = 205.794.
-        assert (close.side, close.quantity, close.average_price, close.status) == (
-            Side.SELL,
-            D(2),
-            D("102.897"),
-            "filled",
-        )
-        assert usdt_equity(result)[-1] == (D("10005.594"), D(0), D("10005.594"))
-        assert result.positions[0].price_exit == D("102.897")
+    exchange = SimulatedExchange(slippage_bps=10)
+    result, _ = run({0: [market("Buy", 2, 100, "b")]}, events, exchange, close=True)
+    close = order(result, "backtest-close-1")
+    assert (close.side, close.quantity, close.price, close.average_price, close.status) == (
+        Side.SELL,
+        D(2),
+        D(104),
+        D("102.897"),
+        "filled",
+    )
+    assert usdt_equity(result)[-1] == (D("10005.594"), D(0), D("10005.594"))
+    [position] = result.positions
+    assert (position.price_entry, position.price_exit) == (D("100.1"), D("102.897"))
 
 
 def test_the_end_of_data_close_is_not_held_back_by_latency() -> None:
