@@ -86,6 +86,18 @@ impl Quote {
         }
     }
 
+    /// Take `quantity` off the amount the latest book shows on the side a `side` order meets
+    /// (a fill under displayed volume): until the next book, it is not offered again.
+    pub fn consume(&mut self, side: Side, quantity: Decimal) {
+        let level = match side {
+            Side::Buy => &mut self.ask,
+            Side::Sell => &mut self.bid,
+        };
+        if let Some(level) = level.as_mut() {
+            level.amount = (level.amount - quantity).max(Decimal::ZERO);
+        }
+    }
+
     /// The mark: the L1 mid once the instrument has had a book with both sides, else the last
     /// trade.
     pub fn mark(&self) -> Option<Decimal> {

@@ -175,6 +175,8 @@ pub struct Simulated {
     pending: VecDeque<(DateTime<Utc>, Pending)>,
     orders: Vec<OrderRecord>,
     now: DateTime<Utc>,
+    /// The data ended: no later market event will come, so requests arrive at once.
+    ended: bool,
 }
 
 const BPS: Decimal = Decimal::from_parts(10_000, 0, 0, false, 0);
@@ -207,6 +209,7 @@ impl Simulated {
             pending: VecDeque::new(),
             orders: Vec::new(),
             now,
+            ended: false,
         }
     }
 
@@ -276,7 +279,7 @@ impl Simulated {
             ExecutionRequest::Cancel(cancel) => Pending::Cancel(cancel),
             ExecutionRequest::Shutdown => return,
         };
-        if self.settings.latency_ms > 0 {
+        if self.settings.latency_ms > 0 && !self.ended {
             let arrival = self.now + chrono::Duration::milliseconds(self.settings.latency_ms);
             self.pending.push_back((arrival, pending));
         } else {
@@ -284,8 +287,10 @@ impl Simulated {
         }
     }
 
-    /// The data ended: what is still on its way never arrives (resting orders stay open).
+    /// The data ended: what is still on its way never arrives (resting orders stay open), and
+    /// what is sent from now on (the end-of-data close) is handled at once.
     pub fn end(&mut self, out: &mut Vec<Event>) {
+        self.ended = true;
         let latency = self.settings.latency_ms;
         let reason =
             format!("did not reach the exchange before the data ended (latency {latency} ms)");
@@ -402,6 +407,10 @@ impl Simulated {
         }
         if let Err(reason) = self.fill(order, price, fill, fee, out) {
             return self.refuse(order, None, reason, out);
+        }
+        if self.settings.fill_volume == FillVolume::Displayed && touch.amount.is_some() {
+            let instrument = self.orders[order].key.instrument.index();
+            self.quotes[instrument].consume(side, fill);
         }
         if fill < quantity {
             let reason = format!(
@@ -604,12 +613,18 @@ impl Simulated {
                 let available = left.unwrap_or(Decimal::ZERO);
                 quantity = quantity.min(available);
                 *left = Some(available - quantity);
+                if matches!(kind, DataKind::OrderBookL1(_)) {
+                    // What a resting order takes off the book is not offered to a taker.
+                    self.quotes[instrument.index()].consume(side, quantity);
+                }
             }
             if quantity <= Decimal::ZERO {
                 at += 1;
                 continue;
             }
-            self.fill_resting(at, quantity, out);
+            if !self.fill_resting(at, quantity, out) {
+                continue; // expired and taken off the book: `at` is already the next order
+            }
             if self.orders[order].remaining().is_zero() {
                 self.resting.remove(at);
                 self.finish(order, Status::Filled, None, out);
@@ -622,7 +637,8 @@ impl Simulated {
     }
 
     /// A resting order's fill: its reservation is released for what fills, then settled.
-    fn fill_resting(&mut self, at: usize, quantity: Decimal, out: &mut Vec<Event>) {
+    /// `false` when the fill failed and the order was expired and taken off the book.
+    fn fill_resting(&mut self, at: usize, quantity: Decimal, out: &mut Vec<Event>) -> bool {
         let Resting { order, reserved } = self.resting[at];
         let record = &self.orders[order];
         let (side, price) = (record.request.side, record.request.price);
@@ -643,7 +659,9 @@ impl Simulated {
         if let Err(reason) = self.fill(order, price, quantity, maker, out) {
             let order = self.unrest(at, out);
             self.expire(order, reason, out);
+            return false;
         }
+        true
     }
 
     /// Release what a resting order holds and take it off the book.
