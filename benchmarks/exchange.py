@@ -215,7 +215,10 @@ def memory(count: int) -> None:
     print(f"  the data (MarketData.nbytes)           {figures['nbytes'] / mib:>8.1f} MiB")
     print(f"  RSS with the data loaded               {figures['loaded'] / mib:>8.1f} MiB")
     print(f"  peak RSS of the run (VmHWM)            {figures['peak'] / mib:>8.1f} MiB")
-    print(f"  the run's peak above the loaded data   {above:>8.1f} MiB (goal <= 100 MB)")
+    print(
+        f"  the run's peak above the loaded data   {above:>8.1f} MiB"
+        f" ({above * mib / 1e6:.1f} MB; goal <= 100 MB)"
+    )
 
 
 def main() -> None:
