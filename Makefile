@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 WHEELS := target/wheels
 SOURCES := src stubs tests_py examples benchmarks
 
-.PHONY: help venv build demo engine-demo backtest-demo backtest-sample check test-rust test-py lint typecheck stubtest bench bench-quick fuzz leak leak-quick test-ray format clean
+.PHONY: help venv build demo engine-demo backtest-demo backtest-sample check test-rust test-py lint typecheck stubtest bench bench-quick nautilus-venv fuzz leak leak-quick test-ray format clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -47,12 +47,13 @@ stubtest: ## the stubs against the installed compiled module
 
 check: build test-rust test-py lint typecheck stubtest engine-demo backtest-demo bench-quick leak-quick ## every check CI runs
 
-bench: build ## benchmarks: SDK vs pure Rust, pure Python and barter's builder; engine, backtest and sweep throughput (prints ratios)
+bench: build ## benchmarks: SDK vs pure Rust, pure Python and barter's builder; engine, backtest, simulated exchange (beside NautilusTrader if `make nautilus-venv`) and sweep throughput (prints ratios)
 	cargo build --release --bin bench_native --bin bench_engine
 	$(BIN)/python benchmarks/run.py
 	$(BIN)/python benchmarks/flatten_cli.py
 	$(BIN)/python benchmarks/engine.py
 	$(BIN)/python benchmarks/backtest.py
+	$(BIN)/python benchmarks/exchange.py
 	$(BIN)/python benchmarks/sweep.py
 
 bench-quick: build ## the benchmarks at small sizes, as CI runs them
@@ -61,7 +62,13 @@ bench-quick: build ## the benchmarks at small sizes, as CI runs them
 	$(BIN)/python benchmarks/flatten_cli.py --quick
 	$(BIN)/python benchmarks/engine.py --quick
 	$(BIN)/python benchmarks/backtest.py --quick
+	$(BIN)/python benchmarks/exchange.py --quick
 	$(BIN)/python benchmarks/sweep.py --quick
+
+nautilus-venv: ## NautilusTrader from PyPI in its own .nautilus-venv, for benchmarks/exchange.py to compare with (not a dependency)
+	$(PYTHON) -m venv .nautilus-venv
+	.nautilus-venv/bin/pip install --quiet --upgrade pip
+	.nautilus-venv/bin/pip install --quiet nautilus_trader
 
 test-ray: build ## the sweep test on a local Ray cluster (installs the scale extra: Dask and Ray)
 	$(BIN)/pip install --quiet "$$(ls $(WHEELS)/*.whl)[scale]"
