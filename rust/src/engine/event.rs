@@ -254,9 +254,12 @@ pub fn check_market(
         return Ok(());
     };
     let held = state.instruments.instrument_index(&event.instrument);
-    let (Some(position), Some(price)) =
-        (held.position.current.as_ref(), highest_price(&event.kind))
-    else {
+    // The price only when a position is held (the usual event has none): converting
+    // barter-data's f64 is the costly part.
+    let Some(position) = held.position.current.as_ref() else {
+        return Ok(());
+    };
+    let Some(price) = highest_price(&event.kind) else {
         return Ok(());
     };
     requests::fits(position.quantity_abs, price, keys.fees_percent).map_err(|why| {
