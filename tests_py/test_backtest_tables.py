@@ -6,7 +6,7 @@ from __future__ import annotations
 import sys
 from decimal import Decimal
 from functools import cache
-from typing import Any
+from typing import Any, get_args
 
 import pytest
 
@@ -20,7 +20,7 @@ from barter_python.backtest import (
     backtest,
 )
 from barter_python.backtest.sample import SmaCross, sample_config, sample_data
-from barter_python.backtest.summary import Table
+from barter_python.backtest.summary import OrderRecord, PortfolioStats, Table
 from barter_python.backtest.tables import polars_frame
 
 ID = ["exchange", "instrument"]
@@ -32,9 +32,15 @@ COLUMNS: dict[Table, list[str]] = {
     "instruments": ID + STATS,
     "positions": list(ClosedPosition.model_fields),
     "fills": list(Fill.model_fields),
+    "orders": list(OrderRecord.model_fields),
     "equity": list(EquityPoint.model_fields),
+    "portfolio": list(PortfolioStats.model_fields),
 }
 TABLES: list[Table] = list(COLUMNS)
+
+
+def test_every_table_is_tested() -> None:
+    assert set(TABLES) == set(get_args(Table))
 
 
 @cache
@@ -49,7 +55,9 @@ def rows(table: Table) -> int:
         "instruments": 3,
         "positions": 3,
         "fills": 6,
+        "orders": 6,
         "equity": len(result().equity),
+        "portfolio": 1,
     }[table]
 
 

@@ -1,5 +1,6 @@
-"""Backtests: market data replayed through barter's `Engine` with a Python strategy, barter's
-statistics of the run and the textbook ones beside them."""
+"""Backtests: market data replayed through barter's `Engine` with a Python strategy, on the
+simulated exchange (or barter's mock), barter's statistics of the run, the textbook ones beside
+them, every order, the account's equity curve and portfolio statistics."""
 
 from barter_python.backtest.config import BacktestConfig
 from barter_python.backtest.data import MarketData
@@ -12,6 +13,8 @@ from barter_python.backtest.summary import (
     EquityPoint,
     Fill,
     InstrumentResult,
+    OrderRecord,
+    PortfolioStats,
     TearSheet,
 )
 from barter_python.backtest.sweep import (
@@ -34,6 +37,8 @@ __all__ = [
     "Fill",
     "InstrumentResult",
     "MarketData",
+    "OrderRecord",
+    "PortfolioStats",
     "StrategyImportError",
     "SweepFailure",
     "TearSheet",
