@@ -9,6 +9,7 @@ use crate::engine::keys::Keys;
 use crate::exchange::simulated::{OrderRecord, Simulated, Status};
 use barter_execution::order::request::RequestOpen;
 use chrono::{DateTime, Utc};
+use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList};
 use rust_decimal::Decimal;
@@ -30,20 +31,23 @@ struct Row<'a> {
 impl Row<'_> {
     fn to_python<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
         let row = PyDict::new(py);
-        row.set_item("time", self.time)?;
-        row.set_item("exchange", Enum(self.exchange))?;
-        row.set_item("instrument", self.instrument)?;
-        row.set_item("cid", self.cid)?;
-        row.set_item("side", Enum(self.request.side))?;
-        row.set_item("kind", Enum(self.request.kind))?;
-        row.set_item("time_in_force", Enum(self.request.time_in_force))?;
-        row.set_item("price", self.request.price)?;
-        row.set_item("quantity", self.request.quantity)?;
-        row.set_item("filled", self.filled)?;
-        row.set_item("average_price", self.average_price)?;
-        row.set_item("fees", self.fees)?;
-        row.set_item("status", self.status.as_str())?;
-        row.set_item("reason", self.reason)?;
+        row.set_item(intern!(py, "time"), self.time)?;
+        row.set_item(intern!(py, "exchange"), Enum(self.exchange))?;
+        row.set_item(intern!(py, "instrument"), self.instrument)?;
+        row.set_item(intern!(py, "cid"), self.cid)?;
+        row.set_item(intern!(py, "side"), Enum(self.request.side))?;
+        row.set_item(intern!(py, "kind"), Enum(self.request.kind))?;
+        row.set_item(
+            intern!(py, "time_in_force"),
+            Enum(self.request.time_in_force),
+        )?;
+        row.set_item(intern!(py, "price"), self.request.price)?;
+        row.set_item(intern!(py, "quantity"), self.request.quantity)?;
+        row.set_item(intern!(py, "filled"), self.filled)?;
+        row.set_item(intern!(py, "average_price"), self.average_price)?;
+        row.set_item(intern!(py, "fees"), self.fees)?;
+        row.set_item(intern!(py, "status"), self.status.as_str())?;
+        row.set_item(intern!(py, "reason"), self.reason)?;
         Ok(row)
     }
 }

@@ -17,6 +17,7 @@ use barter_execution::trade::TradeId;
 use chrono::{DateTime, TimeDelta, Utc};
 use fnv::FnvHashMap;
 use pyo3::exceptions::{PyTypeError, PyValueError};
+use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::types::{PyDelta, PyDeltaAccess, PyDict, PyList};
 use rust_decimal::Decimal;
@@ -85,8 +86,8 @@ pub fn results<'py>(
     let instruments = PyList::empty(py);
     for (at, (sheet, undefined)) in sheets.into_iter().zip(undefined).enumerate() {
         let input = keys.instrument(barter_instrument::instrument::InstrumentIndex(at));
-        sheet.set_item("exchange", Enum(input.exchange))?;
-        sheet.set_item("instrument", input.instrument.as_str())?;
+        sheet.set_item(intern!(py, "exchange"), Enum(input.exchange))?;
+        sheet.set_item(intern!(py, "instrument"), input.instrument.as_str())?;
         let reasons = PyDict::new(py);
         let max_drawdown = sheet.get_item("pnl_drawdown_max")?;
         let drawn_down = match max_drawdown {
@@ -99,7 +100,7 @@ pub fn results<'py>(
             reasons.set_item(field, reason)?;
             sheet.set_item(field, py.None())?;
         }
-        sheet.set_item("undefined", reasons)?;
+        sheet.set_item(intern!(py, "undefined"), reasons)?;
         instruments.append(sheet)?;
     }
 
@@ -112,56 +113,59 @@ pub fn results<'py>(
     for exit in audit.exits() {
         let input = keys.instrument(exit.instrument);
         let position = PyDict::new(py);
-        position.set_item("exchange", Enum(input.exchange))?;
-        position.set_item("instrument", input.instrument.as_str())?;
-        position.set_item("side", Enum(exit.side))?;
-        position.set_item("quantity", exit.quantity_abs_max)?;
-        position.set_item("price_entry", exit.price_entry_average)?;
+        position.set_item(intern!(py, "exchange"), Enum(input.exchange))?;
+        position.set_item(intern!(py, "instrument"), input.instrument.as_str())?;
+        position.set_item(intern!(py, "side"), Enum(exit.side))?;
+        position.set_item(intern!(py, "quantity"), exit.quantity_abs_max)?;
+        position.set_item(intern!(py, "price_entry"), exit.price_entry_average)?;
         // The exit price is the price of the position's last trade.
         let last = exit.trades.last().and_then(|id| prices.get(id));
-        position.set_item("price_exit", last)?;
-        position.set_item("time_enter", exit.time_enter)?;
-        position.set_item("time_exit", exit.time_exit)?;
-        position.set_item("pnl_realised", exit.pnl_realised)?;
-        position.set_item("fees", exit.fees_enter.fees + exit.fees_exit.fees)?;
+        position.set_item(intern!(py, "price_exit"), last)?;
+        position.set_item(intern!(py, "time_enter"), exit.time_enter)?;
+        position.set_item(intern!(py, "time_exit"), exit.time_exit)?;
+        position.set_item(intern!(py, "pnl_realised"), exit.pnl_realised)?;
+        position.set_item(
+            intern!(py, "fees"),
+            exit.fees_enter.fees + exit.fees_exit.fees,
+        )?;
         positions.append(position)?;
     }
 
     let fills = PyList::empty(py);
     for (exchange, trade) in audit.trades() {
         let fill = PyDict::new(py);
-        fill.set_item("time", trade.time_exchange)?;
-        fill.set_item("exchange", Enum(*exchange))?;
-        fill.set_item("instrument", trade.instrument.name().as_str())?;
-        fill.set_item("side", Enum(trade.side))?;
-        fill.set_item("price", trade.price)?;
-        fill.set_item("quantity", trade.quantity)?;
-        fill.set_item("fees", trade.fees.fees)?;
-        fill.set_item("order_id", trade.order_id.0.as_str())?;
+        fill.set_item(intern!(py, "time"), trade.time_exchange)?;
+        fill.set_item(intern!(py, "exchange"), Enum(*exchange))?;
+        fill.set_item(intern!(py, "instrument"), trade.instrument.name().as_str())?;
+        fill.set_item(intern!(py, "side"), Enum(trade.side))?;
+        fill.set_item(intern!(py, "price"), trade.price)?;
+        fill.set_item(intern!(py, "quantity"), trade.quantity)?;
+        fill.set_item(intern!(py, "fees"), trade.fees.fees)?;
+        fill.set_item(intern!(py, "order_id"), trade.order_id.0.as_str())?;
         fills.append(fill)?;
     }
 
     let out = PyDict::new(py);
-    out.set_item("time_start", core.meta.time_start)?;
-    out.set_item("time_end", core.clock.time())?;
-    out.set_item("interval", interval_name)?;
-    out.set_item("risk_free_return", risk_free_return)?;
-    out.set_item("events", events)?;
-    out.set_item("orders_sent", audit.opens_sent_len())?;
-    out.set_item("orders_refused", audit.opens_refused_len())?;
-    out.set_item("instruments", instruments)?;
-    out.set_item("assets", assets)?;
-    out.set_item("positions", positions)?;
-    out.set_item("fills", fills)?;
+    out.set_item(intern!(py, "time_start"), core.meta.time_start)?;
+    out.set_item(intern!(py, "time_end"), core.clock.time())?;
+    out.set_item(intern!(py, "interval"), interval_name)?;
+    out.set_item(intern!(py, "risk_free_return"), risk_free_return)?;
+    out.set_item(intern!(py, "events"), events)?;
+    out.set_item(intern!(py, "orders_sent"), audit.opens_sent_len())?;
+    out.set_item(intern!(py, "orders_refused"), audit.opens_refused_len())?;
+    out.set_item(intern!(py, "instruments"), instruments)?;
+    out.set_item(intern!(py, "assets"), assets)?;
+    out.set_item(intern!(py, "positions"), positions)?;
+    out.set_item(intern!(py, "fills"), fills)?;
     let (equity, exposure) = curve_rows(py, engine, curve)?;
-    out.set_item("equity", equity)?;
-    out.set_item("exposure", exposure)?;
+    out.set_item(intern!(py, "equity"), equity)?;
+    out.set_item(intern!(py, "exposure"), exposure)?;
     let (name, orders) = match engine.simulated() {
         Some(exchange) => ("simulated", orders::simulated(py, exchange, keys)?),
         None => ("barter_mock", orders::mock(py, audit, sent)?),
     };
-    out.set_item("exchange", name)?;
-    out.set_item("orders", orders)?;
+    out.set_item(intern!(py, "exchange"), name)?;
+    out.set_item(intern!(py, "orders"), orders)?;
     Ok(out)
 }
 
@@ -184,13 +188,13 @@ fn curve_rows<'py>(
     for point in &curve.points {
         let (exchange, asset) = name(curve.assets[point.asset].index);
         let row = PyDict::new(py);
-        row.set_item("exchange", exchange)?;
-        row.set_item("asset", asset)?;
-        row.set_item("time", point.time)?;
-        row.set_item("cash", point.cash)?;
-        row.set_item("holdings", point.holdings)?;
-        row.set_item("equity", point.cash + point.holdings)?;
-        row.set_item("drawdown", point.drawdown)?;
+        row.set_item(intern!(py, "exchange"), exchange)?;
+        row.set_item(intern!(py, "asset"), asset)?;
+        row.set_item(intern!(py, "time"), point.time)?;
+        row.set_item(intern!(py, "cash"), point.cash)?;
+        row.set_item(intern!(py, "holdings"), point.holdings)?;
+        row.set_item(intern!(py, "equity"), point.cash + point.holdings)?;
+        row.set_item(intern!(py, "drawdown"), point.drawdown)?;
         points.append(row)?;
     }
     let exposure = PyList::empty(py);
@@ -218,12 +222,15 @@ fn generate<'py, I: TimeInterval>(
     let assets = PyList::empty(py);
     for (key, sheet) in &summary.assets {
         let asset = PyDict::new(py);
-        asset.set_item("exchange", Enum(key.exchange))?;
-        asset.set_item("asset", key.asset.name().as_str())?;
-        asset.set_item("balance_end", sheet.balance_end.map(|b| b.total))?;
-        asset.set_item("drawdown", sheet.drawdown.as_ref().map(value))?;
+        asset.set_item(intern!(py, "exchange"), Enum(key.exchange))?;
+        asset.set_item(intern!(py, "asset"), key.asset.name().as_str())?;
+        asset.set_item(
+            intern!(py, "balance_end"),
+            sheet.balance_end.map(|b| b.total),
+        )?;
+        asset.set_item(intern!(py, "drawdown"), sheet.drawdown.as_ref().map(value))?;
         let mean = sheet.drawdown_mean.as_ref().map(|m| m.mean_drawdown);
-        asset.set_item("drawdown_mean", mean)?;
+        asset.set_item(intern!(py, "drawdown_mean"), mean)?;
         asset.set_item(
             "drawdown_max",
             sheet.drawdown_max.as_ref().map(|m| m.0.value),
@@ -239,19 +246,25 @@ fn value(drawdown: &Drawdown) -> Decimal {
 
 fn tear_sheet<'py, I>(py: Python<'py>, sheet: &TearSheet<I>) -> PyResult<Bound<'py, PyDict>> {
     let out = PyDict::new(py);
-    out.set_item("pnl", sheet.pnl)?;
-    out.set_item("pnl_return", sheet.pnl_return.value)?;
-    out.set_item("sharpe_ratio", sheet.sharpe_ratio.value)?;
-    out.set_item("sortino_ratio", sheet.sortino_ratio.value)?;
-    out.set_item("calmar_ratio", sheet.calmar_ratio.value)?;
-    out.set_item("pnl_drawdown", sheet.pnl_drawdown.as_ref().map(value))?;
+    out.set_item(intern!(py, "pnl"), sheet.pnl)?;
+    out.set_item(intern!(py, "pnl_return"), sheet.pnl_return.value)?;
+    out.set_item(intern!(py, "sharpe_ratio"), sheet.sharpe_ratio.value)?;
+    out.set_item(intern!(py, "sortino_ratio"), sheet.sortino_ratio.value)?;
+    out.set_item(intern!(py, "calmar_ratio"), sheet.calmar_ratio.value)?;
+    out.set_item(
+        intern!(py, "pnl_drawdown"),
+        sheet.pnl_drawdown.as_ref().map(value),
+    )?;
     let mean = sheet.pnl_drawdown_mean.as_ref().map(|m| m.mean_drawdown);
-    out.set_item("pnl_drawdown_mean", mean)?;
+    out.set_item(intern!(py, "pnl_drawdown_mean"), mean)?;
     out.set_item(
         "pnl_drawdown_max",
         sheet.pnl_drawdown_max.as_ref().map(|m| m.0.value),
     )?;
-    out.set_item("win_rate", sheet.win_rate.as_ref().map(|w| w.value))?;
+    out.set_item(
+        intern!(py, "win_rate"),
+        sheet.win_rate.as_ref().map(|w| w.value),
+    )?;
     out.set_item(
         "profit_factor",
         sheet.profit_factor.as_ref().map(|p| p.value),

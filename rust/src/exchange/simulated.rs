@@ -711,8 +711,10 @@ impl Simulated {
         let record = &self.orders[order];
         let instrument = record.key.instrument;
         let side = record.request.side;
-        let listing = self.listings[instrument.index()].clone();
-        let (quote, base) = (listing.quote.index(), listing.base.index());
+        let listing = &self.listings[instrument.index()];
+        // Indices only: the listing's name stays where it is.
+        let (exchange, quote_asset, base_asset) = (listing.exchange, listing.quote, listing.base);
+        let (quote, base) = (quote_asset.index(), base_asset.index());
         let value = price.checked_mul(quantity).ok_or_else(too_large)?;
         let fee = fee_rate.checked_mul(value).ok_or_else(too_large)?;
         let filled = record.filled.checked_add(quantity).ok_or_else(too_large)?;
@@ -739,8 +741,8 @@ impl Simulated {
                     quote_after.zip(base_after).ok_or_else(too_large)?;
                 self.holdings[quote].total = quote_after;
                 self.holdings[base].total = base_after;
-                out.push(self.balance_event(listing.exchange, listing.quote));
-                out.push(self.balance_event(listing.exchange, listing.base));
+                out.push(self.balance_event(exchange, quote_asset));
+                out.push(self.balance_event(exchange, base_asset));
             }
             Account::Margin => {
                 let signed = match side {
@@ -755,7 +757,7 @@ impl Simulated {
                     .ok_or_else(too_large)?;
                 self.positions[instrument.index()] = position;
                 self.holdings[quote].total = after;
-                out.push(self.balance_event(listing.exchange, listing.quote));
+                out.push(self.balance_event(exchange, quote_asset));
             }
         }
         let record = &mut self.orders[order];
@@ -775,7 +777,7 @@ impl Simulated {
             fees: AssetFees::quote_fees(fee),
         };
         out.push(AccountEvent {
-            exchange: listing.exchange,
+            exchange,
             kind: AccountEventKind::Trade(trade),
         });
         Ok(())

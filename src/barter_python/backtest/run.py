@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import gc
 import sys
 import time
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
+
+from pydantic import TypeAdapter
 
 from barter_python import _native
 from barter_python.backtest.config import BacktestConfig
@@ -60,13 +64,34 @@ def backtest(
     report = _progress_bar() if progress is True else (progress or None)
     started = time.perf_counter()
     raw: dict[str, Any] = _native.run_backtest(strategy, data, config, progress=report)
-    return _result(id, raw, config, time.perf_counter() - started)
+    with _no_cyclic_gc():
+        return _result(id, raw, config, time.perf_counter() - started)
+
+
+@contextmanager
+def _no_cyclic_gc() -> Iterator[None]:
+    """The result's models hold no cycles: collecting while thousands of them are made would
+    only walk the heap again and again."""
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if collecting:
+            gc.enable()
+
+
+# One validation call per list (not one per row): a result may hold 10^5 orders.
+_POSITIONS = TypeAdapter(list[ClosedPosition])
+_FILLS = TypeAdapter(list[Fill])
+_ORDERS = TypeAdapter(list[OrderRecord])
+_EQUITY = TypeAdapter(list[EquityPoint])
 
 
 def _result(
     id: str, raw: dict[str, Any], config: BacktestConfig, wall_time_s: float
 ) -> BacktestResult:
-    positions = [ClosedPosition.model_validate(p) for p in raw["positions"]]
+    positions = _POSITIONS.validate_python(raw["positions"])
     by_instrument: defaultdict[tuple[Any, str], list[ClosedPosition]] = defaultdict(list)
     for position in positions:
         by_instrument[(position.exchange, position.instrument)].append(position)
@@ -85,7 +110,7 @@ def _result(
                 stats=stats_of(by_instrument[(exchange, instrument)]),
             )
         )
-    equity = [EquityPoint.model_validate(point) for point in raw["equity"]]
+    equity = _EQUITY.validate_python(raw["equity"])
     portfolio = []
     for exchange, asset, exposed in raw["exposure"]:
         points = [p for p in equity if p.exchange == exchange and p.asset == asset]
@@ -109,9 +134,9 @@ def _result(
         assets=[AssetResult.model_validate(a) for a in raw["assets"]],
         totals=stats_of(positions),
         positions=positions,
-        fills=[Fill.model_validate(f) for f in raw["fills"]],
+        fills=_FILLS.validate_python(raw["fills"]),
         exchange=raw["exchange"],
-        orders=[OrderRecord.model_validate(o) for o in raw["orders"]],
+        orders=_ORDERS.validate_python(raw["orders"]),
         equity=equity,
         portfolio=portfolio,
     )
