@@ -97,10 +97,10 @@ def engine_events() -> Callable[[], None]:
 
 
 def engine_fills() -> Callable[[], None]:
-    """A buy and a sell filled by barter-execution's mock exchange (the position opens and
-    closes, so barter's per-position trade list does not grow). The mock keeps every trade it
-    made (`AccountState::ack_trade`, for `FetchTrades`): a few hundred bytes per fill, by
-    barter's design."""
+    """A buy and a sell filled by the simulated exchange (the position opens and closes, so
+    barter's per-position trade list does not grow). The exchange keeps a record of every
+    order (what a result reports): a few hundred bytes per order, by design, freed with the
+    engine (barter's mock keeps every trade it made likewise)."""
     shared = engine()
     buy, sell = order(bp.Side.BUY, "b"), order(bp.Side.SELL, "s")
     return lambda: shared.send_requests([], [buy, sell]) and None
@@ -132,7 +132,7 @@ def main() -> None:
         measure("build_ioc_market_order", build, 1_000_000 // scale),
         measure("error paths (4 per call)", errors, 100_000 // scale),
         measure("Engine.process (market)", engine_events(), 1_000_000 // scale),
-        # Not scaled up: the mock keeps every trade (≈400 bytes a fill) for the engine's life;
+        # Not scaled up: the exchange keeps every order's record for the engine's life;
         # "build and drop" shows that history is freed with the engine.
         measure("Engine fills (buy + sell)", engine_fills(), 1_000),
         measure("Engine build and drop", engine_build, 10_000 // scale),
