@@ -4,6 +4,7 @@
 pub mod data;
 pub mod equity;
 pub mod orders;
+pub mod rows;
 pub mod run;
 pub mod summary;
 
@@ -12,5 +13,6 @@ use pyo3::prelude::*;
 pub fn register(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_class::<data::PyMarketData>()?;
     module.add_function(wrap_pyfunction!(run::run_backtest, module)?)?;
+    rows::register(module)?;
     Ok(())
 }

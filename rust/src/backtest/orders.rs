@@ -3,62 +3,19 @@
 //! keeps this log itself; for barter's mock it is read off the engine's audit (the mock fills
 //! an order it accepts in full, in one trade, at the order's price).
 
+use super::rows::OrderRow;
 use crate::bind::enums::Enum;
 use crate::engine::audit::Audit;
 use crate::engine::keys::Keys;
 use crate::exchange::simulated::{OrderRecord, Simulated, Status};
 use barter_execution::order::request::RequestOpen;
+use barter_instrument::exchange::ExchangeId;
 use chrono::{DateTime, Utc};
-use pyo3::intern;
-use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyList};
 use rust_decimal::Decimal;
 
-/// One order's row, in the caller's keys.
-struct Row<'a> {
-    time: DateTime<Utc>,
-    exchange: barter_instrument::exchange::ExchangeId,
-    instrument: &'a str,
-    cid: &'a str,
-    request: &'a RequestOpen,
-    filled: Decimal,
-    average_price: Option<Decimal>,
-    fees: Decimal,
-    status: Status,
-    reason: Option<&'a str>,
-}
-
-impl Row<'_> {
-    fn to_python<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
-        let row = PyDict::new(py);
-        row.set_item(intern!(py, "time"), self.time)?;
-        row.set_item(intern!(py, "exchange"), Enum(self.exchange))?;
-        row.set_item(intern!(py, "instrument"), self.instrument)?;
-        row.set_item(intern!(py, "cid"), self.cid)?;
-        row.set_item(intern!(py, "side"), Enum(self.request.side))?;
-        row.set_item(intern!(py, "kind"), Enum(self.request.kind))?;
-        row.set_item(
-            intern!(py, "time_in_force"),
-            Enum(self.request.time_in_force),
-        )?;
-        row.set_item(intern!(py, "price"), self.request.price)?;
-        row.set_item(intern!(py, "quantity"), self.request.quantity)?;
-        row.set_item(intern!(py, "filled"), self.filled)?;
-        row.set_item(intern!(py, "average_price"), self.average_price)?;
-        row.set_item(intern!(py, "fees"), self.fees)?;
-        row.set_item(intern!(py, "status"), self.status.as_str())?;
-        row.set_item(intern!(py, "reason"), self.reason)?;
-        Ok(row)
-    }
-}
-
 /// The simulated exchange's log.
-pub fn simulated<'py>(
-    py: Python<'py>,
-    exchange: &Simulated,
-    keys: &Keys,
-) -> PyResult<Bound<'py, PyList>> {
-    let rows = PyList::empty(py);
+pub fn simulated(exchange: &Simulated, keys: &Keys) -> Vec<OrderRow> {
+    let mut rows = Vec::new();
     for record in exchange.orders() {
         let OrderRecord {
             time,
@@ -71,30 +28,28 @@ pub fn simulated<'py>(
             ..
         } = record;
         let input = keys.instrument(key.instrument);
-        let row = Row {
-            time: *time,
-            exchange: input.exchange,
-            instrument: &input.instrument,
-            cid: key.cid.0.as_str(),
+        rows.push(row(
+            *time,
+            input.exchange,
+            &input.instrument,
+            key.cid.0.as_str(),
             request,
-            filled: *filled,
-            average_price: record.average_price(),
-            fees: *fees,
-            status: *status,
-            reason: reason.as_deref(),
-        };
-        rows.append(row.to_python(py)?)?;
+            OrderRow {
+                filled: *filled,
+                average_price: record.average_price(),
+                fees: *fees,
+                status: status.as_str(),
+                reason: reason.clone(),
+                ..blank()
+            },
+        ));
     }
-    Ok(rows)
+    rows
 }
 
 /// barter's mock, from the audit: `sent` is the time each open was sent, in order.
-pub fn mock<'py>(
-    py: Python<'py>,
-    audit: &Audit,
-    sent: &[DateTime<Utc>],
-) -> PyResult<Bound<'py, PyList>> {
-    let rows = PyList::empty(py);
+pub fn mock(audit: &Audit, sent: &[DateTime<Utc>]) -> Vec<OrderRow> {
+    let mut rows = Vec::new();
     let mut used = vec![false; audit.trades().len()];
     for (at, open) in audit.opens_sent().iter().enumerate() {
         let refused = audit
@@ -125,19 +80,66 @@ pub fn mock<'py>(
             (None, Some(_)) => Status::Filled,
             (None, None) => Status::Open,
         };
-        let row = Row {
-            time: sent.get(at).copied().unwrap_or_default(),
-            exchange: open.key.exchange,
-            instrument: open.key.instrument.name().as_str(),
-            cid: open.key.cid.0.as_str(),
-            request: &open.state,
-            filled: trade.map_or(Decimal::ZERO, |trade| trade.quantity),
-            average_price: trade.map(|trade| trade.price),
-            fees: trade.map_or(Decimal::ZERO, |trade| trade.fees.fees),
-            status,
-            reason: refused,
-        };
-        rows.append(row.to_python(py)?)?;
+        let time = sent.get(at).copied().unwrap_or_default();
+        let instrument = open.key.instrument.name().as_str();
+        rows.push(row(
+            time,
+            open.key.exchange,
+            instrument,
+            open.key.cid.0.as_str(),
+            &open.state,
+            OrderRow {
+                filled: trade.map_or(Decimal::ZERO, |trade| trade.quantity),
+                average_price: trade.map(|trade| trade.price),
+                fees: trade.map_or(Decimal::ZERO, |trade| trade.fees.fees),
+                status: status.as_str(),
+                reason: refused.map(str::to_string),
+                ..blank()
+            },
+        ));
     }
-    Ok(rows)
+    rows
+}
+
+/// An order's row: what was asked, and how it stands (`outcome`'s fill, fees, status).
+fn row(
+    time: DateTime<Utc>,
+    exchange: ExchangeId,
+    instrument: &str,
+    cid: &str,
+    request: &RequestOpen,
+    outcome: OrderRow,
+) -> OrderRow {
+    OrderRow {
+        time,
+        exchange: Enum(exchange),
+        instrument: instrument.to_string(),
+        cid: cid.to_string(),
+        side: Enum(request.side),
+        kind: Enum(request.kind),
+        time_in_force: Enum(request.time_in_force),
+        price: request.price,
+        quantity: request.quantity,
+        ..outcome
+    }
+}
+
+/// A row to fill in.
+fn blank() -> OrderRow {
+    OrderRow {
+        time: DateTime::default(),
+        exchange: Enum(ExchangeId::Other),
+        instrument: String::new(),
+        cid: String::new(),
+        side: Enum(barter_instrument::Side::Buy),
+        kind: Enum(barter_execution::order::OrderKind::Market),
+        time_in_force: Enum(barter_execution::order::TimeInForce::ImmediateOrCancel),
+        price: Decimal::ZERO,
+        quantity: Decimal::ZERO,
+        filled: Decimal::ZERO,
+        average_price: None,
+        fees: Decimal::ZERO,
+        status: "open",
+        reason: None,
+    }
 }

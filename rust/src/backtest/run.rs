@@ -5,6 +5,7 @@
 
 use super::data::PyMarketData;
 use super::equity;
+use super::rows::RunOutput;
 use super::summary::{self, Interval};
 use crate::bind::decimal;
 use crate::bind::error::{self, Kind};
@@ -27,14 +28,13 @@ use barter_integration::collection::one_or_many::OneOrMany;
 use pyo3::exceptions::PyValueError;
 use pyo3::intern;
 use pyo3::prelude::*;
-use pyo3::types::PyDict;
 use std::cell::Cell;
 
 /// How often (in events) the replay reports progress and lets Ctrl-C through.
 const PROGRESS_EVERY: usize = 4096;
 
 /// Replay `data` through barter's engine with `strategy`, as `config` (a validated
-/// `BacktestConfig`) says; the results as plain values for `barter_python.backtest` to
+/// `BacktestConfig`) says; the results as typed rows for `barter_python.backtest` to
 /// validate into its models.
 #[pyfunction]
 #[pyo3(signature = (strategy, data, config, *, progress=None))]
@@ -44,7 +44,7 @@ pub fn run_backtest<'py>(
     data: PyRef<'py, PyMarketData>,
     config: &Bound<'py, PyAny>,
     progress: Option<Bound<'py, PyAny>>,
-) -> PyResult<Bound<'py, PyDict>> {
+) -> PyResult<RunOutput> {
     let data = data.data().clone();
     let events = data.events();
     let Some(start) = events.first().map(|event| event.time_exchange) else {

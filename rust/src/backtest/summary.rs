@@ -5,6 +5,9 @@
 
 use super::equity::Curve;
 use super::orders;
+use super::rows::{
+    self, AssetRow, EquityRow, ExposureRow, FillRow, PositionRow, RunOutput, SheetRow,
+};
 use crate::bind::enums::Enum;
 use crate::engine::audit::Audit;
 use crate::engine::PyEngine;
@@ -17,9 +20,8 @@ use barter_execution::trade::TradeId;
 use chrono::{DateTime, TimeDelta, Utc};
 use fnv::FnvHashMap;
 use pyo3::exceptions::{PyTypeError, PyValueError};
-use pyo3::intern;
 use pyo3::prelude::*;
-use pyo3::types::{PyDelta, PyDeltaAccess, PyDict, PyList};
+use pyo3::types::{PyDelta, PyDeltaAccess};
 use rust_decimal::Decimal;
 
 /// The interval barter scales its returns and ratios to.
@@ -59,9 +61,10 @@ impl Interval {
     }
 }
 
-/// The run's results, as a dict of plain values.
-pub fn results<'py>(
-    py: Python<'py>,
+/// The run's results, as typed rows.
+#[allow(clippy::too_many_arguments)]
+pub fn results(
+    py: Python<'_>,
     engine: &PyEngine,
     audit: &Audit,
     curve: Curve,
@@ -69,7 +72,7 @@ pub fn results<'py>(
     risk_free_return: Decimal,
     interval: Interval,
     events: usize,
-) -> PyResult<Bound<'py, PyDict>> {
+) -> PyResult<RunOutput> {
     let core = engine.core();
     let keys = engine.keys();
     // barter's generator clones the engine's per-instrument generators; `generate` mutates,
@@ -77,31 +80,27 @@ pub fn results<'py>(
     let generator = core.trading_summary_generator(risk_free_return);
     let undefined: Vec<Vec<(&str, &str)>> = generator.instruments.values().map(undefined).collect();
     let (interval_name, sheets, assets) = match interval {
-        Interval::Daily => generate(py, generator, Daily)?,
-        Interval::Annual252 => generate(py, generator, Annual252)?,
-        Interval::Annual365 => generate(py, generator, Annual365)?,
-        Interval::Every(delta) => generate(py, generator, delta)?,
+        Interval::Daily => generate(generator, Daily),
+        Interval::Annual252 => generate(generator, Annual252),
+        Interval::Annual365 => generate(generator, Annual365),
+        Interval::Every(delta) => generate(generator, delta),
     };
 
-    let instruments = PyList::empty(py);
-    for (at, (sheet, undefined)) in sheets.into_iter().zip(undefined).enumerate() {
+    let mut instruments = Vec::new();
+    for (at, (mut sheet, undefined)) in sheets.into_iter().zip(undefined).enumerate() {
         let input = keys.instrument(barter_instrument::instrument::InstrumentIndex(at));
-        sheet.set_item(intern!(py, "exchange"), Enum(input.exchange))?;
-        sheet.set_item(intern!(py, "instrument"), input.instrument.as_str())?;
-        let reasons = PyDict::new(py);
-        let max_drawdown = sheet.get_item("pnl_drawdown_max")?;
-        let drawn_down = match max_drawdown {
-            Some(max) if !max.is_none() => !max.extract::<Decimal>()?.is_zero(),
-            _ => false,
-        };
+        sheet.exchange = Enum(input.exchange);
+        sheet.instrument = input.instrument.to_string();
+        let drawn_down = sheet.pnl_drawdown_max.is_some_and(|max| !max.is_zero());
         let calmar = (!drawn_down && !undefined.iter().any(|(f, _)| *f == "calmar_ratio"))
             .then_some(("calmar_ratio", "zero_drawdown"));
         for (field, reason) in undefined.into_iter().chain(calmar) {
-            reasons.set_item(field, reason)?;
-            sheet.set_item(field, py.None())?;
+            sheet
+                .undefined
+                .insert(field.to_string(), reason.to_string());
+            *sheet.field(field) = None;
         }
-        sheet.set_item(intern!(py, "undefined"), reasons)?;
-        instruments.append(sheet)?;
+        instruments.push(sheet);
     }
 
     let prices: FnvHashMap<&TradeId, Decimal> = audit
@@ -109,73 +108,59 @@ pub fn results<'py>(
         .iter()
         .map(|(_, trade)| (&trade.id, trade.price))
         .collect();
-    let positions = PyList::empty(py);
-    for exit in audit.exits() {
+    let positions = audit.exits().iter().map(|exit| {
         let input = keys.instrument(exit.instrument);
-        let position = PyDict::new(py);
-        position.set_item(intern!(py, "exchange"), Enum(input.exchange))?;
-        position.set_item(intern!(py, "instrument"), input.instrument.as_str())?;
-        position.set_item(intern!(py, "side"), Enum(exit.side))?;
-        position.set_item(intern!(py, "quantity"), exit.quantity_abs_max)?;
-        position.set_item(intern!(py, "price_entry"), exit.price_entry_average)?;
-        // The exit price is the price of the position's last trade.
-        let last = exit.trades.last().and_then(|id| prices.get(id));
-        position.set_item(intern!(py, "price_exit"), last)?;
-        position.set_item(intern!(py, "time_enter"), exit.time_enter)?;
-        position.set_item(intern!(py, "time_exit"), exit.time_exit)?;
-        position.set_item(intern!(py, "pnl_realised"), exit.pnl_realised)?;
-        position.set_item(
-            intern!(py, "fees"),
-            exit.fees_enter.fees + exit.fees_exit.fees,
-        )?;
-        positions.append(position)?;
-    }
-
-    let fills = PyList::empty(py);
-    for (exchange, trade) in audit.trades() {
-        let fill = PyDict::new(py);
-        fill.set_item(intern!(py, "time"), trade.time_exchange)?;
-        fill.set_item(intern!(py, "exchange"), Enum(*exchange))?;
-        fill.set_item(intern!(py, "instrument"), trade.instrument.name().as_str())?;
-        fill.set_item(intern!(py, "side"), Enum(trade.side))?;
-        fill.set_item(intern!(py, "price"), trade.price)?;
-        fill.set_item(intern!(py, "quantity"), trade.quantity)?;
-        fill.set_item(intern!(py, "fees"), trade.fees.fees)?;
-        fill.set_item(intern!(py, "order_id"), trade.order_id.0.as_str())?;
-        fills.append(fill)?;
-    }
-
-    let out = PyDict::new(py);
-    out.set_item(intern!(py, "time_start"), core.meta.time_start)?;
-    out.set_item(intern!(py, "time_end"), core.clock.time())?;
-    out.set_item(intern!(py, "interval"), interval_name)?;
-    out.set_item(intern!(py, "risk_free_return"), risk_free_return)?;
-    out.set_item(intern!(py, "events"), events)?;
-    out.set_item(intern!(py, "orders_sent"), audit.opens_sent_len())?;
-    out.set_item(intern!(py, "orders_refused"), audit.opens_refused_len())?;
-    out.set_item(intern!(py, "instruments"), instruments)?;
-    out.set_item(intern!(py, "assets"), assets)?;
-    out.set_item(intern!(py, "positions"), positions)?;
-    out.set_item(intern!(py, "fills"), fills)?;
-    let (equity, exposure) = curve_rows(py, engine, curve)?;
-    out.set_item(intern!(py, "equity"), equity)?;
-    out.set_item(intern!(py, "exposure"), exposure)?;
-    let (name, orders) = match engine.simulated() {
-        Some(exchange) => ("simulated", orders::simulated(py, exchange, keys)?),
-        None => ("barter_mock", orders::mock(py, audit, sent)?),
+        PositionRow {
+            exchange: Enum(input.exchange),
+            instrument: input.instrument.to_string(),
+            side: Enum(exit.side),
+            quantity: exit.quantity_abs_max,
+            price_entry: exit.price_entry_average,
+            // The exit price is the price of the position's last trade.
+            price_exit: exit.trades.last().and_then(|id| prices.get(id)).copied(),
+            time_enter: exit.time_enter,
+            time_exit: exit.time_exit,
+            pnl_realised: exit.pnl_realised,
+            fees: exit.fees_enter.fees + exit.fees_exit.fees,
+        }
+    });
+    let fills = audit.trades().iter().map(|(exchange, trade)| FillRow {
+        time: trade.time_exchange,
+        exchange: Enum(*exchange),
+        instrument: trade.instrument.name().to_string(),
+        side: Enum(trade.side),
+        price: trade.price,
+        quantity: trade.quantity,
+        fees: trade.fees.fees,
+        order_id: trade.order_id.0.to_string(),
+    });
+    let (equity, exposure) = curve_rows(engine, curve);
+    let (exchange, orders) = match engine.simulated() {
+        Some(exchange) => ("simulated", orders::simulated(exchange, keys)),
+        None => ("barter_mock", orders::mock(audit, sent)),
     };
-    out.set_item(intern!(py, "exchange"), name)?;
-    out.set_item(intern!(py, "orders"), orders)?;
-    Ok(out)
+    Ok(RunOutput {
+        time_start: core.meta.time_start,
+        time_end: core.clock.time(),
+        interval: interval_name,
+        risk_free_return,
+        events,
+        orders_sent: audit.opens_sent_len(),
+        orders_refused: audit.opens_refused_len(),
+        exchange,
+        instruments: rows::objects(py, instruments)?,
+        assets: rows::objects(py, assets)?,
+        positions: rows::objects(py, positions)?,
+        fills: rows::objects(py, fills)?,
+        orders: rows::objects(py, orders)?,
+        equity: rows::objects(py, equity)?,
+        exposure: rows::objects(py, exposure)?,
+    })
 }
 
 /// The equity curve's points and each quote asset's exposure (seconds with an open position),
 /// named by exchange and asset.
-fn curve_rows<'py>(
-    py: Python<'py>,
-    engine: &PyEngine,
-    curve: Curve,
-) -> PyResult<(Bound<'py, PyList>, Bound<'py, PyList>)> {
+fn curve_rows(engine: &PyEngine, curve: Curve) -> (Vec<EquityRow>, Vec<ExposureRow>) {
     let keys = engine.keys();
     let name = |asset: barter_instrument::asset::AssetIndex| {
         let asset = &keys.index.assets[asset.index()];
@@ -184,92 +169,95 @@ fn curve_rows<'py>(
             asset.asset.name_internal.name().to_string(),
         )
     };
-    let points = PyList::empty(py);
-    for point in &curve.points {
-        let (exchange, asset) = name(curve.assets[point.asset].index);
-        let row = PyDict::new(py);
-        row.set_item(intern!(py, "exchange"), exchange)?;
-        row.set_item(intern!(py, "asset"), asset)?;
-        row.set_item(intern!(py, "time"), point.time)?;
-        row.set_item(intern!(py, "cash"), point.cash)?;
-        row.set_item(intern!(py, "holdings"), point.holdings)?;
-        row.set_item(intern!(py, "equity"), point.cash + point.holdings)?;
-        row.set_item(intern!(py, "drawdown"), point.drawdown)?;
-        points.append(row)?;
-    }
-    let exposure = PyList::empty(py);
-    for asset in &curve.assets {
-        let (exchange, name) = name(asset.index);
-        let seconds = asset.exposed.num_milliseconds() as f64 / 1000.0;
-        exposure.append((exchange, name, seconds))?;
-    }
-    Ok((points, exposure))
+    let points = curve
+        .points
+        .iter()
+        .map(|point| {
+            let (exchange, asset) = name(curve.assets[point.asset].index);
+            EquityRow {
+                exchange,
+                asset,
+                time: point.time,
+                cash: point.cash,
+                holdings: point.holdings,
+                equity: point.cash + point.holdings,
+                drawdown: point.drawdown,
+            }
+        })
+        .collect();
+    let exposure = curve
+        .assets
+        .iter()
+        .map(|asset| {
+            let (exchange, name) = name(asset.index);
+            let seconds = asset.exposed.num_milliseconds() as f64 / 1000.0;
+            ExposureRow {
+                exchange,
+                asset: name,
+                seconds,
+            }
+        })
+        .collect();
+    (points, exposure)
 }
 
-/// barter's `TradingSummary` for `interval`: its name, a dict per instrument (barter's
-/// `TearSheet` fields, wrappers unwrapped to their value) and a dict per asset.
-fn generate<'py, I: TimeInterval>(
-    py: Python<'py>,
+/// barter's `TradingSummary` for `interval`: its name, a row per instrument (barter's
+/// `TearSheet` fields, wrappers unwrapped to their value; named by the caller) and per asset.
+fn generate<I: TimeInterval>(
     mut generator: TradingSummaryGenerator,
     interval: I,
-) -> PyResult<(String, Vec<Bound<'py, PyDict>>, Bound<'py, PyList>)> {
+) -> (String, Vec<SheetRow>, Vec<AssetRow>) {
     let summary = generator.generate(interval);
-    let sheets = summary
-        .instruments
-        .values()
-        .map(|sheet| tear_sheet(py, sheet))
-        .collect::<PyResult<_>>()?;
-    let assets = PyList::empty(py);
-    for (key, sheet) in &summary.assets {
-        let asset = PyDict::new(py);
-        asset.set_item(intern!(py, "exchange"), Enum(key.exchange))?;
-        asset.set_item(intern!(py, "asset"), key.asset.name().as_str())?;
-        asset.set_item(
-            intern!(py, "balance_end"),
-            sheet.balance_end.map(|b| b.total),
-        )?;
-        asset.set_item(intern!(py, "drawdown"), sheet.drawdown.as_ref().map(value))?;
-        let mean = sheet.drawdown_mean.as_ref().map(|m| m.mean_drawdown);
-        asset.set_item(intern!(py, "drawdown_mean"), mean)?;
-        asset.set_item(
-            "drawdown_max",
-            sheet.drawdown_max.as_ref().map(|m| m.0.value),
-        )?;
-        assets.append(asset)?;
-    }
-    Ok((interval.name().to_string(), sheets, assets))
+    let sheets = summary.instruments.values().map(tear_sheet).collect();
+    let assets = summary
+        .assets
+        .iter()
+        .map(|(key, sheet)| AssetRow {
+            exchange: Enum(key.exchange),
+            asset: key.asset.name().to_string(),
+            balance_end: sheet.balance_end.map(|b| b.total),
+            drawdown: sheet.drawdown.as_ref().map(value),
+            drawdown_mean: sheet.drawdown_mean.as_ref().map(|m| m.mean_drawdown),
+            drawdown_max: sheet.drawdown_max.as_ref().map(|m| m.0.value),
+        })
+        .collect();
+    (interval.name().to_string(), sheets, assets)
 }
 
 fn value(drawdown: &Drawdown) -> Decimal {
     drawdown.value
 }
 
-fn tear_sheet<'py, I>(py: Python<'py>, sheet: &TearSheet<I>) -> PyResult<Bound<'py, PyDict>> {
-    let out = PyDict::new(py);
-    out.set_item(intern!(py, "pnl"), sheet.pnl)?;
-    out.set_item(intern!(py, "pnl_return"), sheet.pnl_return.value)?;
-    out.set_item(intern!(py, "sharpe_ratio"), sheet.sharpe_ratio.value)?;
-    out.set_item(intern!(py, "sortino_ratio"), sheet.sortino_ratio.value)?;
-    out.set_item(intern!(py, "calmar_ratio"), sheet.calmar_ratio.value)?;
-    out.set_item(
-        intern!(py, "pnl_drawdown"),
-        sheet.pnl_drawdown.as_ref().map(value),
-    )?;
-    let mean = sheet.pnl_drawdown_mean.as_ref().map(|m| m.mean_drawdown);
-    out.set_item(intern!(py, "pnl_drawdown_mean"), mean)?;
-    out.set_item(
-        "pnl_drawdown_max",
-        sheet.pnl_drawdown_max.as_ref().map(|m| m.0.value),
-    )?;
-    out.set_item(
-        intern!(py, "win_rate"),
-        sheet.win_rate.as_ref().map(|w| w.value),
-    )?;
-    out.set_item(
-        "profit_factor",
-        sheet.profit_factor.as_ref().map(|p| p.value),
-    )?;
-    Ok(out)
+fn tear_sheet<I>(sheet: &TearSheet<I>) -> SheetRow {
+    SheetRow {
+        exchange: Enum(barter_instrument::exchange::ExchangeId::Other),
+        instrument: String::new(),
+        pnl: sheet.pnl,
+        pnl_return: Some(sheet.pnl_return.value),
+        sharpe_ratio: Some(sheet.sharpe_ratio.value),
+        sortino_ratio: Some(sheet.sortino_ratio.value),
+        calmar_ratio: Some(sheet.calmar_ratio.value),
+        pnl_drawdown: sheet.pnl_drawdown.as_ref().map(value),
+        pnl_drawdown_mean: sheet.pnl_drawdown_mean.as_ref().map(|m| m.mean_drawdown),
+        pnl_drawdown_max: sheet.pnl_drawdown_max.as_ref().map(|m| m.0.value),
+        win_rate: sheet.win_rate.as_ref().map(|w| w.value),
+        profit_factor: sheet.profit_factor.as_ref().map(|p| p.value),
+        undefined: Default::default(),
+    }
+}
+
+impl SheetRow {
+    /// The optional field a sentinel makes undefined, by name.
+    fn field(&mut self, name: &str) -> &mut Option<Decimal> {
+        match name {
+            "pnl_return" => &mut self.pnl_return,
+            "sharpe_ratio" => &mut self.sharpe_ratio,
+            "sortino_ratio" => &mut self.sortino_ratio,
+            "calmar_ratio" => &mut self.calmar_ratio,
+            "win_rate" => &mut self.win_rate,
+            _ => &mut self.profit_factor,
+        }
+    }
 }
 
 /// The fields of a tear sheet barter fills with a sentinel (`Decimal::MAX`/`MIN`, then scaled

@@ -8,15 +8,15 @@ import time
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
 
 from pydantic import TypeAdapter
 
 from barter_python import _native
+from barter_python._native import RunOutput
 from barter_python.backtest.config import BacktestConfig
 from barter_python.backtest.data import MarketData
 from barter_python.backtest.portfolio import EquityPoint, portfolio_stats
-from barter_python.backtest.stats import trade_stats
+from barter_python.backtest.stats import TradeStats, trade_stats
 from barter_python.backtest.summary import (
     AssetResult,
     BacktestResult,
@@ -27,6 +27,7 @@ from barter_python.backtest.summary import (
     TearSheet,
 )
 from barter_python.engine import Strategy
+from barter_python.instrument import ExchangeId
 
 __all__ = ["Progress", "backtest"]
 
@@ -63,9 +64,9 @@ def backtest(
         raise ValueError("the market data has no events")
     report = _progress_bar() if progress is True else (progress or None)
     started = time.perf_counter()
-    raw: dict[str, Any] = _native.run_backtest(strategy, data, config, progress=report)
+    output = _native.run_backtest(strategy, data, config, progress=report)
     with _no_cyclic_gc():
-        return _result(id, raw, config, time.perf_counter() - started)
+        return _result(id, output, config, time.perf_counter() - started)
 
 
 @contextmanager
@@ -81,62 +82,63 @@ def _no_cyclic_gc() -> Iterator[None]:
             gc.enable()
 
 
-# One validation call per list (not one per row): a result may hold 10^5 orders.
+# The native rows are typed objects whose attributes are the models' fields: one validation
+# call per list (not one per row), from attributes.
 _POSITIONS = TypeAdapter(list[ClosedPosition])
 _FILLS = TypeAdapter(list[Fill])
 _ORDERS = TypeAdapter(list[OrderRecord])
 _EQUITY = TypeAdapter(list[EquityPoint])
+_ASSETS = TypeAdapter(list[AssetResult])
 
 
 def _result(
-    id: str, raw: dict[str, Any], config: BacktestConfig, wall_time_s: float
+    id: str, output: RunOutput, config: BacktestConfig, wall_time_s: float
 ) -> BacktestResult:
-    positions = _POSITIONS.validate_python(raw["positions"])
-    by_instrument: defaultdict[tuple[Any, str], list[ClosedPosition]] = defaultdict(list)
+    positions = _POSITIONS.validate_python(output.positions, from_attributes=True)
+    by_instrument: defaultdict[tuple[ExchangeId, str], list[ClosedPosition]] = defaultdict(list)
     for position in positions:
         by_instrument[(position.exchange, position.instrument)].append(position)
 
-    def stats_of(closed: list[ClosedPosition]) -> Any:
+    def stats_of(closed: list[ClosedPosition]) -> TradeStats:
         return trade_stats([p.pnl_realised for p in closed], [p.fees for p in closed])
 
-    instruments = []
-    for sheet in raw["instruments"]:
-        exchange, instrument = sheet.pop("exchange"), sheet.pop("instrument")
-        instruments.append(
-            InstrumentResult(
-                exchange=exchange,
-                instrument=instrument,
-                barter=TearSheet.model_validate(sheet),
-                stats=stats_of(by_instrument[(exchange, instrument)]),
-            )
+    instruments = [
+        InstrumentResult(
+            exchange=sheet.exchange,
+            instrument=sheet.instrument,
+            barter=TearSheet.model_validate(sheet, from_attributes=True),
+            stats=stats_of(by_instrument[(sheet.exchange, sheet.instrument)]),
         )
-    equity = _EQUITY.validate_python(raw["equity"])
+        for sheet in output.instruments
+    ]
+    equity = _EQUITY.validate_python(output.equity, from_attributes=True)
     portfolio = []
-    for exchange, asset, exposed in raw["exposure"]:
-        points = [p for p in equity if p.exchange == exchange and p.asset == asset]
+    for exposure in output.exposure:
+        points = [p for p in equity if (p.exchange, p.asset) == (exposure.exchange, exposure.asset)]
         if points:
             portfolio.append(
                 portfolio_stats(
-                    points, exposed, config.equity_interval, raw["time_start"], raw["time_end"]
+                    points, exposure.seconds, config.equity_interval, output.time_start,
+                    output.time_end,
                 )
-            )
+            )  # fmt: skip
     return BacktestResult(
         id=id,
-        time_start=raw["time_start"],
-        time_end=raw["time_end"],
-        interval=raw["interval"],
-        risk_free_return=raw["risk_free_return"],
-        events=raw["events"],
-        orders_sent=raw["orders_sent"],
-        orders_refused=raw["orders_refused"],
+        time_start=output.time_start,
+        time_end=output.time_end,
+        interval=output.interval,
+        risk_free_return=output.risk_free_return,
+        events=output.events,
+        orders_sent=output.orders_sent,
+        orders_refused=output.orders_refused,
         wall_time_s=wall_time_s,
         instruments=instruments,
-        assets=[AssetResult.model_validate(a) for a in raw["assets"]],
+        assets=_ASSETS.validate_python(output.assets, from_attributes=True),
         totals=stats_of(positions),
         positions=positions,
-        fills=_FILLS.validate_python(raw["fills"]),
-        exchange=raw["exchange"],
-        orders=_ORDERS.validate_python(raw["orders"]),
+        fills=_FILLS.validate_python(output.fills, from_attributes=True),
+        exchange=output.exchange,
+        orders=_ORDERS.validate_python(output.orders, from_attributes=True),
         equity=equity,
         portfolio=portfolio,
     )
