@@ -126,12 +126,13 @@ pub fn balance_inputs(
                 ))
             })?;
             let amount = decimal::extract(&amount, "balance")?;
-            if amount.is_sign_negative() {
-                return Err(PyValueError::new_err(format!(
-                    "balance of '{asset}' on '{}' must be >= 0, got {amount}",
+            // The one rule of a balance (the config's validator calls it too).
+            let amount = decimal::Sign::NonNegative.check(amount).map_err(|why| {
+                PyValueError::new_err(format!(
+                    "balance of '{asset}' on '{}' {why}",
                     exchange.0.as_str()
-                )));
-            }
+                ))
+            })?;
             // barter's internal asset names are lowercase: `USDT` is `usdt`.
             Ok((exchange.0, AssetNameInternal::new(asset), amount))
         })

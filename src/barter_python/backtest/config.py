@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
 
-from barter_python._native import to_decimal
+from barter_python._native import non_negative, to_decimal
 from barter_python.errors import BookError
 from barter_python.exchange import BarterMockExchange, Exchange, SimulatedExchange, with_shorthands
 from barter_python.instrument import ExchangeId
@@ -114,11 +114,9 @@ class BacktestConfig(BaseModel, frozen=True, extra="forbid"):
             if not (isinstance(key, tuple) and len(key) == 2 and isinstance(key[1], str)):
                 raise ValueError(f"keys must be (exchange, asset) tuples, got {key!r}")
             try:
-                number = to_decimal(amount)
-            except TypeError as error:
+                number = non_negative(amount)  # the native rule of a balance, as Engine's
+            except ValueError as error:
                 raise ValueError(f"{key}: {error}") from None
-            if number < 0:
-                raise ValueError(f"{key}: must be >= 0, got {number}")
             balances[(ExchangeId(key[0]), key[1].lower())] = number
         return balances
 
