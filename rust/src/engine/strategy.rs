@@ -60,7 +60,7 @@ impl PyStrategy {
         ] {
             if !object.hasattr(hook)? {
                 return Err(PyTypeError::new_err(format!(
-                    "strategy {} has no method '{hook}' (see barter_python.engine.Strategy)",
+                    "strategy {} has no method '{hook}' (see barter_python.strategy.Strategy)",
                     object.get_type().name()?
                 )));
             }
