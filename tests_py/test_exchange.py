@@ -734,7 +734,7 @@ def test_portfolio_statistics_on_a_small_curve() -> None:
     # All 1,000 usdt into 10 btc at 100; then trades at 110, 90, 95, 120; closed at 120.
     # Equity: 1,000, 1,100, 900, 950, 1,200. Total return 1,200 / 1,000 - 1 = 0.2. The
     # largest fall is from the peak 1,100 to 900: 200, 200 / 1,100 of the peak, and the
-    # longest time under a peak runs from the peak (1 s) to the last point below it (3 s).
+    # longest drawdown runs from the peak (1 s) to the point that recovers it (1,200 at 4 s).
     events = [trade(p, s) for s, p in enumerate([100, 110, 90, 95, 120])]
     result, _ = run(
         {0: [market("Buy", 10, 100, "b")]}, events, balances={("okx", "usdt"): 1000}, close=True
@@ -750,7 +750,7 @@ def test_portfolio_statistics_on_a_small_curve() -> None:
     assert (stats.max_drawdown, stats.max_drawdown_pct, stats.max_drawdown_duration) == (
         D(200),
         D(200) / D(1100),
-        timedelta(seconds=2),
+        timedelta(seconds=3),
     )
     assert stats.cagr is None and stats.undefined["cagr"] == "under_a_day"
 
@@ -1027,3 +1027,45 @@ def test_barters_own_example_files_run_on_either_exchange(kind: str) -> None:
         "did not reach the exchange before the data ended (latency 100 ms)",
     )
     assert (close.status, close.filled) == ("filled", D("0.009"))
+
+
+# --- starting positions and the drawdown's duration -------------------------------------------
+
+
+def test_a_starting_position_is_the_exchanges_too() -> None:
+    # A margin account holding 1 btc long from 100 (the snapshot), priced 110: closing it sells
+    # 1 at the touch, 110, and realises (110 - 100) x 1 = 10 into the quote balance, 1,010.
+    # (Were the exchange to start flat, the sell would open a short and realise nothing.)
+    book = [
+        {"exchange": "okx", "instrument": "btc_usdt", "base": "btc", "quote": "usdt",
+         "price": "110", "position": {"instrument": "btc_usdt", "side": "Buy", "quantity": "1",
+                                      "price_entry_average": "100"}},
+    ]  # fmt: skip
+    engine = Engine(
+        book,
+        DefaultStrategy(),
+        balances={("okx", "usdt"): 1000},
+        exchange=SimulatedExchange(account="margin"),
+    )
+    audit = engine.close_positions()
+    assert [(t.price, t.quantity) for t in audit.trades] == [(D(110), D(1))]
+    assert engine.state.balances()[(ExchangeId.OKX, "usdt")] == D(1010)
+    assert engine.state.positions() == {}
+
+
+def test_the_longest_drawdown_runs_to_its_recovery() -> None:
+    from barter_python.backtest.portfolio import EquityPoint, max_drawdown
+
+    def curve(*values: int) -> list[EquityPoint]:
+        return [
+            EquityPoint(exchange=OKX, asset="usdt", time=T0 + timedelta(seconds=at),
+                        cash=D(v), holdings=D(0), equity=D(v), drawdown=D(0))
+            for at, v in enumerate(values)
+        ]  # fmt: skip
+
+    # Flat, then up: no drawdown at all.
+    assert max_drawdown(curve(1000, 1000, 1100)) == (D(0), None, timedelta(0))
+    # 100 at 0 s, under water until 100 again at 3 s: 3 s; the fall 20 is 20 % of the peak.
+    assert max_drawdown(curve(100, 80, 90, 100, 120)) == (D(20), D("0.2"), timedelta(seconds=3))
+    # Never recovered: to the end (2 s).
+    assert max_drawdown(curve(100, 90, 95)) == (D(10), D("0.1"), timedelta(seconds=2))

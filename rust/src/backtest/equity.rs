@@ -107,7 +107,8 @@ impl Curve {
             (Some(_), Some(next)) => time >= next,
         };
         if force || due {
-            if force {
+            // Positions change only at fills; the first point sees the starting ones.
+            if force || self.points.is_empty() {
                 self.exposure(engine, time);
             }
             self.record(engine, time);

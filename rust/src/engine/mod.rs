@@ -602,7 +602,24 @@ fn simulated_exchange(
             amounts[at.index()] = *amount;
         }
     }
-    Simulated::new(settings, listings, quotes, amounts, time)
+    let mut exchange = Simulated::new(settings, listings, quotes, amounts, time);
+    for (at, input) in index
+        .input_of
+        .iter()
+        .map(|input| &inputs[*input])
+        .enumerate()
+    {
+        if let Some(position) = input.position.as_ref().filter(|p| !p.quantity.is_zero()) {
+            let (side, quantity) = (position.side, position.quantity);
+            exchange.hold(
+                InstrumentIndex(at),
+                side,
+                quantity,
+                position.price_entry_average,
+            );
+        }
+    }
+    exchange
 }
 
 /// barter's execution managers and mock exchanges, one per exchange of the book (barter's

@@ -213,6 +213,26 @@ impl Simulated {
         }
     }
 
+    /// A position the account holds from the start (margin accounts settle against it).
+    pub fn hold(
+        &mut self,
+        instrument: InstrumentIndex,
+        side: Side,
+        quantity: Decimal,
+        entry: Decimal,
+    ) {
+        let signed = match side {
+            Side::Buy => quantity,
+            Side::Sell => -quantity,
+        };
+        if let Some(position) = self.positions.get_mut(instrument.index()) {
+            *position = Position {
+                quantity: signed,
+                entry,
+            };
+        }
+    }
+
     pub fn orders(&self) -> &[OrderRecord] {
         &self.orders
     }
@@ -626,7 +646,8 @@ impl Simulated {
                 continue; // expired and taken off the book: `at` is already the next order
             }
             if self.orders[order].remaining().is_zero() {
-                self.resting.remove(at);
+                // Off the book, releasing any rounding dust of its reservation.
+                self.unrest(at, out);
                 self.finish(order, Status::Filled, None, out);
             } else {
                 let record = &self.orders[order];

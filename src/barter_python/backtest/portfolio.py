@@ -61,18 +61,23 @@ def total_return(start: Decimal, end: Decimal) -> Decimal | None:
 
 def max_drawdown(points: Sequence[EquityPoint]) -> tuple[Decimal, Decimal | None, timedelta]:
     """The largest peak-to-trough fall (in the asset), that fall as a fraction of its peak, and
-    the longest time spent below a peak."""
+    the longest drawdown: from a peak to the point that recovers it (or to the end, if none)."""
     peak, peak_time = points[0].equity, points[0].time
     worst, worst_pct, longest = Decimal(0), None, timedelta(0)
+    under = False
     for point in points:
         if point.equity >= peak:
-            peak, peak_time = point.equity, point.time
+            if under:
+                longest = max(longest, point.time - peak_time)
+            peak, peak_time, under = point.equity, point.time, False
             continue
+        under = True
         fall = peak - point.equity
         if fall > worst:
             worst = fall
             worst_pct = fall / peak if peak > 0 else None
-        longest = max(longest, point.time - peak_time)
+    if under:
+        longest = max(longest, points[-1].time - peak_time)
     return worst, worst_pct, longest
 
 
