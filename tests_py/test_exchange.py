@@ -1069,3 +1069,23 @@ def test_the_longest_drawdown_runs_to_its_recovery() -> None:
     assert max_drawdown(curve(100, 80, 90, 100, 120)) == (D(20), D("0.2"), timedelta(seconds=3))
     # Never recovered: to the end (2 s).
     assert max_drawdown(curve(100, 90, 95)) == (D(10), D("0.1"), timedelta(seconds=2))
+
+
+def test_a_duplicate_cid_is_refused_and_the_resting_order_stays_in_barters_state() -> None:
+    # barter keys orders by cid alone: the refusal of a second "x" would drop the first from
+    # barter's state; the exchange reports the resting order again, as it stands.
+    book = [{"exchange": "okx", "instrument": "btc_usdt", "base": "btc", "quote": "usdt",
+             "price": "100"}]  # fmt: skip
+    engine = Engine(book, DefaultStrategy(), balances={("okx", "usdt"): 1000})
+
+    def limit(price: int) -> OrderRequestOpen:
+        return OrderRequestOpen(
+            OrderKey("okx", "btc_usdt", "s", "x"),
+            RequestOpen("Buy", price, 1, "Limit", "GoodUntilCancelled"),
+        )
+
+    assert engine.send_requests([], [limit(90)]).opens_refused == []
+    assert len(engine.state.open_orders()) == 1
+    [(_, reason)] = engine.send_requests([], [limit(80)]).opens_refused
+    assert "an open order already has cid x" in reason
+    assert len(engine.state.open_orders()) == 1

@@ -349,13 +349,19 @@ impl Simulated {
             let reason = format!("a limit order needs a price > 0, got {}", request.price);
             return self.refuse(order, None, reason, out);
         }
-        if self
+        if let Some(resting) = self
             .resting
             .iter()
-            .any(|r| self.orders[r.order].key.cid == key.cid)
+            .find(|r| self.orders[r.order].key.cid == key.cid)
+            .map(|r| r.order)
         {
             let reason = format!("an open order already has cid {}", key.cid);
-            return self.refuse(order, None, reason, out);
+            self.refuse(order, None, reason, out);
+            // barter keys its orders by cid alone: the refusal removed the resting order from
+            // barter's state, so it is reported again, as it stands.
+            let open = self.open_state(resting);
+            out.push(self.snapshot(resting, OrderState::active(open)));
+            return;
         }
         let Some(touch) = self.quotes[instrument].touch(request.side) else {
             let reason = format!("no market for {} yet", listing.name);
@@ -582,8 +588,7 @@ impl Simulated {
             );
         }
         self.resting.push(Resting { order, reserved });
-        let record = &self.orders[order];
-        out.push(self.snapshot(order, OrderState::active(self.open_state(record))));
+        out.push(self.snapshot(order, OrderState::active(self.open_state(order))));
     }
 
     /// Resting orders of `instrument` that this event crosses fill at their limit, maker fee.
@@ -650,8 +655,7 @@ impl Simulated {
                 self.unrest(at, out);
                 self.finish(order, Status::Filled, None, out);
             } else {
-                let record = &self.orders[order];
-                out.push(self.snapshot(order, OrderState::active(self.open_state(record))));
+                out.push(self.snapshot(order, OrderState::active(self.open_state(order))));
                 at += 1;
             }
         }
@@ -910,13 +914,9 @@ impl Simulated {
         });
     }
 
-    fn open_state(&self, record: &OrderRecord) -> Open {
-        let order = self
-            .orders
-            .iter()
-            .position(|o| std::ptr::eq(o, record))
-            .unwrap_or_default();
-        Open::new(order_id(order), self.now, record.filled)
+    /// barter's `Open` state of an order on the book.
+    fn open_state(&self, order: usize) -> Open {
+        Open::new(order_id(order), self.now, self.orders[order].filled)
     }
 
     fn snapshot(&self, order: usize, state: OrderState) -> Event {
