@@ -10,6 +10,7 @@ pub mod bind;
 pub mod book;
 pub mod engine;
 pub mod exchange;
+pub mod live;
 pub mod market;
 pub mod order;
 
@@ -33,6 +34,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     book::close::register(m)?;
     engine::register(m)?;
     backtest::register(m)?;
+    live::register(m)?;
     m.add_function(wrap_pyfunction!(bind::decimal::to_decimal, m)?)?;
     m.add_function(wrap_pyfunction!(bind::decimal::non_negative, m)?)?;
     m.add_function(wrap_pyfunction!(bind::decimal::positive, m)?)?;

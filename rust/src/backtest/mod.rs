@@ -6,6 +6,7 @@ pub mod equity;
 pub mod orders;
 pub mod rows;
 pub mod run;
+pub mod session;
 pub mod summary;
 
 use pyo3::prelude::*;

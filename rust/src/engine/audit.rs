@@ -92,6 +92,16 @@ impl Audit {
         self.opens_sent.len()
     }
 
+    /// Cancels refused, with the reason.
+    pub fn cancels_refused(&self) -> &[(Cancel, String)] {
+        &self.cancels_refused
+    }
+
+    /// The strategy hooks barter called, in order.
+    pub fn hooks(&self) -> &[Hook] {
+        &self.hooks
+    }
+
     pub fn opens_refused_len(&self) -> usize {
         self.opens_refused.len()
     }
@@ -343,6 +353,12 @@ impl PyAudit {
 pub struct PyTrade {
     exchange: ExchangeId,
     trade: Trade<QuoteAsset, InstrumentNameInternal>,
+}
+
+impl PyTrade {
+    pub fn new(exchange: ExchangeId, trade: Trade<QuoteAsset, InstrumentNameInternal>) -> Self {
+        Self { exchange, trade }
+    }
 }
 
 #[pymethods]

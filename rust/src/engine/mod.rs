@@ -373,6 +373,11 @@ impl PyEngine {
         Ok(())
     }
 
+    /// barter failed inside: the engine takes no more events.
+    pub fn is_poisoned(&self) -> bool {
+        self.poisoned.is_some()
+    }
+
     pub fn core(&self) -> &Core {
         &self.core
     }
@@ -383,6 +388,10 @@ impl PyEngine {
 
     pub fn keys(&self) -> &Keys {
         &self.keys
+    }
+
+    pub fn shared_keys(&self) -> Arc<Keys> {
+        self.keys.clone()
     }
 
     /// A filtered barter command, the filter resolved against this engine's instruments.

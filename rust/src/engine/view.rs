@@ -33,6 +33,12 @@ enum Source {
         valid: AtomicBool,
     },
     Engine(Py<PyEngine>),
+    /// A copy of barter's state, taken at one moment (a live system's snapshot).
+    Copy {
+        state: Box<State>,
+        keys: Arc<Keys>,
+        clock: Clock,
+    },
 }
 
 /// A read-only view of barter's `EngineState`.
@@ -83,6 +89,15 @@ impl PyStateView {
         PyStateView::from(Source::Engine(engine))
     }
 
+    /// A view of `state` as it was at `clock`'s time.
+    pub fn of_snapshot(state: State, keys: Arc<Keys>, clock: Clock) -> Self {
+        PyStateView::from(Source::Copy {
+            state: Box::new(state),
+            keys,
+            clock,
+        })
+    }
+
     /// Run `f` on barter's state. `f` must not call into Python: while it runs, the GIL must
     /// stay with this thread so that the state cannot change or go away underneath it.
     fn read<R>(&self, py: Python<'_>, f: impl FnOnce(&State, &Keys, &Clock) -> R) -> PyResult<R> {
@@ -115,6 +130,7 @@ impl PyStateView {
                 let core = engine.core();
                 Ok(f(&core.state, engine.keys(), &core.clock))
             }
+            Source::Copy { state, keys, clock } => Ok(f(state, keys, clock)),
         }
     }
 }

@@ -17,47 +17,22 @@ from barter_python.exchange import BarterMockExchange, Exchange, SimulatedExchan
 from barter_python.instrument import ExchangeId
 from barter_python.snapshot import DecimalInput, InstrumentSnapshot, validate_book
 
-__all__ = ["BacktestConfig", "IntervalName"]
+__all__ = ["BacktestConfig", "IntervalName", "SessionConfig"]
 
 IntervalName = Literal["daily", "annual_252", "annual_365"]
 
 
-class BacktestConfig(BaseModel, frozen=True, extra="forbid"):
-    """The instruments a backtest trades, the exchange's starting balances, the `exchange`
-    (the simulated one by default; `BarterMockExchange()` for barter's own mock), how often the
-    equity curve gets a point, and how barter's statistics are computed.
-
-    `fees_percent` and `latency_ms` given here (barter's names) land in `exchange`, their one
-    home. `interval` is the period barter scales returns and ratios to. Positions still open
-    after the last event are closed through the exchange unless `close_positions_at_end` is
-    False.
-    """
+class SessionConfig(BaseModel, frozen=True, extra="forbid"):
+    """What any trading session through barter's engine holds (a backtest, a live system):
+    the instruments, the exchange's starting balances, how often the equity curve gets a
+    point, and how barter's statistics are computed (`interval`: the period barter scales
+    returns and ratios to)."""
 
     instruments: list[InstrumentSnapshot]
     balances: dict[tuple[ExchangeId, str], Decimal] = {}
-    exchange: Exchange = Field(default_factory=SimulatedExchange, discriminator="kind")
     equity_interval: timedelta | None = timedelta(minutes=1)
     risk_free_return: Decimal = Decimal(0)
     interval: IntervalName | timedelta = "daily"
-    close_positions_at_end: bool = True
-    strategy_id: str = "backtest"
-
-    if TYPE_CHECKING:  # what the validators accept, for type checkers without Pydantic's plugin
-
-        def __init__(
-            self,
-            *,
-            instruments: list[InstrumentSnapshot] | list[dict[str, Any]],
-            balances: dict[tuple[ExchangeId | str, str], DecimalInput] = ...,
-            exchange: SimulatedExchange | BarterMockExchange = ...,
-            equity_interval: timedelta | None = ...,
-            fees_percent: DecimalInput = ...,
-            latency_ms: int = ...,
-            risk_free_return: DecimalInput = ...,
-            interval: IntervalName | timedelta = ...,
-            close_positions_at_end: bool = ...,
-            strategy_id: str = ...,
-        ) -> None: ...
 
     @field_validator("instruments", mode="before")
     @classmethod
@@ -65,21 +40,6 @@ class BacktestConfig(BaseModel, frozen=True, extra="forbid"):
         if not isinstance(value, list | tuple):
             raise ValueError(f"must be a list of instruments, got {type(value).__name__}")
         return validate_book(value)
-
-    @model_validator(mode="before")
-    @classmethod
-    def _shorthands(cls, data: object) -> object:
-        # barter's top-level `fees_percent` / `latency_ms` land in the exchange.
-        if isinstance(data, dict) and ("fees_percent" in data or "latency_ms" in data):
-            data = dict(data)
-            fees, latency = data.pop("fees_percent", None), data.pop("latency_ms", None)
-            exchange = data.get("exchange")
-            if isinstance(exchange, dict):
-                mock = exchange.get("kind") == "barter_mock"
-                model = BarterMockExchange if mock else SimulatedExchange
-                exchange = model.model_validate(exchange)
-            data["exchange"] = with_shorthands(exchange, fees, latency)
-        return data
 
     @field_validator("equity_interval")
     @classmethod
@@ -119,6 +79,54 @@ class BacktestConfig(BaseModel, frozen=True, extra="forbid"):
                 raise ValueError(f"{key}: {error}") from None
             balances[(ExchangeId(key[0]), key[1].lower())] = number
         return balances
+
+
+class BacktestConfig(SessionConfig, frozen=True, extra="forbid"):
+    """The instruments a backtest trades, the exchange's starting balances, the `exchange`
+    (the simulated one by default; `BarterMockExchange()` for barter's own mock), how often the
+    equity curve gets a point, and how barter's statistics are computed.
+
+    `fees_percent` and `latency_ms` given here (barter's names) land in `exchange`, their one
+    home. `interval` is the period barter scales returns and ratios to. Positions still open
+    after the last event are closed through the exchange unless `close_positions_at_end` is
+    False.
+    """
+
+    exchange: Exchange = Field(default_factory=SimulatedExchange, discriminator="kind")
+    close_positions_at_end: bool = True
+    strategy_id: str = "backtest"
+
+    if TYPE_CHECKING:  # what the validators accept, for type checkers without Pydantic's plugin
+
+        def __init__(
+            self,
+            *,
+            instruments: list[InstrumentSnapshot] | list[dict[str, Any]],
+            balances: dict[tuple[ExchangeId | str, str], DecimalInput] = ...,
+            exchange: SimulatedExchange | BarterMockExchange = ...,
+            equity_interval: timedelta | None = ...,
+            fees_percent: DecimalInput = ...,
+            latency_ms: int = ...,
+            risk_free_return: DecimalInput = ...,
+            interval: IntervalName | timedelta = ...,
+            close_positions_at_end: bool = ...,
+            strategy_id: str = ...,
+        ) -> None: ...
+
+    @model_validator(mode="before")
+    @classmethod
+    def _shorthands(cls, data: object) -> object:
+        # barter's top-level `fees_percent` / `latency_ms` land in the exchange.
+        if isinstance(data, dict) and ("fees_percent" in data or "latency_ms" in data):
+            data = dict(data)
+            fees, latency = data.pop("fees_percent", None), data.pop("latency_ms", None)
+            exchange = data.get("exchange")
+            if isinstance(exchange, dict):
+                mock = exchange.get("kind") == "barter_mock"
+                model = BarterMockExchange if mock else SimulatedExchange
+                exchange = model.model_validate(exchange)
+            data["exchange"] = with_shorthands(exchange, fees, latency)
+        return data
 
     @classmethod
     def from_barter_json(cls, source: str | os.PathLike[str]) -> BacktestConfig:

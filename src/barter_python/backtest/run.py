@@ -8,6 +8,7 @@ import time
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import timedelta
 
 from pydantic import TypeAdapter
 
@@ -29,7 +30,7 @@ from barter_python.backtest.summary import (
 from barter_python.engine import Strategy
 from barter_python.instrument import ExchangeId
 
-__all__ = ["Progress", "backtest"]
+__all__ = ["Progress", "backtest", "results_from"]
 
 Progress = Callable[[int, int], None]
 
@@ -65,8 +66,7 @@ def backtest(
     report = _progress_bar() if progress is True else (progress or None)
     started = time.perf_counter()
     output = _native.run_backtest(strategy, data, config, progress=report)
-    with _no_cyclic_gc():
-        return _result(id, output, config, time.perf_counter() - started)
+    return results_from(id, output, config.equity_interval, time.perf_counter() - started)
 
 
 @contextmanager
@@ -91,8 +91,16 @@ _EQUITY = TypeAdapter(list[EquityPoint])
 _ASSETS = TypeAdapter(list[AssetResult])
 
 
-def _result(
-    id: str, output: RunOutput, config: BacktestConfig, wall_time_s: float
+def results_from(
+    id: str, output: RunOutput, equity_interval: timedelta | None, wall_time_s: float
+) -> BacktestResult:
+    """The native rows of a session (a backtest, a live system) as the result's models."""
+    with _no_cyclic_gc():
+        return _models(id, output, equity_interval, wall_time_s)
+
+
+def _models(
+    id: str, output: RunOutput, equity_interval: timedelta | None, wall_time_s: float
 ) -> BacktestResult:
     positions = _POSITIONS.validate_python(output.positions, from_attributes=True)
     by_instrument: defaultdict[tuple[ExchangeId, str], list[ClosedPosition]] = defaultdict(list)
@@ -118,7 +126,7 @@ def _result(
         if points:
             portfolio.append(
                 portfolio_stats(
-                    points, exposure.seconds, config.equity_interval, output.time_start,
+                    points, exposure.seconds, equity_interval, output.time_start,
                     output.time_end,
                 )
             )  # fmt: skip

@@ -3,9 +3,7 @@ strategy and prints barter's statistics beside the textbook ones (one run, or a 
 
 from __future__ import annotations
 
-import json
 import os
-import sys
 import sysconfig
 import traceback
 from pathlib import Path
@@ -19,7 +17,14 @@ from barter_python.backtest import backtest as run_backtest
 from barter_python.backtest.config import IntervalName
 from barter_python.backtest.sample import sample_config, sample_data
 from barter_python.backtest.tables import optional
-from barter_python.cli.common import fail, open_output, read_book_argument
+from barter_python.cli.common import (
+    fail,
+    find_strategy_class,
+    load_strategy,
+    open_output,
+    parse_params,
+    read_book_argument,
+)
 from barter_python.cli.sweep import (
     check_sort,
     csv_text,
@@ -30,28 +35,12 @@ from barter_python.cli.sweep import (
 )
 from barter_python.errors import BacktestError, BarterPythonError, BookError
 from barter_python.instrument import ExchangeId
-from barter_python.strategy import Strategy, strategy_class
 
 __all__ = ["backtest"]
 
 
 BACKTEST_FORMATS = ("table", "json", "csv")
 SAMPLE_STRATEGY = "barter_python.backtest.sample:SmaCross"
-
-
-def _params(
-    _ctx: click.Context, _param: click.Parameter, values: tuple[str, ...]
-) -> dict[str, object]:
-    params: dict[str, object] = {}
-    for value in values:
-        name, equals, text = value.partition("=")
-        if not equals or not name.isidentifier():
-            raise click.BadParameter(f"{value!r} is not NAME=VALUE (e.g. fast=5)")
-        try:
-            params[name] = json.loads(text)
-        except json.JSONDecodeError:
-            params[name] = text
-    return params
 
 
 def _balances(
@@ -98,7 +87,7 @@ def _balances(
     "params",
     multiple=True,
     metavar="NAME=VALUE",
-    callback=_params,
+    callback=parse_params,
     help="A keyword argument of the strategy class; VALUE is JSON if it parses, else a string "
     "(repeatable).",
 )
@@ -250,10 +239,10 @@ def backtest(
             check_sort(sort_by, params, axes)  # before the runs, not after them
             # The class by the name its module was imported under, for the workers; each run
             # builds it with its own params.
-            found = _strategy_class(strategy_spec or SAMPLE_STRATEGY)
+            found = find_strategy_class(strategy_spec or SAMPLE_STRATEGY)
             path = f"{found.__module__}:{found.__qualname__}"
         else:
-            strategy = _load_strategy(strategy_spec or SAMPLE_STRATEGY, params)
+            strategy = load_strategy(strategy_spec or SAMPLE_STRATEGY, params)
         if not sample:
             market = _market_data(_existing(data, "DATA"), config, csv_kind, exchange, instrument)
         if grid_axes:
@@ -374,27 +363,6 @@ def _override(
     except ValidationError as error:
         problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors())
         raise BookError(f"invalid option: {problems}") from None
-
-
-def _load_strategy(spec: str, params: dict[str, object]) -> Strategy:
-    """The class `spec` names, called with `params` as keyword arguments."""
-    found = _strategy_class(spec)
-    arguments = ", ".join(f"{k}={v!r}" for k, v in params.items())
-    try:
-        return found(**params)
-    except Exception as error:
-        fail(
-            f"--strategy {spec}: {spec.rpartition(':')[2]}({arguments}) failed: "
-            f"{type(error).__name__}: {error}"
-        )
-
-
-def _strategy_class(spec: str) -> type[Strategy]:
-    """The class `spec` names: a module importable from the current directory (as `python -m`
-    finds it) or installed, or a file."""
-    if "" not in sys.path and os.getcwd() not in sys.path:
-        sys.path.insert(0, os.getcwd())
-    return strategy_class(spec, option="--strategy")
 
 
 def _render(result: BacktestResult, output_format: Literal["table", "json", "csv"]) -> str:

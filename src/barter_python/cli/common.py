@@ -1,16 +1,21 @@
 """What the `barter-python` commands share: how a user error ends the command, how a book
-argument is read and where output goes."""
+argument is read, where output goes, and how a strategy is named and built."""
 
 from __future__ import annotations
 
+import json
+import os
 import sys
 from pathlib import Path
-from typing import Literal, NoReturn, TextIO
+from typing import TYPE_CHECKING, Literal, NoReturn, TextIO
 
 import click
 
 from barter_python.book_file import BookFile, read_book, sample_book_text
 from barter_python.errors import BookError
+
+if TYPE_CHECKING:
+    from barter_python.strategy import Strategy
 
 EXIT_USER_ERROR = 2
 
@@ -48,3 +53,41 @@ def open_output(output: str) -> TextIO:
         return open(output, "w", encoding="utf-8")
     except OSError as error:
         raise BookError(f"--output {output}: cannot write: {error.strerror or error}") from None
+
+
+def parse_params(
+    _ctx: click.Context, _param: click.Parameter, values: tuple[str, ...]
+) -> dict[str, object]:
+    params: dict[str, object] = {}
+    for value in values:
+        name, equals, text = value.partition("=")
+        if not equals or not name.isidentifier():
+            raise click.BadParameter(f"{value!r} is not NAME=VALUE (e.g. fast=5)")
+        try:
+            params[name] = json.loads(text)
+        except json.JSONDecodeError:
+            params[name] = text
+    return params
+
+
+def load_strategy(spec: str, params: dict[str, object]) -> Strategy:
+    """The class `spec` names, called with `params` as keyword arguments."""
+    found = find_strategy_class(spec)
+    arguments = ", ".join(f"{k}={v!r}" for k, v in params.items())
+    try:
+        return found(**params)
+    except Exception as error:
+        fail(
+            f"--strategy {spec}: {spec.rpartition(':')[2]}({arguments}) failed: "
+            f"{type(error).__name__}: {error}"
+        )
+
+
+def find_strategy_class(spec: str) -> type[Strategy]:
+    """The class `spec` names: a module importable from the current directory (as `python -m`
+    finds it) or installed, or a file."""
+    from barter_python.strategy import strategy_class  # not for `flatten`: it loads Pydantic
+
+    if "" not in sys.path and os.getcwd() not in sys.path:
+        sys.path.insert(0, os.getcwd())
+    return strategy_class(spec, option="--strategy")

@@ -17,6 +17,8 @@ from barter_python.backtest.config import BacktestConfig
 from barter_python.engine import Strategy
 from barter_python.exchange import BarterMockExchange, SimulatedExchange
 from barter_python.instrument import ExchangeId, Side
+from barter_python.live.config import LiveConfig
+from barter_python.live.events import LiveEventKind
 from barter_python.order import OrderKind, TimeInForce
 from barter_python.snapshot import DecimalInput, InstrumentSnapshot, PositionSnapshot
 
@@ -38,6 +40,9 @@ __all__ = [
     "Flattened",
     "Hook",
     "InstrumentFilter",
+    "LiveEvent",
+    "LiveSystem",
+    "LocalExchange",
     "MarketData",
     "OrderId",
     "OrderKey",
@@ -747,3 +752,88 @@ class Book:
     ) -> tuple[list[OrderRequestCancel], list[OrderRequestOpen]]:
         """barter's `close_open_positions_with_market_orders` on the kept state."""
     def __len__(self) -> int: ...
+
+@final
+class LiveEvent:
+    """One thing that happened in a live system; `str(event)` says what, with the reason."""
+
+    @property
+    def kind(self) -> LiveEventKind: ...
+    @property
+    def time(self) -> datetime:
+        """When the system saw it (wall-clock UTC)."""
+    @property
+    def exchange(self) -> ExchangeId | None: ...
+    @property
+    def instrument(self) -> str | None: ...
+    @property
+    def reason(self) -> str:
+        """What happened: a refusal's reason, an error's message, the fill in words."""
+    @property
+    def fill(self) -> Trade | None:
+        """The exchange's trade, for a fill."""
+
+@final
+class LiveSystem:
+    """barter's engine on live streams with paper fills; use `barter_python.live.LiveSystem`."""
+
+    @staticmethod
+    def start(config: LiveConfig, strategy: Strategy, *, connect_timeout: float) -> LiveSystem:
+        """Connect every stream of `config`, then run barter's engine with `strategy`."""
+    def state(self) -> EngineStateView:
+        """barter's state now, with the engine's time."""
+    @property
+    def events_processed(self) -> int:
+        """Market events processed by the engine."""
+    @property
+    def malformed(self) -> int:
+        """Frames barter-data could not read, skipped."""
+    @property
+    def events_dropped(self) -> int:
+        """Events dropped because Python did not read them in time."""
+    @property
+    def running(self) -> bool: ...
+    @property
+    def instruments(self) -> list[tuple[ExchangeId, str]]: ...
+    def next_event(self, timeout: float | None = None) -> LiveEvent | None:
+        """The next event within `timeout` s; None when none came or the system stopped."""
+    def set_trading(self, enabled: bool) -> None: ...
+    def cancel_orders(self, filter: InstrumentFilter | None = None) -> None: ...
+    def close_positions(self, filter: InstrumentFilter | None = None) -> None: ...
+    def send_requests(
+        self, cancels: Iterable[OrderRequestCancel], opens: Iterable[OrderRequestOpen]
+    ) -> None: ...
+    def shutdown(self) -> RunOutput:
+        """Stop the streams and the engine; the session's rows (the same on every call)."""
+
+@disjoint_base
+class LocalExchange:
+    """Binance spot's market streams on 127.0.0.1; use `barter_python.live.testing`."""
+
+    def __new__(cls) -> Self: ...
+    @property
+    def url(self) -> str:
+        """`ws://127.0.0.1:{port}/ws`."""
+    @property
+    def port(self) -> int: ...
+    @property
+    def subscriptions(self) -> list[str]:
+        """Every stream subscribed to, in order."""
+    @property
+    def connections(self) -> int:
+        """Connections that subscribed, ever."""
+    @property
+    def open_connections(self) -> int:
+        """Subscribed connections open now."""
+    def wait_connected(self, count: int = 1, timeout: float = 5.0) -> bool:
+        """Wait until `count` subscribed connections are open; False if not in time."""
+    def send(self, frame: str) -> int:
+        """One raw frame to the connections subscribed to its stream; how many it reached."""
+    def replay(self, frames: Sequence[str], *, per_second: float | None = None) -> list[float]:
+        """Send `frames` in order, paced; the wall-clock time of each send."""
+    def drop_connections(self) -> int:
+        """Close every connection; how many were open."""
+    def reject_next_subscription(self) -> None:
+        """Answer the next SUBSCRIBE with Binance's failure response."""
+    def close(self) -> None:
+        """Stop listening and close every connection."""

@@ -1,0 +1,211 @@
+//! One trading session through barter's engine, however its market events arrive: a backtest
+//! replays recorded data through it, the live system feeds it from streams. Each market event
+//! is seen first by the exchange, then by barter; its orders are settled before the next. The
+//! session keeps what the results are made of: barter's audit, the equity curve, and when each
+//! open was sent.
+
+use super::equity::{self, Curve};
+use super::rows::RunOutput;
+use super::summary::{self, Interval};
+use crate::bind::error::{self, Kind};
+use crate::engine::audit::Audit;
+use crate::engine::PyEngine;
+use barter::engine::clock::EngineClock;
+use barter::engine::command::Command;
+use barter::engine::state::instrument::filter::InstrumentFilter;
+use barter::engine::state::trading::TradingState;
+use barter::strategy::close_positions::close_open_positions_with_market_orders;
+use barter::EngineEvent;
+use barter_data::event::DataKind;
+use barter_data::streams::consumer::MarketStreamEvent;
+use barter_data::streams::reconnect;
+use barter_execution::order::id::{ClientOrderId, StrategyId};
+use barter_instrument::instrument::InstrumentIndex;
+use barter_integration::collection::one_or_many::OneOrMany;
+use chrono::{DateTime, Utc};
+use pyo3::intern;
+use pyo3::prelude::*;
+use rust_decimal::Decimal;
+use std::cell::Cell;
+
+pub struct Session {
+    pub engine: PyEngine,
+    pub audit: Audit,
+    curve: Curve,
+    /// When each open was sent (the engine's time): the orders table's send times.
+    sent: Vec<DateTime<Utc>>,
+    /// Market events processed.
+    pub events: usize,
+}
+
+impl Session {
+    pub fn new(engine: PyEngine, equity_every: Option<chrono::Duration>) -> Self {
+        let curve = equity::Curve::new(&engine, equity_every);
+        Self {
+            engine,
+            audit: Audit::default(),
+            curve,
+            sent: Vec::new(),
+            events: 0,
+        }
+    }
+
+    /// One market event: the exchange sees it first (what it fills is barter's before the
+    /// strategy is called for it), then barter's engine, then the exchange's answers to what
+    /// the engine sent. The strategy is called once, for the event itself.
+    pub fn market(
+        &mut self,
+        py: Python<'_>,
+        market: MarketStreamEvent<InstrumentIndex, DataKind>,
+    ) -> PyResult<()> {
+        self.events += 1;
+        let fills_before = self.audit.trades_len();
+        let done = self.feed(py, market);
+        self.record(fills_before);
+        done
+    }
+
+    /// The record follows each event, also when the strategy raised: the clock is the latest
+    /// time seen (monotone, as recordings are not); a fill makes an equity point.
+    fn record(&mut self, fills_before: usize) {
+        let time = self.engine.core().clock.time();
+        self.sent.resize(self.audit.opens_sent_len(), time);
+        let filled = self.audit.trades_len() > fills_before;
+        self.curve.observe(&self.engine, time, filled);
+    }
+
+    fn feed(
+        &mut self,
+        py: Python<'_>,
+        market: MarketStreamEvent<InstrumentIndex, DataKind>,
+    ) -> PyResult<()> {
+        if let reconnect::Event::Item(item) = &market {
+            self.curve.market(item);
+            let fills = self.engine.exchange_market(item);
+            if !fills.is_empty() {
+                let audit = &mut self.audit;
+                without_algo(&mut self.engine, |engine| {
+                    engine.account_events(py, fills, audit)
+                })?;
+            }
+        }
+        self.engine
+            .step(py, EngineEvent::Market(market), &mut self.audit)?;
+        self.settle(py)
+    }
+
+    /// Any other event (a command, a trading state update) through barter's engine, and the
+    /// exchange's answers.
+    pub fn other(&mut self, py: Python<'_>, event: EngineEvent) -> PyResult<()> {
+        let fills_before = self.audit.trades_len();
+        let done = self
+            .engine
+            .step(py, event, &mut self.audit)
+            .and_then(|()| self.settle(py));
+        self.record(fills_before);
+        done
+    }
+
+    fn settle(&mut self, py: Python<'_>) -> PyResult<()> {
+        let audit = &mut self.audit;
+        without_algo(&mut self.engine, |engine| engine.settle(py, audit))
+    }
+
+    /// The data ended: requests still on their way to the simulated exchange expire; then,
+    /// if asked, barter's market close of every open position (see `close_at_end`).
+    pub fn end(&mut self, py: Python<'_>, close_as: Option<&StrategyId>) -> PyResult<()> {
+        let audit = &mut self.audit;
+        without_algo(&mut self.engine, |engine| engine.exchange_end(py, audit))?;
+        if let Some(id) = close_as {
+            close_at_end(py, &mut self.engine, id, &mut self.audit)?;
+        }
+        let end = self.engine.core().clock.time();
+        self.sent.resize(self.audit.opens_sent_len(), end);
+        self.curve.observe(&self.engine, end, true);
+        self.curve.finish(end);
+        Ok(())
+    }
+
+    /// The session's results as typed rows.
+    pub fn results(
+        self,
+        py: Python<'_>,
+        risk_free_return: Decimal,
+        interval: Interval,
+    ) -> PyResult<RunOutput> {
+        // The result is a few dicts per order, none in a cycle: the cyclic GC, set off by
+        // their allocations, would only walk the heap again and again.
+        let gc = py.import(intern!(py, "gc"))?;
+        let collecting = gc.call_method0(intern!(py, "isenabled"))?.is_truthy()?;
+        gc.call_method0(intern!(py, "disable"))?;
+        // barter's statistics use unchecked arithmetic (a risk-free return far from the
+        // returns overflows them): a panic there is the run's failure, not a crash.
+        let summary = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            summary::results(
+                py,
+                &self.engine,
+                &self.audit,
+                self.curve,
+                &self.sent,
+                risk_free_return,
+                interval,
+                self.events,
+            )
+        }));
+        if collecting {
+            gc.call_method0(intern!(py, "enable"))?;
+        }
+        summary.unwrap_or_else(|_| {
+            Err(error::new_err(
+                py,
+                Kind::Backtest,
+                "barter's statistics of the run failed inside barter (a decimal overflow)".into(),
+            ))
+        })
+    }
+}
+
+/// Account events and settlement with algo orders off: barter's engine calls the strategy
+/// after every event it processes, and a strategy that sends an order on each call would
+/// otherwise never let the session reach the next market event. The strategy is called once
+/// per market event, as a backtest's `on_tick` is. (Set directly, so no hook runs.)
+fn without_algo(
+    engine: &mut PyEngine,
+    work: impl FnOnce(&mut PyEngine) -> PyResult<()>,
+) -> PyResult<()> {
+    let before = engine.core().state.trading;
+    engine.core_mut().state.trading = TradingState::Disabled;
+    let done = work(engine);
+    engine.core_mut().state.trading = before;
+    done
+}
+
+/// barter's market close for every open position (the simulated exchange fills it at the
+/// touch; barter's mock at barter's price of each instrument), with
+/// deterministic client order ids (`{strategy}-close-{n}`, in barter's instrument order).
+/// Trading is turned off first, directly, so that no algo order and no hook interferes.
+fn close_at_end(
+    py: Python<'_>,
+    engine: &mut PyEngine,
+    id: &StrategyId,
+    audit: &mut Audit,
+) -> PyResult<()> {
+    engine.core_mut().state.trading = TradingState::Disabled;
+    let numbered = Cell::new(0);
+    let (_, opens) = close_open_positions_with_market_orders(
+        id,
+        &engine.core().state,
+        &InstrumentFilter::None,
+        |_| {
+            numbered.set(numbered.get() + 1);
+            ClientOrderId::new(format!("{}-close-{}", id.0, numbered.get()))
+        },
+    );
+    let opens: Vec<_> = opens.into_iter().collect();
+    if opens.is_empty() {
+        return Ok(());
+    }
+    let command = Command::SendOpenRequests(OneOrMany::from(opens));
+    engine.step(py, EngineEvent::Command(command), audit)?;
+    engine.settle(py, audit)
+}

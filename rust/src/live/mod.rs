@@ -1,0 +1,528 @@
+//! `barter_python._native.LiveSystem`: barter's engine with a Python strategy on barter-data's
+//! live streams, paper-trading on the simulated exchange fed by the same streams (spec §9).
+//!
+//! Threads: a tokio runtime runs barter-data's streams and forwards every event, in order, to
+//! the engine thread (`worker`), which holds barter's engine and waits blocking on one channel.
+//! Python never holds the engine: commands and snapshots are work sent down the same channel,
+//! and their callers wait without the GIL.
+
+pub mod events;
+pub mod streams;
+pub mod testing;
+pub mod worker;
+
+use crate::backtest::equity;
+use crate::backtest::rows::RunOutput;
+use crate::backtest::session::Session;
+use crate::backtest::summary::Interval;
+use crate::bind::decimal;
+use crate::bind::enums::Enum;
+use crate::bind::error::{self, Kind};
+use crate::book::filter;
+use crate::book::snapshot::InstrumentInput;
+use crate::engine::clock::{Clock, ReplayClock};
+use crate::engine::keys::Keys;
+use crate::engine::requests;
+use crate::engine::view::PyStateView;
+use crate::engine::{balance_inputs, Config, PyEngine};
+use crate::exchange::Choice;
+use crate::order::PyStrategyId;
+use barter::engine::clock::{EngineClock, LiveClock};
+use barter::engine::command::Command;
+use barter::engine::state::instrument::filter::InstrumentFilter;
+use barter::engine::state::trading::TradingState;
+use barter::EngineEvent;
+use barter_data::streams::reconnect;
+use barter_data::subscription::SubKind;
+use barter_instrument::exchange::ExchangeId;
+use barter_instrument::instrument::InstrumentIndex;
+use events::{EventKind, Events, LiveEvent, Next};
+use futures::StreamExt;
+use pyo3::exceptions::{PyRuntimeError, PyTypeError, PyValueError};
+use pyo3::prelude::*;
+use pyo3::types::PyMapping;
+use rust_decimal::Decimal;
+use std::sync::atomic::Ordering;
+use std::sync::mpsc::{self, Sender};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::thread::{JoinHandle, ThreadId};
+use std::time::Duration;
+use worker::{Input, Stats, Worker};
+
+/// How long a waiting call sleeps between looks at Ctrl-C.
+const SLICE: Duration = Duration::from_millis(100);
+
+/// What the session's result needs at shutdown.
+struct Reporting {
+    risk_free_return: Decimal,
+    interval: Interval,
+}
+
+/// The running parts; taken at shutdown.
+struct Running {
+    inputs: Sender<Input>,
+    engine: JoinHandle<Worker>,
+    runtime: tokio::runtime::Runtime,
+    _lease: streams::Lease,
+}
+
+#[pyclass(frozen, module = "barter_python._native", name = "LiveSystem")]
+pub struct PyLiveSystem {
+    running: Mutex<Option<Running>>,
+    result: Mutex<Option<Py<RunOutput>>>,
+    engine_thread: ThreadId,
+    events: Arc<Events>,
+    stats: Arc<Stats>,
+    keys: Arc<Keys>,
+    reporting: Reporting,
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+#[pymethods]
+impl PyLiveSystem {
+    /// Connect every stream of `config` (a validated `LiveConfig`), then run barter's engine
+    /// with `strategy` on them. A stream that cannot connect and subscribe within
+    /// `connect_timeout` seconds raises `MarketDataError` naming the exchange and URL, and
+    /// nothing is left running.
+    #[staticmethod]
+    #[pyo3(signature = (config, strategy, *, connect_timeout))]
+    fn start(
+        py: Python<'_>,
+        config: &Bound<'_, PyAny>,
+        strategy: Bound<'_, PyAny>,
+        connect_timeout: f64,
+    ) -> PyResult<Self> {
+        if !(connect_timeout.is_finite() && connect_timeout > 0.0) {
+            return Err(PyValueError::new_err(format!(
+                "connect_timeout must be a positive number of seconds, got {connect_timeout}"
+            )));
+        }
+        let id = PyStrategyId::extract(&config.getattr("strategy_id")?, "strategy_id")?;
+        let inputs: Vec<InstrumentInput> = config
+            .getattr("instruments")?
+            .try_iter()?
+            .map(|item| item?.extract())
+            .collect::<PyResult<_>>()?;
+        let trading = if config.getattr("trading_enabled")?.extract()? {
+            TradingState::Enabled
+        } else {
+            TradingState::Disabled
+        };
+        let engine_config = Config {
+            balances: balance_inputs(&config.getattr("balances")?)?,
+            trading,
+            exchange: Choice::extract(&config.getattr("exchange")?)?,
+        };
+        let kinds = sub_kinds(&config.getattr("streams")?)?;
+        let endpoints = endpoints(&config.getattr("endpoints")?)?;
+        let equity_every = equity::every(&config.getattr("equity_interval")?)?;
+        let reporting = Reporting {
+            risk_free_return: decimal::extract(
+                &config.getattr("risk_free_return")?,
+                "risk_free_return",
+            )?,
+            interval: Interval::extract(&config.getattr("interval")?)?,
+        };
+        let lease = streams::Lease::take(&endpoints).map_err(PyValueError::new_err)?;
+
+        let engine = PyEngine::build(
+            py,
+            inputs,
+            strategy,
+            id,
+            engine_config,
+            Clock::Live(LiveClock),
+        )?;
+        let keys = engine.shared_keys();
+        let wanted: Vec<_> = (0..keys.index.input_of.len())
+            .map(|at| {
+                let input = keys.instrument(InstrumentIndex(at));
+                let market = streams::wanted(InstrumentIndex(at), &input.base, &input.quote);
+                (input.exchange, market)
+            })
+            .collect();
+
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .thread_name("barter-live-streams")
+            .enable_all()
+            .build()
+            .map_err(|err| PyRuntimeError::new_err(format!("cannot start tokio: {err}")))?;
+        let timeout = Duration::from_secs_f64(connect_timeout);
+        let connected = py.detach(|| {
+            // The timer is made inside the runtime.
+            runtime.block_on(async {
+                tokio::time::timeout(timeout, streams::connect(wanted, &kinds)).await
+            })
+        });
+        let feed = match connected {
+            Ok(Ok(feed)) => feed,
+            Ok(Err(failed)) => {
+                runtime.shutdown_background();
+                let message = format!(
+                    "cannot stream {} from {}: {}",
+                    failed.exchange.as_str(),
+                    streams::url_of(failed.exchange),
+                    failed.error
+                );
+                return Err(error::new_err(py, Kind::MarketData, message));
+            }
+            Err(_) => {
+                runtime.shutdown_background();
+                let places: Vec<String> = keys
+                    .index
+                    .exchanges
+                    .iter()
+                    .map(|e| format!("{} ({})", e.as_str(), streams::url_of(*e)))
+                    .collect();
+                let message = format!(
+                    "the market streams did not connect and subscribe within {connect_timeout} s: {}",
+                    places.join(", ")
+                );
+                return Err(error::new_err(py, Kind::MarketData, message));
+            }
+        };
+
+        let (inputs, received) = mpsc::channel();
+        let forward = inputs.clone();
+        runtime.spawn(async move {
+            let mut feed = feed;
+            while let Some((exchange, event)) = feed.next().await {
+                let input = match event {
+                    reconnect::Event::Item(Ok(market)) => {
+                        Input::Market(reconnect::Event::Item(market))
+                    }
+                    reconnect::Event::Item(Err(error)) => {
+                        Input::StreamError(exchange, error.to_string())
+                    }
+                    reconnect::Event::Reconnecting(exchange) => {
+                        Input::Market(reconnect::Event::Reconnecting(exchange))
+                    }
+                };
+                if forward.send(input).is_err() {
+                    break;
+                }
+            }
+        });
+
+        let events = Arc::new(Events::default());
+        let stats = Arc::new(Stats::default());
+        let worker = Worker::new(
+            Session::new(engine, equity_every),
+            events.clone(),
+            stats.clone(),
+        );
+        let engine = std::thread::Builder::new()
+            .name("barter-engine".into())
+            .spawn(move || worker.run(received))
+            .map_err(|err| PyRuntimeError::new_err(format!("cannot start the engine: {err}")))?;
+        Ok(Self {
+            engine_thread: engine.thread().id(),
+            running: Mutex::new(Some(Running {
+                inputs,
+                engine,
+                runtime,
+                _lease: lease,
+            })),
+            result: Mutex::new(None),
+            events,
+            stats,
+            keys,
+            reporting,
+        })
+    }
+
+    /// barter's state now, as a read-only view (positions, balances, orders, prices,
+    /// connectivity, trading state), with the engine's time.
+    fn state(&self, py: Python<'_>) -> PyResult<PyStateView> {
+        let keys = self.keys.clone();
+        self.call(py, move |_, worker| {
+            let core = worker.session.engine.core();
+            let clock = Clock::Replay(ReplayClock::new(core.clock.time()));
+            Ok(PyStateView::of_snapshot(core.state.clone(), keys, clock))
+        })
+    }
+
+    /// Market events processed by the engine.
+    #[getter]
+    fn events_processed(&self) -> u64 {
+        self.stats.events.load(Ordering::Relaxed)
+    }
+
+    /// Frames barter-data could not read, skipped.
+    #[getter]
+    fn malformed(&self) -> u64 {
+        self.stats.malformed.load(Ordering::Relaxed)
+    }
+
+    /// Events dropped because Python did not read them in time (the oldest go first).
+    #[getter]
+    fn events_dropped(&self) -> u64 {
+        self.events.dropped()
+    }
+
+    /// The system runs (not yet shut down).
+    #[getter]
+    fn running(&self) -> bool {
+        lock(&self.running).is_some()
+    }
+
+    /// The next event, waiting up to `timeout` seconds (forever if `None`); `None` when none
+    /// came in time, or once the system has stopped and every event was read.
+    #[pyo3(signature = (timeout=None))]
+    fn next_event(&self, py: Python<'_>, timeout: Option<f64>) -> PyResult<Option<LiveEvent>> {
+        self.not_on_engine_thread("events()")?;
+        let mut left = match timeout {
+            Some(t) if !(t.is_finite() && t >= 0.0) => {
+                return Err(PyValueError::new_err(format!(
+                    "timeout must be a non-negative number of seconds or None, got {t}"
+                )))
+            }
+            Some(t) => Some(Duration::from_secs_f64(t)),
+            None => None,
+        };
+        loop {
+            let slice = left.map_or(SLICE, |left| left.min(SLICE));
+            match py.detach(|| self.events.next(slice)) {
+                Next::Event(event) => return Ok(Some(event)),
+                Next::Closed => return Ok(None),
+                Next::Waiting => {}
+            }
+            py.check_signals()?;
+            if let Some(rest) = left {
+                if rest <= slice {
+                    return Ok(None);
+                }
+                left = Some(rest - slice);
+            }
+        }
+    }
+
+    /// barter's trading state: on, the strategy is called after every market event; off,
+    /// barter calls its `on_trading_disabled` hook.
+    fn set_trading(&self, py: Python<'_>, enabled: bool) -> PyResult<()> {
+        let state = if enabled {
+            TradingState::Enabled
+        } else {
+            TradingState::Disabled
+        };
+        self.call(py, move |py, worker| {
+            worker.other(py, EngineEvent::TradingStateUpdate(state));
+            Ok(())
+        })
+    }
+
+    /// barter's `cancel_orders` action for the filter.
+    #[pyo3(signature = (filter=None))]
+    fn cancel_orders(&self, py: Python<'_>, filter: Option<&Bound<'_, PyAny>>) -> PyResult<()> {
+        let filter = self.filter(py, filter)?;
+        self.command(py, Command::CancelOrders(filter))
+    }
+
+    /// barter's `close_positions` action for the filter (the strategy's
+    /// `close_positions_requests`, or barter's market close).
+    #[pyo3(signature = (filter=None))]
+    fn close_positions(&self, py: Python<'_>, filter: Option<&Bound<'_, PyAny>>) -> PyResult<()> {
+        let filter = self.filter(py, filter)?;
+        self.command(py, Command::ClosePositions(filter))
+    }
+
+    /// barter's `send_requests`: cancels, then opens, refused whole if one is invalid.
+    #[pyo3(signature = (cancels, opens))]
+    fn send_requests(
+        &self,
+        py: Python<'_>,
+        cancels: Bound<'_, PyAny>,
+        opens: Bound<'_, PyAny>,
+    ) -> PyResult<()> {
+        let keys = self.keys.clone();
+        let (cancels, opens) = (cancels.unbind(), opens.unbind());
+        self.call(py, move |py, worker| {
+            let state = &worker.session.engine.core().state;
+            let (cancels, opens) =
+                requests::requests(&keys, state, cancels.bind(py), opens.bind(py))?;
+            for command in requests::send_commands(cancels, opens) {
+                worker.other(py, EngineEvent::Command(command));
+            }
+            Ok(())
+        })
+    }
+
+    /// Stop the streams, let the engine process what already arrived, stop it, and return the
+    /// session's results (the same on every call). Orders are neither cancelled nor closed.
+    fn shutdown(&self, py: Python<'_>) -> PyResult<Py<RunOutput>> {
+        self.not_on_engine_thread("shutdown()")?;
+        let mut result = lock(&self.result);
+        if let Some(output) = result.as_ref() {
+            return Ok(output.clone_ref(py));
+        }
+        let Some(running) = lock(&self.running).take() else {
+            return Err(PyRuntimeError::new_err(
+                "the live system failed to shut down",
+            ));
+        };
+        let Running {
+            inputs,
+            engine,
+            runtime,
+            _lease,
+        } = running;
+        // The streams first, so that nothing arrives after the stop; their sockets close.
+        py.detach(|| runtime.shutdown_timeout(Duration::from_secs(2)));
+        let _ = inputs.send(Input::Stop);
+        let worker = py.detach(|| engine.join());
+        drop(_lease);
+        let mut worker = worker.map_err(|_| {
+            self.events.close();
+            error::new_err(py, Kind::Engine, "the live engine thread panicked".into())
+        })?;
+        let text = format!(
+            "shut down on request after {} market events",
+            worker.session.events
+        );
+        let ended = worker.session.end(py, None);
+        let output = ended.and_then(|()| {
+            worker
+                .session
+                .results(py, self.reporting.risk_free_return, self.reporting.interval)
+        });
+        self.events
+            .push(LiveEvent::new(EventKind::Stopped, None, text));
+        self.events.close();
+        let output = Py::new(py, output?)?;
+        *result = Some(output.clone_ref(py));
+        Ok(output)
+    }
+
+    /// The instruments' `(exchange, instrument)` keys, in the config's order.
+    #[getter]
+    fn instruments(&self) -> Vec<(Enum<ExchangeId>, String)> {
+        self.keys
+            .inputs
+            .iter()
+            .map(|input| (Enum(input.exchange), input.instrument.to_string()))
+            .collect()
+    }
+}
+
+impl PyLiveSystem {
+    /// Run `work` on the engine thread and wait (without the GIL, Ctrl-C seen) for its answer.
+    fn call<R: Send + 'static>(
+        &self,
+        py: Python<'_>,
+        work: impl FnOnce(Python<'_>, &mut Worker) -> PyResult<R> + Send + 'static,
+    ) -> PyResult<R> {
+        self.not_on_engine_thread("this method")?;
+        let (answer, answered) = mpsc::sync_channel(1);
+        let sent = lock(&self.running).as_ref().map(|running| {
+            running.inputs.send(Input::Call(Box::new(move |py, worker| {
+                let _ = answer.send(work(py, worker));
+            })))
+        });
+        if !matches!(sent, Some(Ok(()))) {
+            return Err(stopped());
+        }
+        let mut answered = answered;
+        loop {
+            // The receiver goes into the wait and comes back (it cannot be shared).
+            let (next, back) = py.detach(move || (answered.recv_timeout(SLICE), answered));
+            answered = back;
+            match next {
+                Ok(answer) => return answer,
+                Err(mpsc::RecvTimeoutError::Timeout) => py.check_signals()?,
+                Err(mpsc::RecvTimeoutError::Disconnected) => return Err(stopped()),
+            }
+        }
+    }
+
+    fn command(&self, py: Python<'_>, command: Command) -> PyResult<()> {
+        self.call(py, move |py, worker| {
+            worker.other(py, EngineEvent::Command(command));
+            Ok(())
+        })
+    }
+
+    fn filter(
+        &self,
+        py: Python<'_>,
+        filter: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<InstrumentFilter> {
+        filter::extract(filter)?.resolve(py, &self.keys.index, &self.keys.inputs)
+    }
+
+    /// A strategy callback runs on the engine thread: waiting there for the engine would wait
+    /// forever.
+    fn not_on_engine_thread(&self, what: &str) -> PyResult<()> {
+        if std::thread::current().id() == self.engine_thread {
+            return Err(PyRuntimeError::new_err(format!(
+                "{what} waits for the live engine and cannot be called from inside a strategy \
+                 callback, which runs on the engine; return requests from the callback instead"
+            )));
+        }
+        Ok(())
+    }
+}
+
+impl Drop for PyLiveSystem {
+    /// Never shut down: stop without waiting (no GIL may be awaited here).
+    fn drop(&mut self) {
+        if let Some(running) = lock(&self.running).take() {
+            let _ = running.inputs.send(Input::Stop);
+            running.runtime.shutdown_background();
+            self.events.close();
+        }
+    }
+}
+
+fn stopped() -> PyErr {
+    PyRuntimeError::new_err("the live system has shut down")
+}
+
+/// `streams`: barter-data's subscription kinds for "trades" and "l1".
+fn sub_kinds(value: &Bound<'_, PyAny>) -> PyResult<Vec<SubKind>> {
+    let names: Vec<String> = value.extract()?;
+    let mut kinds = Vec::new();
+    for name in names {
+        let kind = match name.as_str() {
+            "trades" => SubKind::PublicTrades,
+            "l1" => SubKind::OrderBooksL1,
+            other => {
+                return Err(PyValueError::new_err(format!(
+                    "streams: '{other}' is not a stream kind (trades, l1)"
+                )))
+            }
+        };
+        if !kinds.contains(&kind) {
+            kinds.push(kind);
+        }
+    }
+    if kinds.is_empty() {
+        return Err(PyValueError::new_err("streams: at least one of trades, l1"));
+    }
+    Ok(kinds)
+}
+
+/// `endpoints`: `{exchange: url}`.
+fn endpoints(value: &Bound<'_, PyAny>) -> PyResult<Vec<(ExchangeId, String)>> {
+    let items = value
+        .cast::<PyMapping>()
+        .map_err(|_| PyTypeError::new_err("endpoints must be a mapping of exchange to URL"))?;
+    items
+        .items()?
+        .iter()
+        .map(|item| {
+            let (exchange, url): (Enum<ExchangeId>, String) = item.extract()?;
+            Ok((exchange.0, url))
+        })
+        .collect()
+}
+
+pub fn register(module: &Bound<'_, PyModule>) -> PyResult<()> {
+    module.add_class::<PyLiveSystem>()?;
+    module.add_class::<LiveEvent>()?;
+    testing::register(module)?;
+    Ok(())
+}

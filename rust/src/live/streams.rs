@@ -1,0 +1,331 @@
+//! Market data from barter-data's own WebSocket streams, and endpoints that point them
+//! elsewhere (a local exchange, a proxy).
+//!
+//! barter-data takes the URL of Binance and Bybit from its `ExchangeServer` trait, so servers
+//! defined here (same exchange id, URL read from a process-wide slot) make barter-data's own
+//! connectors, parsers and reconnection connect anywhere without a fork. The other exchanges'
+//! URLs are constants inside barter-data: they connect through barter's `DynamicStreams` to
+//! the exchange itself, and refuse an endpoint.
+
+use barter_data::error::DataError;
+use barter_data::event::DataKind;
+use barter_data::exchange::binance::futures::WEBSOCKET_BASE_URL_BINANCE_FUTURES_USD;
+use barter_data::exchange::binance::spot::WEBSOCKET_BASE_URL_BINANCE_SPOT;
+use barter_data::exchange::binance::Binance;
+use barter_data::exchange::bybit::futures::WEBSOCKET_BASE_URL_BYBIT_PERPETUALS_USD;
+use barter_data::exchange::bybit::spot::WEBSOCKET_BASE_URL_BYBIT_SPOT;
+use barter_data::exchange::bybit::Bybit;
+use barter_data::exchange::{ExchangeServer, StreamSelector};
+use barter_data::streams::builder::dynamic::DynamicStreams;
+use barter_data::streams::consumer::{
+    init_market_stream, MarketStreamResult, STREAM_RECONNECTION_POLICY,
+};
+use barter_data::subscription::book::OrderBooksL1;
+use barter_data::subscription::trade::PublicTrades;
+use barter_data::subscription::{SubKind, Subscription, SubscriptionKind};
+use barter_data::Identifier;
+use barter_instrument::exchange::ExchangeId;
+use barter_instrument::instrument::market_data::{
+    kind::MarketDataInstrumentKind, MarketDataInstrument,
+};
+use barter_instrument::instrument::InstrumentIndex;
+use barter_instrument::Keyed;
+use futures::future::BoxFuture;
+use futures::stream::{BoxStream, StreamExt};
+use futures::FutureExt;
+use std::fmt::Display;
+use std::sync::Mutex;
+
+/// Every market event of every stream, merged, with the exchange of its stream where known
+/// (barter-data's errors do not say).
+pub type Feed = BoxStream<
+    'static,
+    (
+        Option<ExchangeId>,
+        MarketStreamResult<InstrumentIndex, DataKind>,
+    ),
+>;
+
+/// An instrument to subscribe to: the engine's index, barter-data's market (base, quote).
+pub type Wanted = Keyed<InstrumentIndex, MarketDataInstrument>;
+
+/// The exchanges whose URL an endpoint can replace, in slot order.
+pub const OVERRIDABLE: [ExchangeId; 4] = [
+    ExchangeId::BinanceSpot,
+    ExchangeId::BinanceFuturesUsd,
+    ExchangeId::BybitSpot,
+    ExchangeId::BybitPerpetualsUsd,
+];
+
+/// One URL per overridable exchange, and how many running systems use it. barter-data reads
+/// the URL on every (re)connect, so it is process-wide: two systems may share an endpoint but
+/// not point one exchange two ways.
+struct Slot {
+    url: Option<&'static str>,
+    users: usize,
+}
+
+static SLOTS: Mutex<[Slot; 4]> = Mutex::new(
+    [const {
+        Slot {
+            url: None,
+            users: 0,
+        }
+    }; 4],
+);
+
+fn slot_url(slot: usize) -> Option<&'static str> {
+    SLOTS.lock().unwrap_or_else(|p| p.into_inner())[slot].url
+}
+
+macro_rules! server {
+    ($name:ident, $slot:expr, $id:expr, $default:expr) => {
+        /// barter-data's server for this exchange, at the endpoint if one is set.
+        #[derive(Copy, Clone, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        pub struct $name;
+
+        impl ExchangeServer for $name {
+            const ID: ExchangeId = $id;
+
+            fn websocket_url() -> &'static str {
+                slot_url($slot).unwrap_or($default)
+            }
+        }
+    };
+}
+
+server!(
+    BinanceSpotAt,
+    0,
+    ExchangeId::BinanceSpot,
+    WEBSOCKET_BASE_URL_BINANCE_SPOT
+);
+server!(
+    BinanceFuturesUsdAt,
+    1,
+    ExchangeId::BinanceFuturesUsd,
+    WEBSOCKET_BASE_URL_BINANCE_FUTURES_USD
+);
+server!(
+    BybitSpotAt,
+    2,
+    ExchangeId::BybitSpot,
+    WEBSOCKET_BASE_URL_BYBIT_SPOT
+);
+server!(
+    BybitPerpetualsUsdAt,
+    3,
+    ExchangeId::BybitPerpetualsUsd,
+    WEBSOCKET_BASE_URL_BYBIT_PERPETUALS_USD
+);
+
+/// The endpoints a running system holds; released when it is dropped.
+pub struct Lease(Vec<usize>);
+
+impl Lease {
+    /// Point each exchange at its URL (a `ws://` or `wss://` URL), refusing an exchange whose
+    /// URL cannot be replaced or one another running system points elsewhere.
+    pub fn take(endpoints: &[(ExchangeId, String)]) -> Result<Self, String> {
+        let mut wanted = Vec::new();
+        for (exchange, url) in endpoints {
+            let Some(slot) = OVERRIDABLE.iter().position(|e| e == exchange) else {
+                let can: Vec<_> = OVERRIDABLE.iter().map(|e| e.as_str()).collect();
+                return Err(format!(
+                    "endpoints: the URL of '{}' is a constant inside barter-data and cannot be \
+                     replaced; endpoints can be given for {}",
+                    exchange.as_str(),
+                    can.join(", ")
+                ));
+            };
+            if !(url.starts_with("ws://") || url.starts_with("wss://"))
+                || url::Url::parse(url).is_err()
+            {
+                return Err(format!(
+                    "endpoints: '{url}' for '{}' is not a ws:// or wss:// URL",
+                    exchange.as_str()
+                ));
+            }
+            wanted.push((slot, url.as_str()));
+        }
+        let mut slots = SLOTS.lock().unwrap_or_else(|p| p.into_inner());
+        for &(slot, url) in &wanted {
+            if let Some(current) = slots[slot]
+                .url
+                .filter(|c| *c != url && slots[slot].users > 0)
+            {
+                return Err(format!(
+                    "endpoints: another running live system points '{}' at {current}; barter-data \
+                     reads one URL per exchange in a process",
+                    OVERRIDABLE[slot].as_str()
+                ));
+            }
+        }
+        let mut held = Vec::new();
+        for (slot, url) in wanted {
+            let entry = &mut slots[slot];
+            if entry.url != Some(url) {
+                // barter-data wants a `&'static str`: one small leak per distinct URL set.
+                entry.url = Some(Box::leak(url.to_string().into_boxed_str()));
+            }
+            entry.users += 1;
+            held.push(slot);
+        }
+        Ok(Lease(held))
+    }
+}
+
+impl Drop for Lease {
+    fn drop(&mut self) {
+        let mut slots = SLOTS.lock().unwrap_or_else(|p| p.into_inner());
+        for &slot in &self.0 {
+            slots[slot].users -= 1;
+            if slots[slot].users == 0 {
+                slots[slot].url = None;
+            }
+        }
+    }
+}
+
+/// The URL an exchange's streams connect to, for messages.
+pub fn url_of(exchange: ExchangeId) -> String {
+    match OVERRIDABLE.iter().position(|e| *e == exchange) {
+        Some(0) => BinanceSpotAt::websocket_url().to_string(),
+        Some(1) => BinanceFuturesUsdAt::websocket_url().to_string(),
+        Some(2) => BybitSpotAt::websocket_url().to_string(),
+        Some(3) => BybitPerpetualsUsdAt::websocket_url().to_string(),
+        _ => "barter-data's URL".to_string(),
+    }
+}
+
+/// A spot market of barter-data for an instrument (the SDK's instruments are spot).
+pub fn wanted(index: InstrumentIndex, base: &str, quote: &str) -> Wanted {
+    Keyed::new(
+        index,
+        MarketDataInstrument::new(base, quote, MarketDataInstrumentKind::Spot),
+    )
+}
+
+/// A failed connection: the exchange and why.
+pub struct Failed {
+    pub exchange: ExchangeId,
+    pub error: DataError,
+}
+
+/// Connect every (exchange, kind) stream: the first connection and subscription of each must
+/// succeed (barter-data retries only once a stream has been up). One `Feed` of them all.
+pub async fn connect(
+    instruments: Vec<(ExchangeId, Wanted)>,
+    kinds: &[SubKind],
+) -> Result<Feed, Failed> {
+    let mut ours: Vec<BoxFuture<'static, Result<Feed, Failed>>> = Vec::new();
+    let mut others: Vec<Subscription<ExchangeId, Wanted, SubKind>> = Vec::new();
+    let mut exchanges: Vec<ExchangeId> = instruments.iter().map(|(e, _)| *e).collect();
+    exchanges.sort();
+    exchanges.dedup();
+    for exchange in exchanges {
+        let subs: Vec<Wanted> = instruments
+            .iter()
+            .filter(|(e, _)| *e == exchange)
+            .map(|(_, w)| w.clone())
+            .collect();
+        for kind in kinds {
+            match (exchange, kind) {
+                (ExchangeId::BinanceSpot, kind) => ours.push(stream(
+                    Binance::<BinanceSpotAt>::default(),
+                    subs.clone(),
+                    *kind,
+                )),
+                (ExchangeId::BinanceFuturesUsd, kind) => ours.push(stream(
+                    Binance::<BinanceFuturesUsdAt>::default(),
+                    subs.clone(),
+                    *kind,
+                )),
+                (ExchangeId::BybitSpot, kind) => {
+                    ours.push(stream(Bybit::<BybitSpotAt>::default(), subs.clone(), *kind))
+                }
+                (ExchangeId::BybitPerpetualsUsd, kind) => ours.push(stream(
+                    Bybit::<BybitPerpetualsUsdAt>::default(),
+                    subs.clone(),
+                    *kind,
+                )),
+                (exchange, kind) => others.extend(
+                    subs.iter()
+                        .map(|sub| Subscription::new(exchange, sub.clone(), *kind)),
+                ),
+            }
+        }
+    }
+    let mut feeds = futures::future::try_join_all(ours).await?;
+    if let Some(first) = others.first() {
+        let exchange = first.exchange;
+        let dynamic = DynamicStreams::init::<_, _, _, Wanted>([others])
+            .await
+            .map_err(|error| Failed { exchange, error })?;
+        feeds.push(
+            dynamic
+                .select_all::<MarketStreamResult<InstrumentIndex, DataKind>>()
+                .map(|event| (None, event))
+                .boxed(),
+        );
+    }
+    Ok(futures::stream::select_all(feeds).boxed())
+}
+
+/// One of barter-data's reconnecting streams for `subs` of `kind` on `exchange`.
+fn stream<Exchange>(
+    _exchange: Exchange,
+    subs: Vec<Wanted>,
+    kind: SubKind,
+) -> BoxFuture<'static, Result<Feed, Failed>>
+where
+    Exchange: StreamSelector<Wanted, PublicTrades>
+        + StreamSelector<Wanted, OrderBooksL1>
+        + Default
+        + Clone
+        + Send
+        + Sync
+        + 'static,
+    Subscription<Exchange, Wanted, PublicTrades>: Identifier<<Exchange as barter_data::exchange::Connector>::Channel>
+        + Identifier<<Exchange as barter_data::exchange::Connector>::Market>,
+    Subscription<Exchange, Wanted, OrderBooksL1>: Identifier<<Exchange as barter_data::exchange::Connector>::Channel>
+        + Identifier<<Exchange as barter_data::exchange::Connector>::Market>,
+{
+    let exchange = <Exchange as barter_data::exchange::Connector>::ID;
+    match kind {
+        SubKind::PublicTrades => of_kind::<Exchange, PublicTrades>(subs, PublicTrades).boxed(),
+        SubKind::OrderBooksL1 => of_kind::<Exchange, OrderBooksL1>(subs, OrderBooksL1).boxed(),
+        other => async move {
+            Err(Failed {
+                exchange,
+                error: DataError::Unsupported {
+                    exchange,
+                    sub_kind: other,
+                },
+            })
+        }
+        .boxed(),
+    }
+}
+
+async fn of_kind<Exchange, Kind>(subs: Vec<Wanted>, kind: Kind) -> Result<Feed, Failed>
+where
+    Exchange: StreamSelector<Wanted, Kind> + Default + Send + Sync + 'static,
+    Kind: SubscriptionKind + Display + Clone + Send + Sync + 'static,
+    Kind::Event: Send + 'static,
+    Subscription<Exchange, Wanted, Kind>: Identifier<<Exchange as barter_data::exchange::Connector>::Channel>
+        + Identifier<<Exchange as barter_data::exchange::Connector>::Market>,
+    MarketStreamResult<InstrumentIndex, Kind::Event>:
+        Into<MarketStreamResult<InstrumentIndex, DataKind>>,
+{
+    let exchange = <Exchange as barter_data::exchange::Connector>::ID;
+    let subscriptions = subs
+        .into_iter()
+        .map(|sub| Subscription::new(Exchange::default(), sub, kind.clone()))
+        .collect();
+    let stream = init_market_stream(STREAM_RECONNECTION_POLICY, subscriptions)
+        .await
+        .map_err(|error| Failed { exchange, error })?;
+    Ok(stream
+        .map(move |event| (Some(exchange), event.into()))
+        .boxed())
+}

@@ -1,0 +1,300 @@
+"""The live (paper) system against the local exchange: barter-data's own Binance connector
+pointed at a WebSocket server on 127.0.0.1. No test needs the internet."""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+import pytest
+
+from barter_python import MarketDataError
+from barter_python.engine import (
+    DefaultStrategy,
+    EngineActions,
+    EngineStateView,
+    Requests,
+    market_order,
+)
+from barter_python.instrument import ExchangeId
+from barter_python.live import LiveConfig, LiveEvent, LiveSystem
+from barter_python.live import system as live_system
+from barter_python.live.testing import LocalExchange
+
+BTC = (ExchangeId.BINANCE_SPOT, "btc_usdt")
+
+
+def config(url: str, **fields: object) -> LiveConfig:
+    values: dict[str, object] = {
+        "instruments": [
+            {"exchange": "binance_spot", "instrument": "btc_usdt", "base": "btc", "quote": "usdt"}
+        ],
+        "balances": {("binance_spot", "usdt"): 10_000},
+        "endpoints": {"binance_spot": url},
+        "equity_interval": None,
+    }
+    return LiveConfig.model_validate({**values, **fields})
+
+
+class Recorder(DefaultStrategy):
+    """Remembers each call (the last price it saw) and what barter's hooks were called for."""
+
+    def __init__(self, orders: list[object] | None = None) -> None:
+        self.prices: list[Decimal] = []
+        self.hooks: list[str] = []
+        self.threads: set[int] = set()
+        self.orders = list(orders or [])
+
+    def generate_algo_orders(self, state: EngineStateView) -> Requests:
+        self.threads.add(threading.get_ident())
+        price = state.prices().get(BTC)  # none before the first trade
+        if price is not None:
+            self.prices.append(price)
+        orders, self.orders = self.orders, []
+        return [], orders  # type: ignore[return-value]
+
+    def on_disconnect(self, engine: EngineActions, exchange: ExchangeId) -> None:
+        self.hooks.append(f"disconnect:{exchange.value}")
+
+    def on_trading_disabled(self, engine: EngineActions) -> None:
+        self.hooks.append("trading_disabled")
+
+
+def wait_for(condition: object, timeout: float = 5.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():  # type: ignore[operator]
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not met in time")
+        time.sleep(0.01)
+
+
+@pytest.fixture
+def exchange() -> Iterator[LocalExchange]:
+    with LocalExchange() as local:
+        yield local
+
+
+@pytest.fixture(autouse=True)
+def _no_system_outlives_its_test() -> Iterator[None]:
+    """A failed test's system would keep its endpoint (and the next test's refused)."""
+    yield
+    for system in list(live_system._RUNNING):
+        system.shutdown()
+
+
+def test_trades_reach_the_engine_and_the_strategy_in_order(exchange: LocalExchange) -> None:
+    strategy = Recorder()
+    with LiveSystem.start(config(exchange.url, trading_enabled=True), strategy) as system:
+        assert exchange.wait_connected(2)  # trades and l1: one connection each
+        assert sorted(exchange.subscriptions) == ["btcusdt@bookTicker", "btcusdt@trade"]
+        start = datetime.now(UTC)
+        for n in range(1, 6):
+            # barter keeps the first of two prices at one exchange time: a millisecond apart.
+            at = start + timedelta(milliseconds=n)
+            assert exchange.send_trade("BTCUSDT", 100 + n, "0.5", time=at) == 1
+        wait_for(lambda: system.snapshot().events == 5)
+        snapshot = system.snapshot()
+        assert snapshot.prices[BTC] == Decimal(105)
+        assert snapshot.trading_enabled
+        assert snapshot.balances[(ExchangeId.BINANCE_SPOT, "usdt")] == Decimal(10_000)
+    assert strategy.prices == [Decimal(101 + n) for n in range(5)]
+    assert len(strategy.threads) == 1  # the engine's own thread, not Python's
+    assert threading.get_ident() not in strategy.threads
+    result = system.shutdown()
+    assert result.events == 5 and result.fills == []
+    assert not system.running
+
+
+def test_a_market_order_fills_at_the_streamed_touch(exchange: LocalExchange) -> None:
+    order = market_order("binance_spot", "btc_usdt", "buy", "0.1", 1, strategy_id="live", cid="b1")
+    strategy = Recorder([order])
+    system = LiveSystem.start(config(exchange.url), strategy)
+    assert exchange.wait_connected(2)
+    exchange.send_book_ticker("BTCUSDT", "99.5", "3", "100.5", "2")
+    wait_for(lambda: system.snapshot().events == 1)
+    system.set_trading(True)  # the strategy's first call comes with the next event
+    exchange.send_trade("BTCUSDT", "100", "0.01")
+    events = system.events(timeout=5)
+    fill = next(e for e in events if e.kind == "fill")
+    assert fill.fill is not None and fill.fill.price == Decimal("100.5")  # the ask, not 1
+    assert "buy 0.1" in str(fill)
+    snapshot = system.snapshot()
+    assert snapshot.positions[BTC].quantity == Decimal("0.1")
+    assert snapshot.balances[(ExchangeId.BINANCE_SPOT, "usdt")] == Decimal("9989.95")
+    result = system.shutdown()
+    assert [(f.price, f.quantity) for f in result.fills] == [(Decimal("100.5"), Decimal("0.1"))]
+    assert result.orders[0].cid == "b1" and result.orders[0].status == "filled"
+    assert system.shutdown() is result  # idempotent
+
+
+def test_commands_from_python_close_what_the_strategy_opened(exchange: LocalExchange) -> None:
+    system = LiveSystem.start(config(exchange.url), Recorder())
+    assert exchange.wait_connected(2)
+    exchange.send_book_ticker("BTCUSDT", "99", "5", "101", "5")
+    wait_for(lambda: system.snapshot().events == 1)
+    buy = market_order("binance_spot", "btc_usdt", "buy", "1", 101, strategy_id="live", cid="o1")
+    system.send_requests(opens=[buy])
+    assert system.snapshot().positions[BTC].quantity == Decimal(1)
+    system.close_positions()
+    assert BTC not in system.snapshot().positions
+    result = system.shutdown()
+    # Bought at the ask (101), sold at the bid (99): 2 lost, no fees by default.
+    assert result.positions[0].pnl_realised == Decimal(-2)
+    assert result.orders[0].cid == "o1"
+
+
+def test_a_strategy_exception_turns_trading_off_and_the_system_keeps_running(
+    exchange: LocalExchange,
+) -> None:
+    class Raising(Recorder):
+        def generate_algo_orders(self, state: EngineStateView) -> Requests:
+            super().generate_algo_orders(state)
+            raise KeyError("inside the strategy")
+
+    strategy = Raising()
+    system = LiveSystem.start(config(exchange.url, trading_enabled=True), strategy)
+    assert exchange.wait_connected(2)
+    exchange.send_trade("BTCUSDT", "100", "1")
+    error = next(e for e in system.events(timeout=5) if e.kind == "strategy_error")
+    assert "KeyError" in error.reason and "trading is now disabled" in error.reason
+    assert "test_live.py" in error.reason  # where the user's code raised
+    exchange.send_trade("BTCUSDT", "101", "1")
+    wait_for(lambda: system.snapshot().events == 2)
+    assert not system.snapshot().trading_enabled
+    assert strategy.prices == [Decimal(100)]  # not called once trading is off
+    assert strategy.hooks == ["trading_disabled"]
+    assert system.shutdown().events == 2
+
+
+def test_a_dropped_stream_reconnects_and_calls_on_disconnect(exchange: LocalExchange) -> None:
+    strategy = Recorder()
+    system = LiveSystem.start(config(exchange.url, streams=["trades"]), strategy)
+    assert exchange.wait_connected(1)
+    exchange.send_trade("BTCUSDT", "100", "1")
+    assert exchange.drop_connections() == 1
+    connectivity = ("disconnected", "reconnected")
+    drops = (e for e in system.events(timeout=5) if e.kind in connectivity)
+    assert next(drops).kind == "disconnected"
+    wait_for(lambda: exchange.connections == 2)  # barter-data subscribed again
+    assert exchange.wait_connected(1)
+    exchange.send_trade("BTCUSDT", "102", "1")
+    kinds = [e.kind for e in system.events(timeout=2) if e.kind in connectivity]
+    assert kinds == ["reconnected"]
+    assert strategy.hooks == ["disconnect:binance_spot"]
+    assert system.snapshot().prices[BTC] == Decimal(102)
+    system.shutdown()
+
+
+def test_a_malformed_frame_is_counted_and_skipped(exchange: LocalExchange) -> None:
+    system = LiveSystem.start(config(exchange.url, streams=["trades"]), Recorder())
+    assert exchange.wait_connected(1)
+    exchange.send('{"e":"trade","s":"BTCUSDT","p":"not a price"}')
+    exchange.send_trade("BTCUSDT", "100", "1")
+    wait_for(lambda: system.snapshot().events == 1)
+    snapshot = system.snapshot()
+    assert snapshot.malformed == 1 and snapshot.prices[BTC] == Decimal(100)
+    assert any(e.kind == "malformed" for e in system.events(timeout=1))
+    system.shutdown()
+
+
+def test_nothing_listening_raises_market_data_error_naming_exchange_and_url() -> None:
+    with LocalExchange() as local:
+        url = local.url
+    started = time.monotonic()
+    with pytest.raises(MarketDataError, match=r"binance_spot.*127\.0\.0\.1"):
+        LiveSystem.start(config(url), Recorder(), connect_timeout=5)
+    assert time.monotonic() - started < 5
+
+
+def test_a_rejected_subscription_raises(exchange: LocalExchange) -> None:
+    exchange.reject_next_subscription()
+    with pytest.raises(MarketDataError, match="binance_spot"):
+        LiveSystem.start(config(exchange.url, streams=["trades"]), Recorder(), connect_timeout=5)
+
+
+def test_an_endpoint_for_a_constant_url_is_refused_listing_those_that_can() -> None:
+    with pytest.raises(ValueError, match=r"okx.*binance_spot, binance_futures_usd, bybit_spot"):
+        config("ws://127.0.0.1:1/ws", endpoints={"okx": "ws://127.0.0.1:1/ws"})
+    with pytest.raises(ValueError, match="not a ws:// or wss:// URL"):
+        config("http://127.0.0.1:1/ws")
+
+
+def test_blocking_calls_inside_a_callback_raise_instead_of_deadlocking(
+    exchange: LocalExchange,
+) -> None:
+    errors: list[str] = []
+
+    class Snooping(Recorder):
+        system: LiveSystem | None = None
+
+        def generate_algo_orders(self, state: EngineStateView) -> Requests:
+            assert self.system is not None
+            try:
+                self.system.snapshot()
+            except RuntimeError as error:
+                errors.append(str(error))
+            return [], []
+
+    strategy = Snooping()
+    system = LiveSystem.start(config(exchange.url, trading_enabled=True), strategy)
+    strategy.system = system
+    assert exchange.wait_connected(2)
+    exchange.send_trade("BTCUSDT", "100", "1")
+    wait_for(lambda: system.snapshot().events == 1)
+    assert errors and "inside a strategy callback" in errors[0]
+    system.shutdown()
+
+
+def test_commands_from_other_threads(exchange: LocalExchange) -> None:
+    system = LiveSystem.start(config(exchange.url), Recorder())
+    assert exchange.wait_connected(2)
+    seen: list[bool] = []
+
+    def toggle() -> None:
+        system.set_trading(True)
+        seen.append(system.snapshot().trading_enabled)
+
+    threads = [threading.Thread(target=toggle) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert seen == [True] * 4
+    system.shutdown()
+
+
+def test_events_end_once_the_system_has_stopped(exchange: LocalExchange) -> None:
+    system = LiveSystem.start(config(exchange.url), Recorder())
+    system.shutdown()
+    events: list[LiveEvent] = list(system.events())
+    assert [e.kind for e in events] == ["stopped"]
+    with pytest.raises(RuntimeError, match="shut down"):
+        system.set_trading(True)
+
+
+def os_threads() -> int:
+    return len(os.listdir("/proc/self/task"))
+
+
+def open_files() -> int:
+    return len(os.listdir("/proc/self/fd"))
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self/task"), reason="needs Linux's /proc")
+def test_start_and_shutdown_many_times_leaves_no_thread_or_socket_behind(
+    exchange: LocalExchange,
+) -> None:
+    system = LiveSystem.start(config(exchange.url), Recorder())
+    system.shutdown()  # the first start loads what stays loaded
+    wait_for(lambda: exchange.open_connections == 0)
+    threads, files = os_threads(), open_files()
+    for _ in range(20):
+        system = LiveSystem.start(config(exchange.url), Recorder())
+        system.shutdown()
+    wait_for(lambda: exchange.open_connections == 0)
+    wait_for(lambda: os_threads() <= threads)
+    assert open_files() <= files
