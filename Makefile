@@ -55,6 +55,7 @@ bench: build ## benchmarks: SDK vs pure Rust, pure Python and barter's builder; 
 	$(BIN)/python benchmarks/backtest.py
 	$(BIN)/python benchmarks/exchange.py
 	$(BIN)/python benchmarks/sweep.py
+	$(BIN)/python benchmarks/tables.py
 
 bench-quick: build ## the benchmarks at small sizes, as CI runs them
 	cargo build --release --bin bench_native --bin bench_engine
@@ -64,6 +65,7 @@ bench-quick: build ## the benchmarks at small sizes, as CI runs them
 	$(BIN)/python benchmarks/backtest.py --quick
 	$(BIN)/python benchmarks/exchange.py --quick
 	$(BIN)/python benchmarks/sweep.py --quick
+	$(BIN)/python benchmarks/tables.py --quick
 
 nautilus-venv: ## NautilusTrader from PyPI in its own .nautilus-venv, for benchmarks/exchange.py to compare with (not a dependency)
 	$(PYTHON) -m venv .nautilus-venv

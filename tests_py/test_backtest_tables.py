@@ -9,6 +9,7 @@ from functools import cache
 from typing import Any, get_args
 
 import pytest
+from pydantic import BaseModel
 
 from barter_python.backtest import (
     BacktestResult,
@@ -21,7 +22,7 @@ from barter_python.backtest import (
 )
 from barter_python.backtest.sample import SmaCross, sample_config, sample_data
 from barter_python.backtest.summary import OrderRecord, PortfolioStats, Table
-from barter_python.backtest.tables import polars_frame
+from barter_python.backtest.tables import Columns, polars_frame
 
 ID = ["exchange", "instrument"]
 STATS = list(TradeStats.model_fields)
@@ -106,7 +107,119 @@ def test_polars_types_come_from_every_row() -> None:
     """polars' default infers from 100 rows and would read a later 0.5 as 0."""
     pytest.importorskip("polars")
     column = [{"quantity": Decimal(2)}] * 200 + [{"quantity": Decimal("0.5")}]
-    assert polars_frame(column)["quantity"][-1] == Decimal("0.5")
+    assert polars_frame(Columns.of_rows(column, ["quantity"]))["quantity"][-1] == Decimal("0.5")
+
+
+# --- numbers="float" ---------------------------------------------------------------------------
+
+
+def decimal_columns(table: Table) -> dict[str, list[Decimal | None]]:
+    """The table's columns typed `Decimal` (or `Decimal | None`) in the models, as the result
+    holds them."""
+    models: dict[Table, list[type[BaseModel]]] = {
+        "summary": [TradeStats], "instruments": [TradeStats], "positions": [ClosedPosition],
+        "fills": [Fill], "orders": [OrderRecord], "equity": [EquityPoint],
+        "portfolio": [PortfolioStats],
+    }  # fmt: skip
+    names = {
+        name
+        for model in models[table]
+        for name, field in model.model_fields.items()
+        if "Decimal" in str(field.annotation)
+    }
+    if table == "summary":
+        names |= {f"barter_{n}" for n in TearSheet.model_fields if n != "undefined"}
+    rows_ = result().rows(table)
+    assert names and any(isinstance(row[n], Decimal) for row in rows_ for n in names)
+    return {name: [row[name] for row in rows_] for name in COLUMNS[table] if name in names}
+
+
+def as_floats(values: list[Decimal | None]) -> list[float | None]:
+    return [None if value is None else float(value) for value in values]
+
+
+@pytest.mark.parametrize("table", TABLES)
+def test_pandas_floats(table: Table) -> None:
+    pytest.importorskip("pandas")
+    frame = result().to_pandas(table, numbers="float")
+    exact = result().to_pandas(table)
+    assert list(frame.columns) == COLUMNS[table]
+    decimals = decimal_columns(table)
+    for name, values in decimals.items():
+        assert frame[name].dtype == "float64", name
+        floats = [None if v != v else v for v in frame[name]]  # NaN: undefined
+        assert floats == as_floats(values), name
+        assert list(exact[name]) == values, name  # the default stays exact
+    for name in set(COLUMNS[table]) - set(decimals):
+        assert frame[name].dtype == exact[name].dtype, name
+
+
+@pytest.mark.parametrize("table", TABLES)
+def test_polars_floats(table: Table) -> None:
+    polars = pytest.importorskip("polars")
+    frame = result().to_polars(table, numbers="float")
+    exact = result().to_polars(table)
+    assert frame.columns == exact.columns
+    decimals = decimal_columns(table)
+    for name, values in decimals.items():
+        assert frame[name].dtype == polars.Float64, name
+        assert frame[name].to_list() == as_floats(values), name
+        assert exact[name].to_list() == values, name
+    for name in set(COLUMNS[table]) - set(decimals):
+        assert frame[name].dtype == exact[name].dtype, name
+
+
+@pytest.mark.parametrize("table", TABLES)
+def test_arrow_floats(table: Table) -> None:
+    pa = pytest.importorskip("pyarrow")
+    arrow = result().to_arrow(table, numbers="float")
+    exact = result().to_arrow(table)
+    assert arrow.column_names == exact.column_names
+    decimals = decimal_columns(table)
+    for name, values in decimals.items():
+        assert arrow.schema.field(name).type == pa.float64(), name
+        assert arrow[name].to_pylist() == as_floats(values), name
+        assert exact[name].to_pylist() == values, name
+    for name in set(COLUMNS[table]) - set(decimals):
+        assert arrow.schema.field(name).type == exact.schema.field(name).type, name
+
+
+def test_a_decimal_column_without_values_is_float_too() -> None:
+    """The columns' types come from the models: an undefined statistic is NaN in a float64
+    column, not an object column of `None`s."""
+    pa = pytest.importorskip("pyarrow")
+    pandas = pytest.importorskip("pandas")
+    polars = pytest.importorskip("polars")
+    btc = result().instruments[0]
+    assert btc.stats.trades == 0 and btc.stats.profit_factor is None
+    assert result().to_pandas("instruments", numbers="float")["profit_factor"].isna()[0]
+    assert result().to_pandas("instruments", numbers="float").dtypes["avg_win"] == "float64"
+    assert result().to_polars("summary", numbers="float")["avg_win"].dtype == polars.Float64
+    assert (
+        result().to_arrow("summary", numbers="float").schema.field("avg_win").type == pa.float64()
+    )
+    assert pandas.isna(result().to_pandas("summary", numbers="float")["avg_win"][0])
+
+
+def test_the_batch_table_has_floats_too() -> None:
+    pytest.importorskip("pandas")
+    polars = pytest.importorskip("polars")
+    from barter_python.backtest import grid, run_backtests
+
+    data = sample_data()
+    data = data.slice(end=data.time_first_event.replace(second=59))
+    batch = run_backtests(grid("barter_python.backtest.sample:SmaCross", fast=[2]), data,
+                          sample_config())  # fmt: skip
+    frame = batch.to_pandas(numbers="float")
+    assert frame["net_pnl"].dtype == "float64" and frame["barter_sharpe_ratio"].dtype == "float64"
+    assert frame["net_pnl"][0] == float(batch.results[0].totals.net_pnl)
+    assert batch.to_polars(numbers="float")["win_rate"].dtype == polars.Float64
+
+
+@pytest.mark.parametrize("method", ["to_pandas", "to_polars", "to_arrow"])
+def test_numbers_must_be_decimal_or_float(method: str) -> None:
+    with pytest.raises(ValueError, match="numbers must be 'decimal' or 'float', got 'int'"):
+        getattr(result(), method)("equity", numbers="int")
 
 
 @pytest.mark.parametrize(

@@ -35,6 +35,8 @@ if TYPE_CHECKING:
     import pandas
     import polars
 
+    from barter_python.backtest.tables import Columns, Numbers
+
 __all__ = [
     "BacktestBatch",
     "BacktestSpec",
@@ -168,17 +170,25 @@ class BacktestBatch(BaseModel, frozen=True, extra="forbid"):
             rows.append(row)
         return rows
 
-    def to_pandas(self) -> pandas.DataFrame:
-        """`rows()` as a pandas DataFrame (the optional extra `barter-python[pandas]`)."""
+    def to_pandas(self, *, numbers: Numbers = "decimal") -> pandas.DataFrame:
+        """`rows()` as a pandas DataFrame (the optional extra `barter-python[pandas]`);
+        `numbers="float"` makes the `Decimal` columns float64."""
         from barter_python.backtest.tables import pandas_frame
 
-        return pandas_frame(self.rows())
+        return pandas_frame(self._columns(), numbers)
 
-    def to_polars(self) -> polars.DataFrame:
-        """`rows()` as a polars DataFrame (the optional extra `barter-python[polars]`)."""
+    def to_polars(self, *, numbers: Numbers = "decimal") -> polars.DataFrame:
+        """`rows()` as a polars DataFrame (the optional extra `barter-python[polars]`);
+        `numbers="float"` makes the `Decimal` columns Float64."""
         from barter_python.backtest.tables import polars_frame
 
-        return polars_frame(self.rows())
+        return polars_frame(self._columns(), numbers)
+
+    def _columns(self) -> Columns:
+        from barter_python.backtest.tables import Columns, decimal_fields
+
+        decimals = decimal_fields(TradeStats) & set(_TOTALS) | {"barter_sharpe_ratio"}
+        return Columns.of_rows(self.rows(), decimals)
 
 
 class MapExecutor(Protocol):
