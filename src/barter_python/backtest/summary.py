@@ -5,6 +5,7 @@ order, the account's equity curve and portfolio statistics. Frozen Pydantic mode
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from datetime import datetime
 from decimal import Decimal
@@ -226,6 +227,14 @@ class BacktestResult(BaseModel, frozen=True, extra="forbid"):
         from barter_python.backtest.plot import plot_equity
 
         plot_equity(self, path)
+
+    def report(self, path: str | os.PathLike[str]) -> None:
+        """Write one self-contained HTML file to `path`: the equity and drawdown chart, the
+        portfolio and per-instrument statistics and the orders (the optional extra
+        `barter-python[report]`)."""
+        from barter_python.backtest.html_report import write_report
+
+        write_report(self, path)
 
     def __str__(self) -> str:
         from barter_python.backtest.report import summary_table
