@@ -11,16 +11,14 @@ Usage: python benchmarks/tables.py [--quick]   (--quick: 100,000 points)
 from __future__ import annotations
 
 import argparse
-import random
-import tempfile
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
+from sweep import market_data  # eth_usdt trades, 100 ms apart, on a seeded random walk
+
 from barter_python import ExchangeId
-from barter_python.backtest import BacktestConfig, BacktestResult, MarketData, backtest
+from barter_python.backtest import BacktestConfig, BacktestResult, backtest
 from barter_python.engine import DefaultStrategy, EngineStateView, Requests, market_order
 
 GOAL_S = 0.5
@@ -32,20 +30,6 @@ CONFIG = BacktestConfig(
     balances={("binance_spot", "usdt"): 10**9},
     equity_interval=None,
 )
-
-
-def market_data(count: int) -> MarketData:
-    """`count` eth_usdt trades, 100 ms apart, on a seeded random walk."""
-    rng = random.Random(7)
-    start = int(datetime(2026, 1, 5, tzinfo=UTC).timestamp() * 1000)
-    price, rows = 2000.0, []
-    for k in range(count):
-        price = max(100.0, price + rng.choice((-1, 1)) * rng.randint(0, 50) / 100)
-        rows.append(f"{start + 100 * k},{price:.2f},1,{'Buy' if k % 2 else 'Sell'}\n")
-    with tempfile.TemporaryDirectory() as directory:
-        path = Path(directory) / "eth_usdt.csv"
-        path.write_text("time,price,amount,side\n" + "".join(rows))
-        return MarketData.from_csv(path, kind="trades", exchange=ETH[0], instrument=ETH[1])
 
 
 class Turns(DefaultStrategy):

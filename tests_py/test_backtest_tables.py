@@ -4,9 +4,10 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from decimal import Decimal
 from functools import cache
-from typing import Any, get_args
+from typing import Any, NamedTuple, get_args
 
 import pytest
 from pydantic import BaseModel
@@ -138,50 +139,53 @@ def as_floats(values: list[Decimal | None]) -> list[float | None]:
     return [None if value is None else float(value) for value in values]
 
 
+class Library(NamedTuple):
+    """How a test reads a table library's frames: the result's method, a column's type, a
+    column's values (`None` where undefined) and the float type."""
+
+    method: str
+    type_of: Callable[[Any, str], object]
+    values_of: Callable[[Any, str], list[Any]]
+    float64: object
+
+
+def library(name: str) -> Library:
+    module = pytest.importorskip(name)
+    if name == "pandas":
+        return Library(
+            "to_pandas",
+            lambda f, c: f[c].dtype,
+            lambda f, c: [None if v != v else v for v in f[c]],  # NaN: undefined
+            "float64",
+        )
+    if name == "polars":
+        return Library(
+            "to_polars", lambda f, c: f[c].dtype, lambda f, c: f[c].to_list(), module.Float64
+        )
+    return Library(
+        "to_arrow",
+        lambda table, column: table.schema.field(column).type,
+        lambda table, column: table[column].to_pylist(),
+        module.float64(),
+    )
+
+
+@pytest.mark.parametrize("name", ["pandas", "polars", "pyarrow"])
 @pytest.mark.parametrize("table", TABLES)
-def test_pandas_floats(table: Table) -> None:
-    pytest.importorskip("pandas")
-    frame = result().to_pandas(table, numbers="float")
-    exact = result().to_pandas(table)
-    assert list(frame.columns) == COLUMNS[table]
+def test_float_tables(name: str, table: Table) -> None:
+    """`numbers="float"`: each Decimal column float64 with `float(value)`; the other columns
+    as in the default, which stays exact."""
+    lib = library(name)
+    floats = getattr(result(), lib.method)(table, numbers="float")
+    exact = getattr(result(), lib.method)(table)
     decimals = decimal_columns(table)
-    for name, values in decimals.items():
-        assert frame[name].dtype == "float64", name
-        floats = [None if v != v else v for v in frame[name]]  # NaN: undefined
-        assert floats == as_floats(values), name
-        assert list(exact[name]) == values, name  # the default stays exact
-    for name in set(COLUMNS[table]) - set(decimals):
-        assert frame[name].dtype == exact[name].dtype, name
-
-
-@pytest.mark.parametrize("table", TABLES)
-def test_polars_floats(table: Table) -> None:
-    polars = pytest.importorskip("polars")
-    frame = result().to_polars(table, numbers="float")
-    exact = result().to_polars(table)
-    assert frame.columns == exact.columns
-    decimals = decimal_columns(table)
-    for name, values in decimals.items():
-        assert frame[name].dtype == polars.Float64, name
-        assert frame[name].to_list() == as_floats(values), name
-        assert exact[name].to_list() == values, name
-    for name in set(COLUMNS[table]) - set(decimals):
-        assert frame[name].dtype == exact[name].dtype, name
-
-
-@pytest.mark.parametrize("table", TABLES)
-def test_arrow_floats(table: Table) -> None:
-    pa = pytest.importorskip("pyarrow")
-    arrow = result().to_arrow(table, numbers="float")
-    exact = result().to_arrow(table)
-    assert arrow.column_names == exact.column_names
-    decimals = decimal_columns(table)
-    for name, values in decimals.items():
-        assert arrow.schema.field(name).type == pa.float64(), name
-        assert arrow[name].to_pylist() == as_floats(values), name
-        assert exact[name].to_pylist() == values, name
-    for name in set(COLUMNS[table]) - set(decimals):
-        assert arrow.schema.field(name).type == exact.schema.field(name).type, name
+    for column in COLUMNS[table]:
+        if column in decimals:
+            assert lib.type_of(floats, column) == lib.float64, column
+            assert lib.values_of(floats, column) == as_floats(decimals[column]), column
+            assert lib.values_of(exact, column) == decimals[column], column
+        else:
+            assert lib.type_of(floats, column) == lib.type_of(exact, column), column
 
 
 def test_a_decimal_column_without_values_is_float_too() -> None:

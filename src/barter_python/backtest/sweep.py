@@ -19,7 +19,7 @@ import pickle
 import re
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Executor
-from typing import TYPE_CHECKING, Any, Literal, Protocol
+from typing import Any, Literal, Protocol
 
 from pydantic import BaseModel, JsonValue, field_validator
 
@@ -28,14 +28,9 @@ from barter_python.backtest.data import MarketData
 from barter_python.backtest.run import backtest
 from barter_python.backtest.stats import TradeStats
 from barter_python.backtest.summary import BacktestResult
+from barter_python.backtest.tables import FramesOfRows, decimal_fields
 from barter_python.errors import BarterPythonError, StrategyImportError
 from barter_python.strategy import strategy_class
-
-if TYPE_CHECKING:
-    import pandas
-    import polars
-
-    from barter_python.backtest.tables import Columns, Numbers
 
 __all__ = [
     "BacktestBatch",
@@ -109,7 +104,7 @@ _TOTALS = ("trades", "wins", "losses", "win_rate", "profit_factor", "net_pnl", "
 _STAT_FIELDS = tuple(TradeStats.model_fields)
 
 
-class BacktestBatch(BaseModel, frozen=True, extra="forbid"):
+class BacktestBatch(BaseModel, FramesOfRows, frozen=True, extra="forbid"):
     """The runs of a sweep: `specs` (every run, in the order given), `results` (the runs that
     succeeded, in spec order) and `failures` (the others, in spec order)."""
 
@@ -160,24 +155,8 @@ class BacktestBatch(BaseModel, frozen=True, extra="forbid"):
             rows.append(row | run_columns(results.get(spec.id)))
         return rows
 
-    def to_pandas(self, *, numbers: Numbers = "decimal") -> pandas.DataFrame:
-        """`rows()` as a pandas DataFrame (the optional extra `barter-python[pandas]`);
-        `numbers="float"` makes the `Decimal` columns float64."""
-        from barter_python.backtest.tables import pandas_frame
-
-        return pandas_frame(self._columns(), numbers)
-
-    def to_polars(self, *, numbers: Numbers = "decimal") -> polars.DataFrame:
-        """`rows()` as a polars DataFrame (the optional extra `barter-python[polars]`);
-        `numbers="float"` makes the `Decimal` columns Float64."""
-        from barter_python.backtest.tables import polars_frame
-
-        return polars_frame(self._columns(), numbers)
-
-    def _columns(self) -> Columns:
-        from barter_python.backtest.tables import Columns
-
-        return Columns.of_rows(self.rows(), run_decimals())
+    def _decimals(self) -> frozenset[str]:
+        return run_decimals()
 
 
 def run_columns(result: BacktestResult | None) -> dict[str, Any]:
@@ -197,8 +176,6 @@ def run_columns(result: BacktestResult | None) -> dict[str, Any]:
 
 def run_decimals() -> frozenset[str]:
     """The columns of `run_columns` that hold `Decimal`s."""
-    from barter_python.backtest.tables import decimal_fields
-
     return decimal_fields(TradeStats) & set(_TOTALS) | {"barter_sharpe_ratio"}
 
 

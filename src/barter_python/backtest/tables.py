@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "Columns",
+    "FramesOfRows",
     "Numbers",
     "arrow_table",
     "decimal_fields",
@@ -137,3 +138,24 @@ def arrow_table(columns: Columns, numbers: Numbers = "decimal") -> pyarrow.Table
     }
     table: pyarrow.Table = module.Table.from_pydict(data)
     return table
+
+
+class FramesOfRows:
+    """`to_pandas()` and `to_polars()` of a model's `rows()` (a sweep's, a walk-forward's),
+    whose `Decimal` columns `_decimals()` names."""
+
+    def rows(self) -> Rows:
+        raise NotImplementedError
+
+    def _decimals(self) -> frozenset[str]:
+        raise NotImplementedError
+
+    def to_pandas(self, *, numbers: Numbers = "decimal") -> pandas.DataFrame:
+        """`rows()` as a pandas DataFrame (the optional extra `barter-python[pandas]`);
+        `numbers="float"` makes the `Decimal` columns float64."""
+        return pandas_frame(Columns.of_rows(self.rows(), self._decimals()), numbers)
+
+    def to_polars(self, *, numbers: Numbers = "decimal") -> polars.DataFrame:
+        """`rows()` as a polars DataFrame (the optional extra `barter-python[polars]`);
+        `numbers="float"` makes the `Decimal` columns Float64."""
+        return polars_frame(Columns.of_rows(self.rows(), self._decimals()), numbers)

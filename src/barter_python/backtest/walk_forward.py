@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from concurrent.futures import Executor
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from pydantic import BaseModel
 
@@ -30,12 +30,7 @@ from barter_python.backtest.sweep import (
     run_columns,
     run_decimals,
 )
-
-if TYPE_CHECKING:
-    import pandas
-    import polars
-
-    from barter_python.backtest.tables import Columns, Numbers
+from barter_python.backtest.tables import FramesOfRows
 
 __all__ = ["WalkForward", "WalkWindow", "walk_forward"]
 
@@ -59,7 +54,7 @@ class WalkWindow(BaseModel, frozen=True, extra="forbid"):
     result: BacktestResult | None
 
 
-class WalkForward(BaseModel, frozen=True, extra="forbid"):
+class WalkForward(BaseModel, FramesOfRows, frozen=True, extra="forbid"):
     """A walk-forward analysis: the `metric` it chose by, the window lengths and the windows,
     in time order."""
 
@@ -79,27 +74,9 @@ class WalkForward(BaseModel, frozen=True, extra="forbid"):
             for window in self.windows
         ]
 
-    def to_pandas(self, *, numbers: Numbers = "decimal") -> pandas.DataFrame:
-        """`rows()` as a pandas DataFrame (the optional extra `barter-python[pandas]`);
-        `numbers="float"` makes the `Decimal` columns float64."""
-        from barter_python.backtest.tables import pandas_frame
-
-        return pandas_frame(self._columns(), numbers)
-
-    def to_polars(self, *, numbers: Numbers = "decimal") -> polars.DataFrame:
-        """`rows()` as a polars DataFrame (the optional extra `barter-python[polars]`);
-        `numbers="float"` makes the `Decimal` columns Float64."""
-        from barter_python.backtest.tables import polars_frame
-
-        return polars_frame(self._columns(), numbers)
-
-    def _columns(self) -> Columns:
-        from barter_python.backtest.tables import Columns
-
+    def _decimals(self) -> frozenset[str]:
         decimals = run_decimals()
-        if self.metric in decimals:
-            decimals |= {f"train_{self.metric}"}
-        return Columns.of_rows(self.rows(), decimals)
+        return decimals | {f"train_{self.metric}"} if self.metric in decimals else decimals
 
 
 def walk_forward(
