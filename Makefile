@@ -19,11 +19,11 @@ $(BIN)/maturin:
 
 venv: $(BIN)/maturin ## create the virtual environment with the build tool
 
-build: venv ## release-build the wheel and install it, with its runtime and dev dependencies and every table/plot extra and Dask (Ray: make test-ray)
+build: venv ## release-build the wheel and install it, with its runtime and dev dependencies and every table/plot/report extra and Dask (Ray: make test-ray)
 	rm -rf $(WHEELS)
 	$(BIN)/maturin build --release --out $(WHEELS)
 	$(BIN)/pip install --quiet --force-reinstall --no-deps $(WHEELS)/*.whl
-	$(BIN)/pip install --quiet "$$(ls $(WHEELS)/*.whl)[dev,arrow,pandas,polars,plot,dask]"
+	$(BIN)/pip install --quiet "$$(ls $(WHEELS)/*.whl)[dev,arrow,pandas,polars,plot,report,dask]"
 
 demo: build ## flatten the bundled sample book and print barter's orders
 	$(BIN)/barter-python flatten --sample --format table
