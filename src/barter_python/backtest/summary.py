@@ -160,7 +160,8 @@ class BacktestResult(BaseModel, frozen=True, extra="forbid"):
         return self.model_dump_json()
 
     def rows(self, table: Table) -> list[dict[str, Any]]:
-        """One table of the result as plain rows (what `to_pandas` and friends are made of)."""
+        """One table of the result as plain rows: the columns and values of `to_pandas` and
+        friends (which read the models by column)."""
         if table == "summary":
             return [
                 {"exchange": i.exchange.value, "instrument": i.instrument}
