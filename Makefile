@@ -19,11 +19,11 @@ $(BIN)/maturin:
 
 venv: $(BIN)/maturin ## create the virtual environment with the build tool
 
-build: venv ## release-build the wheel and install it, with its runtime and dev dependencies and every table/plot extra and Dask (Ray: make test-ray)
+build: venv ## release-build the wheel and install it, with its runtime and dev dependencies and every table/plot/report extra and Dask (Ray: make test-ray)
 	rm -rf $(WHEELS)
 	$(BIN)/maturin build --release --out $(WHEELS)
 	$(BIN)/pip install --quiet --force-reinstall --no-deps $(WHEELS)/*.whl
-	$(BIN)/pip install --quiet "$$(ls $(WHEELS)/*.whl)[dev,arrow,pandas,polars,plot,dask]"
+	$(BIN)/pip install --quiet "$$(ls $(WHEELS)/*.whl)[dev,arrow,pandas,polars,plot,report,dask]"
 
 demo: build ## flatten the bundled sample book and print barter's orders
 	$(BIN)/barter-python flatten --sample --format table
@@ -56,6 +56,7 @@ bench: build ## benchmarks: SDK vs pure Rust, pure Python and barter's builder; 
 	$(BIN)/python benchmarks/exchange.py
 	$(BIN)/python benchmarks/live.py
 	$(BIN)/python benchmarks/sweep.py
+	$(BIN)/python benchmarks/tables.py
 
 bench-quick: build ## the benchmarks at small sizes, as CI runs them
 	cargo build --release --bin bench_native --bin bench_engine
@@ -66,6 +67,7 @@ bench-quick: build ## the benchmarks at small sizes, as CI runs them
 	$(BIN)/python benchmarks/exchange.py --quick
 	$(BIN)/python benchmarks/live.py --quick
 	$(BIN)/python benchmarks/sweep.py --quick
+	$(BIN)/python benchmarks/tables.py --quick
 
 nautilus-venv: ## NautilusTrader from PyPI in its own .nautilus-venv, for benchmarks/exchange.py to compare with (not a dependency)
 	$(PYTHON) -m venv .nautilus-venv

@@ -1,6 +1,7 @@
 """Backtests: market data replayed through barter's `Engine` with a Python strategy, on the
 simulated exchange (or barter's mock), barter's statistics of the run, the textbook ones beside
-them, every order, the account's equity curve and portfolio statistics."""
+them, every order, the account's equity curve and portfolio statistics; sweeps of many runs and
+walk-forward analysis."""
 
 from barter_python.backtest.config import BacktestConfig
 from barter_python.backtest.data import MarketData
@@ -24,6 +25,7 @@ from barter_python.backtest.sweep import (
     grid,
     run_backtests,
 )
+from barter_python.backtest.walk_forward import WalkForward, WalkWindow, walk_forward
 from barter_python.errors import StrategyImportError
 
 __all__ = [
@@ -43,7 +45,10 @@ __all__ = [
     "SweepFailure",
     "TearSheet",
     "TradeStats",
+    "WalkForward",
+    "WalkWindow",
     "backtest",
     "grid",
     "run_backtests",
+    "walk_forward",
 ]

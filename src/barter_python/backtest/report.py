@@ -13,10 +13,9 @@ from barter_python.backtest.portfolio import PortfolioStats
 from barter_python.backtest.stats import TradeStats
 from barter_python.instrument import ExchangeId
 
-__all__ = ["summary_table"]
+__all__ = ["ReportedResult", "overview", "portfolio_lines", "summary_table"]
 
 
-# What the summary reads of a `BacktestResult` (which imports this module: no import back).
 class _Sheet(Protocol):
     @property
     def pnl(self) -> Decimal: ...
@@ -39,7 +38,10 @@ class _Instrument(Protocol):
     def stats(self) -> TradeStats: ...
 
 
-class _Result(Protocol):
+class ReportedResult(Protocol):
+    """What the summary reads of a `BacktestResult` (which imports this module: no import
+    back)."""
+
     @property
     def id(self) -> str: ...
     @property
@@ -80,7 +82,7 @@ def _percent(value: Decimal | None) -> str:
     return "-" if value is None else f"{float(value) * 100:.4g} %"
 
 
-def portfolio_lines(result: _Result) -> list[str]:
+def portfolio_lines(result: ReportedResult) -> list[str]:
     """One line per quote asset: the account from start to end."""
     return [
         f"{p.exchange.value}:{p.asset}: equity {_number(p.equity_start)} -> "
@@ -92,7 +94,18 @@ def portfolio_lines(result: _Result) -> list[str]:
     ]
 
 
-def summary_table(result: _Result) -> str:
+def overview(result: ReportedResult) -> tuple[str, str]:
+    """The run (events, span, interval, exchange) and its orders, a line each."""
+    span = f"{result.time_start:%Y-%m-%d %H:%M:%S} to {result.time_end:%Y-%m-%d %H:%M:%S} UTC"
+    return (
+        f"{result.id}: {result.events} events, {span}, interval {result.interval}, "
+        f"exchange {result.exchange}",
+        f"orders sent {result.orders_sent}, refused {result.orders_refused}; "
+        f"{len(result.positions)} closed positions; wall time {result.wall_time_s:.3f} s",
+    )
+
+
+def summary_table(result: ReportedResult) -> str:
     """The summary a terminal shows after a run."""
     header = (
         "instrument", "trades", "win rate", "barter win_rate", "profit factor",
@@ -120,15 +133,13 @@ def summary_table(result: _Result) -> str:
                   enumerate(zip(row, widths, strict=True))).rstrip()
         for row in rows
     ]  # fmt: skip
-    span = f"{result.time_start:%Y-%m-%d %H:%M:%S} to {result.time_end:%Y-%m-%d %H:%M:%S} UTC"
+    run, orders = overview(result)
     totals = result.totals
     return "\n".join(
         [
-            f"{result.id}: {result.events} events, {span}, interval {result.interval}, "
-            f"exchange {result.exchange}",
+            run,
             *portfolio_lines(result),
-            f"orders sent {result.orders_sent}, refused {result.orders_refused}; "
-            f"{len(result.positions)} closed positions; wall time {result.wall_time_s:.3f} s",
+            orders,
             *lines,
             f"total: {totals.trades} trades, win rate {_number(totals.win_rate)}, "
             f"profit factor {_number(totals.profit_factor)}, net pnl {_number(totals.net_pnl)}, "

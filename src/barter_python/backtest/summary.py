@@ -5,6 +5,8 @@ order, the account's equity curve and portfolio statistics. Frozen Pydantic mode
 
 from __future__ import annotations
 
+import os
+from collections.abc import Sequence
 from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Literal
@@ -20,6 +22,8 @@ if TYPE_CHECKING:
     import pandas
     import polars
     import pyarrow
+
+    from barter_python.backtest.tables import Columns, Numbers
 
 __all__ = [
     "AssetResult",
@@ -156,7 +160,8 @@ class BacktestResult(BaseModel, frozen=True, extra="forbid"):
         return self.model_dump_json()
 
     def rows(self, table: Table) -> list[dict[str, Any]]:
-        """One table of the result as plain rows (what `to_pandas` and friends are made of)."""
+        """One table of the result as plain rows: the columns and values of `to_pandas` and
+        friends (which read the models by column)."""
         if table == "summary":
             return [
                 {"exchange": i.exchange.value, "instrument": i.instrument}
@@ -169,32 +174,53 @@ class BacktestResult(BaseModel, frozen=True, extra="forbid"):
                 {"exchange": i.exchange.value, "instrument": i.instrument} | i.stats.model_dump()
                 for i in self.instruments
             ]
-        items: list[BaseModel] = {
-            "positions": self.positions,
-            "fills": self.fills,
-            "orders": self.orders,
-            "equity": self.equity,
-            "portfolio": self.portfolio,
-        }[table]  # type: ignore[assignment]
+        _, items = self._models(table)
         return [item.model_dump(mode="python") for item in items]
 
-    def to_pandas(self, table: Table = "summary") -> pandas.DataFrame:
-        """A table as a pandas DataFrame (the optional extra `barter-python[pandas]`)."""
+    def to_pandas(
+        self, table: Table = "summary", *, numbers: Numbers = "decimal"
+    ) -> pandas.DataFrame:
+        """A table as a pandas DataFrame (the optional extra `barter-python[pandas]`);
+        `numbers="float"` makes every `Decimal` column float64."""
         from barter_python.backtest.tables import pandas_frame
 
-        return pandas_frame(self.rows(table))
+        return pandas_frame(self._columns(table), numbers)
 
-    def to_polars(self, table: Table = "summary") -> polars.DataFrame:
-        """A table as a polars DataFrame (the optional extra `barter-python[polars]`)."""
+    def to_polars(
+        self, table: Table = "summary", *, numbers: Numbers = "decimal"
+    ) -> polars.DataFrame:
+        """A table as a polars DataFrame (the optional extra `barter-python[polars]`);
+        `numbers="float"` makes every `Decimal` column Float64."""
         from barter_python.backtest.tables import polars_frame
 
-        return polars_frame(self.rows(table))
+        return polars_frame(self._columns(table), numbers)
 
-    def to_arrow(self, table: Table = "summary") -> pyarrow.Table:
-        """A table as a pyarrow Table (the optional extra `barter-python[arrow]`)."""
+    def to_arrow(self, table: Table = "summary", *, numbers: Numbers = "decimal") -> pyarrow.Table:
+        """A table as a pyarrow Table (the optional extra `barter-python[arrow]`);
+        `numbers="float"` makes every `Decimal` column float64."""
         from barter_python.backtest.tables import arrow_table
 
-        return arrow_table(self.rows(table))
+        return arrow_table(self._columns(table), numbers)
+
+    def _columns(self, table: Table) -> Columns:
+        from barter_python.backtest.tables import Columns, decimal_fields
+
+        if table in ("summary", "instruments"):
+            barter = decimal_fields(TearSheet, prefix="barter_") if table == "summary" else set()
+            return Columns.of_rows(self.rows(table), decimal_fields(TradeStats) | barter)
+        model, items = self._models(table)
+        return Columns.of_models(model, items)
+
+    def _models(self, table: Table) -> tuple[type[BaseModel], Sequence[BaseModel]]:
+        """The model and the items of a table of the result's lists."""
+        lists: dict[str, tuple[type[BaseModel], Sequence[BaseModel]]] = {
+            "positions": (ClosedPosition, self.positions),
+            "fills": (Fill, self.fills),
+            "orders": (OrderRecord, self.orders),
+            "equity": (EquityPoint, self.equity),
+            "portfolio": (PortfolioStats, self.portfolio),
+        }
+        return lists[table]
 
     def plot(self, path: str) -> None:
         """Draw the equity curve and its drawdown to `path` (the optional extra
@@ -202,6 +228,14 @@ class BacktestResult(BaseModel, frozen=True, extra="forbid"):
         from barter_python.backtest.plot import plot_equity
 
         plot_equity(self, path)
+
+    def report(self, path: str | os.PathLike[str]) -> None:
+        """Write one self-contained HTML file to `path`: the equity and drawdown chart, the
+        portfolio and per-instrument statistics and the orders (the optional extra
+        `barter-python[report]`)."""
+        from barter_python.backtest.html_report import write_report
+
+        write_report(self, path)
 
     def __str__(self) -> str:
         from barter_python.backtest.report import summary_table

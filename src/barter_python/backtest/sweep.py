@@ -19,7 +19,7 @@ import pickle
 import re
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Executor
-from typing import TYPE_CHECKING, Any, Literal, Protocol
+from typing import Any, Literal, Protocol
 
 from pydantic import BaseModel, JsonValue, field_validator
 
@@ -28,12 +28,9 @@ from barter_python.backtest.data import MarketData
 from barter_python.backtest.run import backtest
 from barter_python.backtest.stats import TradeStats
 from barter_python.backtest.summary import BacktestResult
+from barter_python.backtest.tables import FramesOfRows, decimal_fields
 from barter_python.errors import BarterPythonError, StrategyImportError
 from barter_python.strategy import strategy_class
-
-if TYPE_CHECKING:
-    import pandas
-    import polars
 
 __all__ = [
     "BacktestBatch",
@@ -107,7 +104,7 @@ _TOTALS = ("trades", "wins", "losses", "win_rate", "profit_factor", "net_pnl", "
 _STAT_FIELDS = tuple(TradeStats.model_fields)
 
 
-class BacktestBatch(BaseModel, frozen=True, extra="forbid"):
+class BacktestBatch(BaseModel, FramesOfRows, frozen=True, extra="forbid"):
     """The runs of a sweep: `specs` (every run, in the order given), `results` (the runs that
     succeeded, in spec order) and `failures` (the others, in spec order)."""
 
@@ -155,30 +152,31 @@ class BacktestBatch(BaseModel, frozen=True, extra="forbid"):
             for name, value in spec.params.items():
                 row[f"param_{name}" if name in fixed else name] = value
             row["error"] = errors.get(spec.id)
-            result = results.get(spec.id)
-            for name in _TOTALS:
-                row[name] = None if result is None else getattr(result.totals, name)
-            main = None
-            if result is not None and result.instruments:
-                main = max(result.instruments, key=lambda i: i.stats.trades)  # first on a tie
-            row["instrument"] = None if main is None else main.instrument
-            row["barter_sharpe_ratio"] = None if main is None else main.barter.sharpe_ratio
-            row["orders_sent"] = None if result is None else result.orders_sent
-            row["wall_time_s"] = None if result is None else result.wall_time_s
-            rows.append(row)
+            rows.append(row | run_columns(results.get(spec.id)))
         return rows
 
-    def to_pandas(self) -> pandas.DataFrame:
-        """`rows()` as a pandas DataFrame (the optional extra `barter-python[pandas]`)."""
-        from barter_python.backtest.tables import pandas_frame
+    def _decimals(self) -> frozenset[str]:
+        return run_decimals()
 
-        return pandas_frame(self.rows())
 
-    def to_polars(self) -> polars.DataFrame:
-        """`rows()` as a polars DataFrame (the optional extra `barter-python[polars]`)."""
-        from barter_python.backtest.tables import polars_frame
+def run_columns(result: BacktestResult | None) -> dict[str, Any]:
+    """A run's statistics in the sweep table (`BacktestBatch.rows`), `None` without a run."""
+    row: dict[str, Any] = {
+        name: None if result is None else getattr(result.totals, name) for name in _TOTALS
+    }
+    main = None
+    if result is not None and result.instruments:
+        main = max(result.instruments, key=lambda i: i.stats.trades)  # first on a tie
+    row["instrument"] = None if main is None else main.instrument
+    row["barter_sharpe_ratio"] = None if main is None else main.barter.sharpe_ratio
+    row["orders_sent"] = None if result is None else result.orders_sent
+    row["wall_time_s"] = None if result is None else result.wall_time_s
+    return row
 
-        return polars_frame(self.rows())
+
+def run_decimals() -> frozenset[str]:
+    """The columns of `run_columns` that hold `Decimal`s."""
+    return decimal_fields(TradeStats) & set(_TOTALS) | {"barter_sharpe_ratio"}
 
 
 class MapExecutor(Protocol):
@@ -221,18 +219,7 @@ def run_backtests(
     it pickles, else a `BarterPythonError` with its text). Results come back in spec order
     whatever the executor; ids must be unique.
     """
-    specs = list(specs)
-    for at, spec in enumerate(specs):
-        if not isinstance(spec, BacktestSpec):
-            raise TypeError(f"specs[{at}] must be a BacktestSpec, got {type(spec).__name__}")
-    ids = [spec.id for spec in specs]
-    duplicates = sorted({id for id in ids if ids.count(id) > 1})
-    if duplicates:
-        raise ValueError(f"spec ids must be unique, repeated: {', '.join(duplicates)}")
-    if not isinstance(data, MarketData):
-        raise TypeError(f"data must be a MarketData, got {type(data).__name__}")
-    if not isinstance(config, BacktestConfig):
-        raise TypeError(f"config must be a BacktestConfig, got {type(config).__name__}")
+    specs = checked(specs, data, config)
     if on_error not in ("raise", "record"):
         raise ValueError(f"on_error must be 'raise' or 'record', got {on_error!r}")
     stop = on_error == "raise"
@@ -265,6 +252,26 @@ def run_backtests(
         results=[result for _, result, _, _ in outcomes if result is not None],
         failures=[failure for _, _, failure, _ in outcomes if failure is not None],
     )
+
+
+def checked(
+    specs: Iterable[BacktestSpec], data: MarketData, config: BacktestConfig
+) -> list[BacktestSpec]:
+    """The specs as a list, once the inputs of a sweep are checked: specs with unique ids, the
+    data and the config of their types."""
+    specs = list(specs)
+    for at, spec in enumerate(specs):
+        if not isinstance(spec, BacktestSpec):
+            raise TypeError(f"specs[{at}] must be a BacktestSpec, got {type(spec).__name__}")
+    ids = [spec.id for spec in specs]
+    duplicates = sorted({id for id in ids if ids.count(id) > 1})
+    if duplicates:
+        raise ValueError(f"spec ids must be unique, repeated: {', '.join(duplicates)}")
+    if not isinstance(data, MarketData):
+        raise TypeError(f"data must be a MarketData, got {type(data).__name__}")
+    if not isinstance(config, BacktestConfig):
+        raise TypeError(f"config must be a BacktestConfig, got {type(config).__name__}")
+    return specs
 
 
 def executor_workers(executor: object) -> int:
