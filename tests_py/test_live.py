@@ -3,12 +3,16 @@ pointed at a WebSocket server on 127.0.0.1. No test needs the internet."""
 
 from __future__ import annotations
 
+import json
 import os
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
@@ -298,3 +302,83 @@ def test_start_and_shutdown_many_times_leaves_no_thread_or_socket_behind(
     wait_for(lambda: exchange.open_connections == 0)
     wait_for(lambda: os_threads() <= threads)
     assert open_files() <= files
+
+
+# barter's SystemConfig (its examples' shape) with one Binance instrument and 1,000 usdt.
+SYSTEM_CONFIG = {
+    "instruments": [{"exchange": "binance_spot", "name_exchange": "BTCUSDT",
+                     "underlying": {"base": "btc", "quote": "usdt"},
+                     "quote": "underlying_quote", "kind": "spot"}],
+    "executions": [{"mocked_exchange": "binance_spot", "latency_ms": 0, "fees_percent": 0,
+                    "initial_state": {"exchange": "binance_spot", "balances": [
+                        {"asset": "usdt", "balance": {"total": 1000, "free": 1000},
+                         "time_exchange": "2026-01-01T00:00:00Z"}],
+                        "instruments": []}}],
+}  # fmt: skip
+
+
+def test_a_reader_that_falls_behind_loses_the_oldest_events_never_the_engines(
+    exchange: LocalExchange,
+) -> None:
+    system = LiveSystem.start(config(exchange.url, streams=["trades"]), Recorder())
+    assert exchange.wait_connected(1)
+    bad = '{"e":"trade","s":"BTCUSDT","p":"x"}'
+    exchange.replay([bad] * 10_050)  # one event each; the queue keeps 10,000
+    exchange.send_trade("BTCUSDT", "100", "1")
+    wait_for(lambda: system.snapshot().events == 1, timeout=30)
+    snapshot = system.snapshot()
+    assert snapshot.malformed == 10_050
+    assert snapshot.events_dropped == 50
+    assert sum(1 for _ in system.events(timeout=0.5)) == 10_000
+    system.shutdown()
+
+
+def test_paper_from_the_shell_trades_until_its_duration(
+    exchange: LocalExchange, tmp_path: Path
+) -> None:
+    path = tmp_path / "system_config.json"
+    path.write_text(json.dumps(SYSTEM_CONFIG))
+    command = [sys.executable, "-m", "barter_python", "paper", "--config", str(path),
+               "--strategy", "barter_python.strategy:DefaultStrategy",
+               "--endpoint", f"binance_spot={exchange.url}", "--duration", "3s"]  # fmt: skip
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert exchange.wait_connected(2, timeout=30)
+    exchange.send_trade("BTCUSDT", "100", "1")
+    out, err = process.communicate(timeout=60)
+    assert process.returncode == 0, err
+    assert out.startswith("live: 1 events")  # the session's result, printed
+
+
+def test_paper_refuses_an_endpoint_that_cannot_be_set(tmp_path: Path) -> None:
+    path = tmp_path / "c.json"
+    path.write_text(json.dumps(SYSTEM_CONFIG))
+    command = [sys.executable, "-m", "barter_python", "paper", "--config", str(path),
+               "--strategy", "barter_python.strategy:DefaultStrategy",
+               "--endpoint", "okx=ws://127.0.0.1:1/ws"]  # fmt: skip
+    done = subprocess.run(command, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2
+    assert "okx" in done.stderr and "binance_spot" in done.stderr
+
+
+def test_a_system_never_shut_down_stops_at_interpreter_exit(exchange: LocalExchange) -> None:
+    script = (
+        "from barter_python.live import LiveConfig, LiveSystem\n"
+        "from barter_python.strategy import DefaultStrategy\n"
+        "config = LiveConfig(instruments=[{'exchange': 'binance_spot', 'instrument': 'btc_usdt',"
+        " 'base': 'btc', 'quote': 'usdt'}], endpoints={'binance_spot': %r})\n"
+        "system = LiveSystem.start(config, DefaultStrategy())\n"
+        "print('started', flush=True)\n"
+    ) % exchange.url
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          timeout=60)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == "started\n"
+
+
+@pytest.mark.skipif(os.environ.get("BARTER_PYTHON_NET") != "1", reason="BARTER_PYTHON_NET=1")
+def test_binance_itself() -> None:
+    """Opt-in: Binance's public stream (needs the internet)."""
+    live = config("wss://stream.binance.com:9443/ws", endpoints={})
+    with LiveSystem.start(live, Recorder()) as system:
+        wait_for(lambda: system.snapshot().events > 0, timeout=30)
+        assert BTC in system.snapshot().prices
