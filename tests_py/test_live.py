@@ -365,10 +365,10 @@ def test_a_system_never_shut_down_stops_at_interpreter_exit(exchange: LocalExcha
         "from barter_python.live import LiveConfig, LiveSystem\n"
         "from barter_python.strategy import DefaultStrategy\n"
         "config = LiveConfig(instruments=[{'exchange': 'binance_spot', 'instrument': 'btc_usdt',"
-        " 'base': 'btc', 'quote': 'usdt'}], endpoints={'binance_spot': %r})\n"
+        f" 'base': 'btc', 'quote': 'usdt'}}], endpoints={{'binance_spot': {exchange.url!r}}})\n"
         "system = LiveSystem.start(config, DefaultStrategy())\n"
         "print('started', flush=True)\n"
-    ) % exchange.url
+    )
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
                           timeout=60)  # fmt: skip
     assert done.returncode == 0, done.stderr
