@@ -382,3 +382,14 @@ def test_binance_itself() -> None:
     with LiveSystem.start(live, Recorder()) as system:
         wait_for(lambda: system.snapshot().events > 0, timeout=30)
         assert BTC in system.snapshot().prices
+
+
+def test_shutdown_from_two_threads_at_once_returns_one_result(exchange: LocalExchange) -> None:
+    system = LiveSystem.start(config(exchange.url), Recorder())
+    results: list[object] = []
+    threads = [threading.Thread(target=lambda: results.append(system.shutdown())) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert len(results) == 3 and all(r is results[0] for r in results)

@@ -97,11 +97,6 @@ impl Audit {
         &self.cancels_refused
     }
 
-    /// The strategy hooks barter called, in order.
-    pub fn hooks(&self) -> &[Hook] {
-        &self.hooks
-    }
-
     pub fn opens_refused_len(&self) -> usize {
         self.opens_refused.len()
     }

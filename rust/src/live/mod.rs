@@ -355,7 +355,17 @@ impl PyLiveSystem {
     /// session's results (the same on every call). Orders are neither cancelled nor closed.
     fn shutdown(&self, py: Python<'_>) -> PyResult<Py<RunOutput>> {
         self.not_on_engine_thread("shutdown()")?;
-        let mut result = lock(&self.result);
+        // Another thread may be shutting down, waiting without the GIL: wait for it without
+        // holding the GIL either.
+        let mut result = loop {
+            match self.result.try_lock() {
+                Ok(guard) => break guard,
+                Err(std::sync::TryLockError::Poisoned(poisoned)) => break poisoned.into_inner(),
+                Err(std::sync::TryLockError::WouldBlock) => {
+                    py.detach(|| std::thread::sleep(Duration::from_millis(5)))
+                }
+            }
+        };
         if let Some(output) = result.as_ref() {
             return Ok(output.clone_ref(py));
         }

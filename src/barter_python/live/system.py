@@ -11,6 +11,7 @@ engine's thread.
 from __future__ import annotations
 
 import atexit
+import threading
 import time
 import weakref
 from collections.abc import Iterable, Iterator
@@ -65,6 +66,7 @@ class LiveSystem:
         self._config = config
         self._started = started
         self._result: BacktestResult | None = None
+        self._shutting_down = threading.Lock()
 
     @classmethod
     def start(
@@ -140,14 +142,15 @@ class LiveSystem:
         """Stop the streams, let the engine process what already arrived, stop it, and return
         the session's result in the backtest's models. Idempotent. Orders are neither
         cancelled nor positions closed: call `cancel_orders()` / `close_positions()` first."""
-        if self._result is None:
-            output = self._native.shutdown()
-            wall = time.perf_counter() - self._started
-            self._result = results_from(
-                self._config.strategy_id, output, self._config.equity_interval, wall
-            )
-            _RUNNING.discard(self)
-        return self._result
+        with self._shutting_down:
+            if self._result is None:
+                output = self._native.shutdown()
+                wall = time.perf_counter() - self._started
+                self._result = results_from(
+                    self._config.strategy_id, output, self._config.equity_interval, wall
+                )
+                _RUNNING.discard(self)
+            return self._result
 
     def __enter__(self) -> Self:
         return self
