@@ -12,6 +12,7 @@ pub mod engine;
 pub mod exchange;
 pub mod market;
 pub mod order;
+pub mod risk;
 
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {

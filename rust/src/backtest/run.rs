@@ -5,6 +5,7 @@
 
 use super::data::PyMarketData;
 use super::equity;
+use super::orders;
 use super::rows::RunOutput;
 use super::summary::{self, Interval};
 use crate::bind::decimal;
@@ -67,6 +68,7 @@ pub fn run_backtest<'py>(
         // barter's own backtest requires trading enabled from the first event.
         trading: TradingState::Enabled,
         exchange,
+        risk: crate::risk::Settings::extract(&config.getattr("risk")?)?,
     };
     let clock = ReplayClock::new(super::data::utc(start));
     let mut engine = PyEngine::build(
@@ -100,8 +102,7 @@ pub fn run_backtest<'py>(
 
     let mut audit = Audit::default();
     let mut curve = equity::Curve::new(&engine, equity_every);
-    // When each open was sent (the event time): barter's mock's orders are read off the audit.
-    let mut sent = Vec::new();
+    let mut times = orders::Times::default();
     let total = events.len();
     for (at, event) in events.iter().enumerate() {
         if at % PROGRESS_EVERY == 0 {
@@ -134,7 +135,7 @@ pub fn run_backtest<'py>(
             .map_err(|err| failed(py, at, err))?;
         // The replay clock: the latest exchange time seen (monotone, as recordings are not).
         let time = engine.core().clock.time();
-        sent.resize(audit.opens_sent_len(), time);
+        times.observe(&audit, time);
         curve.observe(&engine, time, audit.trades_len() > fills_before);
     }
     if let Some(progress) = &progress {
@@ -146,7 +147,7 @@ pub fn run_backtest<'py>(
         close_at_end(py, &mut engine, &id, &mut audit).map_err(|err| failed(py, total, err))?;
     }
     let end = engine.core().clock.time();
-    sent.resize(audit.opens_sent_len(), end);
+    times.observe(&audit, end);
     curve.observe(&engine, end, true);
     curve.finish(end);
     // The result is a few dicts per order, none in a cycle: the cyclic GC, set off by their
@@ -162,7 +163,7 @@ pub fn run_backtest<'py>(
             &engine,
             &audit,
             curve,
-            &sent,
+            &times,
             risk_free_return,
             interval,
             total,

@@ -15,6 +15,7 @@ from barter_python._native import non_negative, to_decimal
 from barter_python.errors import BookError
 from barter_python.exchange import BarterMockExchange, Exchange, SimulatedExchange, with_shorthands
 from barter_python.instrument import ExchangeId
+from barter_python.risk import RiskLimits
 from barter_python.snapshot import DecimalInput, InstrumentSnapshot, validate_book
 
 __all__ = ["BacktestConfig", "IntervalName"]
@@ -30,7 +31,8 @@ class BacktestConfig(BaseModel, frozen=True, extra="forbid"):
     `fees_percent` and `latency_ms` given here (barter's names) land in `exchange`, their one
     home. `interval` is the period barter scales returns and ratios to. Positions still open
     after the last event are closed through the exchange unless `close_positions_at_end` is
-    False.
+    False. `risk` limits the strategy's orders (none by default): a refused order is in the
+    result's `orders`, status "refused", with the limit it broke.
     """
 
     instruments: list[InstrumentSnapshot]
@@ -41,6 +43,7 @@ class BacktestConfig(BaseModel, frozen=True, extra="forbid"):
     interval: IntervalName | timedelta = "daily"
     close_positions_at_end: bool = True
     strategy_id: str = "backtest"
+    risk: RiskLimits = RiskLimits()
 
     if TYPE_CHECKING:  # what the validators accept, for type checkers without Pydantic's plugin
 
@@ -57,6 +60,7 @@ class BacktestConfig(BaseModel, frozen=True, extra="forbid"):
             interval: IntervalName | timedelta = ...,
             close_positions_at_end: bool = ...,
             strategy_id: str = ...,
+            risk: RiskLimits = ...,
         ) -> None: ...
 
     @field_validator("instruments", mode="before")
