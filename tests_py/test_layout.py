@@ -133,7 +133,7 @@ def test_error_is_a_leaf() -> None:
 
 
 # Spec §3: the native side is folded by barter's concepts, with the Python package's names.
-CONCEPTS = {"bind", "order", "book", "market", "engine", "exchange", "backtest", "live"}
+CONCEPTS = {"bind", "order", "book", "market", "engine", "exchange", "backtest", "live", "risk"}
 
 
 def test_rust_is_folded_by_concept() -> None:

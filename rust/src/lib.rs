@@ -13,6 +13,7 @@ pub mod exchange;
 pub mod live;
 pub mod market;
 pub mod order;
+pub mod risk;
 
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {

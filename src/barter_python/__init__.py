@@ -43,6 +43,7 @@ if TYPE_CHECKING:
         StrategyId,
         TimeInForce,
     )
+    from barter_python.risk import RiskLimits
     from barter_python.snapshot import InstrumentSnapshot, PositionSnapshot
     from barter_python.strategy import (
         InstrumentFilter,
@@ -71,6 +72,7 @@ __all__ = [
     "PositionSnapshot",
     "RequestCancel",
     "RequestOpen",
+    "RiskLimits",
     "Side",
     "StrategyId",
     "StrategyImportError",
@@ -109,6 +111,7 @@ _HOMES = {
         "StrategyId",
         "TimeInForce",
     ],
+    "barter_python.risk": ["RiskLimits"],
     "barter_python.snapshot": ["InstrumentSnapshot", "PositionSnapshot"],
     "barter_python.strategy": [
         "InstrumentFilter",

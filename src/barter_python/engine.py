@@ -1,14 +1,15 @@
 """barter's `Engine` driven from Python: a Python strategy, barter's hooks, an exchange.
 
-The engine is barter's own (`barter::engine::Engine`) with barter's `EngineState` and
-`DefaultRiskManager`; its orders go to the SDK's simulated exchange (`SimulatedExchange`:
-fills at the touch, limit orders, cancels) or, with `exchange=BarterMockExchange()`, to one
-barter-execution `MockExchange` per exchange of the book (market orders fill in full at the
-requested price). A Python object implementing `Strategy` takes the
-place of barter's strategy: barter calls `generate_algo_orders` after every event while trading
-is enabled, `on_disconnect` when an exchange's market or account stream disconnects, and
-`on_trading_disabled` when trading turns off. `close_positions_requests` is optional: without
-it, barter's `close_open_positions_with_market_orders` closes positions.
+The engine is barter's own (`barter::engine::Engine`) with barter's `EngineState` and the
+SDK's risk manager (`RiskLimits`, barter's `RiskManager`); its orders go to the SDK's simulated
+exchange (`SimulatedExchange`: fills at the touch, limit orders, cancels) or, with
+`exchange=BarterMockExchange()`, to one barter-execution `MockExchange` per exchange of the
+book (market orders fill in full at the requested price). A Python object implementing
+`Strategy` takes the place of barter's strategy: barter calls `generate_algo_orders` after
+every event while trading is enabled, `on_disconnect` when an exchange's market or account
+stream disconnects, and `on_trading_disabled` when trading turns off.
+`close_positions_requests` is optional: without it, barter's
+`close_open_positions_with_market_orders` closes positions.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from barter_python._native import (
 from barter_python.exchange import BarterMockExchange, SimulatedExchange, with_shorthands
 from barter_python.instrument import ExchangeId, Side
 from barter_python.order import ClientOrderId, OrderKey, OrderKind, RequestOpen, TimeInForce
+from barter_python.risk import RiskLimits
 from barter_python.snapshot import DecimalInput, InstrumentSnapshot, validate_book
 
 # Defined in `barter_python.strategy`, their home; importable from here as before.
@@ -130,7 +132,9 @@ class Engine(_native.Engine):
     exchange (other assets start at 0). `exchange` is where orders go: the simulated exchange
     by default (snapshot prices are its market until market events come), or
     `BarterMockExchange()`; `latency_ms` and `fees_percent` given here land in it. Open
-    positions need `price_entry_average > 0` (barter computes their return from it).
+    positions need `price_entry_average > 0` (barter computes their return from it). `risk`
+    limits the strategy's orders (none by default): a refused order is in the audit's
+    `opens_refused`, with the limit it broke.
     """
 
     def __new__(
@@ -144,6 +148,7 @@ class Engine(_native.Engine):
         exchange: SimulatedExchange | BarterMockExchange | None = None,
         latency_ms: int | None = None,
         fees_percent: DecimalInput | None = None,
+        risk: RiskLimits | None = None,
     ) -> Self:
         book: Sequence[InstrumentSnapshot] = validate_book(instruments)
         return super().__new__(
@@ -154,4 +159,5 @@ class Engine(_native.Engine):
             balances=balances,
             trading_enabled=trading_enabled,
             exchange=with_shorthands(exchange, fees_percent, latency_ms),
+            risk=RiskLimits() if risk is None else risk,
         )

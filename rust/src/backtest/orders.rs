@@ -1,7 +1,8 @@
 //! Every order of a run as the result reports it (spec §8): what was asked, what filled, at
 //! what average price and fees, its status and the exchange's reason. The simulated exchange
 //! keeps this log itself; for barter's mock it is read off the engine's audit (the mock fills
-//! an order it accepts in full, in one trade, at the order's price).
+//! an order it accepts in full, in one trade, at the order's price). Orders the risk manager
+//! refused never reach an exchange: they are read off the audit, for either.
 
 use super::rows::OrderRow;
 use crate::bind::enums::Enum;
@@ -12,6 +13,50 @@ use barter_execution::order::request::RequestOpen;
 use barter_instrument::exchange::ExchangeId;
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
+
+/// When the engine sent, or the risk manager refused, each open of the audit (the replay's
+/// time then): the audit does not carry times.
+#[derive(Default)]
+pub struct Times {
+    sent: Vec<DateTime<Utc>>,
+    refused: Vec<DateTime<Utc>>,
+}
+
+impl Times {
+    /// The opens of `audit` not yet timed happened at `time`.
+    pub fn observe(&mut self, audit: &Audit, time: DateTime<Utc>) {
+        self.sent.resize(audit.opens_sent_len(), time);
+        self.refused.resize(audit.opens_risk_refused_len(), time);
+    }
+}
+
+/// Every order of the run, in time order: those the risk manager refused and the exchange's
+/// (`simulated` or `mock`); at one time, the refusals first (they were never sent).
+pub fn all(exchange: Vec<OrderRow>, audit: &Audit, times: &Times) -> Vec<OrderRow> {
+    let refusals = audit.opens_risk_refused().zip(&times.refused);
+    let mut rows: Vec<OrderRow> = refusals
+        .map(|((open, reason), time)| {
+            let outcome = OrderRow {
+                status: Status::Refused.as_str(),
+                reason: Some(reason.clone()),
+                ..blank()
+            };
+            let instrument = open.key.instrument.name().as_str();
+            let cid = open.key.cid.0.as_str();
+            row(
+                *time,
+                open.key.exchange,
+                instrument,
+                cid,
+                &open.state,
+                outcome,
+            )
+        })
+        .collect();
+    rows.extend(exchange);
+    rows.sort_by_key(|row| row.time); // stable
+    rows
+}
 
 /// The simulated exchange's log.
 pub fn simulated(exchange: &Simulated, keys: &Keys) -> Vec<OrderRow> {
@@ -47,8 +92,8 @@ pub fn simulated(exchange: &Simulated, keys: &Keys) -> Vec<OrderRow> {
     rows
 }
 
-/// barter's mock, from the audit: `sent` is the time each open was sent, in order.
-pub fn mock(audit: &Audit, sent: &[DateTime<Utc>]) -> Vec<OrderRow> {
+/// barter's mock, from the audit.
+pub fn mock(audit: &Audit, times: &Times) -> Vec<OrderRow> {
     let mut rows = Vec::new();
     let mut used = vec![false; audit.trades().len()];
     for (at, open) in audit.opens_sent().iter().enumerate() {
@@ -80,7 +125,7 @@ pub fn mock(audit: &Audit, sent: &[DateTime<Utc>]) -> Vec<OrderRow> {
             (None, Some(_)) => Status::Filled,
             (None, None) => Status::Open,
         };
-        let time = sent.get(at).copied().unwrap_or_default();
+        let time = times.sent.get(at).copied().unwrap_or_default();
         let instrument = open.key.instrument.name().as_str();
         rows.push(row(
             time,

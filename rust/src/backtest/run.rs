@@ -58,6 +58,7 @@ pub fn run_backtest<'py>(
         // barter's own backtest requires trading enabled from the first event.
         trading: TradingState::Enabled,
         exchange,
+        risk: crate::risk::Settings::extract(&config.getattr("risk")?)?,
     };
     let clock = ReplayClock::new(super::data::utc(start));
     let engine = PyEngine::build(

@@ -2,9 +2,10 @@
 //! replays recorded data through it, the live system feeds it from streams. Each market event
 //! is seen first by the exchange, then by barter; its orders are settled before the next. The
 //! session keeps what the results are made of: barter's audit, the equity curve, and when each
-//! open was sent.
+//! open was sent or refused.
 
 use super::equity::{self, Curve};
+use super::orders::Times;
 use super::rows::RunOutput;
 use super::summary::{self, Interval};
 use crate::bind::error::{self, Kind};
@@ -22,7 +23,6 @@ use barter_data::streams::reconnect;
 use barter_execution::order::id::{ClientOrderId, StrategyId};
 use barter_instrument::instrument::InstrumentIndex;
 use barter_integration::collection::one_or_many::OneOrMany;
-use chrono::{DateTime, Utc};
 use pyo3::intern;
 use pyo3::prelude::*;
 use rust_decimal::Decimal;
@@ -32,8 +32,8 @@ pub struct Session {
     pub engine: PyEngine,
     pub audit: Audit,
     curve: Curve,
-    /// When each open was sent (the engine's time): the orders table's send times.
-    sent: Vec<DateTime<Utc>>,
+    /// When each open was sent or refused by the risk manager: the audit carries no times.
+    times: Times,
     /// Market events processed.
     pub events: usize,
 }
@@ -45,7 +45,7 @@ impl Session {
             engine,
             audit: Audit::default(),
             curve,
-            sent: Vec::new(),
+            times: Times::default(),
             events: 0,
         }
     }
@@ -69,7 +69,7 @@ impl Session {
     /// time seen (monotone, as recordings are not); a fill makes an equity point.
     fn record(&mut self, fills_before: usize) {
         let time = self.engine.core().clock.time();
-        self.sent.resize(self.audit.opens_sent_len(), time);
+        self.times.observe(&self.audit, time);
         let filled = self.audit.trades_len() > fills_before;
         self.curve.observe(&self.engine, time, filled);
     }
@@ -120,7 +120,7 @@ impl Session {
             close_at_end(py, &mut self.engine, id, &mut self.audit)?;
         }
         let end = self.engine.core().clock.time();
-        self.sent.resize(self.audit.opens_sent_len(), end);
+        self.times.observe(&self.audit, end);
         self.curve.observe(&self.engine, end, true);
         self.curve.finish(end);
         Ok(())
@@ -146,7 +146,7 @@ impl Session {
                 &self.engine,
                 &self.audit,
                 self.curve,
-                &self.sent,
+                &self.times,
                 risk_free_return,
                 interval,
                 self.events,

@@ -17,7 +17,7 @@ use barter::statistic::summary::instrument::{TearSheet, TearSheetGenerator};
 use barter::statistic::summary::TradingSummaryGenerator;
 use barter::statistic::time::{Annual252, Annual365, Daily, TimeInterval};
 use barter_execution::trade::TradeId;
-use chrono::{DateTime, TimeDelta, Utc};
+use chrono::TimeDelta;
 use fnv::FnvHashMap;
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
@@ -68,7 +68,7 @@ pub fn results(
     engine: &PyEngine,
     audit: &Audit,
     curve: Curve,
-    sent: &[DateTime<Utc>],
+    times: &orders::Times,
     risk_free_return: Decimal,
     interval: Interval,
     events: usize,
@@ -137,8 +137,9 @@ pub fn results(
     let (equity, exposure) = curve_rows(engine, curve);
     let (exchange, orders) = match engine.simulated() {
         Some(exchange) => ("simulated", orders::simulated(exchange, keys)),
-        None => ("barter_mock", orders::mock(audit, sent)),
+        None => ("barter_mock", orders::mock(audit, times)),
     };
+    let orders = orders::all(orders, audit, times);
     Ok(RunOutput {
         time_start: core.meta.time_start,
         time_end: core.clock.time(),

@@ -45,6 +45,8 @@ pub struct Audit {
     opens_sent: Vec<Open>,
     cancels_sent: Vec<Cancel>,
     opens_refused: Vec<(Open, String)>,
+    /// Where in `opens_refused` the risk manager's refusals are.
+    risk_refused: Vec<usize>,
     cancels_refused: Vec<(Cancel, String)>,
     trades: Vec<(ExchangeId, Trade<QuoteAsset, InstrumentNameInternal>)>,
     hooks: Vec<Hook>,
@@ -86,6 +88,15 @@ impl Audit {
     /// Opens an exchange refused, with the reason.
     pub fn opens_refused(&self) -> &[(Open, String)] {
         &self.opens_refused
+    }
+
+    /// Opens the risk manager refused, with the limit each broke, in order.
+    pub fn opens_risk_refused(&self) -> impl Iterator<Item = &(Open, String)> {
+        self.risk_refused.iter().map(|at| &self.opens_refused[*at])
+    }
+
+    pub fn opens_risk_refused_len(&self) -> usize {
+        self.risk_refused.len()
     }
 
     pub fn opens_sent_len(&self) -> usize {
@@ -213,6 +224,7 @@ impl Audit {
                 .push((keys.unindex(refused.item), reason));
         }
         for refused in algo.opens_refused {
+            self.risk_refused.push(self.opens_refused.len());
             let reason = refused.reason;
             self.opens_refused
                 .push((keys.unindex(refused.item), reason));

@@ -1,8 +1,8 @@
 //! `barter_python._native.Engine`: barter's `Engine` with a Python strategy, trading on the
 //! simulated exchange or on barter-execution's mock exchanges.
 //!
-//! The engine is barter's own (`barter::engine::Engine`), with barter's `EngineState` and
-//! `DefaultRiskManager`. Its orders go to the SDK's simulated exchange (`exchange::simulated`),
+//! The engine is barter's own (`barter::engine::Engine`), with barter's `EngineState` and the
+//! SDK's risk manager (`risk::Limits`, barter's `RiskManager`). Its orders go to the SDK's simulated exchange (`exchange::simulated`),
 //! which answers synchronously with barter's account events, or, per exchange of the book, to
 //! barter's `ExecutionManager` in front of barter-execution's `MockExchange`. This file builds
 //! them from snapshots, feeds events in, collects the exchanges' answers and reports what
@@ -41,7 +41,6 @@ use barter::engine::{
     Engine, Processor,
 };
 use barter::execution::{builder::ExecutionBuilder, AccountStreamEvent};
-use barter::risk::DefaultRiskManager;
 use barter::{EngineEvent, Timed};
 use barter_data::streams::reconnect;
 use barter_execution::order::id::StrategyId;
@@ -72,7 +71,7 @@ use tokio::sync::mpsc::UnboundedReceiver;
 
 pub type Data = DefaultInstrumentMarketData;
 pub type State = EngineState<DefaultGlobalData, Data>;
-pub type Risk = DefaultRiskManager<State>;
+pub type Risk = crate::risk::limits::Limits;
 pub type Core = Engine<Clock, State, QueuedTxMap, PyStrategy, Risk>;
 
 /// How long `process` waits for one round of answers before giving up. barter's execution
@@ -145,7 +144,7 @@ impl PyEngine {
     /// the market data, their positions the engine's positions), trading on `exchange` (a
     /// validated `SimulatedExchange` or `BarterMockExchange`) holding `balances`.
     #[new]
-    #[pyo3(signature = (instruments, strategy, *, strategy_id, balances, trading_enabled, exchange))]
+    #[pyo3(signature = (instruments, strategy, *, strategy_id, balances, trading_enabled, exchange, risk))]
     fn py_new(
         py: Python<'_>,
         instruments: &Bound<'_, PyAny>,
@@ -154,9 +153,11 @@ impl PyEngine {
         balances: &Bound<'_, PyAny>,
         trading_enabled: bool,
         exchange: &Bound<'_, PyAny>,
+        risk: &Bound<'_, PyAny>,
     ) -> PyResult<Self> {
         let id = PyStrategyId::extract(strategy_id, "strategy_id")?;
         let exchange = Choice::extract(exchange)?;
+        let risk = crate::risk::Settings::extract(risk)?;
         let inputs: Vec<InstrumentInput> = instruments
             .try_iter()?
             .map(|item| item?.extract())
@@ -171,6 +172,7 @@ impl PyEngine {
             balances,
             trading,
             exchange,
+            risk,
         };
         Self::build(py, inputs, strategy, id, config, Clock::Live(LiveClock))
     }
@@ -248,6 +250,8 @@ pub struct Config {
     pub balances: Vec<(ExchangeId, AssetNameInternal, Decimal)>,
     pub trading: TradingState,
     pub exchange: Choice,
+    /// The risk manager's limits (a `RiskLimits` model's).
+    pub risk: crate::risk::Settings,
 }
 
 impl PyEngine {
@@ -266,6 +270,7 @@ impl PyEngine {
             balances,
             trading,
             exchange,
+            risk,
         } = config;
         let fees_percent = exchange.fees_percent();
         check_positions(&inputs, fees_percent)?;
@@ -304,8 +309,9 @@ impl PyEngine {
             }
         };
         let keys = Arc::new(Keys::new(index, inputs, fees_percent));
+        let risk = risk.resolve(&keys)?;
         let strategy = PyStrategy::new(strategy, id, keys.clone(), clock.clone())?;
-        let core = Engine::new(clock, state, txs, strategy, Risk::default());
+        let core = Engine::new(clock, state, txs, strategy, risk);
         Ok(Self {
             core,
             poisoned: None,

@@ -115,6 +115,7 @@ impl PyLiveSystem {
             balances: balance_inputs(&config.getattr("balances")?)?,
             trading,
             exchange: Choice::extract(&config.getattr("exchange")?)?,
+            risk: crate::risk::Settings::extract(&config.getattr("risk")?)?,
         };
         let kinds = sub_kinds(&config.getattr("streams")?)?;
         let endpoints = endpoints(&config.getattr("endpoints")?)?;

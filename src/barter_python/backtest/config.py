@@ -15,6 +15,7 @@ from barter_python._native import non_negative, to_decimal
 from barter_python.errors import BookError
 from barter_python.exchange import BarterMockExchange, Exchange, SimulatedExchange, with_shorthands
 from barter_python.instrument import ExchangeId
+from barter_python.risk import RiskLimits
 from barter_python.snapshot import DecimalInput, InstrumentSnapshot, validate_book
 
 __all__ = ["BacktestConfig", "IntervalName", "SessionConfig"]
@@ -25,14 +26,16 @@ IntervalName = Literal["daily", "annual_252", "annual_365"]
 class SessionConfig(BaseModel, frozen=True, extra="forbid"):
     """What any trading session through barter's engine holds (a backtest, a live system):
     the instruments, the exchange's starting balances, how often the equity curve gets a
-    point, and how barter's statistics are computed (`interval`: the period barter scales
-    returns and ratios to)."""
+    point, how barter's statistics are computed (`interval`: the period barter scales
+    returns and ratios to), and the `risk` limits of the strategy's orders (none by default:
+    a refused order is in the result's `orders`, status "refused", with the limit it broke)."""
 
     instruments: list[InstrumentSnapshot]
     balances: dict[tuple[ExchangeId, str], Decimal] = {}
     equity_interval: timedelta | None = timedelta(minutes=1)
     risk_free_return: Decimal = Decimal(0)
     interval: IntervalName | timedelta = "daily"
+    risk: RiskLimits = RiskLimits()
 
     @field_validator("instruments", mode="before")
     @classmethod
@@ -111,6 +114,7 @@ class BacktestConfig(SessionConfig, frozen=True, extra="forbid"):
             interval: IntervalName | timedelta = ...,
             close_positions_at_end: bool = ...,
             strategy_id: str = ...,
+            risk: RiskLimits = ...,
         ) -> None: ...
 
     @model_validator(mode="before")

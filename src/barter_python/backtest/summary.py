@@ -113,7 +113,7 @@ class Fill(BaseModel, frozen=True, extra="forbid"):
 class OrderRecord(BaseModel, frozen=True, extra="forbid"):
     """An order the strategy, a hook or the end-of-data close sent: what it asked (`price` as
     named), what filled, at what average price and fees, where it stands and the exchange's
-    reason (why refused, expired or cancelled)."""
+    reason (why refused, expired or cancelled), or the risk manager's (the limit it broke)."""
 
     time: datetime
     exchange: ExchangeId

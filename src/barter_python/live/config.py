@@ -12,6 +12,7 @@ from pydantic import Field, field_validator
 from barter_python.backtest.config import BacktestConfig, IntervalName, SessionConfig
 from barter_python.exchange import SimulatedExchange
 from barter_python.instrument import ExchangeId
+from barter_python.risk import RiskLimits
 from barter_python.snapshot import DecimalInput, InstrumentSnapshot
 
 __all__ = ["ENDPOINT_EXCHANGES", "LiveConfig", "StreamKind"]
@@ -32,8 +33,8 @@ ENDPOINT_EXCHANGES = (
 class LiveConfig(SessionConfig, frozen=True, extra="forbid"):
     """A live system's instruments and starting balances, the simulated exchange that fills
     its paper orders, barter-data's `streams` to subscribe to for every instrument, and
-    `endpoints` in place of an exchange's own URL (Binance and Bybit). Trading starts off
-    unless `trading_enabled`."""
+    `endpoints` in place of an exchange's own URL (Binance and Bybit), and the `risk` limits
+    of the strategy's orders. Trading starts off unless `trading_enabled`."""
 
     exchange: SimulatedExchange = Field(default_factory=SimulatedExchange)
     streams: list[StreamKind] = Field(default_factory=lambda: list(STREAM_KINDS))
@@ -56,6 +57,7 @@ class LiveConfig(SessionConfig, frozen=True, extra="forbid"):
             equity_interval: timedelta | None = ...,
             risk_free_return: DecimalInput = ...,
             interval: IntervalName | timedelta = ...,
+            risk: RiskLimits = ...,
         ) -> None: ...
 
     @field_validator("streams")

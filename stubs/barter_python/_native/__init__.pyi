@@ -20,6 +20,7 @@ from barter_python.instrument import ExchangeId, Side
 from barter_python.live.config import LiveConfig
 from barter_python.live.events import LiveEventKind
 from barter_python.order import OrderKind, TimeInForce
+from barter_python.risk import RiskLimits
 from barter_python.snapshot import DecimalInput, InstrumentSnapshot, PositionSnapshot
 
 __all__ = [
@@ -302,7 +303,7 @@ class InstrumentFilter:
 
 @disjoint_base
 class Engine:
-    """barter's `Engine` (barter's `EngineState`, `DefaultRiskManager`; the simulated exchange
+    """barter's `Engine` (barter's `EngineState`, the SDK's `RiskLimits`; the simulated exchange
     or one barter-execution `MockExchange` per exchange of the book) driven by a Python
     strategy.
 
@@ -318,6 +319,7 @@ class Engine:
         balances: Mapping[tuple[ExchangeId | str, str], DecimalInput] | None,
         trading_enabled: bool,
         exchange: SimulatedExchange | BarterMockExchange,
+        risk: RiskLimits,
     ) -> Self: ...
     def process(self, event: EngineEvent) -> Audit:
         """The exchange sees a market event first (what it fills reaches barter's state), then
