@@ -28,6 +28,7 @@ from barter_python.instrument import ExchangeId
 from barter_python.live import LiveConfig, LiveEvent, LiveSystem
 from barter_python.live import system as live_system
 from barter_python.live.testing import LocalExchange
+from barter_python.risk import RiskLimits
 
 BTC = (ExchangeId.BINANCE_SPOT, "btc_usdt")
 
@@ -393,3 +394,19 @@ def test_shutdown_from_two_threads_at_once_returns_one_result(exchange: LocalExc
     for thread in threads:
         thread.join(timeout=30)
     assert len(results) == 3 and all(r is results[0] for r in results)
+
+
+def test_risk_limits_refuse_an_order_with_the_limit_it_broke(exchange: LocalExchange) -> None:
+    order = market_order("binance_spot", "btc_usdt", "buy", "0.1", 1, strategy_id="live", cid="r1")
+    limits = RiskLimits(max_order_notional=5)
+    system = LiveSystem.start(config(exchange.url, risk=limits), Recorder([order]))
+    assert exchange.wait_connected(2)
+    exchange.send_book_ticker("BTCUSDT", "99.5", "3", "100.5", "2")
+    wait_for(lambda: system.snapshot().events == 1)
+    system.set_trading(True)
+    exchange.send_trade("BTCUSDT", "100", "0.01")
+    refused = next(e for e in system.events(timeout=5) if e.kind == "refused")
+    # Valued at the streamed ask (100.5 x 0.1), not at the price the order names.
+    assert "order notional 10.05" in refused.reason and "max_order_notional 5" in refused.reason
+    result = system.shutdown()
+    assert result.fills == [] and result.orders[0].status == "refused"
