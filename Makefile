@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 WHEELS := target/wheels
 SOURCES := src stubs tests_py examples benchmarks
 
-.PHONY: help venv build demo engine-demo backtest-demo backtest-sample check test-rust test-py lint typecheck stubtest bench bench-quick nautilus-venv fuzz leak leak-quick test-ray format clean
+.PHONY: help venv build demo engine-demo backtest-demo strategy-demo backtest-sample check test-rust test-py lint typecheck stubtest bench bench-quick nautilus-venv fuzz leak leak-quick test-ray format clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -23,7 +23,7 @@ build: venv ## release-build the wheel and install it, with its runtime and dev 
 	rm -rf $(WHEELS)
 	$(BIN)/maturin build --release --out $(WHEELS)
 	$(BIN)/pip install --quiet --force-reinstall --no-deps $(WHEELS)/*.whl
-	$(BIN)/pip install --quiet "$$(ls $(WHEELS)/*.whl)[dev,arrow,pandas,polars,plot,report,dask]"
+	$(BIN)/pip install --quiet "$$(ls $(WHEELS)/*.whl)[dev,arrow,pandas,polars,plot,report,examples,dask]"
 
 demo: build ## flatten the bundled sample book and print barter's orders
 	$(BIN)/barter-python flatten --sample --format table
@@ -45,7 +45,7 @@ typecheck: ## mypy --strict on the package, tests, examples and benchmarks
 stubtest: ## the stubs against the installed compiled module
 	$(BIN)/python -m mypy.stubtest --mypy-config-file stubs/stubtest.ini barter_python._native
 
-check: build test-rust test-py lint typecheck stubtest engine-demo backtest-demo bench-quick leak-quick ## every check CI runs
+check: build test-rust test-py lint typecheck stubtest engine-demo backtest-demo strategy-demo bench-quick leak-quick ## every check CI runs
 
 bench: build ## benchmarks: SDK vs pure Rust, pure Python and barter's builder; engine, backtest, simulated exchange (beside NautilusTrader if `make nautilus-venv`), the live system on loopback and sweep throughput (prints ratios)
 	cargo build --release --bin bench_native --bin bench_engine
@@ -55,6 +55,7 @@ bench: build ## benchmarks: SDK vs pure Rust, pure Python and barter's builder; 
 	$(BIN)/python benchmarks/backtest.py
 	$(BIN)/python benchmarks/exchange.py
 	$(BIN)/python benchmarks/live.py
+	$(BIN)/python benchmarks/strategy_kit.py
 	$(BIN)/python benchmarks/sweep.py
 	$(BIN)/python benchmarks/tables.py
 
@@ -66,6 +67,7 @@ bench-quick: build ## the benchmarks at small sizes, as CI runs them
 	$(BIN)/python benchmarks/backtest.py --quick
 	$(BIN)/python benchmarks/exchange.py --quick
 	$(BIN)/python benchmarks/live.py --quick
+	$(BIN)/python benchmarks/strategy_kit.py --quick
 	$(BIN)/python benchmarks/sweep.py --quick
 	$(BIN)/python benchmarks/tables.py --quick
 
@@ -100,6 +102,9 @@ engine-demo: build ## barter's Engine with a Python strategy on bundled market d
 
 backtest-demo: build ## backtest the example SMA strategy on the bundled market data (barter's and textbook statistics)
 	$(BIN)/barter-python backtest --sample
+
+strategy-demo: build ## the strategy kit's example: an SMA cross with an RSI filter on bars, sized by order_percent
+	$(BIN)/python examples/sma_rsi_bars.py
 
 backtest-sample: venv ## rewrite the bundled backtest market data (seeded: the same file every time)
 	$(BIN)/python examples/make_backtest_sample.py

@@ -44,7 +44,7 @@ if TYPE_CHECKING:
         TimeInForce,
     )
     from barter_python.risk import RiskLimits
-    from barter_python.snapshot import InstrumentSnapshot, PositionSnapshot
+    from barter_python.snapshot import InstrumentSnapshot, InstrumentSpec, PositionSnapshot
     from barter_python.strategy import (
         InstrumentFilter,
         build_ioc_market_order_to_close_position,
@@ -62,6 +62,7 @@ __all__ = [
     "ExchangeId",
     "InstrumentFilter",
     "InstrumentSnapshot",
+    "InstrumentSpec",
     "MarketDataError",
     "MissingPriceError",
     "OrderId",
@@ -112,7 +113,7 @@ _HOMES = {
         "TimeInForce",
     ],
     "barter_python.risk": ["RiskLimits"],
-    "barter_python.snapshot": ["InstrumentSnapshot", "PositionSnapshot"],
+    "barter_python.snapshot": ["InstrumentSnapshot", "InstrumentSpec", "PositionSnapshot"],
     "barter_python.strategy": [
         "InstrumentFilter",
         "build_ioc_market_order_to_close_position",

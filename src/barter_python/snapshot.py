@@ -24,7 +24,7 @@ from pydantic import (
 from barter_python._native import bind_classes, internal_name, non_negative, positive
 from barter_python.instrument import ExchangeId, Side
 
-__all__ = ["InstrumentSnapshot", "PositionSnapshot", "validate_book"]
+__all__ = ["InstrumentSnapshot", "InstrumentSpec", "PositionSnapshot", "validate_book"]
 
 
 # The rules live in the native module, where the CSV reader uses them too: `non_negative` and
@@ -66,6 +66,27 @@ class PositionSnapshot(BaseModel, frozen=True, extra="forbid"):
         ) -> None: ...
 
 
+class InstrumentSpec(BaseModel, frozen=True, extra="forbid"):
+    """An exchange's rules for one instrument's orders: prices are multiples of `tick_size`,
+    quantities of `lot_size`, and an order is worth at least `min_notional` (quote asset).
+    The sizing helpers round to them; the simulated exchange refuses an order that breaks
+    them, with the reason."""
+
+    tick_size: PositiveDecimal
+    lot_size: PositiveDecimal
+    min_notional: NonNegativeDecimal = Decimal(0)
+
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            tick_size: DecimalInput,
+            lot_size: DecimalInput,
+            min_notional: DecimalInput = ...,
+        ) -> None: ...
+
+
 class InstrumentSnapshot(BaseModel, frozen=True, extra="forbid"):
     """One spot instrument on one exchange, with its latest price and open position, if any.
 
@@ -80,6 +101,7 @@ class InstrumentSnapshot(BaseModel, frozen=True, extra="forbid"):
     quote: Name
     price: PositiveDecimal | None = None
     position: PositionSnapshot | None = None
+    spec: InstrumentSpec | None = None
 
     if TYPE_CHECKING:  # what the validators accept, for type checkers without Pydantic's plugin
 
@@ -92,6 +114,7 @@ class InstrumentSnapshot(BaseModel, frozen=True, extra="forbid"):
             quote: str,
             price: DecimalInput | None = ...,
             position: PositionSnapshot | Mapping[str, Any] | None = ...,
+            spec: InstrumentSpec | Mapping[str, Any] | None = ...,
         ) -> None: ...
 
     @model_validator(mode="after")
@@ -137,4 +160,8 @@ def validate_book(
 
 
 # The native module builds these; it never imports the package, so they are handed over.
-bind_classes(PositionSnapshot=PositionSnapshot, InstrumentSnapshot=InstrumentSnapshot)
+bind_classes(
+    PositionSnapshot=PositionSnapshot,
+    InstrumentSnapshot=InstrumentSnapshot,
+    InstrumentSpec=InstrumentSpec,
+)

@@ -14,12 +14,14 @@ import importlib.util
 import os
 import sys
 from collections.abc import Callable, Iterable, Mapping
+from datetime import timedelta
 from pathlib import Path
 from types import ModuleType
-from typing import Any, Literal, Protocol, cast
+from typing import Any, ClassVar, Literal, Protocol, cast
 
 from barter_python import _native
 from barter_python._native import (
+    Bar,
     EngineActions,
     EngineStateView,
     InstrumentFilter,
@@ -33,6 +35,7 @@ from barter_python.order import (
     OrderRequestOpen,
     StrategyId,
 )
+from barter_python.sizing import order_percent, order_target, order_value
 from barter_python.snapshot import (
     DecimalInput,
     InstrumentSnapshot,
@@ -41,6 +44,8 @@ from barter_python.snapshot import (
 )
 
 __all__ = [
+    "Bar",
+    "BarStrategy",
     "CancelOrdersOnDisconnect",
     "ClosePositionsOnTradingDisabled",
     "DefaultStrategy",
@@ -51,6 +56,9 @@ __all__ = [
     "cancel_orders_on_disconnect",
     "close_open_positions_with_market_orders",
     "close_positions_on_trading_disabled",
+    "order_percent",
+    "order_target",
+    "order_value",
     "strategy_class",
 ]
 
@@ -89,6 +97,24 @@ class DefaultStrategy:
 
     def on_trading_disabled(self, engine: EngineActions) -> None:
         return None
+
+
+class BarStrategy(DefaultStrategy):
+    """A strategy of bars: barter's engine builds them natively from trades (candle data
+    passes through as bars), aligned to UTC multiples of `bar_interval`, and calls `on_bar`
+    once a bar's interval has ended (the first event of a later interval, or the end of the
+    data), never before. Python is called per bar, not per event: set `wants_events = True`
+    to have `generate_algo_orders` called for every event too.
+
+    `bar_interval` is a class attribute: a positive whole number of seconds. Subclasses need
+    not call `super().__init__()`."""
+
+    bar_interval: ClassVar[timedelta] = timedelta(minutes=1)
+    wants_events: ClassVar[bool] = False
+
+    def on_bar(self, bar: Bar, state: EngineStateView) -> Requests:
+        """The requests for a bar that has just closed (`bar.time_close` has passed)."""
+        return [], []
 
 
 def cancel_orders_on_disconnect(engine: EngineActions, exchange: ExchangeId) -> None:

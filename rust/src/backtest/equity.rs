@@ -5,11 +5,11 @@
 //! had an open position (exposure). Read from barter's state, so it describes barter's mock
 //! as faithfully as the simulated exchange.
 
-use crate::engine::PyEngine;
+use crate::engine::{value, PyEngine};
 use crate::exchange::market::Quote;
 use crate::exchange::simulated::Account;
 use barter_data::event::{DataKind, MarketEvent};
-use barter_instrument::{asset::AssetIndex, instrument::InstrumentIndex, Side};
+use barter_instrument::{asset::AssetIndex, instrument::InstrumentIndex};
 use chrono::{DateTime, Duration, Utc};
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
@@ -156,41 +156,12 @@ impl Curve {
 
     fn record(&mut self, engine: &PyEngine, time: DateTime<Utc>) {
         let state = &engine.core().state;
-        let balance = |asset: AssetIndex| {
-            state
-                .assets
-                .asset_index(&asset)
-                .balance
-                .as_ref()
-                .map_or(Decimal::ZERO, |balance| balance.value.total)
-        };
         for (at, asset) in self.assets.iter_mut().enumerate() {
-            let cash = balance(asset.index);
-            let mut holdings = Decimal::ZERO;
-            let mut counted: Vec<AssetIndex> = Vec::new();
-            for instrument in &asset.instruments {
-                let state = state.instruments.instrument_index(instrument);
-                let Some(mark) = self.marks[instrument.index()].mark() else {
-                    continue;
-                };
-                if self.margin {
-                    if let Some(position) = &state.position.current {
-                        let sign = match position.side {
-                            Side::Buy => Decimal::ONE,
-                            Side::Sell => -Decimal::ONE,
-                        };
-                        holdings +=
-                            (mark - position.price_entry_average) * position.quantity_abs * sign;
-                    }
-                } else {
-                    // A base asset quoted twice in one quote asset counts once.
-                    let base = state.instrument.underlying.base;
-                    if !counted.contains(&base) {
-                        counted.push(base);
-                        holdings += balance(base) * mark;
-                    }
-                }
-            }
+            let marks = &self.marks;
+            let (cash, holdings) =
+                value::account(state, asset.index, &asset.instruments, self.margin, |i| {
+                    marks[i.index()].mark()
+                });
             let equity = cash + holdings;
             let peak = asset.peak.map_or(equity, |peak| peak.max(equity));
             asset.peak = Some(peak);

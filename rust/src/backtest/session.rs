@@ -111,9 +111,12 @@ impl Session {
         without_algo(&mut self.engine, |engine| engine.settle(py, audit))
     }
 
-    /// The data ended: requests still on their way to the simulated exchange expire; then,
-    /// if asked, barter's market close of every open position (see `close_at_end`).
+    /// The data ended: a `BarStrategy` gets its last bars; requests still on their way to the
+    /// simulated exchange expire; then, if asked, barter's market close of every open position
+    /// (see `close_at_end`).
     pub fn end(&mut self, py: Python<'_>, close_as: Option<&StrategyId>) -> PyResult<()> {
+        // What the last bars send is recorded with the end (one forced point below).
+        self.engine.end_bars(py, &mut self.audit)?;
         let audit = &mut self.audit;
         without_algo(&mut self.engine, |engine| engine.exchange_end(py, audit))?;
         if let Some(id) = close_as {

@@ -36,6 +36,7 @@ fn book(n: usize) -> Vec<InstrumentInput> {
                 quote: "usdt".into(),
                 price: Some(Decimal::from(100)),
                 position: None,
+                spec: None,
             }
         })
         .collect()

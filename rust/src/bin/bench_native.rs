@@ -51,6 +51,7 @@ fn book(n: usize) -> Vec<InstrumentInput> {
                 base,
                 quote: "usdt".into(),
                 price: Some(Decimal::new(10_025 + (i % 100) as i64, 2)),
+                spec: None,
             }
         })
         .collect()

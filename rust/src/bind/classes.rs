@@ -20,6 +20,7 @@ pub enum Class {
     TimeInForce,
     PositionSnapshot,
     InstrumentSnapshot,
+    InstrumentSpec,
     BookError,
     DuplicateInstrumentError,
     MissingPriceError,
@@ -29,7 +30,7 @@ pub enum Class {
     BacktestError,
 }
 
-const CLASSES: usize = 13;
+const CLASSES: usize = 14;
 
 const ALL: [Class; CLASSES] = [
     Class::Side,
@@ -38,6 +39,7 @@ const ALL: [Class; CLASSES] = [
     Class::TimeInForce,
     Class::PositionSnapshot,
     Class::InstrumentSnapshot,
+    Class::InstrumentSpec,
     Class::BookError,
     Class::DuplicateInstrumentError,
     Class::MissingPriceError,
@@ -59,6 +61,7 @@ impl Class {
             Class::TimeInForce => "TimeInForce",
             Class::PositionSnapshot => "PositionSnapshot",
             Class::InstrumentSnapshot => "InstrumentSnapshot",
+            Class::InstrumentSpec => "InstrumentSpec",
             Class::BookError => "BookError",
             Class::DuplicateInstrumentError => "DuplicateInstrumentError",
             Class::MissingPriceError => "MissingPriceError",

@@ -248,6 +248,7 @@ fn row(py: Python<'_>, cells: [Option<&str>; 8]) -> Result<InstrumentInput, Vec<
             quote: quote?,
             price: price.map_or(Some(None), |price| price.map(Some))?,
             position,
+            spec: None,
         })
     };
     match read() {
@@ -529,6 +530,7 @@ fn item(object: &Bound<'_, PyAny>) -> PyResult<Option<InstrumentInput>> {
             quote: quote?,
             price: price?,
             position,
+            spec: None,
         })
     };
     Ok(read())

@@ -83,6 +83,57 @@ pub struct InstrumentInput {
     pub quote: SmolStr,
     pub price: Option<Decimal>,
     pub position: Option<PositionInput>,
+    /// The exchange's lot and tick sizes, if given.
+    pub spec: Option<Spec>,
+}
+
+/// An `InstrumentSpec`: the exchange's tick size (prices are multiples of it), lot size
+/// (quantities are) and smallest order value (quote asset). Validated on the Python side.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Spec {
+    pub tick_size: Decimal,
+    pub lot_size: Decimal,
+    pub min_notional: Decimal,
+}
+
+impl Spec {
+    /// Why an order of `quantity` at `price` (its limit, or the touch for a market order)
+    /// breaks the spec, if it does; `limit` says whether the price is the order's own.
+    pub fn breach(&self, quantity: Decimal, price: Decimal, limit: bool) -> Option<String> {
+        if !(quantity % self.lot_size).is_zero() {
+            return Some(format!(
+                "quantity {quantity} is not a multiple of the lot size {}",
+                self.lot_size
+            ));
+        }
+        if limit && !(price % self.tick_size).is_zero() {
+            return Some(format!(
+                "price {price} is not a multiple of the tick size {}",
+                self.tick_size
+            ));
+        }
+        let notional = quantity * price;
+        (notional < self.min_notional).then(|| {
+            format!(
+                "order value {} is below the minimum notional {}",
+                notional.normalize(),
+                self.min_notional
+            )
+        })
+    }
+}
+
+impl<'a, 'py> FromPyObject<'a, 'py> for Spec {
+    type Error = PyErr;
+
+    fn extract(obj: Borrowed<'a, 'py, PyAny>) -> PyResult<Self> {
+        let money = |name: &str| decimal::extract(&obj.getattr(name)?, name);
+        Ok(Self {
+            tick_size: money("tick_size")?,
+            lot_size: money("lot_size")?,
+            min_notional: money("min_notional")?,
+        })
+    }
 }
 
 impl<'a, 'py> FromPyObject<'a, 'py> for InstrumentInput {
@@ -103,6 +154,11 @@ impl<'a, 'py> FromPyObject<'a, 'py> for InstrumentInput {
                 Some(decimal::extract(&price, "price")?)
             },
             position: fields.get(intern!(py, "position"))?.extract()?,
+            // A model without the field (an older pickled snapshot) has no spec.
+            spec: match fields.get(intern!(py, "spec")) {
+                Ok(spec) => spec.extract()?,
+                Err(_) => None,
+            },
         })
     }
 }

@@ -5,6 +5,7 @@
 use crate::book::snapshot::InstrumentInput;
 use crate::book::state::Index;
 use crate::order::Open;
+use barter_execution::order::id::StrategyId;
 use barter_execution::order::{request::RequestOpen, Order, OrderEvent, OrderKey};
 use barter_instrument::{
     exchange::{ExchangeId, ExchangeIndex},
@@ -21,11 +22,18 @@ pub struct Keys {
     pub inputs: Vec<InstrumentInput>,
     /// The mock exchanges' fee: what a request's value is checked with before it is sent.
     pub fees_percent: Decimal,
+    /// The engine's strategy id: what the sizing helpers' orders carry.
+    pub strategy: StrategyId,
     instruments: FnvHashMap<(ExchangeId, InstrumentNameInternal), InstrumentIndex>,
 }
 
 impl Keys {
-    pub fn new(index: Index, inputs: Vec<InstrumentInput>, fees_percent: Decimal) -> Self {
+    pub fn new(
+        index: Index,
+        inputs: Vec<InstrumentInput>,
+        fees_percent: Decimal,
+        strategy: StrategyId,
+    ) -> Self {
         let instruments = index
             .input_of
             .iter()
@@ -40,6 +48,7 @@ impl Keys {
             index,
             inputs,
             fees_percent,
+            strategy,
             instruments,
         }
     }

@@ -10,11 +10,14 @@
 
 pub mod actions;
 pub mod audit;
+pub mod bars;
 pub mod clock;
 pub mod event;
 pub mod keys;
 pub mod requests;
+pub mod seen;
 pub mod strategy;
+pub mod value;
 pub mod view;
 
 use crate::bind::decimal;
@@ -30,6 +33,7 @@ use crate::exchange::Choice;
 use crate::order::PyStrategyId;
 use audit::{Audit, PyAudit};
 use barter::engine::{
+    action::{generate_algo_orders::GenerateAlgoOrders, ActionOutput},
     clock::{EngineClock, LiveClock},
     command::Command,
     state::{
@@ -308,9 +312,13 @@ impl PyEngine {
                 (mock.0, QueuedTxMap::new(mock.1, exchanges))
             }
         };
-        let keys = Arc::new(Keys::new(index, inputs, fees_percent));
+        let keys = Arc::new(Keys::new(index, inputs, fees_percent, id.clone()));
         let risk = risk.resolve(&keys)?;
-        let strategy = PyStrategy::new(strategy, id, keys.clone(), clock.clone())?;
+        let mut strategy = PyStrategy::new(strategy, id, keys.clone(), clock.clone())?;
+        if let Venue::Simulated(exchange) = &venue {
+            let margin = exchange.settings().account == simulated::Account::Margin;
+            strategy.seen_mut().watch(exchange.quotes(), margin);
+        }
         let core = Engine::new(clock, state, txs, strategy, risk);
         Ok(Self {
             core,
@@ -360,6 +368,23 @@ impl PyEngine {
     pub fn exchange_end(&mut self, py: Python<'_>, audit: &mut Audit) -> PyResult<()> {
         let out = self.on_exchange(|exchange, out| exchange.end(out));
         self.account_events(py, out, audit)
+    }
+
+    /// The data ended: a `BarStrategy` gets its last bars (while trading is on), and what it
+    /// sends is settled.
+    pub fn end_bars(&mut self, py: Python<'_>, audit: &mut Audit) -> PyResult<()> {
+        if !self.core.strategy.end_bars() || self.core.state.trading != TradingState::Enabled {
+            return Ok(());
+        }
+        self.core.strategy.set_flushing(true);
+        let core = &mut self.core;
+        let done = std::panic::catch_unwind(AssertUnwindSafe(|| core.generate_algo_orders()));
+        self.core.strategy.set_flushing(false);
+        match done {
+            Ok(output) => audit.action(ActionOutput::GenerateAlgoOrders(output), &self.keys),
+            Err(_) => self.poisoned = Some("barter panicked on the last bars".into()),
+        }
+        self.settle(py, audit)
     }
 
     /// The exchange's answers through barter's engine, in order.
@@ -420,6 +445,9 @@ impl PyEngine {
     /// One event through barter's engine, recorded. A panic inside barter does not cross into
     /// Python: it poisons the engine and raises `EngineError`, now and on every later call.
     pub fn step(&mut self, py: Python<'_>, event: EngineEvent, audit: &mut Audit) -> PyResult<()> {
+        if let EngineEvent::Market(market) = &event {
+            self.core.strategy.market(market);
+        }
         if self.poisoned.is_none() {
             if let EngineEvent::Account(AccountStreamEvent::Item(account)) = &event {
                 audit.account(&account.kind, &self.keys);
@@ -608,6 +636,7 @@ fn simulated_exchange(
             base: instrument.instrument.underlying.base,
             quote: instrument.instrument.underlying.quote,
             name: format!("{}:{}", input.exchange.as_str(), input.instrument),
+            spec: input.spec,
         });
         quotes.push(Quote::seeded(input.price));
     }
@@ -816,6 +845,9 @@ pub fn register(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_class::<actions::PyEngineActions>()?;
     module.add_class::<actions::Hook>()?;
     module.add_class::<view::PyConnectivity>()?;
+    module.add_class::<seen::PyMarketEventView>()?;
+    module.add_class::<seen::PyQuote>()?;
+    module.add_class::<bars::PyBar>()?;
     module.add_function(wrap_pyfunction!(event::load_market_events, module)?)?;
     Ok(())
 }

@@ -7,9 +7,11 @@
 //! stays consistent: barter processed the event without the strategy's requests).
 
 use super::actions::{Hook, HookOutput, PyEngineActions};
+use super::bars::{Bars, Declared, PyBar};
 use super::clock::Clock;
 use super::keys::Keys;
 use super::requests::{self, IndexedCancel, IndexedOpen};
+use super::seen::{Current, Seen};
 use super::view::PyStateView;
 use super::{Core, State};
 use barter::engine::state::instrument::filter::InstrumentFilter;
@@ -19,6 +21,9 @@ use barter::strategy::{
     on_disconnect::OnDisconnectStrategy,
     on_trading_disabled::OnTradingDisabled,
 };
+use barter_data::event::DataKind;
+use barter_data::streams::consumer::MarketStreamEvent;
+use barter_data::streams::reconnect;
 use barter_execution::order::id::{ClientOrderId, StrategyId};
 use barter_instrument::{
     asset::AssetIndex,
@@ -29,8 +34,16 @@ use pyo3::exceptions::PyTypeError;
 use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::types::PyString;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::sync::Mutex;
+
+/// What a strategy method is called with, besides the state view.
+enum Call<'a> {
+    State,
+    Bar(Py<PyBar>),
+    Filter(&'a InstrumentFilter),
+}
 
 pub struct PyStrategy {
     object: Py<PyAny>,
@@ -43,6 +56,12 @@ pub struct PyStrategy {
     /// The object defines `close_positions_requests`; otherwise barter's market close is used.
     overrides_close: bool,
     failure: Mutex<Option<PyErr>>,
+    /// The market event of the call and the exchange's quotes (`state.event`, `state.quote`).
+    seen: Mutex<Seen>,
+    /// A `BarStrategy`'s bars, and whether it also wants a call per event.
+    bars: Option<(Mutex<Bars>, bool)>,
+    /// The end-of-data call hands over the last bars only.
+    flushing: AtomicBool,
 }
 
 impl PyStrategy {
@@ -66,6 +85,10 @@ impl PyStrategy {
             }
         }
         let overrides_close = object.hasattr(intern!(py, "close_positions_requests"))?;
+        let bars = Declared::of(&object)?.map(|declared| {
+            let bars = Bars::new(declared.every, keys.index.input_of.len());
+            (Mutex::new(bars), declared.per_event)
+        });
         Ok(Self {
             object: object.unbind(),
             spare_view: Mutex::new(None),
@@ -74,6 +97,9 @@ impl PyStrategy {
             keys,
             overrides_close,
             failure: Mutex::new(None),
+            seen: Mutex::new(Seen::default()),
+            bars,
+            flushing: AtomicBool::new(false),
         })
     }
 
@@ -86,6 +112,79 @@ impl PyStrategy {
     /// a later strategy call fails with an AttributeError.
     pub fn clear(&mut self, py: Python<'_>) {
         self.object = py.None();
+    }
+
+    pub fn seen(&self) -> &Mutex<Seen> {
+        &self.seen
+    }
+
+    /// What the next calls see.
+    pub fn seen_mut(&mut self) -> &mut Seen {
+        self.seen.get_mut().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// A market event, before barter processes it: what the calls for it see, and its bars.
+    pub fn market(&mut self, event: &MarketStreamEvent<InstrumentIndex, DataKind>) {
+        self.seen_mut().see(Current::of(event));
+        if let (Some((bars, _)), reconnect::Event::Item(item)) = (&mut self.bars, event) {
+            bars.get_mut()
+                .unwrap_or_else(|p| p.into_inner())
+                .market(item);
+        }
+    }
+
+    /// The data ended: the open bars are handed over; whether there are any to hand over.
+    pub fn end_bars(&mut self) -> bool {
+        let Some((bars, _)) = &mut self.bars else {
+            return false;
+        };
+        let bars = bars.get_mut().unwrap_or_else(|p| p.into_inner());
+        bars.end();
+        bars.has_ready()
+    }
+
+    /// While set, calls are the end-of-data call: bars only, no per-event call.
+    pub fn set_flushing(&self, flushing: bool) {
+        self.flushing.store(flushing, Ordering::Relaxed);
+    }
+
+    /// A `BarStrategy`'s call: `on_bar` for each bar ready, then `generate_algo_orders` if it
+    /// wants events too; no Python at all when neither has anything to do.
+    fn bar_requests(
+        &self,
+        bars: &Mutex<Bars>,
+        per_event: bool,
+        state: &State,
+    ) -> (Vec<IndexedCancel>, Vec<IndexedOpen>) {
+        let per_event = per_event && !self.flushing.load(Ordering::Relaxed);
+        let mut bars = bars.lock().unwrap_or_else(|p| p.into_inner());
+        if !bars.has_ready() && !per_event {
+            return (Vec::new(), Vec::new());
+        }
+        let ready = bars.take(&self.keys);
+        drop(bars);
+        Python::attach(|py| {
+            let (mut cancels, mut opens) = (Vec::new(), Vec::new());
+            for bar in ready {
+                let bar = match Py::new(py, bar) {
+                    Ok(bar) => bar,
+                    Err(err) => {
+                        self.fail(err);
+                        break;
+                    }
+                };
+                let (c, o) = self.requests_from(intern!(py, "on_bar"), state, Call::Bar(bar));
+                cancels.extend(c);
+                opens.extend(o);
+            }
+            if per_event {
+                let method = intern!(py, "generate_algo_orders");
+                let (c, o) = self.requests_from(method, state, Call::State);
+                cancels.extend(c);
+                opens.extend(o);
+            }
+            (cancels, opens)
+        })
     }
 
     fn failure(&self) -> std::sync::MutexGuard<'_, Option<PyErr>> {
@@ -110,7 +209,7 @@ impl PyStrategy {
         &self,
         method: &Bound<'_, PyString>,
         state: &State,
-        filter: Option<&InstrumentFilter>,
+        call: Call<'_>,
     ) -> (Vec<IndexedCancel>, Vec<IndexedOpen>) {
         let py = method.py();
         let view = match self.spare_view.lock().map(|mut spare| spare.take()) {
@@ -123,13 +222,14 @@ impl PyStrategy {
                 }
             },
         };
-        let entered = view.get().enter(state);
+        let entered = view.get().enter(state, &self.seen);
         let result = (|| {
             let object = self.object.bind(py);
-            let returned = match filter {
-                None => object.call_method1(method, (&view,))?,
+            let returned = match call {
+                Call::State => object.call_method1(method, (&view,))?,
+                Call::Bar(bar) => object.call_method1(method, (bar, &view))?,
                 // The filter as the instruments it selects, in the caller's keys.
-                Some(filter) => {
+                Call::Filter(filter) => {
                     let selected = state
                         .instruments
                         .instruments(filter)
@@ -182,7 +282,7 @@ impl PyStrategy {
             };
             let object = engine.strategy.object.bind(py);
             let view = actions.get().view().bind(py);
-            let entered = view.get().enter(&engine.state);
+            let entered = view.get().enter(&engine.state, &engine.strategy.seen);
             let called = match exchange {
                 Some(exchange) => object
                     .call_method1(name, (&actions, crate::bind::enums::Enum(exchange)))
@@ -220,7 +320,12 @@ impl AlgoStrategy for PyStrategy {
         impl IntoIterator<Item = IndexedCancel>,
         impl IntoIterator<Item = IndexedOpen>,
     ) {
-        Python::attach(|py| self.requests_from(intern!(py, "generate_algo_orders"), state, None))
+        if let Some((bars, per_event)) = &self.bars {
+            return self.bar_requests(bars, *per_event, state);
+        }
+        Python::attach(|py| {
+            self.requests_from(intern!(py, "generate_algo_orders"), state, Call::State)
+        })
     }
 }
 
@@ -242,7 +347,8 @@ impl ClosePositionsStrategy for PyStrategy {
     {
         if self.overrides_close {
             return Python::attach(|py| {
-                self.requests_from(intern!(py, "close_positions_requests"), state, Some(filter))
+                let method = intern!(py, "close_positions_requests");
+                self.requests_from(method, state, Call::Filter(filter))
             });
         }
         let (cancels, opens) =

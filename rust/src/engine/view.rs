@@ -8,6 +8,7 @@
 
 use super::clock::Clock;
 use super::keys::Keys;
+use super::seen::{PyMarketEventView, PyQuote, Seen};
 use super::{PyEngine, State};
 use crate::bind::classes::Class;
 use crate::bind::enums::Enum;
@@ -16,8 +17,9 @@ use barter::engine::clock::EngineClock;
 use barter::engine::state::trading::TradingState;
 use barter::engine::state::{connectivity::Health, instrument::data::InstrumentDataState};
 use barter_instrument::exchange::ExchangeId;
+use barter_instrument::instrument::name::InstrumentNameInternal;
 use chrono::{DateTime, Utc};
-use pyo3::exceptions::PyRuntimeError;
+use pyo3::exceptions::{PyRuntimeError, PyValueError};
 use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyTuple};
@@ -28,6 +30,7 @@ enum Source {
     /// Inside a strategy call: barter's state, readable while `valid` is set.
     Hook {
         state: AtomicPtr<State>,
+        seen: AtomicPtr<Mutex<Seen>>,
         keys: Arc<Keys>,
         clock: Clock,
         valid: AtomicBool,
@@ -68,6 +71,7 @@ impl PyStateView {
     ) -> PyResult<Bound<'_, PyStateView>> {
         let source = Source::Hook {
             state: AtomicPtr::new(std::ptr::null_mut()),
+            seen: AtomicPtr::new(std::ptr::null_mut()),
             keys,
             clock,
             valid: AtomicBool::new(false),
@@ -75,11 +79,16 @@ impl PyStateView {
         Bound::new(py, PyStateView::from(source))
     }
 
-    /// Make the view read `state` until the returned guard drops; the guard lives within the
-    /// borrow of `state`, and drops on unwinding too, so the view never outlives it.
-    pub fn enter<'a>(&'a self, entered: &'a State) -> Entered<'a> {
-        if let Source::Hook { state, valid, .. } = &self.source {
+    /// Make the view read `state` (and what the call `sees`) until the returned guard drops;
+    /// the guard lives within both borrows, and drops on unwinding too, so the view never
+    /// outlives them.
+    pub fn enter<'a>(&'a self, entered: &'a State, sees: &'a Mutex<Seen>) -> Entered<'a> {
+        if let Source::Hook {
+            state, seen, valid, ..
+        } = &self.source
+        {
             state.store((entered as *const State).cast_mut(), Ordering::Release);
+            seen.store((sees as *const Mutex<Seen>).cast_mut(), Ordering::Release);
             valid.store(true, Ordering::Release);
         }
         Entered(self)
@@ -107,6 +116,7 @@ impl PyStateView {
                 keys,
                 clock,
                 valid,
+                ..
             } => {
                 if !valid.load(Ordering::Acquire) {
                     return Err(PyRuntimeError::new_err(
@@ -133,6 +143,49 @@ impl PyStateView {
             Source::Copy { state, keys, clock } => Ok(f(state, keys, clock)),
         }
     }
+}
+
+impl PyStateView {
+    /// Run `f` on what the engine's strategy calls see (`None` for a snapshot's copy); the same
+    /// rules as `read`.
+    fn read_seen<R>(
+        &self,
+        py: Python<'_>,
+        f: impl FnOnce(&mut Seen, &State, &Keys) -> R,
+    ) -> PyResult<Option<R>> {
+        match &self.source {
+            Source::Hook {
+                seen, state, keys, ..
+            } => {
+                self.read(py, |_, _, _| ())?; // refused once the call has returned
+                                              // SAFETY: as in `read`: both are set only while the call runs.
+                let (seen, state) = unsafe {
+                    (
+                        &*seen.load(Ordering::Acquire),
+                        &*state.load(Ordering::Acquire),
+                    )
+                };
+                Ok(Some(f(&mut lock(seen), state, keys)))
+            }
+            Source::Engine(engine) => {
+                let engine = engine.bind(py).try_borrow().map_err(|_| {
+                    PyRuntimeError::new_err(
+                        "the engine is processing; inside a strategy call, read the view \
+                         passed to it",
+                    )
+                })?;
+                let mut seen = lock(engine.core().strategy.seen());
+                let read = f(&mut seen, &engine.core().state, engine.keys());
+                drop(seen);
+                Ok(Some(read))
+            }
+            Source::Copy { .. } => Ok(None),
+        }
+    }
+}
+
+fn lock(seen: &Mutex<Seen>) -> std::sync::MutexGuard<'_, Seen> {
+    seen.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 /// A view's readable period; dropping it makes the view refuse reads.
@@ -168,6 +221,102 @@ impl PyStateView {
     }
 
     /// Open positions as `PositionSnapshot`s, keyed by `(exchange, instrument)`.
+    /// The market event this strategy call is for (`None` outside a market event's call, and
+    /// in a live system's snapshot).
+    #[getter]
+    fn event(&self, py: Python<'_>) -> PyResult<Option<Py<PyMarketEventView>>> {
+        Ok(self
+            .read_seen(py, |seen, _, keys| seen.event(py, keys))?
+            .transpose()?
+            .flatten())
+    }
+
+    /// The simulated exchange's view of an instrument: what an order would meet (`None`
+    /// before any market, and on barter's mock exchange, which does not see the market).
+    fn quote(
+        &self,
+        py: Python<'_>,
+        exchange: Enum<ExchangeId>,
+        instrument: &str,
+    ) -> PyResult<Option<PyQuote>> {
+        let found = self.read_seen(py, |seen, _, keys| {
+            let name = InstrumentNameInternal::new(instrument);
+            let index = keys.instrument_index(exchange.0, &name)?;
+            Ok::<_, PyErr>(seen.quote(index))
+        })?;
+        Ok(found.transpose()?.flatten())
+    }
+
+    /// The account's equity in `asset` on `exchange`: its cash plus its holdings (base assets
+    /// on a cash account, positions' open profit on a margin one) at the simulated exchange's
+    /// marks; `None` without a simulated exchange or in a live system's snapshot.
+    fn equity(
+        &self,
+        py: Python<'_>,
+        exchange: Enum<ExchangeId>,
+        asset: &str,
+    ) -> PyResult<Option<rust_decimal::Decimal>> {
+        let name = barter_instrument::asset::name::AssetNameInternal::new(asset);
+        let found = self.read_seen(py, |seen, state, keys| {
+            let Some(quote) = keys.index.asset_index.get(&(exchange.0, name.clone())) else {
+                return Err(PyValueError::new_err(format!(
+                    "asset '{asset}' on '{}' is not traded by the engine's instruments",
+                    exchange.0.as_str()
+                )));
+            };
+            Ok(seen.equity(state, *quote))
+        })?;
+        Ok(found.transpose()?.flatten())
+    }
+
+    /// The instrument's quote asset (`usdt` for `btc_usdt`), as its snapshot named it.
+    fn quote_asset(
+        &self,
+        py: Python<'_>,
+        exchange: Enum<ExchangeId>,
+        instrument: &str,
+    ) -> PyResult<String> {
+        let name = InstrumentNameInternal::new(instrument);
+        self.read(py, |_, keys, _| {
+            let index = keys.instrument_index(exchange.0, &name)?;
+            Ok(keys.instrument(index).quote.to_string())
+        })?
+    }
+
+    /// The engine's strategy id (what its orders carry).
+    #[getter]
+    fn strategy_id(&self, py: Python<'_>) -> PyResult<crate::order::PyStrategyId> {
+        self.read(py, |_, keys, _| {
+            crate::order::PyStrategyId(keys.strategy.clone())
+        })
+    }
+
+    /// The instrument's `InstrumentSpec` (lot and tick sizes), `None` if its snapshot had none.
+    fn spec(
+        &self,
+        py: Python<'_>,
+        exchange: Enum<ExchangeId>,
+        instrument: &str,
+    ) -> PyResult<Option<Py<PyAny>>> {
+        let name = InstrumentNameInternal::new(instrument);
+        let spec = self.read(py, |_, keys, _| {
+            let index = keys.instrument_index(exchange.0, &name)?;
+            Ok::<_, PyErr>(keys.instrument(index).spec)
+        })??;
+        let Some(spec) = spec else {
+            return Ok(None);
+        };
+        let kwargs = PyDict::new(py);
+        kwargs.set_item("tick_size", spec.tick_size)?;
+        kwargs.set_item("lot_size", spec.lot_size)?;
+        kwargs.set_item("min_notional", spec.min_notional)?;
+        // The snapshot's own values, already valid: construct without validating.
+        let construct = Class::InstrumentSpec
+            .get(py)?
+            .getattr(intern!(py, "model_construct"))?;
+        Ok(Some(construct.call((), Some(&kwargs))?.unbind()))
+    }
+
     fn positions<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
         let positions = self.read(py, |state, keys, _| {
             let open = state.instruments.0.values().filter_map(|instrument| {

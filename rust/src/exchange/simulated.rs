@@ -6,6 +6,7 @@
 //! exchange's. Deterministic: exchange order ids are sequential, nothing reads a clock.
 
 use super::market::{Quote, Touch};
+use crate::book::snapshot::Spec;
 use barter::execution::request::ExecutionRequest;
 use barter_data::event::{DataKind, MarketEvent};
 use barter_execution::{
@@ -75,6 +76,8 @@ pub struct Listing {
     pub base: AssetIndex,
     pub quote: AssetIndex,
     pub name: String,
+    /// The lot and tick sizes orders must keep to, if the snapshot gave them.
+    pub spec: Option<Spec>,
 }
 
 /// Where an order stands.
@@ -237,6 +240,11 @@ impl Simulated {
         &self.orders
     }
 
+    /// Every instrument's quote, in barter's instrument order (the buffer never moves).
+    pub fn quotes(&self) -> &[Quote] {
+        &self.quotes
+    }
+
     pub fn quote(&self, instrument: InstrumentIndex) -> &Quote {
         &self.quotes[instrument.index()]
     }
@@ -368,6 +376,16 @@ impl Simulated {
             return self.refuse(order, None, reason, out);
         };
         let limit = (request.kind == OrderKind::Limit).then_some(request.price);
+        let breach = listing.spec.and_then(|spec| {
+            spec.breach(
+                request.quantity,
+                limit.unwrap_or(touch.price),
+                limit.is_some(),
+            )
+        });
+        if let Some(reason) = breach {
+            return self.refuse(order, None, format!("{}: {reason}", listing.name), out);
+        }
         let marketable = match (limit, request.side) {
             (None, _) => true,
             (Some(limit), Side::Buy) => limit >= touch.price,

@@ -161,14 +161,20 @@ class BacktestConfig(SessionConfig, frozen=True, extra="forbid"):
             if item.get("kind", "spot") != "spot":
                 raise ValueError(f"only spot instruments are supported, got {item['kind']!r}")
             base, quote = item["underlying"]["base"], item["underlying"]["quote"]
-            instruments.append(
-                {
-                    "exchange": item["exchange"],
-                    "instrument": f"{base}_{quote}",
-                    "base": base,
-                    "quote": quote,
+            instrument = {
+                "exchange": item["exchange"],
+                "instrument": f"{base}_{quote}",
+                "base": base,
+                "quote": quote,
+            }
+            if item.get("spec"):  # barter's InstrumentSpec: price, quantity and notional rules
+                spec = item["spec"]
+                instrument["spec"] = {
+                    "tick_size": str(spec["price"]["tick_size"]),
+                    "lot_size": str(spec["quantity"]["increment"]),
+                    "min_notional": str(spec.get("notional", {}).get("min", 0)),
                 }
-            )
+            instruments.append(instrument)
         executions = system.get("executions", [])
         fees = {str(e.get("fees_percent", 0)) for e in executions}
         latencies = {int(e.get("latency_ms", 0)) for e in executions}

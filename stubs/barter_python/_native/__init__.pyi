@@ -21,12 +21,18 @@ from barter_python.live.config import LiveConfig
 from barter_python.live.events import LiveEventKind
 from barter_python.order import OrderKind, TimeInForce
 from barter_python.risk import RiskLimits
-from barter_python.snapshot import DecimalInput, InstrumentSnapshot, PositionSnapshot
+from barter_python.snapshot import (
+    DecimalInput,
+    InstrumentSnapshot,
+    InstrumentSpec,
+    PositionSnapshot,
+)
 
 __all__ = [
     "BOOK_CSV_COLUMNS",
     "AssetRow",
     "Audit",
+    "Bar",
     "Book",
     "BookRows",
     "ClientOrderId",
@@ -45,12 +51,14 @@ __all__ = [
     "LiveSystem",
     "LocalExchange",
     "MarketData",
+    "MarketEventView",
     "OrderId",
     "OrderKey",
     "OrderRequestCancel",
     "OrderRequestOpen",
     "OrderRow",
     "PositionRow",
+    "Quote",
     "RequestCancel",
     "RequestOpen",
     "RunOutput",
@@ -488,6 +496,20 @@ class Trade:
 class EngineStateView:
     """A read-only view of barter's `EngineState`; inside a strategy call, valid during it."""
 
+    @property
+    def event(self) -> MarketEventView | None:
+        """The market event this strategy call is for (None outside a market event's call)."""
+    def quote(self, exchange: ExchangeId | str, instrument: str) -> Quote | None:
+        """The simulated exchange's view of an instrument: what an order would meet."""
+    def quote_asset(self, exchange: ExchangeId | str, instrument: str) -> str:
+        """The instrument's quote asset."""
+    def equity(self, exchange: ExchangeId | str, asset: str) -> Decimal | None:
+        """The account's equity in `asset`: cash plus holdings at the exchange's marks."""
+    @property
+    def strategy_id(self) -> StrategyId:
+        """The engine's strategy id (what its orders carry)."""
+    def spec(self, exchange: ExchangeId | str, instrument: str) -> InstrumentSpec | None:
+        """The instrument's lot and tick sizes, if its snapshot gave them."""
     def positions(self) -> dict[tuple[ExchangeId, str], PositionSnapshot]:
         """Open positions, keyed by `(exchange, instrument)`."""
     def prices(self) -> dict[tuple[ExchangeId, str], Decimal]:
@@ -839,3 +861,74 @@ class LocalExchange:
         """Answer the next SUBSCRIBE with Binance's failure response."""
     def close(self) -> None:
         """Stop listening and close every connection."""
+
+@final
+class MarketEventView:
+    """The market event a strategy call is for (`state.event`)."""
+
+    @property
+    def kind(self) -> Literal["trade", "l1", "candle", "reconnecting", "other"]: ...
+    @property
+    def exchange(self) -> ExchangeId: ...
+    @property
+    def instrument(self) -> str | None: ...
+    @property
+    def time(self) -> datetime | None: ...
+    @property
+    def price(self) -> Decimal | None:
+        """A trade's price, a candle's close."""
+    @property
+    def amount(self) -> Decimal | None:
+        """A trade's amount, a candle's volume."""
+    @property
+    def side(self) -> Side | None:
+        """A trade's taker side."""
+    @property
+    def bid(self) -> Decimal | None:
+        """An L1 book's best bid price."""
+    @property
+    def ask(self) -> Decimal | None:
+        """An L1 book's best ask price."""
+
+@final
+class Quote:
+    """The simulated exchange's view of one instrument (`state.quote`)."""
+
+    @property
+    def bid(self) -> Decimal | None: ...
+    @property
+    def ask(self) -> Decimal | None: ...
+    @property
+    def bid_amount(self) -> Decimal | None: ...
+    @property
+    def ask_amount(self) -> Decimal | None: ...
+    @property
+    def last(self) -> Decimal | None:
+        """The last trade's price (the snapshot's before any trade)."""
+
+@final
+class Bar:
+    """One bar of an instrument: the trades of `[time_open, time_close)`."""
+
+    @property
+    def exchange(self) -> ExchangeId: ...
+    @property
+    def instrument(self) -> str: ...
+    @property
+    def time_open(self) -> datetime: ...
+    @property
+    def time_close(self) -> datetime: ...
+    @property
+    def open(self) -> Decimal: ...
+    @property
+    def high(self) -> Decimal: ...
+    @property
+    def low(self) -> Decimal: ...
+    @property
+    def close(self) -> Decimal: ...
+    @property
+    def volume(self) -> Decimal:
+        """The trades' amounts summed (in binary floating point, as barter-data carries them)."""
+    @property
+    def trades(self) -> int:
+        """How many trades made the bar."""
