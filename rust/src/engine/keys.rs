@@ -83,6 +83,11 @@ impl Keys {
             })
     }
 
+    /// `instrument_index` of a name as the caller spells it (barter lowercases names).
+    pub fn named(&self, exchange: ExchangeId, name: &str) -> PyResult<InstrumentIndex> {
+        self.instrument_index(exchange, &InstrumentNameInternal::new(name))
+    }
+
     /// The request that opened `order` (barter has no such conversion), in the caller's keys.
     pub fn open_request<State>(
         &self,

@@ -17,7 +17,6 @@ use barter::engine::clock::EngineClock;
 use barter::engine::state::trading::TradingState;
 use barter::engine::state::{connectivity::Health, instrument::data::InstrumentDataState};
 use barter_instrument::exchange::ExchangeId;
-use barter_instrument::instrument::name::InstrumentNameInternal;
 use chrono::{DateTime, Utc};
 use pyo3::exceptions::{PyRuntimeError, PyValueError};
 use pyo3::intern;
@@ -240,9 +239,7 @@ impl PyStateView {
         instrument: &str,
     ) -> PyResult<Option<PyQuote>> {
         let found = self.read_seen(py, |seen, _, keys| {
-            let name = InstrumentNameInternal::new(instrument);
-            let index = keys.instrument_index(exchange.0, &name)?;
-            Ok::<_, PyErr>(seen.quote(index))
+            Ok::<_, PyErr>(seen.quote(keys.named(exchange.0, instrument)?))
         })?;
         Ok(found.transpose()?.flatten())
     }
@@ -276,9 +273,8 @@ impl PyStateView {
         exchange: Enum<ExchangeId>,
         instrument: &str,
     ) -> PyResult<String> {
-        let name = InstrumentNameInternal::new(instrument);
         self.read(py, |_, keys, _| {
-            let index = keys.instrument_index(exchange.0, &name)?;
+            let index = keys.named(exchange.0, instrument)?;
             Ok(keys.instrument(index).quote.to_string())
         })?
     }
@@ -298,10 +294,8 @@ impl PyStateView {
         exchange: Enum<ExchangeId>,
         instrument: &str,
     ) -> PyResult<Option<Py<PyAny>>> {
-        let name = InstrumentNameInternal::new(instrument);
         let spec = self.read(py, |_, keys, _| {
-            let index = keys.instrument_index(exchange.0, &name)?;
-            Ok::<_, PyErr>(keys.instrument(index).spec)
+            Ok::<_, PyErr>(keys.instrument(keys.named(exchange.0, instrument)?).spec)
         })??;
         let Some(spec) = spec else {
             return Ok(None);

@@ -394,6 +394,9 @@ impl PyLiveSystem {
             "shut down on request after {} market events",
             worker.session.events
         );
+        // The session ends without trading: no last bars handed over, no order sent (set
+        // directly, so no hook runs).
+        worker.session.engine.core_mut().state.trading = TradingState::Disabled;
         let ended = worker.session.end(py, None);
         let output = ended.and_then(|()| {
             worker
