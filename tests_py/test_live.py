@@ -410,3 +410,14 @@ def test_risk_limits_refuse_an_order_with_the_limit_it_broke(exchange: LocalExch
     assert "order notional 10.05" in refused.reason and "max_order_notional 5" in refused.reason
     result = system.shutdown()
     assert result.fills == [] and result.orders[0].status == "refused"
+
+
+def test_a_system_without_an_endpoint_is_refused_beside_one_with_it(
+    exchange: LocalExchange,
+) -> None:
+    """barter-data reads one URL per exchange: a second system would stream binance_spot
+    from the first one's local exchange without knowing."""
+    system = LiveSystem.start(config(exchange.url), Recorder())
+    with pytest.raises(ValueError, match="another running live system streams 'binance_spot'"):
+        LiveSystem.start(config(exchange.url, endpoints={}), Recorder(), connect_timeout=1)
+    system.shutdown()

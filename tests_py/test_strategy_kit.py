@@ -261,3 +261,11 @@ def test_bar_interval_must_be_a_positive_whole_number_of_seconds() -> None:
 
     with pytest.raises(ValueError, match="bar_interval must be a positive whole number"):
         Engine(BOOK, Odd())
+
+
+def test_a_call_after_a_command_sees_no_market_event() -> None:
+    strategy = Seeing()
+    engine = Engine(BOOK, strategy, balances={("okx", "usdt"): 1000}, trading_enabled=True)
+    engine.process(EngineEvent.trade("okx", "btc_usdt", "100", "1", "Buy"))
+    engine.cancel_orders()  # barter calls the strategy after the command too
+    assert [e.kind if e else None for e in strategy.events] == ["trade", None]

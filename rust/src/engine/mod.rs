@@ -445,9 +445,7 @@ impl PyEngine {
     /// One event through barter's engine, recorded. A panic inside barter does not cross into
     /// Python: it poisons the engine and raises `EngineError`, now and on every later call.
     pub fn step(&mut self, py: Python<'_>, event: EngineEvent, audit: &mut Audit) -> PyResult<()> {
-        if let EngineEvent::Market(market) = &event {
-            self.core.strategy.market(market);
-        }
+        self.core.strategy.before(&event);
         if self.poisoned.is_none() {
             if let EngineEvent::Account(AccountStreamEvent::Item(account)) = &event {
                 audit.account(&account.kind, &self.keys);

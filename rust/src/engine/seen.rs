@@ -19,6 +19,12 @@ use chrono::{DateTime, Utc};
 use pyo3::prelude::*;
 use rust_decimal::Decimal;
 
+/// What `state.event` is: the object made for this event, or the view to make.
+pub enum Event {
+    Made(Py<PyMarketEventView>),
+    ToMake(PyMarketEventView),
+}
+
 /// One market event, copied without allocation.
 #[derive(Debug, Clone, Copy)]
 pub struct Current {
@@ -48,6 +54,11 @@ enum Kind {
 }
 
 impl Current {
+    fn same(&self, other: &Current) -> bool {
+        (self.exchange, self.instrument, self.time)
+            == (other.exchange, other.instrument, other.time)
+    }
+
     pub fn of(event: &MarketStreamEvent<InstrumentIndex, DataKind>) -> Self {
         match event {
             reconnect::Event::Reconnecting(exchange) => Self {
@@ -138,36 +149,35 @@ impl Seen {
         Some(cash + holdings)
     }
 
-    /// The event the next strategy call is for.
-    pub fn see(&mut self, current: Current) {
-        self.current = Some(current);
+    /// The event the next strategy call is for; `None` for a call after any other event (a
+    /// command, an account event, a trading state update).
+    pub fn see(&mut self, current: Option<Current>) {
+        self.current = current;
         self.object = None;
     }
 
-    /// `state.event`: the same object for every read during one event.
-    pub fn event(
-        &mut self,
-        py: Python<'_>,
-        keys: &Keys,
-    ) -> PyResult<Option<Py<PyMarketEventView>>> {
-        let Some(current) = self.current else {
-            return Ok(None);
-        };
+    /// `state.event` as it stands: the object already made for this event, or what to make
+    /// it from (made by the caller with no lock held: making a Python object may run Python).
+    pub fn event(&self, py: Python<'_>, keys: &Keys) -> Option<Event> {
+        let current = self.current?;
         if let Some(object) = &self.object {
-            return Ok(Some(object.clone_ref(py)));
+            return Some(Event::Made(object.clone_ref(py)));
         }
         let instrument = current
             .instrument
             .map(|index| keys.instrument(index).instrument.to_string());
-        let object = Py::new(
-            py,
-            PyMarketEventView {
-                current,
-                instrument,
-            },
-        )?;
-        self.object = Some(object.clone_ref(py));
-        Ok(Some(object))
+        Some(Event::ToMake(PyMarketEventView {
+            current,
+            instrument,
+        }))
+    }
+
+    /// Keep the object made for the current event (unless the event changed meanwhile).
+    pub fn keep(&mut self, object: &Py<PyMarketEventView>, py: Python<'_>) {
+        let same = self.current.is_some_and(|c| c.same(&object.get().current));
+        if same && self.object.is_none() {
+            self.object = Some(object.clone_ref(py));
+        }
     }
 
     /// `state.quote(...)`: the exchange's view of one instrument, `None` before any market or

@@ -21,8 +21,7 @@ use barter::strategy::{
     on_disconnect::OnDisconnectStrategy,
     on_trading_disabled::OnTradingDisabled,
 };
-use barter_data::event::DataKind;
-use barter_data::streams::consumer::MarketStreamEvent;
+use barter::EngineEvent;
 use barter_data::streams::reconnect;
 use barter_execution::order::id::{ClientOrderId, StrategyId};
 use barter_instrument::{
@@ -123,10 +122,15 @@ impl PyStrategy {
         self.seen.get_mut().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// A market event, before barter processes it: what the calls for it see, and its bars.
-    pub fn market(&mut self, event: &MarketStreamEvent<InstrumentIndex, DataKind>) {
-        self.seen_mut().see(Current::of(event));
-        if let (Some((bars, _)), reconnect::Event::Item(item)) = (&mut self.bars, event) {
+    /// An event, before barter processes it: what the calls after it see (a market event;
+    /// nothing for any other), and a market event's bars.
+    pub fn before(&mut self, event: &EngineEvent) {
+        let EngineEvent::Market(market) = event else {
+            self.seen_mut().see(None);
+            return;
+        };
+        self.seen_mut().see(Some(Current::of(market)));
+        if let (Some((bars, _)), reconnect::Event::Item(item)) = (&mut self.bars, market) {
             bars.get_mut()
                 .unwrap_or_else(|p| p.into_inner())
                 .market(item);

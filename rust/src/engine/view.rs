@@ -8,7 +8,7 @@
 
 use super::clock::Clock;
 use super::keys::Keys;
-use super::seen::{PyMarketEventView, PyQuote, Seen};
+use super::seen::{Event, PyMarketEventView, PyQuote, Seen};
 use super::{PyEngine, State};
 use crate::bind::classes::Class;
 use crate::bind::enums::Enum;
@@ -224,10 +224,18 @@ impl PyStateView {
     /// in a live system's snapshot).
     #[getter]
     fn event(&self, py: Python<'_>) -> PyResult<Option<Py<PyMarketEventView>>> {
-        Ok(self
+        let found = self
             .read_seen(py, |seen, _, keys| seen.event(py, keys))?
-            .transpose()?
-            .flatten())
+            .flatten();
+        match found {
+            None => Ok(None),
+            Some(Event::Made(object)) => Ok(Some(object)),
+            Some(Event::ToMake(view)) => {
+                let object = Py::new(py, view)?;
+                self.read_seen(py, |seen, _, _| seen.keep(&object, py))?;
+                Ok(Some(object))
+            }
+        }
     }
 
     /// The simulated exchange's view of an instrument: what an order would meet (`None`

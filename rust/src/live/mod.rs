@@ -127,7 +127,6 @@ impl PyLiveSystem {
             )?,
             interval: Interval::extract(&config.getattr("interval")?)?,
         };
-        let lease = streams::Lease::take(&endpoints).map_err(PyValueError::new_err)?;
 
         let engine = PyEngine::build(
             py,
@@ -138,6 +137,8 @@ impl PyLiveSystem {
             Clock::Live(LiveClock),
         )?;
         let keys = engine.shared_keys();
+        let lease = streams::Lease::take(&endpoints, &keys.index.exchanges)
+            .map_err(PyValueError::new_err)?;
         let wanted: Vec<_> = (0..keys.index.input_of.len())
             .map(|at| {
                 let input = keys.instrument(InstrumentIndex(at));
@@ -311,8 +312,7 @@ impl PyLiveSystem {
             TradingState::Disabled
         };
         self.call(py, move |py, worker| {
-            worker.other(py, EngineEvent::TradingStateUpdate(state));
-            Ok(())
+            worker.other(py, EngineEvent::TradingStateUpdate(state))
         })
     }
 
@@ -346,7 +346,7 @@ impl PyLiveSystem {
             let (cancels, opens) =
                 requests::requests(&keys, state, cancels.bind(py), opens.bind(py))?;
             for command in requests::send_commands(cancels, opens) {
-                worker.other(py, EngineEvent::Command(command));
+                worker.other(py, EngineEvent::Command(command))?;
             }
             Ok(())
         })
@@ -454,8 +454,7 @@ impl PyLiveSystem {
 
     fn command(&self, py: Python<'_>, command: Command) -> PyResult<()> {
         self.call(py, move |py, worker| {
-            worker.other(py, EngineEvent::Command(command));
-            Ok(())
+            worker.other(py, EngineEvent::Command(command))
         })
     }
 
@@ -481,11 +480,15 @@ impl PyLiveSystem {
 }
 
 impl Drop for PyLiveSystem {
-    /// Never shut down: stop without waiting (no GIL may be awaited here).
+    /// Never shut down: stop the streams and the engine, waiting for it without the GIL (it
+    /// may need the GIL for what arrived before the stop), unless on the engine thread itself.
     fn drop(&mut self) {
         if let Some(running) = lock(&self.running).take() {
-            let _ = running.inputs.send(Input::Stop);
             running.runtime.shutdown_background();
+            let _ = running.inputs.send(Input::Stop);
+            if std::thread::current().id() != self.engine_thread {
+                Python::attach(|py| py.detach(|| drop(running.engine.join())));
+            }
             self.events.close();
         }
     }

@@ -119,14 +119,19 @@ server!(
     WEBSOCKET_BASE_URL_BYBIT_PERPETUALS_USD
 );
 
-/// The endpoints a running system holds; released when it is dropped.
+/// The URLs a running system streams its overridable exchanges from (an endpoint, or the
+/// exchange's own); released when it is dropped.
 pub struct Lease(Vec<usize>);
 
 impl Lease {
     /// Point each exchange at its URL (a `ws://` or `wss://` URL), refusing an exchange whose
-    /// URL cannot be replaced or one another running system points elsewhere.
-    pub fn take(endpoints: &[(ExchangeId, String)]) -> Result<Self, String> {
-        let mut wanted = Vec::new();
+    /// URL cannot be replaced; the other overridable exchanges of `streamed` keep their own
+    /// URL. Refused if another running system streams one of them from elsewhere.
+    pub fn take(
+        endpoints: &[(ExchangeId, String)],
+        streamed: &[ExchangeId],
+    ) -> Result<Self, String> {
+        let mut wanted: Vec<(usize, Option<&str>)> = Vec::new();
         for (exchange, url) in endpoints {
             let Some(slot) = OVERRIDABLE.iter().position(|e| e == exchange) else {
                 let can: Vec<_> = OVERRIDABLE.iter().map(|e| e.as_str()).collect();
@@ -145,27 +150,34 @@ impl Lease {
                     exchange.as_str()
                 ));
             }
-            wanted.push((slot, url.as_str()));
+            wanted.push((slot, Some(url.as_str())));
+        }
+        for exchange in streamed {
+            let slot = OVERRIDABLE.iter().position(|e| e == exchange);
+            if let Some(slot) = slot.filter(|slot| wanted.iter().all(|(s, _)| s != slot)) {
+                wanted.push((slot, None));
+            }
         }
         let mut slots = SLOTS.lock().unwrap_or_else(|p| p.into_inner());
         for &(slot, url) in &wanted {
-            if let Some(current) = slots[slot]
-                .url
-                .filter(|c| *c != url && slots[slot].users > 0)
-            {
+            let current = &slots[slot];
+            if current.users > 0 && current.url != url {
+                let place = |url: Option<&str>| url.unwrap_or("the exchange's own URL").to_string();
                 return Err(format!(
-                    "endpoints: another running live system points '{}' at {current}; barter-data \
-                     reads one URL per exchange in a process",
-                    OVERRIDABLE[slot].as_str()
+                    "endpoints: another running live system streams '{}' from {}, this one \
+                     from {}; barter-data reads one URL per exchange in a process",
+                    OVERRIDABLE[slot].as_str(),
+                    place(current.url),
+                    place(url)
                 ));
             }
         }
         let mut held = Vec::new();
         for (slot, url) in wanted {
             let entry = &mut slots[slot];
-            if entry.url != Some(url) {
+            if entry.url != url {
                 // barter-data wants a `&'static str`: one small leak per distinct URL set.
-                entry.url = Some(Box::leak(url.to_string().into_boxed_str()));
+                entry.url = url.map(|url| &*Box::leak(url.to_string().into_boxed_str()));
             }
             entry.users += 1;
             held.push(slot);

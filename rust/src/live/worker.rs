@@ -46,6 +46,21 @@ pub struct Worker {
     failed: bool,
 }
 
+/// Should the engine thread die of a panic outside barter's calls (which `step` catches),
+/// `events()` readers are told and released rather than left waiting.
+struct Closing(Arc<Events>);
+
+impl Drop for Closing {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            let text = "the live engine thread failed; shut the system down".to_string();
+            self.0
+                .push(LiveEvent::new(EventKind::EngineError, None, text));
+            self.0.close();
+        }
+    }
+}
+
 /// Where the record stood before a step: what is new after it is reported.
 struct Marks {
     trades: usize,
@@ -66,6 +81,7 @@ impl Worker {
 
     /// Until `Stop`, or until every sender is gone.
     pub fn run(mut self, inputs: Receiver<Input>) -> Self {
+        let _closing = Closing(self.events.clone());
         while let Ok(input) = inputs.recv() {
             match input {
                 Input::Stop => break,
@@ -111,14 +127,21 @@ impl Worker {
         self.report(py, marks, done);
     }
 
-    /// A command or a trading state update through barter's engine, its outcome reported.
-    pub fn other(&mut self, py: Python<'_>, event: EngineEvent) {
+    /// A command or a trading state update through barter's engine, its outcome reported;
+    /// refused once barter has failed inside.
+    pub fn other(&mut self, py: Python<'_>, event: EngineEvent) -> PyResult<()> {
         if self.failed {
-            return;
+            let message = "the engine stopped after a failure inside barter".to_string();
+            return Err(crate::bind::error::new_err(
+                py,
+                crate::bind::error::Kind::Engine,
+                message,
+            ));
         }
         let marks = self.marks();
         let done = self.session.other(py, event);
         self.report(py, marks, done);
+        Ok(())
     }
 
     /// A dropped stream (barter-data reconnects it) and its return.

@@ -142,9 +142,12 @@ class LiveSystem:
         """Stop the streams, let the engine process what already arrived, stop it, and return
         the session's result in the backtest's models. Idempotent. Orders are neither
         cancelled nor positions closed: call `cancel_orders()` / `close_positions()` first."""
+        # The native shutdown first, outside the lock: it raises inside a strategy callback
+        # (which must not wait on a lock held by a thread joining the engine), and returns the
+        # same rows to every caller.
+        output = self._native.shutdown()
         with self._shutting_down:
             if self._result is None:
-                output = self._native.shutdown()
                 wall = time.perf_counter() - self._started
                 self._result = results_from(
                     self._config.strategy_id, output, self._config.equity_interval, wall
