@@ -190,7 +190,7 @@ def test_a_dropped_stream_reconnects_and_calls_on_disconnect(exchange: LocalExch
     kinds = [e.kind for e in system.events(timeout=2) if e.kind in connectivity]
     assert kinds == ["reconnected"]
     assert strategy.hooks == ["disconnect:binance_spot"]
-    assert system.snapshot().prices[BTC] == Decimal(102)
+    wait_for(lambda: system.snapshot().prices.get(BTC) == Decimal(102))
     system.shutdown()
 
 
