@@ -22,8 +22,8 @@ from barter_python.backtest import (
     backtest,
 )
 from barter_python.backtest.sample import SmaCross, sample_config, sample_data
-from barter_python.backtest.summary import OrderRecord, PortfolioStats, Table
-from barter_python.backtest.tables import Columns, polars_frame
+from barter_python.session.result import OrderRecord, PortfolioStats, Table
+from barter_python.session.tables import Columns, polars_frame
 
 ID = ["exchange", "instrument"]
 STATS = list(TradeStats.model_fields)

@@ -1054,7 +1054,7 @@ def test_a_starting_position_is_the_exchanges_too() -> None:
 
 
 def test_the_longest_drawdown_runs_to_its_recovery() -> None:
-    from barter_python.backtest.portfolio import EquityPoint, max_drawdown
+    from barter_python.session.portfolio import EquityPoint, max_drawdown
 
     def curve(*values: int) -> list[EquityPoint]:
         return [

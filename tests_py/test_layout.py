@@ -118,12 +118,62 @@ def test_the_parsers_see_the_imports() -> None:
     assert rust["bind::classes"] == set()
     python = python_graph()
     assert "snapshot" in python["book"]
-    assert "backtest.summary" in python["backtest.run"]
+    assert "session.result" in python["backtest.run"]
+    assert folders(python, ".")["backtest"] >= {"session", "market"}
     assert cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c", "a"]
+
+
+def folders(graph: Graph, separator: str) -> Graph:
+    """The graph between top-level folders (a module outside any folder is its own)."""
+    top: Graph = {}
+    for module, targets in graph.items():
+        home = module.split(separator)[0]
+        others = {target.split(separator)[0] for target in targets} - {home}
+        top.setdefault(home, set()).update(others)
+    return top
 
 
 def test_rust_modules_import_one_way() -> None:
     assert cycle(rust_graph()) is None
+
+
+def test_rust_folders_import_one_way() -> None:
+    """Not only modules: following a call through the folders never climbs back up into a
+    folder it came from (the session is below backtests and the live system, above the
+    engine and the exchange)."""
+    graph = folders(rust_graph(), "::")
+    assert cycle(graph) is None
+    assert {"session", "market"} <= graph["backtest"]
+    assert "session" in graph["live"]
+    assert not graph["session"] & {"backtest", "live"}
+    assert not graph["risk"] & {"engine", "session", "backtest", "live"}
+
+
+def test_python_folders_import_one_way() -> None:
+    graph = folders(python_graph(), ".")
+    assert cycle(graph) is None
+    assert "session" in graph["live"]
+    assert not graph["session"] & {"backtest", "live", "market"}
+    assert not graph["live"] & {"backtest"}
+
+
+def test_the_session_layer_and_market_data_have_their_homes() -> None:
+    """Spec §3: what backtests, `Engine` and the live system share is `session/` on both
+    sides; market data is `market`, and `MarketData` stays importable from the backtest."""
+    import barter_python.backtest
+    import barter_python.market
+    import barter_python.session
+    from barter_python.backtest.config import BacktestConfig
+    from barter_python.live.config import LiveConfig
+
+    assert (RUST / "session" / "mod.rs").is_file() and (PYTHON / "session").is_dir()
+    assert (RUST / "market" / "data.rs").is_file()
+    assert barter_python.backtest.MarketData is barter_python.market.MarketData
+    assert barter_python.market.MarketData.__module__ == "barter_python.market"
+    assert issubclass(BacktestConfig, barter_python.session.SessionConfig)
+    assert issubclass(LiveConfig, barter_python.session.SessionConfig)
+    assert barter_python.backtest.BacktestResult is barter_python.session.SessionResult
+    assert not (RUST / "backtest" / "data.rs").exists()
 
 
 def test_error_is_a_leaf() -> None:
@@ -133,7 +183,9 @@ def test_error_is_a_leaf() -> None:
 
 
 # Spec §3: the native side is folded by barter's concepts, with the Python package's names.
-CONCEPTS = {"bind", "order", "book", "market", "engine", "exchange", "backtest", "live", "risk"}
+CONCEPTS = {
+    "bind", "order", "book", "market", "engine", "exchange", "risk", "session", "backtest", "live",
+}  # fmt: skip
 
 
 def test_rust_is_folded_by_concept() -> None:

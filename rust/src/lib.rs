@@ -14,6 +14,7 @@ pub mod live;
 pub mod market;
 pub mod order;
 pub mod risk;
+pub mod session;
 
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
@@ -34,6 +35,8 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(book::flatten::flatten, m)?)?;
     book::close::register(m)?;
     engine::register(m)?;
+    market::register(m)?;
+    session::register(m)?;
     backtest::register(m)?;
     live::register(m)?;
     m.add_function(wrap_pyfunction!(bind::decimal::to_decimal, m)?)?;

@@ -15,7 +15,7 @@ stream disconnects, and `on_trading_disabled` when trading turns off.
 from __future__ import annotations
 
 import warnings
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from typing import Any, Self, overload
 
 from barter_python import _native
@@ -37,6 +37,7 @@ from barter_python.exchange import BarterMockExchange, SimulatedExchange, with_s
 from barter_python.instrument import ExchangeId, Side
 from barter_python.order import ClientOrderId, OrderKey, OrderKind, RequestOpen, TimeInForce
 from barter_python.risk import RiskLimits
+from barter_python.session.config import SessionConfig
 from barter_python.snapshot import DecimalInput, InstrumentSnapshot, validate_book
 
 # Defined in `barter_python.strategy`, their home; importable from here as before.
@@ -154,14 +155,14 @@ class Engine(_native.Engine):
         fees_percent: DecimalInput | None = None,
         risk: RiskLimits | None = None,
     ) -> Self:
-        book: Sequence[InstrumentSnapshot] = validate_book(instruments)
-        return super().__new__(
-            cls,
-            book,
-            strategy,
-            strategy_id=strategy_id,
-            balances=balances,
-            trading_enabled=trading_enabled,
+        if risk is not None and not isinstance(risk, RiskLimits):
+            # A mapping would validate into limits: a typo in a risk script must not.
+            raise TypeError(f"risk must be a RiskLimits, got {type(risk).__name__}")
+        config = SessionConfig(
+            instruments=validate_book(instruments),
+            balances=dict(balances) if isinstance(balances, Mapping) else balances or {},
             exchange=with_shorthands(exchange, fees_percent, latency_ms),
             risk=RiskLimits() if risk is None else risk,
+            strategy_id=str(strategy_id) if isinstance(strategy_id, StrategyId) else strategy_id,
         )
+        return super().__new__(cls, config, strategy, trading_enabled=trading_enabled)

@@ -3,19 +3,14 @@
 //! is the events' exchange time, its tokio time is paused (the mock exchanges' latency passes
 //! in virtual time), and each event's orders are settled before the next event.
 
-use super::data::PyMarketData;
-use super::equity;
-use super::rows::RunOutput;
-use super::session::Session;
-use super::summary::Interval;
-use crate::bind::decimal;
 use crate::bind::error::{self, Kind};
-use crate::book::snapshot::InstrumentInput;
 use crate::engine::audit::Audit;
 use crate::engine::clock::{Clock, ReplayClock};
-use crate::engine::{balance_inputs, event, Config, PyEngine};
-use crate::exchange::Choice;
-use crate::order::PyStrategyId;
+use crate::engine::event;
+use crate::market::data::{self, PyMarketData};
+use crate::session::config::SessionConfig;
+use crate::session::rows::RunOutput;
+use crate::session::Session;
 use barter::engine::state::trading::TradingState;
 use barter_instrument::instrument::InstrumentIndex;
 use pyo3::exceptions::PyValueError;
@@ -41,38 +36,22 @@ pub fn run_backtest<'py>(
     let Some(start) = events.first().map(|event| event.time_exchange) else {
         return Err(PyValueError::new_err("the market data has no events"));
     };
-    let id = PyStrategyId::extract(&config.getattr("strategy_id")?, "strategy_id")?;
-    let risk_free_return =
-        decimal::extract(&config.getattr("risk_free_return")?, "risk_free_return")?;
-    let interval = Interval::extract(&config.getattr("interval")?)?;
-    let equity_every = equity::every(&config.getattr("equity_interval")?)?;
-    let close_positions_at_end: bool = config.getattr("close_positions_at_end")?.extract()?;
-    let exchange = Choice::extract(&config.getattr("exchange")?)?;
-    let inputs: Vec<InstrumentInput> = config
-        .getattr("instruments")?
-        .try_iter()?
-        .map(|item| item?.extract())
-        .collect::<PyResult<_>>()?;
-    let engine_config = Config {
-        balances: balance_inputs(&config.getattr("balances")?)?,
-        // barter's own backtest requires trading enabled from the first event.
-        trading: TradingState::Enabled,
-        exchange,
-        risk: crate::risk::Settings::extract(&config.getattr("risk")?)?,
-    };
-    let clock = ReplayClock::new(super::data::utc(start));
-    let engine = PyEngine::build(
+    let close_at_end: bool = config.getattr("close_positions_at_end")?.extract()?;
+    let config = SessionConfig::extract(config)?;
+    let close_as = close_at_end.then(|| config.engine.strategy_id.clone());
+    let clock = ReplayClock::new(data::utc(start));
+    // barter's own backtest requires trading enabled from the first event.
+    let mut session = Session::start(
         py,
-        inputs,
+        config,
         strategy,
-        id.clone(),
-        engine_config,
+        TradingState::Enabled,
         Clock::Replay(clock),
     )?;
 
     // The data's instruments as the engine's, before any event: a name the config lacks is
     // the caller's error, not a half-run backtest.
-    let keys = engine.keys();
+    let keys = session.engine.keys();
     let indices: Vec<InstrumentIndex> = data
         .instruments()
         .iter()
@@ -90,7 +69,6 @@ pub fn run_backtest<'py>(
         keys.exchange_index(event.exchange)?;
     }
 
-    let mut session = Session::new(engine, equity_every);
     let total = events.len();
     for (at, event) in events.iter().enumerate() {
         if at % PROGRESS_EVERY == 0 {
@@ -112,11 +90,10 @@ pub fn run_backtest<'py>(
     if let Some(progress) = &progress {
         progress.call1((total, total))?;
     }
-    let close_as = close_positions_at_end.then_some(&id);
     session
-        .end(py, close_as)
+        .end(py, close_as.as_ref())
         .map_err(|err| failed(py, total, err))?;
-    session.results(py, risk_free_return, interval)
+    session.results(py)
 }
 
 /// A settlement problem (a mock exchange that stopped or did not answer, an error barter

@@ -6,6 +6,7 @@ use super::requests;
 use super::State;
 use crate::bind::decimal;
 use crate::bind::enums::Enum;
+use crate::market::data::{loaded, no_events, Builder, PyMarketData};
 use crate::market::problems::Problems;
 use crate::market::{self, InstrumentRef, Role};
 use barter::engine::state::trading::TradingState;
@@ -310,4 +311,40 @@ pub fn load_market_events(py: Python<'_>, json: &str) -> PyResult<Vec<PyEngineEv
         .and_then(|()| problems.check())
         .map_err(|failure| failure.into_py(py))?;
     Ok(events)
+}
+
+/// `MarketData` of engine events (`MarketData.from_events`): their market events and market
+/// disconnections, in their order.
+#[pyfunction]
+pub fn market_data_from_events(events: &Bound<'_, PyAny>) -> PyResult<PyMarketData> {
+    let py = events.py();
+    let mut builder = Builder::default();
+    let mut problems = Problems::new("events");
+    for (at, item) in events.try_iter()?.enumerate() {
+        let item = item?;
+        let event = item.cast::<PyEngineEvent>().map_err(|_| {
+            pyo3::exceptions::PyTypeError::new_err(format!(
+                "event {at}: expected an EngineEvent, got {}",
+                item.get_type().name().map_or("?".into(), |n| n.to_string())
+            ))
+        })?;
+        let Some(market) = event.get().market() else {
+            return Err(PyValueError::new_err(format!(
+                "event {at}: {} is not a market event: MarketData holds market data and \
+                 market disconnections only",
+                item.repr()?
+            )));
+        };
+        for problem in builder.barter(market, None) {
+            problems.add(format_args!("event {at}"), problem);
+        }
+    }
+    let result = problems.check().and_then(|()| {
+        if builder.has_data() {
+            Ok(builder.finish())
+        } else {
+            Err(no_events("events"))
+        }
+    });
+    loaded(py, result)
 }

@@ -20,7 +20,6 @@ pub mod strategy;
 pub mod value;
 pub mod view;
 
-use crate::bind::decimal;
 use crate::bind::enums::Enum;
 use crate::bind::error::{self, Kind};
 use crate::book::filter;
@@ -29,7 +28,7 @@ use crate::book::state::{self, Book, Index};
 use crate::exchange::market::Quote;
 use crate::exchange::queue::QueuedTxMap;
 use crate::exchange::simulated::{self, Listing, Simulated};
-use crate::exchange::Choice;
+use crate::exchange::Exchange;
 use crate::order::PyStrategyId;
 use audit::{Audit, PyAudit};
 use barter::engine::{
@@ -63,7 +62,7 @@ use barter_instrument::{
 use clock::Clock;
 use event::PyEngineEvent;
 use keys::Keys;
-use pyo3::exceptions::{PyRuntimeError, PyTypeError, PyValueError};
+use pyo3::exceptions::{PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::PyMapping;
 use rust_decimal::Decimal;
@@ -104,81 +103,26 @@ pub enum Venue {
     },
 }
 
-/// `{(exchange, asset): amount}` (or `None`) as barter's balances; amounts `>= 0`.
-pub fn balance_inputs(
-    balances: &Bound<'_, PyAny>,
-) -> PyResult<Vec<(ExchangeId, AssetNameInternal, Decimal)>> {
-    if balances.is_none() {
-        return Ok(Vec::new());
-    }
-    let items = balances.cast::<PyMapping>().map_err(|_| {
-        PyTypeError::new_err(format!(
-            "balances must be a mapping of (exchange, asset) to amount, got {}",
-            crate::bind::classes::type_name(&balances)
-        ))
-    })?;
-    items
-        .items()?
-        .iter()
-        .map(|item| {
-            let (key, amount): (Bound<'_, PyAny>, Bound<'_, PyAny>) = item.extract()?;
-            let (exchange, asset) = key.extract::<(Enum<ExchangeId>, String)>().map_err(|_| {
-                PyTypeError::new_err(format!(
-                    "balances keys must be (exchange, asset) tuples, got {}",
-                    key.repr().map(|r| r.to_string()).unwrap_or_default()
-                ))
-            })?;
-            let amount = decimal::extract(&amount, "balance")?;
-            // The one rule of a balance (the config's validator calls it too).
-            let amount = decimal::Sign::NonNegative.check(amount).map_err(|why| {
-                PyValueError::new_err(format!(
-                    "balance of '{asset}' on '{}' {why}",
-                    exchange.0.as_str()
-                ))
-            })?;
-            // barter's internal asset names are lowercase: `USDT` is `usdt`.
-            Ok((exchange.0, AssetNameInternal::new(asset), amount))
-        })
-        .collect()
-}
-
 #[pymethods]
 impl PyEngine {
-    /// barter's `Engine` over `instruments` (validated `InstrumentSnapshot`s: their prices seed
-    /// the market data, their positions the engine's positions), trading on `exchange` (a
-    /// validated `SimulatedExchange` or `BarterMockExchange`) holding `balances`.
+    /// barter's `Engine` over `config` (a validated `SessionConfig`, its engine's part: its instruments' prices
+    /// seed the market data, their positions the engine's positions), trading on its exchange
+    /// holding its balances.
     #[new]
-    #[pyo3(signature = (instruments, strategy, *, strategy_id, balances, trading_enabled, exchange, risk))]
+    #[pyo3(signature = (config, strategy, *, trading_enabled))]
     fn py_new(
         py: Python<'_>,
-        instruments: &Bound<'_, PyAny>,
+        config: &Bound<'_, PyAny>,
         strategy: Bound<'_, PyAny>,
-        strategy_id: &Bound<'_, PyAny>,
-        balances: &Bound<'_, PyAny>,
         trading_enabled: bool,
-        exchange: &Bound<'_, PyAny>,
-        risk: &Bound<'_, PyAny>,
     ) -> PyResult<Self> {
-        let id = PyStrategyId::extract(strategy_id, "strategy_id")?;
-        let exchange = Choice::extract(exchange)?;
-        let risk = crate::risk::Settings::extract(risk)?;
-        let inputs: Vec<InstrumentInput> = instruments
-            .try_iter()?
-            .map(|item| item?.extract())
-            .collect::<PyResult<_>>()?;
-        let balances = balance_inputs(balances)?;
         let trading = if trading_enabled {
             TradingState::Enabled
         } else {
             TradingState::Disabled
         };
-        let config = Config {
-            balances,
-            trading,
-            exchange,
-            risk,
-        };
-        Self::build(py, inputs, strategy, id, config, Clock::Live(LiveClock))
+        let config = Config::extract(config)?;
+        Self::build(py, config, strategy, trading, Clock::Live(LiveClock))
     }
 
     /// barter's `Engine::process` for one event, then the mock exchanges' answers to whatever
@@ -249,30 +193,59 @@ impl PyEngine {
     }
 }
 
-/// How an engine is set up besides its book and strategy.
+/// The engine's part of a `SessionConfig` model (its rules are the model's): what barter's
+/// engine, its exchange and its risk manager are built from.
 pub struct Config {
+    pub strategy_id: StrategyId,
+    pub instruments: Vec<InstrumentInput>,
+    /// The exchange's (and barter's) starting balances; barter's asset names are lowercase.
     pub balances: Vec<(ExchangeId, AssetNameInternal, Decimal)>,
-    pub trading: TradingState,
-    pub exchange: Choice,
+    pub exchange: Exchange,
     /// The risk manager's limits (a `RiskLimits` model's).
     pub risk: crate::risk::Settings,
 }
 
+impl Config {
+    pub fn extract(model: &Bound<'_, PyAny>) -> PyResult<Self> {
+        let field = |name: &str| model.getattr(name);
+        let balances = field("balances")?;
+        Ok(Self {
+            strategy_id: PyStrategyId::extract(&field("strategy_id")?, "strategy_id")?,
+            instruments: field("instruments")?
+                .try_iter()?
+                .map(|item| item?.extract())
+                .collect::<PyResult<_>>()?,
+            balances: balances
+                .cast::<PyMapping>()?
+                .items()?
+                .iter()
+                .map(|item| {
+                    let ((exchange, asset), amount): ((Enum<ExchangeId>, String), Decimal) =
+                        item.extract()?;
+                    Ok((exchange.0, AssetNameInternal::new(asset), amount))
+                })
+                .collect::<PyResult<_>>()?,
+            exchange: Exchange::extract(&field("exchange")?)?,
+            risk: crate::risk::Settings::extract(&field("risk")?)?,
+        })
+    }
+}
+
 impl PyEngine {
-    /// barter's engine over `inputs` with `strategy`, trading on the chosen exchange. barter's
+    /// barter's engine over `config`'s instruments with `strategy`, trading on its exchange. barter's
     /// mock runs one exchange per exchange of the book; with a replay clock its tokio time is
     /// paused, so its latency passes in virtual time and a replay never sleeps.
     pub fn build(
         py: Python<'_>,
-        inputs: Vec<InstrumentInput>,
-        strategy: Bound<'_, PyAny>,
-        id: StrategyId,
         config: Config,
+        strategy: Bound<'_, PyAny>,
+        trading: TradingState,
         clock: Clock,
     ) -> PyResult<Self> {
         let Config {
+            strategy_id: id,
+            instruments: inputs,
             balances,
-            trading,
             exchange,
             risk,
         } = config;
@@ -288,7 +261,7 @@ impl PyEngine {
 
         let exchanges = index.exchanges.len();
         let (venue, txs) = match exchange {
-            Choice::Simulated(settings) => {
+            Exchange::Simulated(settings) => {
                 let exchange =
                     simulated_exchange(settings, &state, &index, &inputs, &balances, time);
                 (
@@ -296,7 +269,7 @@ impl PyEngine {
                     QueuedTxMap::simulated(exchanges),
                 )
             }
-            Choice::BarterMock {
+            Exchange::BarterMock {
                 fees_percent,
                 latency_ms,
             } => {
@@ -313,7 +286,7 @@ impl PyEngine {
             }
         };
         let keys = Arc::new(Keys::new(index, inputs, fees_percent, id.clone()));
-        let risk = risk.resolve(&keys)?;
+        let risk = risk.resolve(|exchange, name| keys.instrument_index(exchange, name).ok())?;
         let mut strategy = PyStrategy::new(strategy, id, keys.clone(), clock.clone())?;
         if let Venue::Simulated(exchange) = &venue {
             let margin = exchange.settings().account == simulated::Account::Margin;
@@ -847,5 +820,6 @@ pub fn register(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_class::<seen::PyQuote>()?;
     module.add_class::<bars::PyBar>()?;
     module.add_function(wrap_pyfunction!(event::load_market_events, module)?)?;
+    module.add_function(wrap_pyfunction!(event::market_data_from_events, module)?)?;
     Ok(())
 }

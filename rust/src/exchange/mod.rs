@@ -12,10 +12,11 @@ use pyo3::prelude::*;
 use rust_decimal::Decimal;
 use simulated::{Account, FillVolume, LimitFill, Settings};
 
-/// The exchange a caller chose, read from `SimulatedExchange` or `BarterMockExchange` (already
-/// validated there: each field's range is checked once, in the model).
+/// The exchange a session's config names (Python's `Exchange`: a `SimulatedExchange` or a
+/// `BarterMockExchange` model, validated there: each field's range is checked once, in the
+/// model). The engine builds its `Venue` from it.
 #[derive(Debug, Clone)]
-pub enum Choice {
+pub enum Exchange {
     Simulated(Settings),
     BarterMock {
         fees_percent: Decimal,
@@ -23,13 +24,13 @@ pub enum Choice {
     },
 }
 
-impl Choice {
+impl Exchange {
     pub fn extract(model: &Bound<'_, PyAny>) -> PyResult<Self> {
         let kind: String = model.getattr("kind")?.extract()?;
         let money = |name: &str| decimal::extract(&model.getattr(name)?, name);
         let text = |name: &str| model.getattr(name)?.extract::<String>();
         match kind.as_str() {
-            "simulated" => Ok(Choice::Simulated(Settings {
+            "simulated" => Ok(Exchange::Simulated(Settings {
                 account: match text("account")?.as_str() {
                     "margin" => Account::Margin,
                     _ => Account::Cash,
@@ -48,7 +49,7 @@ impl Choice {
                 },
                 latency_ms: model.getattr("latency_ms")?.extract()?,
             })),
-            "barter_mock" => Ok(Choice::BarterMock {
+            "barter_mock" => Ok(Exchange::BarterMock {
                 fees_percent: money("fees_percent")?,
                 latency_ms: model.getattr("latency_ms")?.extract()?,
             }),
@@ -61,16 +62,16 @@ impl Choice {
     /// The taker fee: what an order's value is checked with before it is sent.
     pub fn fees_percent(&self) -> Decimal {
         match self {
-            Choice::Simulated(settings) => settings.taker_fee,
-            Choice::BarterMock { fees_percent, .. } => *fees_percent,
+            Exchange::Simulated(settings) => settings.taker_fee,
+            Exchange::BarterMock { fees_percent, .. } => *fees_percent,
         }
     }
 
     /// `"simulated"` or `"barter_mock"`, as results name it.
     pub fn name(&self) -> &'static str {
         match self {
-            Choice::Simulated(_) => "simulated",
-            Choice::BarterMock { .. } => "barter_mock",
+            Exchange::Simulated(_) => "simulated",
+            Exchange::BarterMock { .. } => "barter_mock",
         }
     }
 }

@@ -11,22 +11,16 @@ pub mod streams;
 pub mod testing;
 pub mod worker;
 
-use crate::backtest::equity;
-use crate::backtest::rows::RunOutput;
-use crate::backtest::session::Session;
-use crate::backtest::summary::Interval;
-use crate::bind::decimal;
 use crate::bind::enums::Enum;
 use crate::bind::error::{self, Kind};
 use crate::book::filter;
-use crate::book::snapshot::InstrumentInput;
 use crate::engine::clock::{Clock, ReplayClock};
 use crate::engine::keys::Keys;
 use crate::engine::requests;
 use crate::engine::view::PyStateView;
-use crate::engine::{balance_inputs, Config, PyEngine};
-use crate::exchange::Choice;
-use crate::order::PyStrategyId;
+use crate::session::config::SessionConfig;
+use crate::session::rows::RunOutput;
+use crate::session::Session;
 use barter::engine::clock::{EngineClock, LiveClock};
 use barter::engine::command::Command;
 use barter::engine::state::instrument::filter::InstrumentFilter;
@@ -38,10 +32,8 @@ use barter_instrument::exchange::ExchangeId;
 use barter_instrument::instrument::InstrumentIndex;
 use events::{EventKind, Events, LiveEvent, Next};
 use futures::StreamExt;
-use pyo3::exceptions::{PyRuntimeError, PyTypeError, PyValueError};
+use pyo3::exceptions::{PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
-use pyo3::types::PyMapping;
-use rust_decimal::Decimal;
 use std::sync::atomic::Ordering;
 use std::sync::mpsc::{self, Sender};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -51,12 +43,6 @@ use worker::{Input, Stats, Worker};
 
 /// How long a waiting call sleeps between looks at Ctrl-C.
 const SLICE: Duration = Duration::from_millis(100);
-
-/// What the session's result needs at shutdown.
-struct Reporting {
-    risk_free_return: Decimal,
-    interval: Interval,
-}
 
 /// The running parts; taken at shutdown.
 struct Running {
@@ -74,7 +60,6 @@ pub struct PyLiveSystem {
     events: Arc<Events>,
     stats: Arc<Stats>,
     keys: Arc<Keys>,
-    reporting: Reporting,
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -100,42 +85,24 @@ impl PyLiveSystem {
                 "connect_timeout must be a positive number of seconds, got {connect_timeout}"
             )));
         }
-        let id = PyStrategyId::extract(&config.getattr("strategy_id")?, "strategy_id")?;
-        let inputs: Vec<InstrumentInput> = config
-            .getattr("instruments")?
+        let kinds = sub_kinds(&config.getattr("streams")?)?;
+        let endpoints = config
+            .getattr("endpoints")?
+            .call_method0("items")?
             .try_iter()?
-            .map(|item| item?.extract())
-            .collect::<PyResult<_>>()?;
+            .map(|item| {
+                let (exchange, url): (Enum<ExchangeId>, String) = item?.extract()?;
+                Ok((exchange.0, url))
+            })
+            .collect::<PyResult<Vec<_>>>()?;
         let trading = if config.getattr("trading_enabled")?.extract()? {
             TradingState::Enabled
         } else {
             TradingState::Disabled
         };
-        let engine_config = Config {
-            balances: balance_inputs(&config.getattr("balances")?)?,
-            trading,
-            exchange: Choice::extract(&config.getattr("exchange")?)?,
-            risk: crate::risk::Settings::extract(&config.getattr("risk")?)?,
-        };
-        let kinds = sub_kinds(&config.getattr("streams")?)?;
-        let endpoints = endpoints(&config.getattr("endpoints")?)?;
-        let equity_every = equity::every(&config.getattr("equity_interval")?)?;
-        let reporting = Reporting {
-            risk_free_return: decimal::extract(
-                &config.getattr("risk_free_return")?,
-                "risk_free_return",
-            )?,
-            interval: Interval::extract(&config.getattr("interval")?)?,
-        };
-
-        let engine = PyEngine::build(
-            py,
-            inputs,
-            strategy,
-            id,
-            engine_config,
-            Clock::Live(LiveClock),
-        )?;
+        let config = SessionConfig::extract(config)?;
+        let session = Session::start(py, config, strategy, trading, Clock::Live(LiveClock))?;
+        let engine = &session.engine;
         let keys = engine.shared_keys();
         let lease = streams::Lease::take(&endpoints, &keys.index.exchanges)
             .map_err(PyValueError::new_err)?;
@@ -212,11 +179,7 @@ impl PyLiveSystem {
 
         let events = Arc::new(Events::default());
         let stats = Arc::new(Stats::default());
-        let worker = Worker::new(
-            Session::new(engine, equity_every),
-            events.clone(),
-            stats.clone(),
-        );
+        let worker = Worker::new(session, events.clone(), stats.clone());
         let engine = std::thread::Builder::new()
             .name("barter-engine".into())
             .spawn(move || worker.run(received))
@@ -233,7 +196,6 @@ impl PyLiveSystem {
             events,
             stats,
             keys,
-            reporting,
         })
     }
 
@@ -398,11 +360,7 @@ impl PyLiveSystem {
         // directly, so no hook runs).
         worker.session.engine.core_mut().state.trading = TradingState::Disabled;
         let ended = worker.session.end(py, None);
-        let output = ended.and_then(|()| {
-            worker
-                .session
-                .results(py, self.reporting.risk_free_return, self.reporting.interval)
-        });
+        let output = ended.and_then(|()| worker.session.results(py));
         self.events
             .push(LiveEvent::new(EventKind::Stopped, None, text));
         self.events.close();
@@ -498,48 +456,28 @@ fn stopped() -> PyErr {
     PyRuntimeError::new_err("the live system has shut down")
 }
 
-/// `streams`: barter-data's subscription kinds for "trades" and "l1".
+/// `streams` (validated by the model: `trades` and `l1`, at least one, each once) as
+/// barter-data's subscription kinds.
 fn sub_kinds(value: &Bound<'_, PyAny>) -> PyResult<Vec<SubKind>> {
     let names: Vec<String> = value.extract()?;
-    let mut kinds = Vec::new();
-    for name in names {
-        let kind = match name.as_str() {
-            "trades" => SubKind::PublicTrades,
-            "l1" => SubKind::OrderBooksL1,
-            other => {
-                return Err(PyValueError::new_err(format!(
-                    "streams: '{other}' is not a stream kind (trades, l1)"
-                )))
-            }
-        };
-        if !kinds.contains(&kind) {
-            kinds.push(kind);
-        }
-    }
-    if kinds.is_empty() {
-        return Err(PyValueError::new_err("streams: at least one of trades, l1"));
-    }
-    Ok(kinds)
-}
-
-/// `endpoints`: `{exchange: url}`.
-fn endpoints(value: &Bound<'_, PyAny>) -> PyResult<Vec<(ExchangeId, String)>> {
-    let items = value
-        .cast::<PyMapping>()
-        .map_err(|_| PyTypeError::new_err("endpoints must be a mapping of exchange to URL"))?;
-    items
-        .items()?
+    Ok(names
         .iter()
-        .map(|item| {
-            let (exchange, url): (Enum<ExchangeId>, String) = item.extract()?;
-            Ok((exchange.0, url))
+        .map(|name| match name.as_str() {
+            "l1" => SubKind::OrderBooksL1,
+            _ => SubKind::PublicTrades,
         })
-        .collect()
+        .collect())
 }
 
 pub fn register(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_class::<PyLiveSystem>()?;
     module.add_class::<LiveEvent>()?;
+    module.add_function(wrap_pyfunction!(streams::check_endpoint, module)?)?;
+    let overridable = streams::OVERRIDABLE.map(|exchange| exchange.as_str());
+    module.add(
+        "ENDPOINT_EXCHANGES",
+        pyo3::types::PyTuple::new(module.py(), overridable)?,
+    )?;
     testing::register(module)?;
     Ok(())
 }

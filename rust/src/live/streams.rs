@@ -7,6 +7,7 @@
 //! URLs are constants inside barter-data: they connect through barter's `DynamicStreams` to
 //! the exchange itself, and refuse an endpoint.
 
+use crate::bind::enums::Enum;
 use barter_data::error::DataError;
 use barter_data::event::DataKind;
 use barter_data::exchange::binance::futures::WEBSOCKET_BASE_URL_BINANCE_FUTURES_USD;
@@ -33,6 +34,8 @@ use barter_instrument::Keyed;
 use futures::future::BoxFuture;
 use futures::stream::{BoxStream, StreamExt};
 use futures::FutureExt;
+use pyo3::exceptions::PyValueError;
+use pyo3::prelude::*;
 use std::fmt::Display;
 use std::sync::Mutex;
 
@@ -119,38 +122,46 @@ server!(
     WEBSOCKET_BASE_URL_BYBIT_PERPETUALS_USD
 );
 
+/// The one rule of an endpoint (`LiveConfig.endpoints`' validator calls it): an exchange whose
+/// URL barter-data reads from a trait the SDK implements, and a `ws://` or `wss://` URL.
+#[pyfunction]
+pub fn check_endpoint(exchange: Enum<ExchangeId>, url: &str) -> PyResult<()> {
+    let exchange = exchange.0;
+    if !OVERRIDABLE.contains(&exchange) {
+        let can: Vec<_> = OVERRIDABLE.iter().map(|e| e.as_str()).collect();
+        return Err(PyValueError::new_err(format!(
+            "the URL of '{}' is a constant inside barter-data and cannot be replaced; \
+             endpoints can be given for {}",
+            exchange.as_str(),
+            can.join(", ")
+        )));
+    }
+    if !(url.starts_with("ws://") || url.starts_with("wss://")) || url::Url::parse(url).is_err() {
+        return Err(PyValueError::new_err(format!(
+            "'{url}' for '{}' is not a ws:// or wss:// URL",
+            exchange.as_str()
+        )));
+    }
+    Ok(())
+}
+
 /// The URLs a running system streams its overridable exchanges from (an endpoint, or the
 /// exchange's own); released when it is dropped.
 pub struct Lease(Vec<usize>);
 
 impl Lease {
-    /// Point each exchange at its URL (a `ws://` or `wss://` URL), refusing an exchange whose
-    /// URL cannot be replaced; the other overridable exchanges of `streamed` keep their own
-    /// URL. Refused if another running system streams one of them from elsewhere.
+    /// Point each exchange at its URL (each checked by `check_endpoint`, the config's rule);
+    /// the other overridable exchanges of `streamed` keep their own URL. Refused if another
+    /// running system streams one of them from elsewhere.
     pub fn take(
         endpoints: &[(ExchangeId, String)],
         streamed: &[ExchangeId],
     ) -> Result<Self, String> {
         let mut wanted: Vec<(usize, Option<&str>)> = Vec::new();
         for (exchange, url) in endpoints {
-            let Some(slot) = OVERRIDABLE.iter().position(|e| e == exchange) else {
-                let can: Vec<_> = OVERRIDABLE.iter().map(|e| e.as_str()).collect();
-                return Err(format!(
-                    "endpoints: the URL of '{}' is a constant inside barter-data and cannot be \
-                     replaced; endpoints can be given for {}",
-                    exchange.as_str(),
-                    can.join(", ")
-                ));
-            };
-            if !(url.starts_with("ws://") || url.starts_with("wss://"))
-                || url::Url::parse(url).is_err()
-            {
-                return Err(format!(
-                    "endpoints: '{url}' for '{}' is not a ws:// or wss:// URL",
-                    exchange.as_str()
-                ));
+            if let Some(slot) = OVERRIDABLE.iter().position(|e| e == exchange) {
+                wanted.push((slot, Some(url.as_str())));
             }
-            wanted.push((slot, Some(url.as_str())));
         }
         for exchange in streamed {
             let slot = OVERRIDABLE.iter().position(|e| e == exchange);

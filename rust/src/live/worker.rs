@@ -3,8 +3,8 @@
 //! commands where they were sent), waiting blocking when idle: no spinning.
 
 use super::events::{EventKind, Events, LiveEvent};
-use crate::backtest::session::Session;
 use crate::engine::event;
+use crate::session::Session;
 use barter::engine::state::trading::TradingState;
 use barter::EngineEvent;
 use barter_data::event::DataKind;

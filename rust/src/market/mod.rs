@@ -1,10 +1,11 @@
 //! barter-data's market events: the rules shared by engine events (`engine::event`) and
-//! backtest market data (`backtest::data`).
+//! market data held natively (`data`: `MarketData`, its loaders and tables).
 //!
 //! barter-data holds trade prices and amounts as `f64` and L1 levels as `Decimal`; the engine
 //! turns a trade price into a `Decimal` with `Decimal::from_f64`. The SDK's money is exact, so
 //! a number is accepted only if it survives those conversions unchanged.
 
+pub mod data;
 pub mod json;
 pub mod problems;
 
@@ -13,6 +14,7 @@ use barter_data::books::Level;
 use barter_data::event::DataKind;
 use barter_data::subscription::book::OrderBookL1;
 use barter_instrument::instrument::name::InstrumentNameInternal;
+use pyo3::prelude::*;
 use rust_decimal::prelude::FromPrimitive;
 use rust_decimal::Decimal;
 use serde::Deserialize;
@@ -196,6 +198,10 @@ pub fn check(kind: &DataKind) -> Result<(), String> {
         DataKind::OrderBookL1(book) => check_l1(book),
         _ => Ok(()),
     }
+}
+
+pub fn register(module: &Bound<'_, PyModule>) -> PyResult<()> {
+    module.add_class::<data::PyMarketData>()
 }
 
 #[cfg(test)]

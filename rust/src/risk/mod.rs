@@ -8,10 +8,10 @@ pub mod limits;
 
 use crate::bind::decimal;
 use crate::bind::enums::Enum;
-use crate::engine::keys::Keys;
 use barter::risk::check::CheckHigherThan;
 use barter_instrument::exchange::ExchangeId;
 use barter_instrument::instrument::name::InstrumentNameInternal;
+use barter_instrument::instrument::InstrumentIndex;
 use limits::Limits;
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
@@ -68,12 +68,16 @@ impl Settings {
         })
     }
 
-    /// The limits over the engine's instruments; a position limit for an instrument the engine
-    /// does not trade is the caller's error.
-    pub fn resolve(self, keys: &Keys) -> PyResult<Limits> {
+    /// The limits over the engine's instruments (`index_of` an instrument: its barter index,
+    /// if the engine trades it); a position limit for an instrument the engine does not trade
+    /// is the caller's error.
+    pub fn resolve(
+        self,
+        index_of: impl Fn(ExchangeId, &InstrumentNameInternal) -> Option<InstrumentIndex>,
+    ) -> PyResult<Limits> {
         let mut positions = Vec::new();
         for (exchange, name, limit) in self.max_position_quantity {
-            let at = keys.instrument_index(exchange, &name).map_err(|_| {
+            let at = index_of(exchange, &name).ok_or_else(|| {
                 PyValueError::new_err(format!(
                     "max_position_quantity: instrument '{name}' on '{}' is not in the \
                      instruments",

@@ -1,23 +1,10 @@
 """Backtests: market data replayed through barter's `Engine` with a Python strategy, on the
-simulated exchange (or barter's mock), barter's statistics of the run, the textbook ones beside
-them, every order, the account's equity curve and portfolio statistics; sweeps of many runs and
-walk-forward analysis."""
+simulated exchange (or barter's mock), in a session (`barter_python.session`: barter's
+statistics of the run, the textbook ones beside them, every order, the account's equity curve
+and portfolio statistics); sweeps of many runs and walk-forward analysis."""
 
 from barter_python.backtest.config import BacktestConfig
-from barter_python.backtest.data import MarketData
 from barter_python.backtest.run import backtest
-from barter_python.backtest.stats import TradeStats
-from barter_python.backtest.summary import (
-    AssetResult,
-    BacktestResult,
-    ClosedPosition,
-    EquityPoint,
-    Fill,
-    InstrumentResult,
-    OrderRecord,
-    PortfolioStats,
-    TearSheet,
-)
 from barter_python.backtest.sweep import (
     BacktestBatch,
     BacktestSpec,
@@ -27,6 +14,20 @@ from barter_python.backtest.sweep import (
 )
 from barter_python.backtest.walk_forward import WalkForward, WalkWindow, walk_forward
 from barter_python.errors import StrategyImportError
+from barter_python.market import MarketData  # its home is `barter_python.market`
+from barter_python.session import (
+    AssetResult,
+    ClosedPosition,
+    EquityPoint,
+    Fill,
+    InstrumentResult,
+    OrderRecord,
+    PortfolioStats,
+    SessionResult,
+    TearSheet,
+    TradeStats,
+)
+from barter_python.session.result import BacktestResult
 
 __all__ = [
     "AssetResult",
@@ -41,6 +42,7 @@ __all__ = [
     "MarketData",
     "OrderRecord",
     "PortfolioStats",
+    "SessionResult",
     "StrategyImportError",
     "SweepFailure",
     "TearSheet",

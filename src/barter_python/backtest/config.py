@@ -2,86 +2,16 @@
 
 from __future__ import annotations
 
-import json
-import os
 from datetime import timedelta
-from decimal import Decimal
-from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
-
-from barter_python._native import non_negative, to_decimal
-from barter_python.errors import BookError
-from barter_python.exchange import BarterMockExchange, Exchange, SimulatedExchange, with_shorthands
+from barter_python.exchange import BarterMockExchange, SimulatedExchange
 from barter_python.instrument import ExchangeId
 from barter_python.risk import RiskLimits
-from barter_python.snapshot import DecimalInput, InstrumentSnapshot, validate_book
+from barter_python.session.config import IntervalName, SessionConfig
+from barter_python.snapshot import DecimalInput, InstrumentSnapshot
 
-__all__ = ["BacktestConfig", "IntervalName", "SessionConfig"]
-
-IntervalName = Literal["daily", "annual_252", "annual_365"]
-
-
-class SessionConfig(BaseModel, frozen=True, extra="forbid"):
-    """What any trading session through barter's engine holds (a backtest, a live system):
-    the instruments, the exchange's starting balances, how often the equity curve gets a
-    point, how barter's statistics are computed (`interval`: the period barter scales
-    returns and ratios to), and the `risk` limits of the strategy's orders (none by default:
-    a refused order is in the result's `orders`, status "refused", with the limit it broke)."""
-
-    instruments: list[InstrumentSnapshot]
-    balances: dict[tuple[ExchangeId, str], Decimal] = {}
-    equity_interval: timedelta | None = timedelta(minutes=1)
-    risk_free_return: Decimal = Decimal(0)
-    interval: IntervalName | timedelta = "daily"
-    risk: RiskLimits = RiskLimits()
-
-    @field_validator("instruments", mode="before")
-    @classmethod
-    def _book(cls, value: object) -> list[InstrumentSnapshot]:
-        if not isinstance(value, list | tuple):
-            raise ValueError(f"must be a list of instruments, got {type(value).__name__}")
-        return validate_book(value)
-
-    @field_validator("equity_interval")
-    @classmethod
-    def _positive(cls, value: timedelta | None) -> timedelta | None:
-        if value is not None and value <= timedelta(0):
-            raise ValueError(f"must be a positive interval or None (every event), got {value}")
-        return value
-
-    @field_validator("risk_free_return", mode="before")
-    @classmethod
-    def _money(cls, value: object) -> Decimal:
-        try:
-            return to_decimal(value)
-        except TypeError as error:
-            raise ValueError(str(error)) from None
-
-    @field_validator("risk_free_return")
-    @classmethod
-    def _a_rate(cls, value: Decimal) -> Decimal:
-        # A rate per interval; far outside, barter's ratios overflow their decimal.
-        if abs(value) > 1:
-            raise ValueError(f"must be a rate from -1 to 1 (0.05 is 5 %), got {value}")
-        return value
-
-    @field_validator("balances", mode="before")
-    @classmethod
-    def _balances(cls, value: object) -> dict[tuple[ExchangeId, str], Decimal]:
-        if not isinstance(value, dict):
-            raise ValueError(f"must be a mapping of (exchange, asset) to amount, got {value!r}")
-        balances = {}
-        for key, amount in value.items():
-            if not (isinstance(key, tuple) and len(key) == 2 and isinstance(key[1], str)):
-                raise ValueError(f"keys must be (exchange, asset) tuples, got {key!r}")
-            try:
-                number = non_negative(amount)  # the native rule of a balance, as Engine's
-            except ValueError as error:
-                raise ValueError(f"{key}: {error}") from None
-            balances[(ExchangeId(key[0]), key[1].lower())] = number
-        return balances
+__all__ = ["BacktestConfig"]
 
 
 class BacktestConfig(SessionConfig, frozen=True, extra="forbid"):
@@ -95,7 +25,6 @@ class BacktestConfig(SessionConfig, frozen=True, extra="forbid"):
     False.
     """
 
-    exchange: Exchange = Field(default_factory=SimulatedExchange, discriminator="kind")
     close_positions_at_end: bool = True
     strategy_id: str = "backtest"
 
@@ -116,81 +45,3 @@ class BacktestConfig(SessionConfig, frozen=True, extra="forbid"):
             strategy_id: str = ...,
             risk: RiskLimits = ...,
         ) -> None: ...
-
-    @model_validator(mode="before")
-    @classmethod
-    def _shorthands(cls, data: object) -> object:
-        # barter's top-level `fees_percent` / `latency_ms` land in the exchange.
-        if isinstance(data, dict) and ("fees_percent" in data or "latency_ms" in data):
-            data = dict(data)
-            fees, latency = data.pop("fees_percent", None), data.pop("latency_ms", None)
-            exchange = data.get("exchange")
-            if isinstance(exchange, dict):
-                mock = exchange.get("kind") == "barter_mock"
-                model = BarterMockExchange if mock else SimulatedExchange
-                exchange = model.model_validate(exchange)
-            data["exchange"] = with_shorthands(exchange, fees, latency)
-        return data
-
-    @classmethod
-    def from_barter_json(cls, source: str | os.PathLike[str]) -> BacktestConfig:
-        """barter's own config file, as barter's examples read it: `{"risk_free_return": ...,
-        "system": SystemConfig}` or a bare `SystemConfig` (its `instruments` and the mock
-        `executions`: balances, `fees_percent`, `latency_ms`). Instruments are named
-        `{base}_{quote}`, barter's internal naming, so that indices and names match barter's
-        (`binance_spot-btc_usdt`)."""
-        path = Path(source)
-        try:
-            data = json.loads(path.read_text())
-        except json.JSONDecodeError as error:
-            raise BookError(
-                f"{path}:{error.lineno}:{error.colno}: invalid JSON: {error.msg}"
-            ) from None
-        try:
-            return cls._from_barter(data)
-        except (KeyError, TypeError, ValidationError, ValueError) as error:
-            raise BookError(f"{path}: not a barter backtest config: {error}") from None
-
-    @classmethod
-    def _from_barter(cls, data: object) -> BacktestConfig:
-        if not isinstance(data, dict):
-            raise ValueError("expected a JSON object")
-        system = data.get("system", data)
-        instruments = []
-        for item in system["instruments"]:
-            if item.get("kind", "spot") != "spot":
-                raise ValueError(f"only spot instruments are supported, got {item['kind']!r}")
-            base, quote = item["underlying"]["base"], item["underlying"]["quote"]
-            instrument = {
-                "exchange": item["exchange"],
-                "instrument": f"{base}_{quote}",
-                "base": base,
-                "quote": quote,
-            }
-            if item.get("spec"):  # barter's InstrumentSpec: price, quantity and notional rules
-                spec = item["spec"]
-                instrument["spec"] = {
-                    "tick_size": str(spec["price"]["tick_size"]),
-                    "lot_size": str(spec["quantity"]["increment"]),
-                    "min_notional": str(spec.get("notional", {}).get("min", 0)),
-                }
-            instruments.append(instrument)
-        executions = system.get("executions", [])
-        fees = {str(e.get("fees_percent", 0)) for e in executions}
-        latencies = {int(e.get("latency_ms", 0)) for e in executions}
-        if len(fees) > 1 or len(latencies) > 1:
-            raise ValueError("executions with different fees_percent or latency_ms")
-        balances = {
-            (e["mocked_exchange"], b["asset"]): str(b["balance"]["total"])
-            for e in executions
-            for b in e["initial_state"]["balances"]
-        }
-        return cls.model_validate(
-            {
-                "instruments": instruments,
-                "balances": balances,
-                "fees_percent": fees.pop() if fees else 0,
-                "latency_ms": latencies.pop() if latencies else 0,
-                "risk_free_return": str(data.get("risk_free_return", 0)),
-            }
-        )

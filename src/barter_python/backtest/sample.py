@@ -11,9 +11,9 @@ from importlib import resources
 from pathlib import Path
 
 from barter_python.backtest.config import BacktestConfig
-from barter_python.backtest.data import MarketData
 from barter_python.engine import DefaultStrategy, EngineStateView, Requests, market_order
 from barter_python.instrument import ExchangeId, Side
+from barter_python.market import MarketData
 from barter_python.order import OrderRequestOpen
 from barter_python.snapshot import DecimalInput
 

@@ -24,12 +24,12 @@ from typing import Any, Literal, Protocol
 from pydantic import BaseModel, JsonValue, field_validator
 
 from barter_python.backtest.config import BacktestConfig
-from barter_python.backtest.data import MarketData
 from barter_python.backtest.run import backtest
-from barter_python.backtest.stats import TradeStats
-from barter_python.backtest.summary import BacktestResult
-from barter_python.backtest.tables import FramesOfRows, decimal_fields
 from barter_python.errors import BarterPythonError, StrategyImportError
+from barter_python.market import MarketData
+from barter_python.session.result import BacktestResult
+from barter_python.session.stats import TradeStats
+from barter_python.session.tables import FramesOfRows, decimal_fields
 from barter_python.strategy import strategy_class
 
 __all__ = [

@@ -19,8 +19,6 @@ from typing import Any
 from pydantic import BaseModel
 
 from barter_python.backtest.config import BacktestConfig
-from barter_python.backtest.data import MarketData
-from barter_python.backtest.summary import BacktestResult
 from barter_python.backtest.sweep import (
     BacktestBatch,
     BacktestSpec,
@@ -30,7 +28,9 @@ from barter_python.backtest.sweep import (
     run_columns,
     run_decimals,
 )
-from barter_python.backtest.tables import FramesOfRows
+from barter_python.market import MarketData
+from barter_python.session.result import BacktestResult
+from barter_python.session.tables import FramesOfRows
 
 __all__ = ["WalkForward", "WalkWindow", "walk_forward"]
 

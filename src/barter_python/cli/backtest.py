@@ -14,9 +14,7 @@ from pydantic import ValidationError
 
 from barter_python.backtest import BacktestConfig, BacktestResult, MarketData
 from barter_python.backtest import backtest as run_backtest
-from barter_python.backtest.config import IntervalName
 from barter_python.backtest.sample import sample_config, sample_data
-from barter_python.backtest.tables import optional
 from barter_python.cli.common import (
     fail,
     find_strategy_class,
@@ -35,6 +33,8 @@ from barter_python.cli.sweep import (
 )
 from barter_python.errors import BacktestError, BarterPythonError, BookError
 from barter_python.instrument import ExchangeId
+from barter_python.session.config import IntervalName
+from barter_python.session.tables import optional
 
 __all__ = ["backtest"]
 

@@ -3,16 +3,17 @@ its session is reported (spec §9)."""
 
 from __future__ import annotations
 
-import os
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import Field, field_validator
 
-from barter_python.backtest.config import BacktestConfig, IntervalName, SessionConfig
+from barter_python import _native
+from barter_python._native import check_endpoint
 from barter_python.exchange import SimulatedExchange
 from barter_python.instrument import ExchangeId
 from barter_python.risk import RiskLimits
+from barter_python.session.config import IntervalName, SessionConfig
 from barter_python.snapshot import DecimalInput, InstrumentSnapshot
 
 __all__ = ["ENDPOINT_EXCHANGES", "LiveConfig", "StreamKind"]
@@ -22,12 +23,7 @@ STREAM_KINDS: tuple[StreamKind, ...] = ("trades", "l1")
 
 # barter-data reads these exchanges' URLs from a trait the SDK implements; the others' are
 # constants inside barter-data.
-ENDPOINT_EXCHANGES = (
-    ExchangeId.BINANCE_SPOT,
-    ExchangeId.BINANCE_FUTURES_USD,
-    ExchangeId.BYBIT_SPOT,
-    ExchangeId.BYBIT_PERPETUALS_USD,
-)
+ENDPOINT_EXCHANGES = tuple(ExchangeId(name) for name in _native.ENDPOINT_EXCHANGES)
 
 
 class LiveConfig(SessionConfig, frozen=True, extra="forbid"):
@@ -71,29 +67,5 @@ class LiveConfig(SessionConfig, frozen=True, extra="forbid"):
     @classmethod
     def _endpoints(cls, value: dict[ExchangeId, str]) -> dict[ExchangeId, str]:
         for exchange, url in value.items():
-            if exchange not in ENDPOINT_EXCHANGES:
-                can = ", ".join(e.value for e in ENDPOINT_EXCHANGES)
-                raise ValueError(
-                    f"the URL of '{exchange.value}' is a constant inside barter-data and cannot "
-                    f"be replaced; endpoints can be given for {can}"
-                )
-            if not url.startswith(("ws://", "wss://")):
-                raise ValueError(f"'{url}' for '{exchange.value}' is not a ws:// or wss:// URL")
+            check_endpoint(exchange, url)  # the native rule, where the URLs are used
         return value
-
-    @classmethod
-    def from_barter_json(cls, source: str | os.PathLike[str], **fields: Any) -> LiveConfig:
-        """barter's `SystemConfig` file (as `BacktestConfig.from_barter_json` reads it: the
-        instruments, the mock executions' balances, fees and latency), with any other field
-        given by keyword (`endpoints=...`, `trading_enabled=True`)."""
-        base = BacktestConfig.from_barter_json(source)
-        exchange = base.exchange
-        if not isinstance(exchange, SimulatedExchange):  # pragma: no cover - always simulated
-            raise ValueError("a live system trades on the simulated exchange")
-        values: dict[str, Any] = {
-            "instruments": base.instruments,
-            "balances": base.balances,
-            "exchange": exchange,
-            "risk_free_return": base.risk_free_return,
-        }
-        return cls.model_validate({**values, **fields})

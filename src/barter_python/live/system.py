@@ -29,10 +29,9 @@ from barter_python._native import (
     OrderRequestCancel,
     OrderRequestOpen,
 )
-from barter_python.backtest.run import results_from
-from barter_python.backtest.summary import BacktestResult
 from barter_python.instrument import ExchangeId
 from barter_python.live.config import LiveConfig
+from barter_python.session.result import SessionResult, results_from
 from barter_python.snapshot import PositionSnapshot
 from barter_python.strategy import Strategy
 
@@ -65,7 +64,7 @@ class LiveSystem:
         self._native = native
         self._config = config
         self._started = started
-        self._result: BacktestResult | None = None
+        self._result: SessionResult | None = None
         self._shutting_down = threading.Lock()
 
     @classmethod
@@ -138,7 +137,7 @@ class LiveSystem:
         `ValueError`, if one is invalid."""
         self._native.send_requests(list(cancels), list(opens))
 
-    def shutdown(self) -> BacktestResult:
+    def shutdown(self) -> SessionResult:
         """Stop the streams, let the engine process what already arrived, stop it, and return
         the session's result in the backtest's models. Idempotent. Orders are neither
         cancelled nor positions closed: call `cancel_orders()` / `close_positions()` first."""

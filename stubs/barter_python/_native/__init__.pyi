@@ -15,12 +15,11 @@ from typing_extensions import disjoint_base
 from barter_python._native import strategy as strategy
 from barter_python.backtest.config import BacktestConfig
 from barter_python.engine import Strategy
-from barter_python.exchange import BarterMockExchange, SimulatedExchange
 from barter_python.instrument import ExchangeId, Side
 from barter_python.live.config import LiveConfig
 from barter_python.live.events import LiveEventKind
 from barter_python.order import OrderKind, TimeInForce
-from barter_python.risk import RiskLimits
+from barter_python.session.config import SessionConfig
 from barter_python.snapshot import (
     DecimalInput,
     InstrumentSnapshot,
@@ -30,6 +29,7 @@ from barter_python.snapshot import (
 
 __all__ = [
     "BOOK_CSV_COLUMNS",
+    "ENDPOINT_EXCHANGES",
     "AssetRow",
     "Audit",
     "Bar",
@@ -69,10 +69,12 @@ __all__ = [
     "barter_name",
     "barter_variants",
     "bind_classes",
+    "check_endpoint",
     "flatten",
     "internal_name",
     "json_item_lines",
     "load_market_events",
+    "market_data_from_events",
     "non_negative",
     "positive",
     "read_csv",
@@ -102,6 +104,7 @@ def internal_name(name: str) -> str:
     """`name` lowercased as barter's internal instrument and asset names are."""
 
 BOOK_CSV_COLUMNS: tuple[str, ...]
+ENDPOINT_EXCHANGES: tuple[str, ...]
 __version__: str
 
 def read_csv(source: str, text: str) -> BookRows:
@@ -318,17 +321,9 @@ class Engine:
     Use `barter_python.engine.Engine`, which validates the snapshots.
     """
 
-    def __new__(
-        cls,
-        instruments: Iterable[InstrumentSnapshot],
-        strategy: Strategy,
-        *,
-        strategy_id: StrategyId | str,
-        balances: Mapping[tuple[ExchangeId | str, str], DecimalInput] | None,
-        trading_enabled: bool,
-        exchange: SimulatedExchange | BarterMockExchange,
-        risk: RiskLimits,
-    ) -> Self: ...
+    def __new__(cls, config: SessionConfig, strategy: Strategy, *, trading_enabled: bool) -> Self:
+        """barter's engine over a validated `SessionConfig` (its instruments, balances,
+        exchange, risk limits and strategy id)."""
     def process(self, event: EngineEvent) -> Audit:
         """The exchange sees a market event first (what it fills reaches barter's state), then
         barter's `Engine::process` for `event`, then the exchange's answers."""
@@ -399,8 +394,6 @@ class MarketData:
     def _load_csv(
         path: str, kind: str, exchange: ExchangeId | str, instrument: str
     ) -> MarketData: ...
-    @staticmethod
-    def _from_events(events: Iterable[EngineEvent]) -> MarketData: ...
     @staticmethod
     def _from_columns(
         kind: str,
@@ -549,6 +542,12 @@ class EngineActions:
     def send_requests(
         self, cancels: Iterable[OrderRequestCancel], opens: Iterable[OrderRequestOpen]
     ) -> None: ...
+
+def market_data_from_events(events: Iterable[EngineEvent]) -> MarketData:
+    """`MarketData` of engine events (use `MarketData.from_events`)."""
+
+def check_endpoint(exchange: ExchangeId | str, url: str) -> None:
+    """The rule of a live endpoint: an exchange whose URL can be replaced, a ws:// or wss:// URL."""
 
 def run_backtest(
     strategy: Strategy,

@@ -164,7 +164,7 @@ class MarketData(_native.MarketData):
     def from_events(cls, events: Iterable[EngineEvent]) -> Self:
         """Market events made with `EngineEvent.trade`, `.l1` and `.market_disconnected`
         (instruments by name); any other event raises `ValueError`."""
-        return cls(_native.MarketData._from_events(events))
+        return cls(_native.market_data_from_events(events))
 
     @classmethod
     def from_arrow(

@@ -11,25 +11,7 @@ use crate::exchange::simulated::Account;
 use barter_data::event::{DataKind, MarketEvent};
 use barter_instrument::{asset::AssetIndex, instrument::InstrumentIndex};
 use chrono::{DateTime, Duration, Utc};
-use pyo3::exceptions::{PyTypeError, PyValueError};
-use pyo3::prelude::*;
 use rust_decimal::Decimal;
-
-/// `equity_interval`: a positive `timedelta`, or `None` for a point at every event.
-pub fn every(value: &Bound<'_, PyAny>) -> PyResult<Option<Duration>> {
-    if value.is_none() {
-        return Ok(None);
-    }
-    let step: chrono::TimeDelta = value
-        .extract()
-        .map_err(|_| PyTypeError::new_err("equity_interval must be a timedelta or None"))?;
-    if step <= Duration::zero() {
-        return Err(PyValueError::new_err(format!(
-            "equity_interval must be positive, got {step}"
-        )));
-    }
-    Ok(Some(step))
-}
 
 /// One point of one quote asset's curve.
 pub struct Point {

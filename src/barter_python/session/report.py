@@ -9,9 +9,9 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Protocol
 
-from barter_python.backtest.portfolio import PortfolioStats
-from barter_python.backtest.stats import TradeStats
 from barter_python.instrument import ExchangeId
+from barter_python.session.portfolio import PortfolioStats
+from barter_python.session.stats import TradeStats
 
 __all__ = ["ReportedResult", "overview", "portfolio_lines", "summary_table"]
 
@@ -39,7 +39,7 @@ class _Instrument(Protocol):
 
 
 class ReportedResult(Protocol):
-    """What the summary reads of a `BacktestResult` (which imports this module: no import
+    """What the summary reads of a `SessionResult` (which imports this module: no import
     back)."""
 
     @property

@@ -17,7 +17,6 @@ mod table;
 
 use crate::bind::enums::Enum;
 use crate::bind::error::{self, Kind as ErrorKind};
-use crate::engine::event::PyEngineEvent;
 use crate::market::problems::{read, Failure, Problems};
 use crate::market::{self, InstrumentRef, Role};
 use barter_data::books::Level as BarterLevel;
@@ -523,7 +522,7 @@ fn wrap<'py>(cls: &Bound<'py, PyType>, data: MarketData) -> PyResult<Bound<'py, 
     }
 }
 
-fn loaded(py: Python<'_>, result: Result<MarketData, Failure>) -> PyResult<PyMarketData> {
+pub fn loaded(py: Python<'_>, result: Result<MarketData, Failure>) -> PyResult<PyMarketData> {
     result
         .map(|data| PyMarketData {
             data: Arc::new(data),
@@ -531,7 +530,7 @@ fn loaded(py: Python<'_>, result: Result<MarketData, Failure>) -> PyResult<PyMar
         .map_err(|failure| failure.into_py(py))
 }
 
-fn no_events(source: &str) -> Failure {
+pub fn no_events(source: &str) -> Failure {
     Failure::Data(format!("{source}: no market events"))
 }
 
@@ -578,40 +577,6 @@ impl PyMarketData {
         let layout = table::Layout::parse(kind).map_err(PyValueError::new_err)?;
         let instrument = (exchange.0, InstrumentNameInternal::new(instrument));
         let result = py.detach(|| csv::load(&path, layout, instrument));
-        loaded(py, result)
-    }
-
-    #[staticmethod]
-    fn _from_events(events: &Bound<'_, PyAny>) -> PyResult<Self> {
-        let py = events.py();
-        let mut builder = Builder::default();
-        let mut problems = Problems::new("events");
-        for (at, item) in events.try_iter()?.enumerate() {
-            let item = item?;
-            let event = item.cast::<PyEngineEvent>().map_err(|_| {
-                pyo3::exceptions::PyTypeError::new_err(format!(
-                    "event {at}: expected an EngineEvent, got {}",
-                    item.get_type().name().map_or("?".into(), |n| n.to_string())
-                ))
-            })?;
-            let Some(market) = event.get().market() else {
-                return Err(PyValueError::new_err(format!(
-                    "event {at}: {} is not a market event: MarketData holds market data and \
-                     market disconnections only",
-                    item.repr()?
-                )));
-            };
-            for problem in builder.barter(market, None) {
-                problems.add(format_args!("event {at}"), problem);
-            }
-        }
-        let result = problems.check().and_then(|()| {
-            if builder.has_data() {
-                Ok(builder.finish())
-            } else {
-                Err(no_events("events"))
-            }
-        });
         loaded(py, result)
     }
 

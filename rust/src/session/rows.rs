@@ -12,6 +12,7 @@ use rust_decimal::Decimal;
 use std::collections::BTreeMap;
 
 /// One instrument's barter `TearSheet`, values unwrapped, with why a value is undefined.
+#[derive(Clone)]
 #[pyclass(frozen, get_all, module = "barter_python._native", name = "SheetRow")]
 pub struct SheetRow {
     pub exchange: Enum<ExchangeId>,
@@ -30,6 +31,7 @@ pub struct SheetRow {
 }
 
 /// One asset's barter `TearSheetAsset`.
+#[derive(Clone)]
 #[pyclass(frozen, get_all, module = "barter_python._native", name = "AssetRow")]
 pub struct AssetRow {
     pub exchange: Enum<ExchangeId>,
@@ -41,6 +43,7 @@ pub struct AssetRow {
 }
 
 /// A position barter closed (`PositionExited`).
+#[derive(Clone)]
 #[pyclass(
     frozen,
     get_all,
@@ -61,6 +64,7 @@ pub struct PositionRow {
 }
 
 /// A trade the exchange reported.
+#[derive(Clone)]
 #[pyclass(frozen, get_all, module = "barter_python._native", name = "FillRow")]
 pub struct FillRow {
     pub time: DateTime<Utc>,
@@ -74,6 +78,7 @@ pub struct FillRow {
 }
 
 /// An order as it stands at the end of the run.
+#[derive(Clone)]
 #[pyclass(frozen, get_all, module = "barter_python._native", name = "OrderRow")]
 pub struct OrderRow {
     pub time: DateTime<Utc>,
@@ -93,6 +98,7 @@ pub struct OrderRow {
 }
 
 /// The account's value in one quote asset at one time.
+#[derive(Clone)]
 #[pyclass(frozen, get_all, module = "barter_python._native", name = "EquityRow")]
 pub struct EquityRow {
     pub exchange: Enum<ExchangeId>,
@@ -105,6 +111,7 @@ pub struct EquityRow {
 }
 
 /// How long one quote asset had an open position.
+#[derive(Clone)]
 #[pyclass(
     frozen,
     get_all,
@@ -117,7 +124,8 @@ pub struct ExposureRow {
     pub seconds: f64,
 }
 
-/// Everything a replay produced.
+/// Everything a session produced. Its rows stay native: each list's Python objects are made
+/// when the attribute is read (`barter_python.session` reads each once).
 #[pyclass(frozen, get_all, module = "barter_python._native", name = "RunOutput")]
 pub struct RunOutput {
     pub time_start: DateTime<Utc>,
@@ -128,21 +136,13 @@ pub struct RunOutput {
     pub orders_sent: usize,
     pub orders_refused: usize,
     pub exchange: &'static str,
-    pub instruments: Vec<Py<SheetRow>>,
-    pub assets: Vec<Py<AssetRow>>,
-    pub positions: Vec<Py<PositionRow>>,
-    pub fills: Vec<Py<FillRow>>,
-    pub orders: Vec<Py<OrderRow>>,
-    pub equity: Vec<Py<EquityRow>>,
-    pub exposure: Vec<Py<ExposureRow>>,
-}
-
-/// Each row as its Python object.
-pub fn objects<T: pyo3::PyClass + Into<pyo3::PyClassInitializer<T>>>(
-    py: Python<'_>,
-    rows: impl IntoIterator<Item = T>,
-) -> PyResult<Vec<Py<T>>> {
-    rows.into_iter().map(|row| Py::new(py, row)).collect()
+    pub instruments: Vec<SheetRow>,
+    pub assets: Vec<AssetRow>,
+    pub positions: Vec<PositionRow>,
+    pub fills: Vec<FillRow>,
+    pub orders: Vec<OrderRow>,
+    pub equity: Vec<EquityRow>,
+    pub exposure: Vec<ExposureRow>,
 }
 
 /// Register the row classes on the native module.

@@ -9,8 +9,8 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, Protocol
 
-from barter_python.backtest.tables import optional
 from barter_python.instrument import ExchangeId
+from barter_python.session.tables import optional
 
 __all__ = ["DrawnResult", "equity_png", "plot_equity"]
 
@@ -29,7 +29,7 @@ class _Point(Protocol):
 
 
 class DrawnResult(Protocol):
-    """What is drawn of a `BacktestResult` (which imports this module: no import back)."""
+    """What is drawn of a `SessionResult` (which imports this module: no import back)."""
 
     @property
     def id(self) -> str: ...

@@ -4,12 +4,15 @@
 //! session keeps what the results are made of: barter's audit, the equity curve, and when each
 //! open was sent or refused.
 
-use super::equity::{self, Curve};
-use super::orders::Times;
-use super::rows::RunOutput;
-use super::summary::{self, Interval};
+pub mod config;
+pub mod equity;
+pub mod orders;
+pub mod rows;
+pub mod summary;
+
 use crate::bind::error::{self, Kind};
 use crate::engine::audit::Audit;
+use crate::engine::clock::Clock;
 use crate::engine::PyEngine;
 use barter::engine::clock::EngineClock;
 use barter::engine::command::Command;
@@ -23,10 +26,16 @@ use barter_data::streams::reconnect;
 use barter_execution::order::id::{ClientOrderId, StrategyId};
 use barter_instrument::instrument::InstrumentIndex;
 use barter_integration::collection::one_or_many::OneOrMany;
-use pyo3::intern;
+use config::{Reporting, SessionConfig};
+use equity::Curve;
+use orders::Times;
 use pyo3::prelude::*;
-use rust_decimal::Decimal;
+use rows::RunOutput;
 use std::cell::Cell;
+
+pub fn register(module: &Bound<'_, PyModule>) -> PyResult<()> {
+    rows::register(module)
+}
 
 pub struct Session {
     pub engine: PyEngine,
@@ -34,20 +43,31 @@ pub struct Session {
     curve: Curve,
     /// When each open was sent or refused by the risk manager: the audit carries no times.
     times: Times,
+    reporting: Reporting,
     /// Market events processed.
     pub events: usize,
 }
 
 impl Session {
-    pub fn new(engine: PyEngine, equity_every: Option<chrono::Duration>) -> Self {
+    /// barter's engine over `config` with `strategy`, and the record of its session.
+    pub fn start(
+        py: Python<'_>,
+        config: SessionConfig,
+        strategy: Bound<'_, PyAny>,
+        trading: TradingState,
+        clock: Clock,
+    ) -> PyResult<Self> {
+        let (equity_every, reporting) = (config.equity_every, config.reporting);
+        let engine = PyEngine::build(py, config.engine, strategy, trading, clock)?;
         let curve = equity::Curve::new(&engine, equity_every);
-        Self {
+        Ok(Self {
             engine,
             audit: Audit::default(),
             curve,
             times: Times::default(),
+            reporting,
             events: 0,
-        }
+        })
     }
 
     /// One market event: the exchange sees it first (what it fills is barter's before the
@@ -129,23 +149,16 @@ impl Session {
         Ok(())
     }
 
-    /// The session's results as typed rows.
-    pub fn results(
-        self,
-        py: Python<'_>,
-        risk_free_return: Decimal,
-        interval: Interval,
-    ) -> PyResult<RunOutput> {
-        // The result is a few dicts per order, none in a cycle: the cyclic GC, set off by
-        // their allocations, would only walk the heap again and again.
-        let gc = py.import(intern!(py, "gc"))?;
-        let collecting = gc.call_method0(intern!(py, "isenabled"))?.is_truthy()?;
-        gc.call_method0(intern!(py, "disable"))?;
+    /// The session's results as typed rows, kept native.
+    pub fn results(self, py: Python<'_>) -> PyResult<RunOutput> {
+        let Reporting {
+            risk_free_return,
+            interval,
+        } = self.reporting;
         // barter's statistics use unchecked arithmetic (a risk-free return far from the
         // returns overflows them): a panic there is the run's failure, not a crash.
         let summary = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
             summary::results(
-                py,
                 &self.engine,
                 &self.audit,
                 self.curve,
@@ -155,15 +168,12 @@ impl Session {
                 self.events,
             )
         }));
-        if collecting {
-            gc.call_method0(intern!(py, "enable"))?;
-        }
-        summary.unwrap_or_else(|_| {
-            Err(error::new_err(
+        summary.map_err(|_| {
+            error::new_err(
                 py,
                 Kind::Backtest,
                 "barter's statistics of the run failed inside barter (a decimal overflow)".into(),
-            ))
+            )
         })
     }
 }

@@ -3,11 +3,10 @@
 //! equity curve (which barter lacks). `barter_python.backtest` validates them into its models
 //! and adds the textbook statistics.
 
+use super::config::Interval;
 use super::equity::Curve;
 use super::orders;
-use super::rows::{
-    self, AssetRow, EquityRow, ExposureRow, FillRow, PositionRow, RunOutput, SheetRow,
-};
+use super::rows::{AssetRow, EquityRow, ExposureRow, FillRow, PositionRow, RunOutput, SheetRow};
 use crate::bind::enums::Enum;
 use crate::engine::audit::Audit;
 use crate::engine::PyEngine;
@@ -17,54 +16,12 @@ use barter::statistic::summary::instrument::{TearSheet, TearSheetGenerator};
 use barter::statistic::summary::TradingSummaryGenerator;
 use barter::statistic::time::{Annual252, Annual365, Daily, TimeInterval};
 use barter_execution::trade::TradeId;
-use chrono::TimeDelta;
 use fnv::FnvHashMap;
-use pyo3::exceptions::{PyTypeError, PyValueError};
-use pyo3::prelude::*;
-use pyo3::types::{PyDelta, PyDeltaAccess};
 use rust_decimal::Decimal;
-
-/// The interval barter scales its returns and ratios to.
-#[derive(Clone, Copy)]
-pub enum Interval {
-    Daily,
-    Annual252,
-    Annual365,
-    Every(TimeDelta),
-}
-
-impl Interval {
-    /// `"daily"`, `"annual_252"`, `"annual_365"` or a `datetime.timedelta` of at least 1 s
-    /// (barter scales by whole seconds).
-    pub fn extract(value: &Bound<'_, PyAny>) -> PyResult<Self> {
-        if let Ok(delta) = value.cast::<PyDelta>() {
-            let seconds = i64::from(delta.get_days()) * 86_400 + i64::from(delta.get_seconds());
-            if seconds < 1 {
-                return Err(PyValueError::new_err(format!(
-                    "interval must be at least 1 second, got {delta}"
-                )));
-            }
-            return Ok(Interval::Every(TimeDelta::seconds(seconds)));
-        }
-        match value.extract::<String>().as_deref() {
-            Ok("daily") => Ok(Interval::Daily),
-            Ok("annual_252") => Ok(Interval::Annual252),
-            Ok("annual_365") => Ok(Interval::Annual365),
-            Ok(other) => Err(PyValueError::new_err(format!(
-                "interval must be 'daily', 'annual_252', 'annual_365' or a timedelta, got \
-                 {other:?}"
-            ))),
-            Err(_) => Err(PyTypeError::new_err(
-                "interval must be 'daily', 'annual_252', 'annual_365' or a timedelta",
-            )),
-        }
-    }
-}
 
 /// The run's results, as typed rows.
 #[allow(clippy::too_many_arguments)]
 pub fn results(
-    py: Python<'_>,
     engine: &PyEngine,
     audit: &Audit,
     curve: Curve,
@@ -72,7 +29,7 @@ pub fn results(
     risk_free_return: Decimal,
     interval: Interval,
     events: usize,
-) -> PyResult<RunOutput> {
+) -> RunOutput {
     let core = engine.core();
     let keys = engine.keys();
     // barter's generator clones the engine's per-instrument generators; `generate` mutates,
@@ -140,7 +97,7 @@ pub fn results(
         None => ("barter_mock", orders::mock(audit, times)),
     };
     let orders = orders::all(orders, audit, times);
-    Ok(RunOutput {
+    RunOutput {
         time_start: core.meta.time_start,
         time_end: core.clock.time(),
         interval: interval_name,
@@ -149,14 +106,14 @@ pub fn results(
         orders_sent: audit.opens_sent_len(),
         orders_refused: audit.opens_refused_len(),
         exchange,
-        instruments: rows::objects(py, instruments)?,
-        assets: rows::objects(py, assets)?,
-        positions: rows::objects(py, positions)?,
-        fills: rows::objects(py, fills)?,
-        orders: rows::objects(py, orders)?,
-        equity: rows::objects(py, equity)?,
-        exposure: rows::objects(py, exposure)?,
-    })
+        instruments,
+        assets,
+        positions: positions.collect(),
+        fills: fills.collect(),
+        orders,
+        equity,
+        exposure,
+    }
 }
 
 /// The equity curve's points and each quote asset's exposure (seconds with an open position),

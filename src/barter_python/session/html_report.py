@@ -14,8 +14,8 @@ from enum import Enum
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
-from barter_python.backtest.plot import DrawnResult, equity_png
-from barter_python.backtest.report import ReportedResult, overview
+from barter_python.session.plot import DrawnResult, equity_png
+from barter_python.session.report import ReportedResult, overview
 
 __all__ = ["report_html", "write_report"]
 
@@ -32,7 +32,7 @@ img { max-width: 100%; }
 
 
 class _Result(ReportedResult, DrawnResult, Protocol):
-    """What the report reads of a `BacktestResult` (which imports this module: no import
+    """What the report reads of a `SessionResult` (which imports this module: no import
     back)."""
 
     def rows(self, table: Literal["summary", "orders", "portfolio"]) -> list[dict[str, Any]]: ...
