@@ -233,7 +233,7 @@ def test_every_exception_class_is_defined_in_errors_and_exported() -> None:
         if isinstance(value, type) and issubclass(value, BaseException) and not name.startswith("_")
     }
     assert {
-        "BarterPythonError", "BookError", "ConfigError", "MarketDataError",
+        "BarterPythonError", "BookError", "CommandLineError", "ConfigError", "MarketDataError",
         "StrategyImportError",
     } <= public  # fmt: skip
     assert public <= set(barter_python.__all__), public - set(barter_python.__all__)

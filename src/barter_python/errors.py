@@ -63,6 +63,13 @@ class ConfigError(BarterPythonError, ValueError):
     message names the file (and the line and column of invalid JSON) and why."""
 
 
+class CommandLineError(BarterPythonError, ValueError):
+    """A `barter-python` command line that cannot run: a missing or contradictory option, an
+    option's bad value, a file argument that does not exist or cannot be read or written. The
+    command prints `error: <message>` on stderr and exits with status 2, as for click's own
+    usage errors; nothing of the SDK outside the command line raises it."""
+
+
 class EngineError(BarterPythonError):
     """barter's engine failed inside (a panic); the engine refuses further calls."""
 
