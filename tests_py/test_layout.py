@@ -284,7 +284,10 @@ def test_every_exception_class_is_defined_in_errors_and_exported() -> None:
         for name, value in vars(errors).items()
         if isinstance(value, type) and issubclass(value, BaseException) and not name.startswith("_")
     }
-    assert {"BarterPythonError", "BookError", "StrategyImportError", "MarketDataError"} <= public
+    assert {
+        "BarterPythonError", "BookError", "CommandLineError", "ConfigError", "MarketDataError",
+        "StrategyImportError",
+    } <= public  # fmt: skip
     assert public <= set(barter_python.__all__), public - set(barter_python.__all__)
 
 

@@ -46,7 +46,8 @@ class UnknownInstrumentError(BarterPythonError, ValueError):
 
 
 class BookError(BarterPythonError, ValueError):
-    """A book that cannot be read or validated; the message says where and why."""
+    """A book (a JSON or CSV book, as `flatten` and `--book` read it) that cannot be read or
+    validated; the message says where and why."""
 
     @classmethod
     def of(cls, source: str, problems: list[str], what: str = "problems") -> BookError:
@@ -54,6 +55,19 @@ class BookError(BarterPythonError, ValueError):
         if len(problems) == 1:
             return cls(problems[0])
         return cls(f"{source}: {len(problems)} {what}:\n" + "\n".join(listed(problems)))
+
+
+class ConfigError(BarterPythonError, ValueError):
+    """A config file that cannot be read as barter's config (`BacktestConfig.from_barter_json`,
+    `LiveConfig.from_barter_json`): invalid JSON, or values that do not make a config; the
+    message names the file (and the line and column of invalid JSON) and why."""
+
+
+class CommandLineError(BarterPythonError, ValueError):
+    """A `barter-python` command line that cannot run: a missing or contradictory option, an
+    option's bad value, a file argument that does not exist or cannot be read or written. The
+    command prints `error: <message>` on stderr and exits with status 2, as for click's own
+    usage errors; nothing of the SDK outside the command line raises it."""
 
 
 class EngineError(BarterPythonError):

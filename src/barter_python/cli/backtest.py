@@ -31,7 +31,7 @@ from barter_python.cli.sweep import (
     render_batch,
     sweep,
 )
-from barter_python.errors import BacktestError, BarterPythonError, BookError
+from barter_python.errors import BacktestError, BarterPythonError, CommandLineError
 from barter_python.instrument import ExchangeId
 from barter_python.session.config import IntervalName
 from barter_python.session.tables import optional
@@ -225,14 +225,14 @@ def backtest(
             optional("matplotlib", "plot")  # before the run: say now which extra is missing
         if sample:
             if data is not None or config_file is not None or book_file is not None:
-                raise BookError(
+                raise CommandLineError(
                     "--sample brings its own data and config: no DATA, --config or --book"
                 )
             config, market = sample_config(), sample_data()
         else:
             config = _backtest_config(data, config_file, book_file)
             if strategy_spec is None:
-                raise BookError("give --strategy MODULE:CLASS (or --sample)")
+                raise CommandLineError("give --strategy MODULE:CLASS (or --sample)")
         config = _override(config, balances, fees, interval, execution)
         if grid_axes:
             axes = parse_axes(grid_axes)
@@ -259,7 +259,7 @@ def backtest(
             try:
                 result.plot(plot_file)
             except OSError as error:
-                raise BookError(
+                raise CommandLineError(
                     f"--plot {plot_file}: cannot write: {error.strerror or error}"
                 ) from None
         text = _render(result, output_format)
@@ -300,9 +300,9 @@ def _in_user_code(filename: str) -> bool:
 
 def _existing(path: str | None, what: str) -> str:
     if path is None:
-        raise BookError(f"give {what}")
+        raise CommandLineError(f"give {what}")
     if not Path(path).is_file():
-        raise BookError(f"{path}: no such file")
+        raise CommandLineError(f"{path}: no such file")
     return path
 
 
@@ -310,9 +310,9 @@ def _backtest_config(
     data: str | None, config_file: str | None, book_file: str | None
 ) -> BacktestConfig:
     if data is None:
-        raise BookError("give the market DATA file (or --sample)")
+        raise CommandLineError("give the market DATA file (or --sample)")
     if (config_file is None) == (book_file is None):
-        raise BookError("give either --config (barter's config file) or --book")
+        raise CommandLineError("give either --config (barter's config file) or --book")
     if config_file is not None:
         return BacktestConfig.from_barter_json(_existing(config_file, "--config"))
     book = read_book_argument(_existing(book_file, "--book"), False, None)
@@ -328,11 +328,13 @@ def _market_data(
 ) -> MarketData:
     if csv_kind is None:
         if Path(data).suffix.lower() == ".csv":
-            raise BookError(f"{data}: a CSV needs --csv-kind trades|l1|candles")
+            raise CommandLineError(f"{data}: a CSV needs --csv-kind trades|l1|candles")
         return MarketData.from_barter_json(data, instruments=config)
     if exchange is None or instrument is None:
         if len(config.instruments) != 1:
-            raise BookError(f"{data}: a CSV holds one instrument: give --exchange and --instrument")
+            raise CommandLineError(
+                f"{data}: a CSV holds one instrument: give --exchange and --instrument"
+            )
         only = config.instruments[0]
         exchange = exchange or only.exchange.value
         instrument = instrument or only.instrument
@@ -362,7 +364,7 @@ def _override(
         return BacktestConfig.model_validate(config.model_dump() | changes)
     except ValidationError as error:
         problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors())
-        raise BookError(f"invalid option: {problems}") from None
+        raise CommandLineError(f"invalid option: {problems}") from None
 
 
 def _render(result: BacktestResult, output_format: Literal["table", "json", "csv"]) -> str:

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Literal, NoReturn, TextIO
 import click
 
 from barter_python.book_file import BookFile, read_book, sample_book_text
-from barter_python.errors import BookError
+from barter_python.errors import CommandLineError
 
 if TYPE_CHECKING:
     from barter_python.strategy import Strategy
@@ -31,7 +31,7 @@ def read_book_argument(
 ) -> BookFile:
     """The BOOK argument (a path, or '-' for stdin) or the bundled sample, read."""
     if sample == (book is not None):
-        raise BookError("give either a BOOK file ('-' for stdin) or --sample")
+        raise CommandLineError("give either a BOOK file ('-' for stdin) or --sample")
     if book is None:
         return read_book("sample_book.csv", sample_book_text("csv"), "csv")
     if book == "-":
@@ -39,9 +39,9 @@ def read_book_argument(
     try:
         data = Path(book).read_bytes()
     except FileNotFoundError:
-        raise BookError(f"{book}: no such file") from None
+        raise CommandLineError(f"{book}: no such file") from None
     except OSError as error:
-        raise BookError(f"{book}: cannot read: {error.strerror or error}") from None
+        raise CommandLineError(f"{book}: cannot read: {error.strerror or error}") from None
     return read_book(book, data, input_format)
 
 
@@ -52,7 +52,9 @@ def open_output(output: str) -> TextIO:
     try:
         return open(output, "w", encoding="utf-8")
     except OSError as error:
-        raise BookError(f"--output {output}: cannot write: {error.strerror or error}") from None
+        raise CommandLineError(
+            f"--output {output}: cannot write: {error.strerror or error}"
+        ) from None
 
 
 def parse_params(

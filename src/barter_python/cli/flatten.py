@@ -13,7 +13,7 @@ from barter_python import _native
 from barter_python._native import InstrumentFilter
 from barter_python.book_file import BookFile, sample_book_text
 from barter_python.cli.common import fail, open_output, read_book_argument
-from barter_python.errors import BarterPythonError, BookError, MissingPriceError
+from barter_python.errors import BarterPythonError, BookError, CommandLineError, MissingPriceError
 from barter_python.instrument import ExchangeId
 
 __all__ = ["flatten"]
@@ -176,7 +176,7 @@ def _filter(
 ) -> InstrumentFilter | None:
     given = [bool(exchanges), bool(instruments), bool(underlyings)]
     if sum(given) > 1:
-        raise BookError(
+        raise CommandLineError(
             "barter's InstrumentFilter is one kind: "
             "use --exchange, --instrument or --underlying, not several"
         )

@@ -15,7 +15,7 @@ from decimal import Decimal
 from typing import Any, Literal
 
 from barter_python.backtest import BacktestBatch, BacktestConfig, MarketData, grid, run_backtests
-from barter_python.errors import BookError, listed
+from barter_python.errors import CommandLineError, listed
 
 __all__ = [
     "SORTABLE",
@@ -36,9 +36,9 @@ def parse_axes(values: Sequence[str]) -> dict[str, list[Any]]:
     for value in values:
         name, equals, text = value.partition("=")
         if not equals or not name.isidentifier() or not text:
-            raise BookError(f"--grid {value!r}: not NAME=V1,V2,... (e.g. fast=5,10)")
+            raise CommandLineError(f"--grid {value!r}: not NAME=V1,V2,... (e.g. fast=5,10)")
         if name in axes:
-            raise BookError(f"--grid {name} given twice")
+            raise CommandLineError(f"--grid {name} given twice")
         axes[name] = [_value(item) for item in text.split(",")]
     return axes
 
@@ -67,7 +67,7 @@ def check_sort(sort: str, fixed: dict[str, Any], axes: dict[str, list[Any]]) -> 
     ]
     if sort not in (*SORTABLE, *numeric):
         choices = ", ".join((*SORTABLE, *numeric))
-        raise BookError(f"--sort {sort}: not a statistic or numeric parameter ({choices})")
+        raise CommandLineError(f"--sort {sort}: not a statistic or numeric parameter ({choices})")
 
 
 def sweep(

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, Literal, Self
 from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
 
 from barter_python._native import non_negative, to_decimal
-from barter_python.errors import BookError
+from barter_python.errors import ConfigError
 from barter_python.exchange import BarterMockExchange, Exchange, SimulatedExchange, with_shorthands
 from barter_python.instrument import ExchangeId
 from barter_python.risk import RiskLimits
@@ -134,14 +134,14 @@ class SessionConfig(BaseModel, frozen=True, extra="forbid"):
         try:
             data = json.loads(path.read_text())
         except json.JSONDecodeError as error:
-            raise BookError(
+            raise ConfigError(
                 f"{path}:{error.lineno}:{error.colno}: invalid JSON: {error.msg}"
             ) from None
         try:
             values = barter_config_values(data)
             config = cls.model_validate(values)
         except (KeyError, TypeError, ValidationError, ValueError) as error:
-            raise BookError(f"{path}: not a barter backtest config: {error}") from None
+            raise ConfigError(f"{path}: not a barter backtest config: {error}") from None
         # The caller's own fields are the caller's errors, not the file's.
         return cls.model_validate({**values, **fields}) if fields else config
 
