@@ -42,7 +42,8 @@ def test_a_bad_barter_config_file_raises_config_error(
         "[]": f"{path}: not a barter backtest config: expected a JSON object",
         "{}": f"{path}: not a barter backtest config: 'instruments'",
         json.dumps({"instruments": [{**INSTRUMENT, "exchange": "nowhere"}]}): (
-            f"{path}: not a barter backtest config: 1 validation error for BacktestConfig\n"
+            f"{path}: not a barter backtest config: 1 validation error for "
+            f"{read.__self__.__name__}\n"  # type: ignore[attr-defined]
             "instruments.0.nowhere:btc_usdt.exchange\n  Input should be 'other', "
         ),
     }

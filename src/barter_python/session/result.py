@@ -222,6 +222,8 @@ class SessionResult(BaseModel, frozen=True, extra="forbid"):
 
     def __deepcopy__(self, memo: dict[int, Any] | None = None) -> Self:
         self._whole()
+        memo = {} if memo is None else memo
+        memo[id(self._native)] = self._native  # immutable: shared, not copied
         return super().__deepcopy__(memo)
 
     def to_json(self) -> str:
