@@ -189,7 +189,10 @@ impl Seen {
         if bid.is_none() && ask.is_none() && last.is_none() {
             return None;
         }
-        Some(PyQuote { bid, ask, last })
+        Some(PyQuote {
+            quote: quote.clone(),
+            last,
+        })
     }
 }
 
@@ -297,8 +300,8 @@ impl PyMarketEventView {
 /// The simulated exchange's view of one instrument (`state.quote`): what an order would meet.
 #[pyclass(frozen, module = "barter_python._native", name = "Quote")]
 pub struct PyQuote {
-    bid: Option<Level>,
-    ask: Option<Level>,
+    quote: Quote,
+    /// The last trade's price, exact.
     last: Option<Decimal>,
 }
 
@@ -307,31 +310,37 @@ impl PyQuote {
     /// The best bid of the latest L1 book.
     #[getter]
     fn bid(&self) -> Option<Decimal> {
-        self.bid.map(|level| level.price)
+        self.quote.book().0.map(|level| level.price)
     }
 
     /// The best ask of the latest L1 book.
     #[getter]
     fn ask(&self) -> Option<Decimal> {
-        self.ask.map(|level| level.price)
+        self.quote.book().1.map(|level| level.price)
     }
 
     /// The amount shown at the best bid.
     #[getter]
     fn bid_amount(&self) -> Option<Decimal> {
-        self.bid.map(|level| level.amount)
+        self.quote.book().0.map(|level| level.amount)
     }
 
     /// The amount shown at the best ask.
     #[getter]
     fn ask_amount(&self) -> Option<Decimal> {
-        self.ask.map(|level| level.amount)
+        self.quote.book().1.map(|level| level.amount)
     }
 
     /// The last trade's price (or the snapshot's price before any trade).
     #[getter]
     fn last(&self) -> Option<Decimal> {
         self.last
+    }
+
+    /// What a `side` order meets, as the exchange fills it (`exchange::market::touch`): the best
+    /// ask for a Buy, the best bid for a Sell, else the last trade.
+    fn touch(&self, side: Enum<Side>) -> Option<Decimal> {
+        self.quote.touch(side.0).map(|touch| touch.price)
     }
 
     fn __repr__(&self) -> String {
