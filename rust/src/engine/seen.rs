@@ -16,6 +16,7 @@ use barter_instrument::{
     asset::AssetIndex, exchange::ExchangeId, instrument::InstrumentIndex, Side,
 };
 use chrono::{DateTime, Utc};
+use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use rust_decimal::Decimal;
 
@@ -132,9 +133,12 @@ impl Seen {
         Some(unsafe { std::slice::from_raw_parts(start, len) })
     }
 
-    /// The account's equity in `quote` (see `value::account`), at the exchange's marks.
-    pub fn equity(&self, state: &State, quote: AssetIndex) -> Option<Decimal> {
-        let quotes = self.quotes()?;
+    /// The account's equity in `quote` (see `value::checked_account`), at the exchange's marks;
+    /// `Ok(None)` without a simulated exchange, an error beyond barter's decimal range.
+    pub fn equity(&self, state: &State, quote: AssetIndex) -> PyResult<Option<Decimal>> {
+        let Some(quotes) = self.quotes() else {
+            return Ok(None);
+        };
         let instruments: Vec<InstrumentIndex> = state
             .instruments
             .0
@@ -143,10 +147,15 @@ impl Seen {
             .filter(|(_, i)| i.instrument.underlying.quote == quote)
             .map(|(at, _)| InstrumentIndex(at))
             .collect();
-        let (cash, holdings) = value::account(state, quote, &instruments, self.margin, |i| {
+        let value = value::checked_account(state, quote, &instruments, self.margin, |i| {
             quotes[i.index()].mark()
         });
-        Some(cash + holdings)
+        match value.and_then(|(cash, holdings)| cash.checked_add(holdings)) {
+            Some(equity) => Ok(Some(equity)),
+            None => Err(PyValueError::new_err(
+                "the account's equity is beyond barter's decimal range (|x| < 2^96)",
+            )),
+        }
     }
 
     /// The event the next strategy call is for; `None` for a call after any other event (a
