@@ -126,6 +126,15 @@ def test_rust_modules_import_one_way() -> None:
     assert cycle(rust_graph()) is None
 
 
+def test_the_risk_manager_never_imports_the_engine() -> None:
+    """The engine depends on the risk limits (barter's `RiskManager`), never the reverse."""
+    rust = rust_graph()
+    assert "risk" in rust["engine"]
+    risk = [module for module in rust if module.split("::")[0] == "risk"]
+    engine = {(m, t) for m in risk for t in rust[m] if t.split("::")[0] == "engine"}
+    assert engine == set()
+
+
 def test_error_is_a_leaf() -> None:
     """Every module may raise the SDK's errors: `error.rs` itself depends on nothing but the
     table of Python classes."""

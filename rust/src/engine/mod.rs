@@ -313,7 +313,7 @@ impl PyEngine {
             }
         };
         let keys = Arc::new(Keys::new(index, inputs, fees_percent, id.clone()));
-        let risk = risk.resolve(&keys)?;
+        let risk = risk.resolve(|exchange, name| keys.instrument_index(exchange, name).ok())?;
         let mut strategy = PyStrategy::new(strategy, id, keys.clone(), clock.clone())?;
         if let Venue::Simulated(exchange) = &venue {
             let margin = exchange.settings().account == simulated::Account::Margin;

@@ -2,16 +2,16 @@
 //! of barter's `RiskManager`, used by the `Engine`, backtests and the live system alike.
 //!
 //! `Settings` is the model as read from Python (instruments by name); `Limits` is the same with
-//! barter's instrument indices, made once the engine's `Keys` exist.
+//! barter's instrument indices, made once the engine can name its instruments' indices (the
+//! engine depends on this module, never the reverse).
 
 pub mod limits;
 
 use crate::bind::decimal;
 use crate::bind::enums::Enum;
-use crate::engine::keys::Keys;
 use barter::risk::check::CheckHigherThan;
 use barter_instrument::exchange::ExchangeId;
-use barter_instrument::instrument::name::InstrumentNameInternal;
+use barter_instrument::instrument::{name::InstrumentNameInternal, InstrumentIndex};
 use limits::Limits;
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
@@ -68,12 +68,15 @@ impl Settings {
         })
     }
 
-    /// The limits over the engine's instruments; a position limit for an instrument the engine
-    /// does not trade is the caller's error.
-    pub fn resolve(self, keys: &Keys) -> PyResult<Limits> {
+    /// The limits over the engine's instruments, `index` giving barter's index of an instrument
+    /// the engine trades; a position limit for any other instrument is the caller's error.
+    pub fn resolve(
+        self,
+        index: impl Fn(ExchangeId, &InstrumentNameInternal) -> Option<InstrumentIndex>,
+    ) -> PyResult<Limits> {
         let mut positions = Vec::new();
         for (exchange, name, limit) in self.max_position_quantity {
-            let at = keys.instrument_index(exchange, &name).map_err(|_| {
+            let at = index(exchange, &name).ok_or_else(|| {
                 PyValueError::new_err(format!(
                     "max_position_quantity: instrument '{name}' on '{}' is not in the \
                      instruments",
