@@ -1067,3 +1067,6 @@ impl Position {
         Some(realised)
     }
 }
+
+#[cfg(test)]
+mod tests;
