@@ -259,3 +259,6 @@ fn position_quantity(
         )
     })
 }
+
+#[cfg(test)]
+mod tests;
