@@ -75,6 +75,9 @@ def test_the_event_a_call_is_for_and_the_exchanges_quote() -> None:
     assert second is not None
     assert (second.bid, second.bid_amount, second.ask, second.ask_amount, second.last) == (
         Decimal(99), Decimal(2), Decimal(101), Decimal(3), Decimal("100.5"))  # fmt: skip
+    # The exchange's touch: the side an order meets, else the last trade.
+    assert (first.touch(Side.BUY), first.touch("Sell")) == (Decimal("100.5"), Decimal("100.5"))
+    assert (second.touch(Side.BUY), second.touch("Sell")) == (Decimal(101), Decimal(99))
     # From Engine.state, after the call: the last event.
     last = engine.state.event
     assert last is not None and last.kind == "reconnecting"

@@ -130,9 +130,7 @@ def _price(
     if kind != "market":
         raise ValueError(f"kind must be 'market' or 'limit', got {kind!r}")
     quote = state.quote(exchange, instrument)
-    touch = None
-    if quote is not None:
-        touch = (quote.ask if side is Side.BUY else quote.bid) or quote.last
+    touch = None if quote is None else quote.touch(side)
     if touch is None:
         touch = state.prices().get((exchange, instrument.lower()))
     if touch is None:

@@ -16,6 +16,7 @@ use barter_instrument::{
     asset::AssetIndex, exchange::ExchangeId, instrument::InstrumentIndex, Side,
 };
 use chrono::{DateTime, Utc};
+use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use rust_decimal::Decimal;
 
@@ -132,9 +133,12 @@ impl Seen {
         Some(unsafe { std::slice::from_raw_parts(start, len) })
     }
 
-    /// The account's equity in `quote` (see `value::account`), at the exchange's marks.
-    pub fn equity(&self, state: &State, quote: AssetIndex) -> Option<Decimal> {
-        let quotes = self.quotes()?;
+    /// The account's equity in `quote` (see `value::checked_account`), at the exchange's marks;
+    /// `Ok(None)` without a simulated exchange, an error beyond barter's decimal range.
+    pub fn equity(&self, state: &State, quote: AssetIndex) -> PyResult<Option<Decimal>> {
+        let Some(quotes) = self.quotes() else {
+            return Ok(None);
+        };
         let instruments: Vec<InstrumentIndex> = state
             .instruments
             .0
@@ -143,10 +147,15 @@ impl Seen {
             .filter(|(_, i)| i.instrument.underlying.quote == quote)
             .map(|(at, _)| InstrumentIndex(at))
             .collect();
-        let (cash, holdings) = value::account(state, quote, &instruments, self.margin, |i| {
+        let value = value::checked_account(state, quote, &instruments, self.margin, |i| {
             quotes[i.index()].mark()
         });
-        Some(cash + holdings)
+        match value.and_then(|(cash, holdings)| cash.checked_add(holdings)) {
+            Some(equity) => Ok(Some(equity)),
+            None => Err(PyValueError::new_err(
+                "the account's equity is beyond barter's decimal range (|x| < 2^96)",
+            )),
+        }
     }
 
     /// The event the next strategy call is for; `None` for a call after any other event (a
@@ -189,7 +198,10 @@ impl Seen {
         if bid.is_none() && ask.is_none() && last.is_none() {
             return None;
         }
-        Some(PyQuote { bid, ask, last })
+        Some(PyQuote {
+            quote: quote.clone(),
+            last,
+        })
     }
 }
 
@@ -297,8 +309,8 @@ impl PyMarketEventView {
 /// The simulated exchange's view of one instrument (`state.quote`): what an order would meet.
 #[pyclass(frozen, module = "barter_python._native", name = "Quote")]
 pub struct PyQuote {
-    bid: Option<Level>,
-    ask: Option<Level>,
+    quote: Quote,
+    /// The last trade's price, exact.
     last: Option<Decimal>,
 }
 
@@ -307,31 +319,37 @@ impl PyQuote {
     /// The best bid of the latest L1 book.
     #[getter]
     fn bid(&self) -> Option<Decimal> {
-        self.bid.map(|level| level.price)
+        self.quote.book().0.map(|level| level.price)
     }
 
     /// The best ask of the latest L1 book.
     #[getter]
     fn ask(&self) -> Option<Decimal> {
-        self.ask.map(|level| level.price)
+        self.quote.book().1.map(|level| level.price)
     }
 
     /// The amount shown at the best bid.
     #[getter]
     fn bid_amount(&self) -> Option<Decimal> {
-        self.bid.map(|level| level.amount)
+        self.quote.book().0.map(|level| level.amount)
     }
 
     /// The amount shown at the best ask.
     #[getter]
     fn ask_amount(&self) -> Option<Decimal> {
-        self.ask.map(|level| level.amount)
+        self.quote.book().1.map(|level| level.amount)
     }
 
     /// The last trade's price (or the snapshot's price before any trade).
     #[getter]
     fn last(&self) -> Option<Decimal> {
         self.last
+    }
+
+    /// What a `side` order meets, as the exchange fills it (`exchange::market::touch`): the best
+    /// ask for a Buy, the best bid for a Sell, else the last trade.
+    fn touch(&self, side: Enum<Side>) -> Option<Decimal> {
+        self.quote.touch(side.0).map(|touch| touch.price)
     }
 
     fn __repr__(&self) -> String {

@@ -254,7 +254,8 @@ impl PyStateView {
 
     /// The account's equity in `asset` on `exchange`: its cash plus its holdings (base assets
     /// on a cash account, positions' open profit on a margin one) at the simulated exchange's
-    /// marks; `None` without a simulated exchange or in a live system's snapshot.
+    /// marks; `None` without a simulated exchange or in a live system's snapshot, `ValueError`
+    /// beyond barter's decimal range.
     fn equity(
         &self,
         py: Python<'_>,
@@ -269,7 +270,7 @@ impl PyStateView {
                     exchange.0.as_str()
                 )));
             };
-            Ok(seen.equity(state, *quote))
+            seen.equity(state, *quote)
         })?;
         Ok(found.transpose()?.flatten())
     }

@@ -30,6 +30,30 @@ pub struct Touch {
     pub amount: Option<Decimal>,
 }
 
+/// The touch (spec §8), the one rule for every price an order meets or is valued at: for a Buy
+/// the best ask, for a Sell the best bid, of `book` (`(bid, ask)`); where that side is empty,
+/// the `last` trade (asked for only then).
+pub fn touch(
+    side: Side,
+    (bid, ask): (Option<Level>, Option<Level>),
+    last: impl FnOnce() -> Option<Decimal>,
+) -> Option<Touch> {
+    let level = match side {
+        Side::Buy => ask,
+        Side::Sell => bid,
+    };
+    match level {
+        Some(level) => Some(Touch {
+            price: level.price,
+            amount: Some(level.amount),
+        }),
+        None => last().map(|price| Touch {
+            price,
+            amount: None,
+        }),
+    }
+}
+
 impl Quote {
     /// Take in one market event (trades and L1 books; other kinds change nothing).
     pub fn update(&mut self, kind: &DataKind) {
@@ -67,23 +91,15 @@ impl Quote {
         (self.bid, self.ask)
     }
 
-    /// What a taker meets: for a Buy the best ask once the instrument has had an L1 book (an
-    /// empty side falls back to the last trade), else the last trade; a Sell the bid.
+    /// What a taker meets (`touch`): the latest L1 book once the instrument has had one, else
+    /// the last trade.
     pub fn touch(&self, side: Side) -> Option<Touch> {
-        let level = match side {
-            Side::Buy => self.ask,
-            Side::Sell => self.bid,
+        let book = if self.had_l1 {
+            (self.bid, self.ask)
+        } else {
+            (None, None)
         };
-        match level.filter(|_| self.had_l1) {
-            Some(level) => Some(Touch {
-                price: level.price,
-                amount: Some(level.amount),
-            }),
-            None => self.last_trade().map(|(price, _)| Touch {
-                price,
-                amount: None,
-            }),
-        }
+        touch(side, book, || self.last_trade().map(|(price, _)| price))
     }
 
     /// Take `quantity` off the amount the latest book shows on the side a `side` order meets
@@ -110,5 +126,90 @@ impl Quote {
     /// Whether the exchange has seen any price for the instrument.
     pub fn is_known(&self) -> bool {
         self.last.is_some() || self.seed.is_some() || self.bid.is_some() || self.ask.is_some()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use barter_data::subscription::{book::OrderBookL1, trade::PublicTrade};
+
+    fn d(text: &str) -> Decimal {
+        text.parse().expect("a decimal")
+    }
+
+    fn trade(price: f64) -> DataKind {
+        DataKind::Trade(PublicTrade {
+            id: "1".into(),
+            price,
+            amount: 1.0,
+            side: Side::Buy,
+        })
+    }
+
+    /// An L1 book of `(price, amount)` levels, a side `None` when empty.
+    fn book(bid: Option<(&str, &str)>, ask: Option<(&str, &str)>) -> DataKind {
+        let level = |(price, amount)| Level::new(d(price), d(amount));
+        DataKind::OrderBookL1(OrderBookL1 {
+            last_update_time: Default::default(),
+            best_bid: bid.map(level),
+            best_ask: ask.map(level),
+        })
+    }
+
+    fn price(quote: &Quote, side: Side) -> Option<Decimal> {
+        quote.touch(side).map(|touch| touch.price)
+    }
+
+    #[test]
+    fn the_touch_is_the_book_side_an_order_meets_else_the_last_trade() {
+        let mut quote = Quote::default();
+        assert_eq!(quote.touch(Side::Buy), None);
+        quote = Quote::seeded(Some(d("95")));
+        assert_eq!(price(&quote, Side::Buy), Some(d("95")));
+        quote.update(&trade(100.0));
+        let last = Touch {
+            price: d("100"),
+            amount: None,
+        };
+        assert_eq!(quote.touch(Side::Buy), Some(last));
+        assert_eq!(quote.touch(Side::Sell), Some(last));
+        quote.update(&book(Some(("99", "2")), Some(("101", "3"))));
+        let ask = Touch {
+            price: d("101"),
+            amount: Some(d("3")),
+        };
+        assert_eq!(quote.touch(Side::Buy), Some(ask));
+        assert_eq!(price(&quote, Side::Sell), Some(d("99")));
+        // An empty side falls back to the last trade.
+        quote.update(&book(Some(("99", "2")), None));
+        assert_eq!(quote.touch(Side::Buy), Some(last));
+    }
+
+    #[test]
+    fn the_mark_is_the_l1_mid_else_the_last_trade() {
+        let mut quote = Quote::default();
+        quote.update(&trade(100.0));
+        assert_eq!(quote.mark(), Some(d("100")));
+        quote.update(&book(Some(("99", "2")), Some(("102", "3"))));
+        assert_eq!(quote.mark(), Some(d("100.5")));
+        quote.update(&book(None, Some(("102", "3"))));
+        assert_eq!(quote.mark(), Some(d("100")));
+    }
+
+    #[test]
+    fn the_touch_rule_reads_the_last_trade_only_where_the_side_is_empty() {
+        let ask = Some(Level::new(d("101"), d("3")));
+        let unread = || -> Option<Decimal> { panic!("the last trade was read") };
+        assert_eq!(
+            touch(Side::Buy, (None, ask), unread).unwrap().price,
+            d("101")
+        );
+        let last = || Some(d("100"));
+        assert_eq!(
+            touch(Side::Sell, (None, ask), last).unwrap().price,
+            d("100")
+        );
+        assert_eq!(touch(Side::Sell, (None, ask), || None), None);
     }
 }

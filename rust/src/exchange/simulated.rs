@@ -540,22 +540,21 @@ impl Simulated {
         quote: AssetIndex,
         except: Option<usize>,
     ) -> Option<(Decimal, Decimal)> {
-        let mut equity = self.holding(quote).total;
-        let mut gross = Decimal::ZERO;
-        for (at, listing) in self.listings.iter().enumerate() {
-            let position = self.positions[at];
-            if listing.quote != quote || position.quantity.is_zero() {
-                continue;
-            }
-            let mark = self.quotes[at].mark().unwrap_or(position.entry);
-            let pnl = mark
-                .checked_sub(position.entry)?
-                .checked_mul(position.quantity)?;
-            equity = equity.checked_add(pnl)?;
-            if Some(at) != except {
-                gross = gross.checked_add(position.quantity.abs().checked_mul(mark)?)?;
-            }
-        }
+        let open = || {
+            let listings = self.listings.iter().enumerate();
+            listings.filter_map(move |(at, listing)| {
+                let Position { quantity, entry } = self.positions[at];
+                let mark = self.quotes[at].mark().unwrap_or(entry);
+                let open = listing.quote == quote && !quantity.is_zero();
+                open.then_some((at, Marked::new(quantity, entry, mark)))
+            })
+        };
+        let equity = margin_equity(self.holding(quote).total, open().map(|(_, p)| p))?;
+        let gross = open()
+            .filter(|(at, _)| Some(*at) != except)
+            .try_fold(Decimal::ZERO, |gross, (_, p)| {
+                gross.checked_add(p.quantity.abs().checked_mul(p.mark)?)
+            })?;
         Some((equity, gross))
     }
 
@@ -973,6 +972,41 @@ impl Simulated {
     }
 }
 
+/// An open position at its mark: signed quantity (negative = short) and average entry price.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Marked {
+    pub quantity: Decimal,
+    pub entry: Decimal,
+    pub mark: Decimal,
+}
+
+impl Marked {
+    pub fn new(quantity: Decimal, entry: Decimal, mark: Decimal) -> Self {
+        Self {
+            quantity,
+            entry,
+            mark,
+        }
+    }
+}
+
+/// A margin account's equity (spec §8), the one computation of it: `cash` plus each open
+/// position's unrealised PnL at its mark, `(mark − entry) × quantity`, added in turn. `None`
+/// beyond barter's decimal range.
+pub fn margin_equity(
+    cash: Decimal,
+    positions: impl IntoIterator<Item = Marked>,
+) -> Option<Decimal> {
+    positions.into_iter().try_fold(cash, |equity, position| {
+        let Marked {
+            quantity,
+            entry,
+            mark,
+        } = position;
+        equity.checked_add(mark.checked_sub(entry)?.checked_mul(quantity)?)
+    })
+}
+
 /// Why an order is refused, and the asset it lacks (barter's `BalanceInsufficient`), if any.
 struct Refusal(Option<AssetIndex>, String);
 
@@ -1033,3 +1067,6 @@ impl Position {
         Some(realised)
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -2,6 +2,7 @@
 //! `CheckHigherThan`, valued with barter's notional helpers. Cancels always pass; each open
 //! order passes every limit that is set, or is refused with the first one it breaks.
 
+use crate::exchange::market;
 use barter::engine::state::{
     global::DefaultGlobalData,
     instrument::{
@@ -163,15 +164,12 @@ fn order_notional(
     })
 }
 
-/// The price a market order would trade at: the best ask for a Buy, the best bid for a Sell,
-/// else the last trade.
+/// The price a market order would trade at: the exchange's touch (`exchange::market::touch`)
+/// of barter's L1 book and last trade.
 fn touch(data: &DefaultInstrumentMarketData, side: Side) -> Option<Decimal> {
-    let level = match side {
-        Side::Buy => data.l1.best_ask.as_ref(),
-        Side::Sell => data.l1.best_bid.as_ref(),
-    };
-    let last = data.last_traded_price.as_ref().map(|last| last.value);
-    level.map(|level| level.price).or(last)
+    let book = (data.l1.best_bid, data.l1.best_ask);
+    let last = || data.last_traded_price.as_ref().map(|last| last.value);
+    market::touch(side, book, last).map(|touch| touch.price)
 }
 
 /// |limit price / market price - 1|, the market price as barter's (`InstrumentDataState::
@@ -261,3 +259,6 @@ fn position_quantity(
         )
     })
 }
+
+#[cfg(test)]
+mod tests;

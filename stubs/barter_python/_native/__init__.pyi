@@ -904,6 +904,9 @@ class Quote:
     @property
     def last(self) -> Decimal | None:
         """The last trade's price (the snapshot's before any trade)."""
+    def touch(self, side: Side | str) -> Decimal | None:
+        """What a `side` order meets, as the exchange fills it: the best ask for a Buy, the best
+        bid for a Sell, else the last trade."""
 
 @final
 class Bar:
