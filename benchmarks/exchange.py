@@ -3,7 +3,8 @@ of one instrument (20,000 with `--quick`) through `backtest()` with a strategy c
 calls (no orders), and with the same strategy sending a market order of 1 every 100th call
 (buy and sell alternating), on `SimulatedExchange` and, for reference, on `BarterMockExchange`;
 rounds alternate and the best of each is kept. Prints events/s, the order run's time over the
-no-op run's, and the fills (asserted: every order filled, none refused).
+no-op run's, and the fills (asserted: every order filled, none refused). Each run is timed
+until its result's orders, fills, equity and positions have been read.
 
 Beside NautilusTrader: when `.nautilus-venv` exists (`make nautilus-venv`; or the interpreter
 named by `NAUTILUS_PYTHON`), `benchmarks/nautilus.py` runs the same ticks and strategy there
@@ -102,10 +103,14 @@ class Run:
 
 
 def run(data: MarketData, exchange: Exchange, every: int) -> Run:
+    """One backtest, timed until the result's orders, fills, equity and positions are read
+    (a result makes its lists of rows when they are first read)."""
     strategy = Counting(every)
     began = time.perf_counter()
     result = backtest(strategy, data, config(exchange))
+    read = (result.orders, result.fills, result.equity, result.positions)
     seconds = time.perf_counter() - began
+    assert all(isinstance(rows, list) for rows in read)
     assert strategy.calls == len(data), strategy.calls
     return Run(len(data) / seconds, seconds, len(result.fills), result.orders_refused)
 

@@ -9,9 +9,12 @@ import pickle
 
 import pytest
 
+from barter_python._native import ArrowTable
 from barter_python.backtest import BacktestBatch, BacktestResult, backtest
 from barter_python.backtest.sample import SmaCross, sample_config, sample_data
 from barter_python.session import SessionResult
+from barter_python.session.result import Table
+from barter_python.session.tables import Numbers
 
 LAZY = ("fills", "orders", "equity", "portfolio")
 
@@ -57,3 +60,26 @@ def test_an_unread_result_inside_a_batch_serialises_whole(json_of_read: str) -> 
     whole = batch.model_dump(mode="json")["results"][0]
     assert [f["price"] for f in whole["fills"]] == [str(f.price) for f in fresh().fills]
     assert set(LAZY) <= set(whole)
+
+
+@pytest.mark.parametrize("table", ["positions", "fills", "orders", "equity"])
+@pytest.mark.parametrize("numbers", ["decimal", "float"])
+def test_native_tables_hold_the_models_values(table: Table, numbers: Numbers) -> None:
+    """A result holding its native rows makes these tables from them (Arrow's C stream); a
+    result read from JSON makes them from its models: the same values, column for column."""
+    pa = pytest.importorskip("pyarrow")
+    result = fresh()
+    native = result._columns(table, numbers)
+    assert isinstance(native, ArrowTable) and len(native) == len(pa.table(native))
+    from_models = SessionResult.model_validate_json(result.to_json())
+    assert from_models._native is None
+    made, read = (
+        result.to_arrow(table, numbers=numbers),
+        from_models.to_arrow(table, numbers=numbers),
+    )
+    assert made.column_names == read.column_names
+    for column in made.column_names:
+        assert made[column].to_pylist() == read[column].to_pylist(), column
+    assert str(made.schema.field("time" if table != "positions" else "time_exit").type) == (
+        "timestamp[us, tz=UTC]"
+    )

@@ -183,6 +183,12 @@ impl<T: Mirrored> Table<T> {
     }
 }
 
+/// The Python member's value of a barter value (barter's serde name: `"Buy"`,
+/// `"binance_spot"`), as tables show it.
+pub fn text<T: Mirrored>(py: Python<'_>, value: T) -> PyResult<&'static str> {
+    Ok(Table::<T>::get(py)?.member(value)?.text.as_str())
+}
+
 /// `Side.SELL`-style text for reprs.
 pub fn repr<T: Mirrored>(py: Python<'_>, value: T) -> PyResult<String> {
     Ok(format!(

@@ -9,6 +9,7 @@ pub mod equity;
 pub mod orders;
 pub mod rows;
 pub mod summary;
+pub mod table;
 
 use crate::bind::error::{self, Kind};
 use crate::engine::audit::Audit;
@@ -34,6 +35,7 @@ use rows::RunOutput;
 use std::cell::Cell;
 
 pub fn register(module: &Bound<'_, PyModule>) -> PyResult<()> {
+    module.add_class::<table::PyArrowTable>()?;
     rows::register(module)
 }
 

@@ -23,7 +23,7 @@ from pydantic import (
     model_serializer,
 )
 
-from barter_python._native import RunOutput
+from barter_python._native import ArrowTable, RunOutput
 from barter_python.instrument import ExchangeId, Side
 from barter_python.order import OrderKind, TimeInForce
 from barter_python.session.portfolio import EquityPoint, PortfolioStats, portfolio_stats
@@ -255,7 +255,7 @@ class SessionResult(BaseModel, frozen=True, extra="forbid"):
         `numbers="float"` makes every `Decimal` column float64."""
         from barter_python.session.tables import pandas_frame
 
-        return pandas_frame(self._columns(table), numbers)
+        return pandas_frame(self._columns(table, numbers), numbers)
 
     def to_polars(
         self, table: Table = "summary", *, numbers: Numbers = "decimal"
@@ -264,17 +264,25 @@ class SessionResult(BaseModel, frozen=True, extra="forbid"):
         `numbers="float"` makes every `Decimal` column Float64."""
         from barter_python.session.tables import polars_frame
 
-        return polars_frame(self._columns(table), numbers)
+        return polars_frame(self._columns(table, numbers), numbers)
 
     def to_arrow(self, table: Table = "summary", *, numbers: Numbers = "decimal") -> pyarrow.Table:
         """A table as a pyarrow Table (the optional extra `barter-python[arrow]`);
         `numbers="float"` makes every `Decimal` column float64."""
         from barter_python.session.tables import arrow_table
 
-        return arrow_table(self._columns(table), numbers)
+        return arrow_table(self._columns(table, numbers), numbers)
 
-    def _columns(self, table: Table) -> Columns:
-        from barter_python.session.tables import Columns, decimal_fields
+    def _columns(self, table: Table, numbers: Numbers) -> Columns | ArrowTable:
+        """A table by column: the native rows' own (through Arrow's C interface) while the
+        result holds them, else read from the models."""
+        from barter_python.session.tables import Columns, check_numbers, decimal_fields
+
+        native = self._native
+        if native is not None and table in _NATIVE_TABLES:
+            made = native.arrow(table, check_numbers(numbers) == "float")
+            if made is not None:  # None: an exact column beyond Arrow's 38 digits
+                return made
 
         if table in ("summary", "instruments"):
             barter = decimal_fields(TearSheet, prefix="barter_") if table == "summary" else set()
@@ -380,6 +388,8 @@ def _portfolio(result: SessionResult) -> list[PortfolioStats]:
 
 
 Made = Callable[[SessionResult], Any]
+# The tables the native rows make themselves.
+_NATIVE_TABLES = frozenset({"positions", "fills", "orders", "equity"})
 _LAZY: dict[str, Made] = {
     "fills": _made(_FILLS, lambda native: native.fills),
     "orders": _made(_ORDERS, lambda native: native.orders),

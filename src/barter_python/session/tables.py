@@ -19,6 +19,8 @@ from typing import TYPE_CHECKING, Any, Literal, get_args
 
 from pydantic import BaseModel
 
+from barter_python._native import ArrowTable
+
 if TYPE_CHECKING:
     import pandas
     import polars
@@ -28,7 +30,9 @@ __all__ = [
     "Columns",
     "FramesOfRows",
     "Numbers",
+    "Source",
     "arrow_table",
+    "check_numbers",
     "decimal_fields",
     "optional",
     "pandas_frame",
@@ -86,8 +90,7 @@ class Columns:
     def plain(self, numbers: Numbers) -> tuple[dict[str, list[Any]], list[str]]:
         """The columns with enums as their values (barter's names), which every table library
         reads, and the names of the columns to make float64 (each value already a float)."""
-        if numbers not in get_args(Numbers):
-            raise ValueError(f"numbers must be 'decimal' or 'float', got {numbers!r}")
+        check_numbers(numbers)
         floats = [name for name in self.values if numbers == "float" and name in self.decimals]
         plain = {}
         for name, values in self.values.items():
@@ -99,6 +102,12 @@ class Columns:
         return plain, floats
 
 
+def check_numbers(numbers: object) -> Numbers:
+    if numbers not in get_args(Numbers):
+        raise ValueError(f"numbers must be 'decimal' or 'float', got {numbers!r}")
+    return numbers  # type: ignore[return-value]
+
+
 def _each(function: Callable[[Any], Any], values: list[Any]) -> list[Any]:
     """`function` of each value, `None` kept (a million values in a C loop when none is)."""
     try:
@@ -107,18 +116,29 @@ def _each(function: Callable[[Any], Any], values: list[Any]) -> list[Any]:
         return [None if value is None else function(value) for value in values]
 
 
-def pandas_frame(columns: Columns, numbers: Numbers = "decimal") -> pandas.DataFrame:
+# A table the native rows made (`ArrowTable`: Arrow's C stream interface), or columns of
+# Python values.
+Source = Columns | ArrowTable
+
+
+def pandas_frame(columns: Source, numbers: Numbers = "decimal") -> pandas.DataFrame:
+    if isinstance(columns, ArrowTable):  # pandas reads Arrow through pyarrow
+        frame: pandas.DataFrame = optional("pyarrow", "pandas").table(columns).to_pandas()
+        return frame
     plain, floats = columns.plain(numbers)
     module = optional("pandas", "pandas")
     data = {
         name: module.Series(values, dtype="float64") if name in floats else values
         for name, values in plain.items()
     }
-    frame: pandas.DataFrame = module.DataFrame(data)
-    return frame
+    made: pandas.DataFrame = module.DataFrame(data)
+    return made
 
 
-def polars_frame(columns: Columns, numbers: Numbers = "decimal") -> polars.DataFrame:
+def polars_frame(columns: Source, numbers: Numbers = "decimal") -> polars.DataFrame:
+    if isinstance(columns, ArrowTable):
+        native: polars.DataFrame = optional("polars", "polars").DataFrame(columns)
+        return native
     # A column's type comes from every value: a later Decimal with more decimals than the
     # first ones keeps them.
     plain, floats = columns.plain(numbers)
@@ -129,7 +149,10 @@ def polars_frame(columns: Columns, numbers: Numbers = "decimal") -> polars.DataF
     return frame
 
 
-def arrow_table(columns: Columns, numbers: Numbers = "decimal") -> pyarrow.Table:
+def arrow_table(columns: Source, numbers: Numbers = "decimal") -> pyarrow.Table:
+    if isinstance(columns, ArrowTable):
+        native: pyarrow.Table = optional("pyarrow", "arrow").table(columns)
+        return native
     plain, floats = columns.plain(numbers)
     module = optional("pyarrow", "arrow")
     data = {

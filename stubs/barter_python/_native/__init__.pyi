@@ -10,7 +10,7 @@ from decimal import Decimal
 from typing import Any, ClassVar, Literal, Self, final
 
 from _typeshed import SupportsWrite
-from typing_extensions import disjoint_base
+from typing_extensions import CapsuleType, disjoint_base
 
 from barter_python._native import strategy as strategy
 from barter_python.backtest.config import BacktestConfig
@@ -30,6 +30,7 @@ from barter_python.snapshot import (
 __all__ = [
     "BOOK_CSV_COLUMNS",
     "ENDPOINT_EXCHANGES",
+    "ArrowTable",
     "AssetRow",
     "Audit",
     "Bar",
@@ -719,8 +720,20 @@ class ExposureRow:
     def seconds(self) -> float: ...
 
 @final
+class ArrowTable:
+    """One table of a session's result, held natively; read it with `pyarrow.table()`,
+    `polars.DataFrame()` or anything that takes Arrow's PyCapsule stream interface."""
+
+    def __arrow_c_stream__(self, requested_schema: object | None = None) -> CapsuleType: ...
+    def __len__(self) -> int: ...
+
+@final
 class RunOutput:
-    """Everything a replay produced."""
+    """Everything a session produced; its rows stay native, each list made when read."""
+
+    def arrow(self, table: str, floats: bool) -> ArrowTable | None:
+        """A table of the rows (`positions`, `fills`, `orders`, `equity`); `None` where an
+        exact column does not fit Arrow's 38-digit decimals."""
 
     @property
     def time_start(self) -> datetime: ...
