@@ -24,7 +24,7 @@ use std::sync::Arc;
 const MAX_PRECISION: u32 = 38;
 
 enum Values {
-    Text(Vec<Option<String>>),
+    Text(StringArray),
     Time(Vec<i64>),
     Number(Vec<Option<Decimal>>),
 }
@@ -39,8 +39,7 @@ impl Columns {
         name: &'static str,
         values: impl Iterator<Item = Option<&'a str>>,
     ) -> Self {
-        let values = values.map(|value| value.map(str::to_string)).collect();
-        self.0.push((name, Values::Text(values)));
+        self.0.push((name, Values::Text(values.collect())));
         self
     }
 
@@ -50,10 +49,21 @@ impl Columns {
         name: &'static str,
         values: impl Iterator<Item = T>,
     ) -> PyResult<Self> {
-        let texts: Vec<&str> = values
-            .map(|value| enums::text(py, value))
-            .collect::<PyResult<_>>()?;
-        Ok(self.text(name, texts.into_iter().map(Some)))
+        // Each value's name looked up once: a column repeats a few values.
+        let mut known: Vec<(T, &'static str)> = Vec::new();
+        let mut texts = Vec::new();
+        for value in values {
+            let text = match known.iter().find(|(seen, _)| *seen == value) {
+                Some((_, text)) => *text,
+                None => {
+                    let text = enums::text(py, value)?;
+                    known.push((value, text));
+                    text
+                }
+            };
+            texts.push(Some(text));
+        }
+        Ok(self.text(name, texts.into_iter()))
     }
 
     fn time(mut self, name: &'static str, values: impl Iterator<Item = DateTime<Utc>>) -> Self {
@@ -73,7 +83,7 @@ impl Columns {
         let mut arrays: Vec<ArrayRef> = Vec::new();
         for (name, values) in self.0 {
             let array: ArrayRef = match values {
-                Values::Text(texts) => Arc::new(StringArray::from(texts)),
+                Values::Text(texts) => Arc::new(texts),
                 Values::Time(micros) => {
                     Arc::new(TimestampMicrosecondArray::from(micros).with_timezone("UTC"))
                 }
