@@ -187,8 +187,29 @@ def test_errors() -> None:
     with pytest.raises(BacktestError, match="stopped at market event 1: 'boom'") as info:
         backtest(Raising(), data, CONFIG)
     assert isinstance(info.value.__cause__, KeyError)
+    # the exception's type, the event's time and the strategy's line that raised
+    message, where = str(info.value).split("\n")
+    assert message.endswith("'boom' (KeyError, at 2026-01-05T09:00:01Z)"), message
+    assert where.startswith(f"  {__file__}:") and where.endswith('raise KeyError("boom")')
     with pytest.raises(TypeError, match="MarketData"):
         backtest(DefaultStrategy(), [], CONFIG)  # type: ignore[arg-type]
+
+
+def test_ctrl_c_in_a_strategy_stops_a_backtest_and_a_sweep() -> None:
+    """Ctrl-C is no failure of the run: `KeyboardInterrupt` passes as it is, and a sweep
+    stops instead of recording it and running the next specs."""
+    from barter_python.backtest import BacktestSpec, run_backtests
+
+    with pytest.raises(KeyboardInterrupt):
+        backtest(Interrupting(), trades(["1", "2"]), CONFIG)
+    specs = [BacktestSpec(id=id, strategy=f"{__name__}:Interrupting") for id in ("a", "b")]
+    with pytest.raises(KeyboardInterrupt):
+        run_backtests(specs, trades(["1", "2"]), CONFIG)
+
+
+class Interrupting(DefaultStrategy):
+    def generate_algo_orders(self, state: EngineStateView) -> Requests:
+        raise KeyboardInterrupt
 
 
 def test_config_and_result_pickle() -> None:

@@ -196,10 +196,12 @@ def test_a_strategy_that_raises_exits_2_naming_the_event(tmp_path: Path) -> None
         "        raise KeyError('oops')\n"
     )
     error = refused(run("--sample", "--strategy", f"{module}:Boom"))
-    assert error == (
-        "error: the backtest stopped at market event 0: 'oops' (KeyError)\n"
-        f"  {module}:4: in generate_algo_orders: raise KeyError('oops')\n"
-    )
+    assert re.fullmatch(
+        r"error: the backtest stopped at market event 0: 'oops' \(KeyError, at "
+        r"2025-03-25T\d\d:\d\d:[\d.]+Z\)\n"
+        + re.escape(f"  {module}:4: in generate_algo_orders: raise KeyError('oops')\n"),
+        error,
+    ), error
 
 
 def test_a_strategy_failing_inside_the_sdk_is_reported_at_the_users_line(tmp_path: Path) -> None:
@@ -220,15 +222,15 @@ def test_a_strategy_failing_inside_the_sdk_is_reported_at_the_users_line(tmp_pat
     )
     error = refused(run("--sample", "--strategy", f"{module}:Bad"))
     assert error.startswith("error: the backtest stopped at market event 0: market_order() ")
+    assert re.search(r"\(TypeError, at [\dT:.Z-]+\)\n", error), error
     assert error.endswith(
-        f"(TypeError)\n  {module}:9: in generate_algo_orders: "
+        f"Z)\n  {module}:9: in generate_algo_orders: "
         "return [], [market_order('binance_spot', 'btc_usdt', 'Buy', 1, 1)]\n"
     )
     module.write_text(module.read_text().replace("self.calls == 1", "False"))
     error = refused(run("--sample", "--strategy", f"{module}:Bad"))
-    assert error.endswith(
-        f"(JSONDecodeError)\n  {module}:10: in generate_algo_orders: return json.loads('{{')\n"
-    )
+    assert "(JSONDecodeError, at " in error, error
+    assert error.endswith(f"Z)\n  {module}:10: in generate_algo_orders: return json.loads('{{')\n")
 
 
 @pytest.mark.parametrize(
@@ -354,3 +356,19 @@ def test_barter_mock_keeps_todays_results() -> None:
     table = ok(run("--sample", "--execution", "barter_mock")).splitlines()
     eth = next(line for line in table if line.startswith("binance_spot:eth_usdt")).split()
     assert eth[1:4] == ["3", "0.6667", "0.3333"]
+
+
+def test_slippage_moves_every_taker_fill_against_it() -> None:
+    """`--slippage BPS` is the simulated exchange's `slippage_bps`: a Buy fills that many basis
+    points above the touch, a Sell below; barter's mock has none."""
+    plain = BacktestResult.model_validate_json(ok(run("--sample", "--format", "json")))
+    slipped = BacktestResult.model_validate_json(
+        ok(run("--sample", "--slippage", "10", "--format", "json"))
+    )
+    assert len(plain.fills) == len(slipped.fills) > 0
+    for before, after in zip(plain.fills, slipped.fills, strict=True):
+        bps = Decimal(10) / 10_000 * (1 if before.side.value == "Buy" else -1)
+        assert after.price == before.price * (1 + bps), (before, after)
+    error = refused(run("--sample", "--slippage", "10", "--execution", "barter_mock"))
+    assert "--slippage is the simulated exchange's" in error
+    assert "slippage_bps" in refused(run("--sample", "--slippage", "-1"))

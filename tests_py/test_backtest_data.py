@@ -696,3 +696,18 @@ def test_a_million_trades_load_without_a_python_object_per_row(tmp_path: Path) -
     per_event = data.nbytes / len(data)
     assert per_event < 70
     print(f"1M trades: {per_event:.1f} native bytes/event, Python peak {peak / 1e6:.2f} MB")
+
+
+def test_a_crossed_l1_book_is_refused_everywhere(tmp_path: Path) -> None:
+    """A bid above the ask would let a round trip buy at 100 and sell at 105: refused in engine
+    events, in market data from events and from a CSV; a locked book (bid == ask) passes."""
+    with pytest.raises(ValueError, match="crossed: bid 105 above ask 100"):
+        EngineEvent.l1("okx", "btc_usdt", ("105", 1), ("100", 1))
+    assert EngineEvent.l1("okx", "btc_usdt", ("100", 1), ("100", 1)) is not None
+    csv = tmp_path / "l1.csv"
+    csv.write_text(
+        "time,bid_price,bid_amount,ask_price,ask_amount\n"
+        "1700000000000,100,1,101,1\n1700000000001,105,1,100,1\n"
+    )
+    with pytest.raises(MarketDataError, match=r"crossed: bid 105 above ask 100"):
+        MarketData.from_csv(csv, kind="l1", exchange="okx", instrument="btc_usdt")

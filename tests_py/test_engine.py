@@ -393,7 +393,9 @@ def test_a_market_price_that_would_make_a_position_unclosable_is_refused() -> No
     big = {**BOOK[1], "position": {**BOOK[1]["position"], "quantity": "1E+14"}}
     eng = Engine([big], DefaultStrategy())
     with pytest.raises(ValueError, match=r"market price 1(0){20} for 'btc_usdt' on 'okx'"):
-        eng.process(EngineEvent.l1("okx", "btc_usdt", bid=(Decimal("1E+20"), 1), ask=(1, 1)))
+        eng.process(
+            EngineEvent.l1("okx", "btc_usdt", bid=(Decimal("1E+20"), 1), ask=(Decimal("1E+20"), 1))
+        )
     eng.process(EngineEvent.trade("okx", "btc_usdt", 90, 1, "Buy"))
     assert eng.state.prices()[(ExchangeId.OKX, "btc_usdt")] == 90
 

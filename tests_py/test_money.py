@@ -166,4 +166,4 @@ def test_l1_books_whose_weighted_price_overflows_are_refused() -> None:
     with pytest.raises(ValueError, match="beyond barter's decimal range"):
         EngineEvent.l1("okx", "btc_usdt", bid=(1, huge), ask=(2, huge))
     with pytest.raises(ValueError, match="beyond barter's decimal range"):
-        EngineEvent.l1("okx", "btc_usdt", bid=(Decimal("1E+15"), 1), ask=(1, Decimal("1E+15")))
+        EngineEvent.l1("okx", "btc_usdt", bid=(1, Decimal("1E+15")), ask=(Decimal("1E+15"), 1))

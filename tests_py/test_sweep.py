@@ -203,10 +203,10 @@ def test_failing_runs_are_recorded_and_the_others_return(
     errors = {f.id: f.error for f in batch.failures}
     assert list(errors) == ["raises", "no module", "no class", "not a strategy", "bad params"]
     assert errors["raises"].startswith("BacktestError: ")
-    assert errors["raises"] == (
-        "BacktestError: the backtest stopped at market event 2: boom at call 3 "
-        "(caused by RuntimeError)"
+    assert errors["raises"].startswith(
+        "BacktestError: the backtest stopped at market event 2: boom at call 3 (RuntimeError, at 20"
     )
+    assert "sweep_test_strategies.py:" in errors["raises"], errors["raises"]
     assert errors["no module"] == (
         "StrategyImportError: strategy no_such_package.strategies:Sma: importing "
         "no_such_package.strategies failed: ModuleNotFoundError: No module named "
@@ -308,6 +308,28 @@ def test_to_pandas_and_to_polars_have_a_row_per_run(sequential: BacktestBatch) -
     assert polars_frame.height == len(specs()) and polars_frame.columns == list(frame.columns)
 
 
+def test_best_ranks_by_any_numeric_column(sequential: BacktestBatch) -> None:
+    """Portfolio statistics, barter's Sharpe ratio and params too, largest or smallest."""
+    rows = {row["id"]: row for row in sequential.rows()}
+    for column in ("total_return", "max_drawdown_pct", "sharpe_ratio", "fast"):
+        defined = [r for r in sequential.results if rows[r.id].get(column) is not None]
+        assert defined, column
+        top, bottom = sequential.best(column), sequential.best(column, lower_is_better=True)
+        assert top is not None and bottom is not None
+        assert rows[top.id][column] == max(rows[r.id][column] for r in defined), column
+        assert rows[bottom.id][column] == min(rows[r.id][column] for r in defined), column
+    portfolio = sequential.results[0].portfolio[0]
+    first = rows[sequential.results[0].id]
+    assert (first["total_return"], first["max_drawdown_pct"]) == (
+        portfolio.total_return, portfolio.max_drawdown_pct,
+    )  # fmt: skip
+    drawdown = sequential.best("max_drawdown_pct", lower_is_better=True)
+    assert drawdown is not None and drawdown.portfolio[0].max_drawdown_pct == min(
+        r.portfolio[0].max_drawdown_pct
+        for r in sequential.results  # type: ignore[type-var]
+    )
+
+
 def test_best_maximises_a_trade_statistic(sequential: BacktestBatch) -> None:
     best = sequential.best()
     assert best is not None
@@ -316,8 +338,10 @@ def test_best_maximises_a_trade_statistic(sequential: BacktestBatch) -> None:
     assert by_trades is not None
     top = max(r.totals.trades for r in sequential.results)
     assert by_trades == next(r for r in sequential.results if r.totals.trades == top)  # first
-    with pytest.raises(ValueError, match="TradeStats field"):
+    with pytest.raises(ValueError, match="numeric column of the sweep table"):
         sequential.best("sharpe")
+    with pytest.raises(ValueError, match="numeric column"):
+        sequential.best("instrument")
     empty = BacktestBatch(specs=[], results=[], failures=[])
     assert empty.best() is None
     assert sequential.spec(sequential.results[0].id).params == specs()[0].params

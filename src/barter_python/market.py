@@ -2,7 +2,8 @@
 
 `MarketData` keeps barter-data's market events as compact native records (exchange and
 received time, exchange, instrument, and a trade, an L1 book or a market disconnection),
-sorted stably by exchange time, and the instruments they name in barter's order. It is
+in the order given (a source keeps its recorded order; `sort()` and `merge()` order by
+exchange time), and the instruments they name in barter's order. It is
 immutable and pickles to a compact binary form, so a sweep ships it to each worker once.
 
 Prices and amounts are barter-data's `f64`; a number is accepted only if it survives that:
@@ -101,8 +102,9 @@ def _buffer(array: Any, format: Literal["q", "i", "d"]) -> memoryview[Any]:
 
 
 class MarketData(_native.MarketData):
-    """Market events for a backtest: trades, L1 books and market disconnections, sorted
-    stably by exchange time. Immutable; `==` compares events; pickles compactly.
+    """Market events for a backtest: trades, L1 books and market disconnections, in the order
+    given (`sort()` orders them by exchange time). Immutable; `==` compares events; pickles
+    compactly.
 
     `instruments` lists the `(exchange, instrument)` pairs the events name, in barter's
     `IndexedInstruments` order (by exchange, then name). `len()` counts events.

@@ -13,7 +13,8 @@ use crate::session::rows::RunOutput;
 use crate::session::Session;
 use barter::engine::state::trading::TradingState;
 use barter_instrument::instrument::InstrumentIndex;
-use pyo3::exceptions::PyValueError;
+use chrono::SecondsFormat;
+use pyo3::exceptions::{PyKeyboardInterrupt, PyValueError};
 use pyo3::prelude::*;
 
 /// How often (in events) the replay reports progress and lets Ctrl-C through.
@@ -85,14 +86,14 @@ pub fn run_backtest<'py>(
         session
             .market(py, market)
             .and_then(|()| no_settlement_errors(py, &session.audit))
-            .map_err(|err| failed(py, at, err))?;
+            .map_err(|err| failed(py, at, Some(event.time_exchange), err))?;
     }
     if let Some(progress) = &progress {
         progress.call1((total, total))?;
     }
     session
         .end(py, close_as.as_ref())
-        .map_err(|err| failed(py, total, err))?;
+        .map_err(|err| failed(py, total, None, err))?;
     session.results(py)
 }
 
@@ -105,11 +106,23 @@ fn no_settlement_errors(py: Python<'_>, audit: &Audit) -> PyResult<()> {
     }
 }
 
-/// `BacktestError` naming the event the replay stopped at (the strategy raised, or barter
-/// failed inside), the cause chained.
-fn failed(py: Python<'_>, at: usize, cause: PyErr) -> PyErr {
+/// `BacktestError` naming the event the replay stopped at (its index and exchange time) and
+/// what stopped it (the strategy raised, or barter failed inside), the cause's type named and
+/// the cause chained. Ctrl-C is not a failure of the run: `KeyboardInterrupt` passes as it is.
+fn failed(py: Python<'_>, at: usize, nanos: Option<i64>, cause: PyErr) -> PyErr {
+    if cause.is_instance_of::<PyKeyboardInterrupt>(py) {
+        return cause;
+    }
+    let kind = cause
+        .get_type(py)
+        .name()
+        .map_or_else(|_| "?".to_string(), |name| name.to_string());
+    let when = nanos.map_or_else(String::new, |nanos| {
+        let time = data::utc(nanos).to_rfc3339_opts(SecondsFormat::AutoSi, true);
+        format!(", at {time}")
+    });
     let message = format!(
-        "the backtest stopped at market event {at}: {}",
+        "the backtest stopped at market event {at}: {} ({kind}{when})",
         cause.value(py)
     );
     let err = error::new_err(py, Kind::Backtest, message);

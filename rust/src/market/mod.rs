@@ -160,11 +160,19 @@ pub fn check_l1(book: &OrderBookL1) -> Result<(), String> {
     Ok(())
 }
 
-/// barter's volume-weighted mid of a book, `(bid × ask amount + ask × bid amount) / (amounts)`
+/// A book that is not crossed, and barter's volume-weighted mid of it, `(bid × ask amount + ask
+/// × bid amount) / (amounts)`
 /// (barter-data's `volume_weighted_mid_price`), computed with checked arithmetic: refused where
 /// barter's own unchecked arithmetic would panic (a zero or overflowing sum, a product beyond
 /// barter's decimal range).
 pub fn check_mid(bid: Level, ask: Level) -> Result<(), String> {
+    // A crossed book would let a round trip buy at the ask and sell above it at the bid.
+    if bid.price > ask.price {
+        return Err(format!(
+            "l1 book is crossed: bid {} above ask {}",
+            bid.price, ask.price
+        ));
+    }
     let amounts = bid.amount.checked_add(ask.amount);
     if amounts.is_some_and(|sum| sum.is_zero()) {
         return Err(ZERO_BOOK.into());
@@ -228,6 +236,14 @@ mod tests {
         assert!(float(dec("4182.19040206"), Role::TradePrice).is_err());
         assert!(checked(1e-30, Role::Amount).is_err());
         assert!(checked(f64::NAN, Role::Amount).is_err());
+    }
+
+    #[test]
+    fn a_crossed_book_is_refused_a_locked_one_passes() {
+        let level = |price: &str| Level::new(dec(price), dec("1"));
+        let crossed = check_mid(level("105"), level("100")).unwrap_err();
+        assert_eq!(crossed, "l1 book is crossed: bid 105 above ask 100");
+        assert_eq!(check_mid(level("100"), level("100")), Ok(()));
     }
 
     #[test]

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import os
 import sys
+import sysconfig
 import time
+import traceback
 from collections.abc import Callable
+from pathlib import Path
 
 from barter_python import _native
 from barter_python.backtest.config import BacktestConfig
 from barter_python.engine import Strategy
+from barter_python.errors import BacktestError
 from barter_python.market import MarketData
 from barter_python.session.result import SessionResult, results_from
 
@@ -36,8 +41,9 @@ def backtest(
     `{strategy_id}-close-{n}`, unless `config.close_positions_at_end` is False.
 
     Raises `ValueError` for empty data, an event for an instrument not in the config, or a
-    price that would take barter beyond its decimal range; `BacktestError` (naming the event)
-    when the strategy raises, the cause chained.
+    price that would take barter beyond its decimal range; `BacktestError` when the strategy
+    raises, naming the event (its index and time), the exception's type and the line of the
+    strategy's code that raised, the cause chained. Ctrl-C raises `KeyboardInterrupt`.
     """
     if not isinstance(data, _native.MarketData):
         raise TypeError(f"data must be a MarketData, got {type(data).__name__}")
@@ -45,8 +51,37 @@ def backtest(
         raise TypeError(f"config must be a BacktestConfig, got {type(config).__name__}")
     report = _progress_bar() if progress is True else (progress or None)
     started = time.perf_counter()
-    output = _native.run_backtest(strategy, data, config, progress=report)
+    try:
+        output = _native.run_backtest(strategy, data, config, progress=report)
+    except BacktestError as error:
+        where = _users_line(error.__cause__)
+        if where is None:
+            raise
+        raise BacktestError(f"{error}\n  {where}") from error.__cause__
     return results_from(id, output, config.equity_interval, time.perf_counter() - started)
+
+
+def _users_line(cause: BaseException | None) -> str | None:
+    """Where the strategy raised: the last frame of the cause's traceback in the user's code
+    (outside this package and Python's standard library), as `file:line: in function: code`."""
+    if cause is None:
+        return None
+    for frame in reversed(traceback.extract_tb(cause.__traceback__)):
+        if _in_user_code(frame.filename):
+            return f"{frame.filename}:{frame.lineno}: in {frame.name}: {frame.line}"
+    return None
+
+
+def _in_user_code(filename: str) -> bool:
+    """Outside this package and outside Python's standard library (whose folder may hold the
+    installed packages: those are the user's)."""
+    paths = sysconfig.get_paths()
+    package = str(Path(__file__).resolve().parents[1]) + os.sep
+    stdlib = paths["stdlib"] + os.sep
+    installed = (paths["purelib"] + os.sep, paths["platlib"] + os.sep)
+    if filename.startswith(package):
+        return False
+    return not filename.startswith(stdlib) or filename.startswith(installed)
 
 
 def _progress_bar() -> Progress | None:

@@ -19,13 +19,14 @@ import pickle
 import re
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Executor
+from decimal import Decimal
 from typing import Any, Literal, Protocol
 
 from pydantic import BaseModel, JsonValue, field_validator
 
 from barter_python.backtest.config import BacktestConfig
 from barter_python.backtest.run import backtest
-from barter_python.errors import BarterPythonError, StrategyImportError
+from barter_python.errors import BacktestError, BarterPythonError, StrategyImportError
 from barter_python.market import MarketData
 from barter_python.session.result import BacktestResult
 from barter_python.session.stats import TradeStats
@@ -101,7 +102,10 @@ class SweepFailure(BaseModel, frozen=True, extra="forbid"):
 
 # The statistics of `BacktestBatch.rows`, from `BacktestResult.totals`.
 _TOTALS = ("trades", "wins", "losses", "win_rate", "profit_factor", "net_pnl", "fees", "expectancy")
-_STAT_FIELDS = tuple(TradeStats.model_fields)
+# The portfolio statistics of the sweep table: the first quote asset's.
+_PORTFOLIO = ("total_return", "max_drawdown_pct", "sharpe_ratio", "sortino_ratio")
+# The columns `best` ranks by, besides numeric params.
+_RANKED = (*_TOTALS, "barter_sharpe_ratio", *_PORTFOLIO, "orders_sent")
 
 
 class BacktestBatch(BaseModel, FramesOfRows, frozen=True, extra="forbid"):
@@ -119,19 +123,29 @@ class BacktestBatch(BaseModel, FramesOfRows, frozen=True, extra="forbid"):
                 return spec
         raise KeyError(id)
 
-    def best(self, by: str = "net_pnl") -> BacktestResult | None:
-        """The result with the largest `totals.<by>` (a `TradeStats` field: `net_pnl`,
-        `win_rate`, `profit_factor`, `expectancy`, ...). Runs where it is undefined (`None`)
-        are skipped; on a tie the first in spec order wins; `None` when no run has a value."""
-        if by not in _STAT_FIELDS:
+    def best(self, by: str = "net_pnl", *, lower_is_better: bool = False) -> BacktestResult | None:
+        """The result with the largest (`lower_is_better`: smallest) value of the sweep
+        table's column `by` (`rows()`): a `TradeStats` field (`net_pnl`, `win_rate`,
+        `profit_factor`, ...), a portfolio statistic (`total_return`, `max_drawdown_pct`,
+        `sharpe_ratio`, `sortino_ratio`), `barter_sharpe_ratio`, `orders_sent` or a numeric
+        param. Runs where it is undefined (`None`) are skipped; on a tie the first in spec
+        order wins; `None` when no run has a value."""
+        numbers = set(_RANKED) | {
+            name for spec in self.specs for name, v in spec.params.items() if _is_number(v)
+        }
+        if by not in numbers:
             raise ValueError(
-                f"by must be a TradeStats field ({', '.join(_STAT_FIELDS)}), got {by!r}"
+                f"by must be a numeric column of the sweep table ({', '.join(sorted(numbers))}),"
+                f" got {by!r}"
             )
+        values: dict[str, Any] = {row["id"]: row.get(by) for row in self.rows()}
+        sign = -1 if lower_is_better else 1
         best: BacktestResult | None = None
+        top: Any = None
         for result in self.results:
-            value = getattr(result.totals, by)
-            if value is not None and (best is None or value > getattr(best.totals, by)):
-                best = result
+            value: Any = values.get(result.id)
+            if _is_number(value) and (top is None or sign * value > sign * top):
+                best, top = result, value
         return best
 
     def rows(self) -> list[dict[str, Any]]:
@@ -140,9 +154,11 @@ class BacktestBatch(BaseModel, FramesOfRows, frozen=True, extra="forbid"):
         `wins`, `losses`, `win_rate`, `profit_factor`, `net_pnl`, `fees`, `expectancy`
         (textbook `TradeStats`), then `instrument` and `barter_sharpe_ratio`: barter's Sharpe
         ratio of the instrument with the most closed positions (the first in the config's order
-        on a tie; `None` where barter's is undefined), `orders_sent` and `wall_time_s`. A failed
+        on a tie; `None` where barter's is undefined), the portfolio's `total_return`,
+        `max_drawdown_pct`, `sharpe_ratio` and `sortino_ratio` (the first quote asset's),
+        `orders_sent` and `wall_time_s`. A failed
         run has `None` statistics."""
-        fixed = {"id", "error", *_TOTALS, "instrument", "barter_sharpe_ratio"}
+        fixed = {"id", "error", *_TOTALS, "instrument", "barter_sharpe_ratio", *_PORTFOLIO}
         fixed |= {"orders_sent", "wall_time_s"}
         results = {result.id: result for result in self.results}
         errors = {failure.id: failure.error for failure in self.failures}
@@ -159,6 +175,10 @@ class BacktestBatch(BaseModel, FramesOfRows, frozen=True, extra="forbid"):
         return run_decimals()
 
 
+def _is_number(value: object) -> bool:
+    return isinstance(value, int | float | Decimal) and not isinstance(value, bool)
+
+
 def run_columns(result: BacktestResult | None) -> dict[str, Any]:
     """A run's statistics in the sweep table (`BacktestBatch.rows`), `None` without a run."""
     row: dict[str, Any] = {
@@ -169,6 +189,9 @@ def run_columns(result: BacktestResult | None) -> dict[str, Any]:
         main = max(result.instruments, key=lambda i: i.stats.trades)  # first on a tie
     row["instrument"] = None if main is None else main.instrument
     row["barter_sharpe_ratio"] = None if main is None else main.barter.sharpe_ratio
+    portfolio = result.portfolio[0] if result is not None and result.portfolio else None
+    for name in _PORTFOLIO:
+        row[name] = None if portfolio is None else getattr(portfolio, name)
     row["orders_sent"] = None if result is None else result.orders_sent
     row["wall_time_s"] = None if result is None else result.wall_time_s
     return row
@@ -176,7 +199,7 @@ def run_columns(result: BacktestResult | None) -> dict[str, Any]:
 
 def run_decimals() -> frozenset[str]:
     """The columns of `run_columns` that hold `Decimal`s."""
-    return decimal_fields(TradeStats) & set(_TOTALS) | {"barter_sharpe_ratio"}
+    return decimal_fields(TradeStats) & set(_TOTALS) | {"barter_sharpe_ratio", *_PORTFOLIO}
 
 
 class MapExecutor(Protocol):
@@ -336,7 +359,8 @@ def _text(error: BaseException) -> str:
     it already): what a `SweepFailure` says, readable without the traceback."""
     text = f"{type(error).__name__}: {error}"
     cause = error.__cause__
-    if cause is not None and not isinstance(error, StrategyImportError):
+    # A backtest's error names its cause's type and where the strategy raised already.
+    if cause is not None and not isinstance(error, StrategyImportError | BacktestError):
         said = str(cause) and str(cause) in str(error)
         text += f" (caused by {type(cause).__name__}{'' if said else f': {cause}'})"
     return text

@@ -3,9 +3,6 @@ strategy and prints barter's statistics beside the textbook ones (one run, or a 
 
 from __future__ import annotations
 
-import os
-import sysconfig
-import traceback
 from pathlib import Path
 from typing import Literal
 
@@ -31,7 +28,7 @@ from barter_python.cli.sweep import (
     render_batch,
     sweep,
 )
-from barter_python.errors import BacktestError, BarterPythonError, CommandLineError
+from barter_python.errors import BarterPythonError, CommandLineError
 from barter_python.instrument import ExchangeId
 from barter_python.session.config import IntervalName
 from barter_python.session.tables import optional
@@ -130,6 +127,13 @@ def _balances(
     help="barter's fees_percent, a fraction (0.001 = 0.1 %); replaces the config's.",
 )
 @click.option(
+    "--slippage",
+    default=None,
+    metavar="BPS",
+    help="The simulated exchange's slippage_bps: basis points against a taker (2 = 0.02 %); "
+    "replaces the config's.",
+)
+@click.option(
     "--execution",
     type=click.Choice(["simulated", "barter_mock"]),
     default=None,
@@ -198,6 +202,7 @@ def backtest(
     instrument: str | None,
     balances: dict[tuple[ExchangeId, str], str],
     fees: str | None,
+    slippage: str | None,
     execution: Literal["simulated", "barter_mock"] | None,
     interval: IntervalName | None,
     output_format: Literal["table", "json", "csv"],
@@ -233,7 +238,7 @@ def backtest(
             config = _backtest_config(data, config_file, book_file)
             if strategy_spec is None:
                 raise CommandLineError("give --strategy MODULE:CLASS (or --sample)")
-        config = _override(config, balances, fees, interval, execution)
+        config = _override(config, balances, fees, interval, execution, slippage)
         if grid_axes:
             axes = parse_axes(grid_axes)
             check_sort(sort_by, params, axes)  # before the runs, not after them
@@ -264,38 +269,10 @@ def backtest(
                 ) from None
         text = _render(result, output_format)
         stream = open_output(output)
-    except BacktestError as error:
-        fail(_stopped(error))
     except (BarterPythonError, ValueError, TypeError, ImportError, OSError) as error:
         fail(str(error))
     with stream:
         stream.write(text)
-
-
-def _stopped(error: BacktestError) -> str:
-    """What stopped a backtest: barter's message (the event and the exception), its cause's
-    type and, when the strategy raised, where: the last frame of the traceback in the user's
-    code."""
-    cause = error.__cause__
-    if cause is None:
-        return str(error)
-    text = f"{error} ({type(cause).__name__})"
-    for frame in reversed(traceback.extract_tb(cause.__traceback__)):
-        if _in_user_code(frame.filename):
-            return f"{text}\n  {frame.filename}:{frame.lineno}: in {frame.name}: {frame.line}"
-    return text
-
-
-def _in_user_code(filename: str) -> bool:
-    """Outside this package and outside Python's standard library (whose folder may hold the
-    installed packages: those are the user's)."""
-    paths = sysconfig.get_paths()
-    package = str(Path(__file__).resolve().parents[1]) + os.sep
-    stdlib = paths["stdlib"] + os.sep
-    installed = (paths["purelib"] + os.sep, paths["platlib"] + os.sep)
-    if filename.startswith(package):
-        return False
-    return not filename.startswith(stdlib) or filename.startswith(installed)
 
 
 def _existing(path: str | None, what: str) -> str:
@@ -347,11 +324,17 @@ def _override(
     fees: str | None,
     interval: IntervalName | None,
     execution: Literal["simulated", "barter_mock"] | None = None,
+    slippage: str | None = None,
 ) -> BacktestConfig:
     changes: dict[str, object] = {}
+    exchange: dict[str, object] = config.exchange.model_dump()
     if execution is not None and execution != config.exchange.kind:
         carried = config.exchange.model_dump(include={"fees_percent", "latency_ms"})
-        changes["exchange"] = {"kind": execution, **carried}
+        exchange = changes["exchange"] = {"kind": execution, **carried}
+    if slippage is not None:
+        if exchange["kind"] != "simulated":
+            raise CommandLineError("--slippage is the simulated exchange's: not with barter_mock")
+        changes["exchange"] = {**exchange, "slippage_bps": slippage}
     if balances:
         changes["balances"] = {**config.balances, **balances}
     if fees is not None:

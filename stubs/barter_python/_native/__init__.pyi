@@ -380,7 +380,7 @@ def load_market_events(json: str) -> list[EngineEvent]:
 
 @disjoint_base
 class MarketData:
-    """Market events for a backtest, held natively, sorted stably by exchange time.
+    """Market events for a backtest, held natively, in the order given.
 
     Use `barter_python.backtest.MarketData`, whose constructors validate their arguments.
     """
