@@ -53,16 +53,3 @@ pub fn checked_account(
     }
     Some((cash, holdings))
 }
-
-/// `checked_account` for a caller that has no way to report a value beyond barter's decimal
-/// range (the equity curve): it panics there, as the unchecked arithmetic it replaced did.
-pub fn account(
-    state: &State,
-    quote: AssetIndex,
-    instruments: &[InstrumentIndex],
-    margin: bool,
-    mark: impl Fn(InstrumentIndex) -> Option<Decimal>,
-) -> (Decimal, Decimal) {
-    checked_account(state, quote, instruments, margin, mark)
-        .expect("an account's value beyond barter's decimal range")
-}

@@ -54,6 +54,15 @@ pub fn touch(
     }
 }
 
+/// The mid of two prices; halved first where their sum is beyond barter's decimal range
+/// (prices near its limit), where the last digit may then differ.
+fn mid(bid: Decimal, ask: Decimal) -> Decimal {
+    match bid.checked_add(ask) {
+        Some(sum) => sum / Decimal::TWO,
+        None => bid / Decimal::TWO + ask / Decimal::TWO,
+    }
+}
+
 impl Quote {
     /// Take in one market event (trades and L1 books; other kinds change nothing).
     pub fn update(&mut self, kind: &DataKind) {
@@ -118,7 +127,7 @@ impl Quote {
     /// trade.
     pub fn mark(&self) -> Option<Decimal> {
         match (self.bid, self.ask) {
-            (Some(bid), Some(ask)) if self.had_l1 => Some((bid.price + ask.price) / Decimal::TWO),
+            (Some(bid), Some(ask)) if self.had_l1 => Some(mid(bid.price, ask.price)),
             _ => self.last_trade().map(|(price, _)| price),
         }
     }
@@ -132,6 +141,13 @@ impl Quote {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_mid_of_prices_near_barters_limit_does_not_overflow() {
+        assert_eq!(mid(d("99"), d("100")), d("99.5"));
+        let top = d("40000000000000000000000000000");
+        assert_eq!(mid(top, top), top);
+    }
     use barter_data::subscription::{book::OrderBookL1, trade::PublicTrade};
 
     fn d(text: &str) -> Decimal {

@@ -419,10 +419,18 @@ impl Simulated {
     fn take(&mut self, order: usize, touch: Touch, limit: Option<Decimal>, out: &mut Vec<Event>) {
         let request = &self.orders[order].request;
         let (side, quantity, tif) = (request.side, request.quantity, request.time_in_force);
-        let slip = touch.price * self.settings.slippage_bps / BPS;
-        let mut price = match side {
-            Side::Buy => touch.price + slip,
-            Side::Sell => touch.price - slip,
+        let slipped = (touch.price / BPS)
+            .checked_mul(self.settings.slippage_bps)
+            .and_then(|slip| match side {
+                Side::Buy => touch.price.checked_add(slip),
+                Side::Sell => touch.price.checked_sub(slip),
+            });
+        let Some(mut price) = slipped else {
+            let reason = format!(
+                "the touch {} with {} bps of slippage is beyond barter's decimal range",
+                touch.price, self.settings.slippage_bps
+            );
+            return self.refuse(order, None, reason, out);
         };
         if let Some(limit) = limit {
             price = match side {

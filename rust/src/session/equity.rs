@@ -82,8 +82,14 @@ impl Curve {
     }
 
     /// After an event at `time`: a point if it is the first, if it filled (`force`), or if the
-    /// interval has passed; exposure follows the positions after a fill.
-    pub fn observe(&mut self, engine: &PyEngine, time: DateTime<Utc>, force: bool) {
+    /// interval has passed; exposure follows the positions after a fill. Refused where the
+    /// account's value is beyond barter's decimal range.
+    pub fn observe(
+        &mut self,
+        engine: &PyEngine,
+        time: DateTime<Utc>,
+        force: bool,
+    ) -> Result<(), String> {
         let due = match (self.every, self.next) {
             (None, _) | (_, None) => true,
             (Some(_), Some(next)) => time >= next,
@@ -93,7 +99,7 @@ impl Curve {
             if force || self.points.is_empty() {
                 self.exposure(engine, time);
             }
-            self.record(engine, time);
+            self.record(engine, time)?;
         }
         if let Some(every) = self.every {
             let mut next = self.next.unwrap_or(time);
@@ -102,6 +108,7 @@ impl Curve {
             }
             self.next = Some(next);
         }
+        Ok(())
     }
 
     /// Close the exposure of positions still open at `end`.
@@ -136,24 +143,36 @@ impl Curve {
         }
     }
 
-    fn record(&mut self, engine: &PyEngine, time: DateTime<Utc>) {
+    fn record(&mut self, engine: &PyEngine, time: DateTime<Utc>) -> Result<(), String> {
         let state = &engine.core().state;
         for (at, asset) in self.assets.iter_mut().enumerate() {
             let marks = &self.marks;
-            let (cash, holdings) =
-                value::account(state, asset.index, &asset.instruments, self.margin, |i| {
+            let value =
+                value::checked_account(state, asset.index, &asset.instruments, self.margin, |i| {
                     marks[i.index()].mark()
                 });
-            let equity = cash + holdings;
-            let peak = asset.peak.map_or(equity, |peak| peak.max(equity));
+            let point = value.and_then(|(cash, holdings)| {
+                let equity = cash.checked_add(holdings)?;
+                let peak = asset.peak.map_or(equity, |peak| peak.max(equity));
+                Some((cash, holdings, peak, peak.checked_sub(equity)?))
+            });
+            let Some((cash, holdings, peak, drawdown)) = point else {
+                let name = &engine.keys().index.assets[asset.index.index()].asset;
+                return Err(format!(
+                    "the account's value in {} at {time} is beyond barter's decimal range \
+                     (|x| < 2^96)",
+                    name.name_internal
+                ));
+            };
             asset.peak = Some(peak);
             self.points.push(Point {
                 asset: at,
                 time,
                 cash,
                 holdings,
-                drawdown: peak - equity,
+                drawdown,
             });
         }
+        Ok(())
     }
 }

@@ -30,6 +30,7 @@ use barter_integration::collection::one_or_many::OneOrMany;
 use config::{Reporting, SessionConfig};
 use equity::Curve;
 use orders::Times;
+use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use rows::RunOutput;
 use std::cell::Cell;
@@ -83,17 +84,20 @@ impl Session {
         self.events += 1;
         let fills_before = self.audit.trades_len();
         let done = self.feed(py, market);
-        self.record(fills_before);
-        done
+        let recorded = self.record(fills_before);
+        done.and(recorded)
     }
 
     /// The record follows each event, also when the strategy raised: the clock is the latest
-    /// time seen (monotone, as recordings are not); a fill makes an equity point.
-    fn record(&mut self, fills_before: usize) {
+    /// time seen (monotone, as recordings are not); a fill makes an equity point. An account
+    /// valued beyond barter's decimal range is a `ValueError`.
+    fn record(&mut self, fills_before: usize) -> PyResult<()> {
         let time = self.engine.core().clock.time();
         self.times.observe(&self.audit, time);
         let filled = self.audit.trades_len() > fills_before;
-        self.curve.observe(&self.engine, time, filled);
+        self.curve
+            .observe(&self.engine, time, filled)
+            .map_err(PyValueError::new_err)
     }
 
     fn feed(
@@ -124,8 +128,8 @@ impl Session {
             .engine
             .step(py, event, &mut self.audit)
             .and_then(|()| self.settle(py));
-        self.record(fills_before);
-        done
+        let recorded = self.record(fills_before);
+        done.and(recorded)
     }
 
     fn settle(&mut self, py: Python<'_>) -> PyResult<()> {
@@ -146,7 +150,9 @@ impl Session {
         }
         let end = self.engine.core().clock.time();
         self.times.observe(&self.audit, end);
-        self.curve.observe(&self.engine, end, true);
+        self.curve
+            .observe(&self.engine, end, true)
+            .map_err(PyValueError::new_err)?;
         self.curve.finish(end);
         Ok(())
     }
