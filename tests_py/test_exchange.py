@@ -755,6 +755,21 @@ def test_portfolio_statistics_on_a_small_curve() -> None:
     assert stats.cagr is None and stats.undefined["cagr"] == "under_a_day"
 
 
+def test_a_long_stretch_without_events_costs_no_points_and_counts_as_flat_returns() -> None:
+    """Two trades ten years apart: points at those two times only, not one a minute; the
+    ratios count the stretch's minutes as returns of 0, without walking them."""
+    from barter_python.session.portfolio import period_returns
+
+    ten_years = 10 * 365 * 86_400
+    events = [trade(100, 0), trade(110, ten_years)]
+    result, _ = run({0: [market("Buy", 1, 100, "b")]}, events, close=True)
+    assert len(result.equity) <= 4 and {p.time for p in result.equity} == {at(0), at(ten_years)}
+    returns = period_returns(result.equity, timedelta(minutes=1))
+    assert len(returns) == ten_years // 60 and returns.flat == ten_years // 60 - 1
+    [stats] = result.portfolio
+    assert stats.sharpe_ratio is not None and stats.sharpe_ratio > 0
+
+
 # --- validation and config shorthands --------------------------------------------------------
 
 

@@ -13,6 +13,23 @@ use barter_instrument::{asset::AssetIndex, instrument::InstrumentIndex};
 use chrono::{DateTime, Duration, Utc};
 use rust_decimal::Decimal;
 
+/// The first time of the grid `start + k × every` after `time`, in one step: a stretch
+/// without events, however long, costs nothing.
+fn next_after(start: DateTime<Utc>, every: Duration, time: DateTime<Utc>) -> DateTime<Utc> {
+    if start > time {
+        return start;
+    }
+    let steps = match ((time - start).num_nanoseconds(), every.num_nanoseconds()) {
+        (Some(gap), Some(step)) if step > 0 => gap / step + 1,
+        _ => 1,
+    };
+    let mut next = start + every * i32::try_from(steps).unwrap_or(i32::MAX);
+    while next <= time {
+        next += every; // beyond i32 steps, or without nanosecond precision
+    }
+    next
+}
+
 /// One point of one quote asset's curve.
 pub struct Point {
     pub asset: usize,
@@ -102,11 +119,7 @@ impl Curve {
             self.record(engine, time)?;
         }
         if let Some(every) = self.every {
-            let mut next = self.next.unwrap_or(time);
-            while next <= time {
-                next += every;
-            }
-            self.next = Some(next);
+            self.next = Some(next_after(self.next.unwrap_or(time), every, time));
         }
         Ok(())
     }
@@ -174,5 +187,28 @@ impl Curve {
             });
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(seconds: i64) -> DateTime<Utc> {
+        DateTime::from_timestamp(seconds, 0).unwrap()
+    }
+
+    #[test]
+    fn the_next_grid_time_is_one_step_away() {
+        let minute = Duration::minutes(1);
+        assert_eq!(next_after(at(0), minute, at(0)), at(60));
+        assert_eq!(next_after(at(0), minute, at(59)), at(60));
+        assert_eq!(next_after(at(0), minute, at(60)), at(120));
+        assert_eq!(next_after(at(120), minute, at(60)), at(120));
+        let ten_years = 10 * 365 * 86_400;
+        assert_eq!(
+            next_after(at(0), minute, at(ten_years + 1)),
+            at(ten_years + 60)
+        );
     }
 }

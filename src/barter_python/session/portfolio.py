@@ -6,9 +6,9 @@ function whose docstring gives its formula.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal, localcontext
-from itertools import pairwise
 
 from pydantic import BaseModel
 
@@ -92,39 +92,74 @@ def cagr(start: Decimal, end: Decimal, duration: timedelta) -> Decimal | None:
         return ((end / start).ln() / years).exp() - 1
 
 
-def period_returns(points: Sequence[EquityPoint], period: timedelta) -> list[Decimal]:
+@dataclass(frozen=True)
+class Returns:
+    """Period returns of a curve: those where the equity moved, in time order, and how many
+    periods were flat (no point in them: a return of 0). A stretch without events costs
+    nothing, however long."""
+
+    moving: list[Decimal]
+    flat: int
+
+    def __len__(self) -> int:
+        return len(self.moving) + self.flat
+
+
+def period_returns(points: Sequence[EquityPoint], period: timedelta) -> Returns:
     """Returns of the equity sampled every `period` from the first point (the last value at or
-    before each grid time)."""
-    values, at = [], 0
-    grid = points[0].time
-    while grid <= points[-1].time:
-        while at + 1 < len(points) and points[at + 1].time <= grid:
+    before each grid time), and a last one to the last point if it falls between grid times.
+    Linear in the points: the grid times between two points repeat a value, so they are
+    counted, not walked."""
+    first, end = points[0].time, points[-1].time
+    moving: list[Decimal] = []
+    flat = 0
+    at = 0  # the last point at or before grid time `k`
+    k, last_k = 0, (end - first) // period
+    previous: Decimal | None = None
+
+    def sample(value: Decimal) -> None:
+        nonlocal previous
+        if previous is not None and previous != 0:
+            moving.append(value / previous - 1)
+        previous = value
+
+    while k <= last_k:
+        while at + 1 < len(points) and points[at + 1].time <= first + k * period:
             at += 1
-        values.append(points[at].equity)
-        grid += period
-    if points[-1].time > grid - period:
-        values.append(points[-1].equity)
-    return [b / a - 1 for a, b in pairwise(values) if a != 0]
+        sample(points[at].equity)
+        # The grid times before the next point all see this value again.
+        upto = last_k if at + 1 >= len(points) else -((first - points[at + 1].time) // period) - 1
+        repeats = max(min(upto, last_k) - k, 0)
+        if repeats and points[at].equity != 0:
+            flat += repeats
+        k += repeats + 1
+    if end > first + last_k * period:
+        sample(points[-1].equity)
+    return Returns(moving, flat)
 
 
-def sharpe(returns: Sequence[Decimal], per_year: Decimal) -> tuple[Decimal | None, str | None]:
-    """`mean / sample standard deviation x sqrt(periods per year)`."""
-    if len(returns) < 2:
+def sharpe(returns: Returns, per_year: Decimal) -> tuple[Decimal | None, str | None]:
+    """`mean / sample standard deviation x sqrt(periods per year)` (flat periods count as
+    returns of 0)."""
+    count = len(returns)
+    if count < 2:
         return None, "too_few_returns"
-    mean = sum(returns, Decimal(0)) / len(returns)
-    variance = sum(((r - mean) ** 2 for r in returns), Decimal(0)) / (len(returns) - 1)
+    mean = sum(returns.moving, Decimal(0)) / count
+    spread = sum(((r - mean) ** 2 for r in returns.moving), Decimal(0))
+    variance = (spread + returns.flat * mean**2) / (count - 1)
     if variance == 0:
         return None, "zero_dispersion"
     return mean / variance.sqrt() * per_year.sqrt(), None
 
 
-def sortino(returns: Sequence[Decimal], per_year: Decimal) -> tuple[Decimal | None, str | None]:
+def sortino(returns: Returns, per_year: Decimal) -> tuple[Decimal | None, str | None]:
     """`mean / downside deviation x sqrt(periods per year)`, the downside deviation being
-    `sqrt(mean(min(r, 0)^2))`."""
-    if len(returns) < 2:
+    `sqrt(mean(min(r, 0)^2))` (flat periods count as returns of 0)."""
+    count = len(returns)
+    if count < 2:
         return None, "too_few_returns"
-    mean = sum(returns, Decimal(0)) / len(returns)
-    downside = sum((min(r, Decimal(0)) ** 2 for r in returns), Decimal(0)) / len(returns)
+    mean = sum(returns.moving, Decimal(0)) / count
+    downside = sum((min(r, Decimal(0)) ** 2 for r in returns.moving), Decimal(0)) / count
     if downside == 0:
         return None, "no_losses"
     return mean / downside.sqrt() * per_year.sqrt(), None
