@@ -104,8 +104,10 @@ class SweepFailure(BaseModel, frozen=True, extra="forbid"):
 _TOTALS = ("trades", "wins", "losses", "win_rate", "profit_factor", "net_pnl", "fees", "expectancy")
 # The portfolio statistics of the sweep table: the first quote asset's.
 _PORTFOLIO = ("total_return", "max_drawdown_pct", "sharpe_ratio", "sortino_ratio")
-# The columns `best` ranks by, besides numeric params.
+# The columns `best` ranks by, besides numeric params (known even to a batch without runs).
 _RANKED = (*_TOTALS, "barter_sharpe_ratio", *_PORTFOLIO, "orders_sent")
+# The sweep table's columns that are not numbers.
+NOT_METRICS = frozenset({"id", "error", "instrument"})
 
 
 class BacktestBatch(BaseModel, FramesOfRows, frozen=True, extra="forbid"):
@@ -127,18 +129,18 @@ class BacktestBatch(BaseModel, FramesOfRows, frozen=True, extra="forbid"):
         """The result with the largest (`lower_is_better`: smallest) value of the sweep
         table's column `by` (`rows()`): a `TradeStats` field (`net_pnl`, `win_rate`,
         `profit_factor`, ...), a portfolio statistic (`total_return`, `max_drawdown_pct`,
-        `sharpe_ratio`, `sortino_ratio`), `barter_sharpe_ratio`, `orders_sent` or a numeric
-        param. Runs where it is undefined (`None`) are skipped; on a tie the first in spec
-        order wins; `None` when no run has a value."""
-        numbers = set(_RANKED) | {
-            name for spec in self.specs for name, v in spec.params.items() if _is_number(v)
-        }
-        if by not in numbers:
+        `sharpe_ratio`, `sortino_ratio`), `barter_sharpe_ratio`, `orders_sent`,
+        `wall_time_s` or a param (`walk_forward` picks its specs with it). Runs where it is
+        undefined (`None`) are skipped; on a tie the first in spec order wins; `None` when no
+        run has a value."""
+        rows = self.rows()
+        columns = set(_RANKED) | {name for row in rows for name in row}
+        if by not in columns - NOT_METRICS:
+            names = ", ".join(sorted(columns - NOT_METRICS))
             raise ValueError(
-                f"by must be a numeric column of the sweep table ({', '.join(sorted(numbers))}),"
-                f" got {by!r}"
+                f"by must be a numeric column of the sweep table ({names}), got {by!r}"
             )
-        values: dict[str, Any] = {row["id"]: row.get(by) for row in self.rows()}
+        values: dict[str, Any] = {row["id"]: row.get(by) for row in rows}
         sign = -1 if lower_is_better else 1
         best: BacktestResult | None = None
         top: Any = None

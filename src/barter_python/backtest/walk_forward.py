@@ -20,6 +20,7 @@ from pydantic import BaseModel
 
 from barter_python.backtest.config import BacktestConfig
 from barter_python.backtest.sweep import (
+    NOT_METRICS,
     BacktestBatch,
     BacktestSpec,
     MapExecutor,
@@ -34,10 +35,8 @@ from barter_python.session.tables import FramesOfRows
 
 __all__ = ["WalkForward", "WalkWindow", "walk_forward"]
 
+
 # Sweep-table columns that are no measure of a run.
-_NOT_METRICS = {"id", "error", "instrument"}
-
-
 class WalkWindow(BaseModel, frozen=True, extra="forbid"):
     """One window: its train and test periods (half-open), the spec with the best metric on
     the train period (`spec_id`, its value `train_metric`) and that spec's run on the test
@@ -105,7 +104,7 @@ def walk_forward(
     columns = dict.fromkeys(
         name for row in BacktestBatch(specs=specs, results=[], failures=[]).rows() for name in row
     )
-    metrics = [name for name in columns if name not in _NOT_METRICS]
+    metrics = [name for name in columns if name not in NOT_METRICS]
     if metric not in metrics:
         raise ValueError(
             f"metric must be a column of the sweep table ({', '.join(metrics)}), got {metric!r}"
@@ -125,7 +124,10 @@ def walk_forward(
         test_start = train_start + train
         test_end = test_start + test
         batch = run_backtests(specs, data.slice(train_start, test_start), config, executor=executor)
-        spec_id, value = _best(batch, metric)
+        best = batch.best(metric)
+        spec_id = None if best is None else best.id
+        rows = {row["id"]: row for row in batch.rows()}
+        value = None if best is None else rows[best.id][metric]
         result = None
         tested = data.slice(test_start, test_end)
         if spec_id is not None and len(tested) > 0:
@@ -145,16 +147,3 @@ def walk_forward(
         )
         train_start += test
     return WalkForward(metric=metric, train=train, test=test, windows=windows)
-
-
-def _best(batch: BacktestBatch, metric: str) -> tuple[str | None, Decimal | float | int | None]:
-    """The id of the run with the highest number in column `metric` (the first on a tie), and
-    that number; `(None, None)` when no run has one."""
-    best: tuple[str | None, Decimal | float | int | None] = (None, None)
-    for row in batch.rows():
-        value = row.get(metric)
-        if not isinstance(value, Decimal | float | int) or isinstance(value, bool):
-            continue
-        if best[1] is None or value > best[1]:
-            best = (row["id"], value)
-    return best
