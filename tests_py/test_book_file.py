@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from decimal import Decimal
 from typing import Any
 
@@ -229,3 +230,20 @@ def test_json_that_python_reads_but_no_book_holds_is_a_book_error(text: str, pro
     """A lone surrogate (valid JSON, not UTF-8) and an integer beyond Python's digit limit."""
     with pytest.raises(BookError, match=problem):
         read_book("book.json", text)
+
+
+def test_a_book_whose_instruments_carry_a_spec_reads_as_the_model_reads_it() -> None:
+    """`spec` (`InstrumentSpec`) is read natively by the model's rules: a good one comes back
+    on the snapshot, a bad one is refused in the model's words (it used to stop the reader
+    with an `AssertionError`)."""
+    item: dict[str, Any] = {
+        "exchange": "okx", "instrument": "btc_usdt", "base": "btc", "quote": "usdt",
+        "price": "100", "spec": {"tick_size": "0.01", "lot_size": "0.001"},
+    }  # fmt: skip
+    [snapshot] = read_book("book.json", json.dumps([item])).snapshots
+    assert snapshot == InstrumentSnapshot.model_validate(item)
+    assert snapshot.spec is not None and snapshot.spec.min_notional == 0
+    assert snapshot.spec.tick_size == Decimal("0.01")
+    bad = {**item, "spec": {"tick_size": "0", "lot_size": "0.001"}}
+    with pytest.raises(BookError, match=r"book.json:1: item 1: spec.tick_size"):
+        read_book("book.json", json.dumps([bad]))

@@ -7,7 +7,7 @@
 use crate::bind::classes::Class;
 use crate::bind::decimal::{self, Sign};
 use crate::bind::enums::{Mirrored, Table};
-use crate::book::snapshot::{InstrumentInput, PositionInput};
+use crate::book::snapshot::{InstrumentInput, PositionInput, Spec};
 use barter_instrument::{exchange::ExchangeId, Side};
 use fnv::FnvHashMap;
 use pyo3::exceptions::PyValueError;
@@ -55,6 +55,7 @@ impl PyBookRows {
         let instrument = Class::InstrumentSnapshot
             .get(py)?
             .getattr("model_construct")?;
+        let spec = Class::InstrumentSpec.get(py)?.getattr("model_construct")?;
         let position = Class::PositionSnapshot
             .get(py)?
             .getattr("model_construct")?;
@@ -77,6 +78,17 @@ impl PyBookRows {
                 }
             };
             fields.set_item("position", held)?;
+            let rules = match &input.spec {
+                None => py.None().into_bound(py),
+                Some(rules) => {
+                    let kwargs = PyDict::new(py);
+                    kwargs.set_item("tick_size", rules.tick_size)?;
+                    kwargs.set_item("lot_size", rules.lot_size)?;
+                    kwargs.set_item("min_notional", rules.min_notional)?;
+                    spec.call((), Some(&kwargs))?
+                }
+            };
+            fields.set_item("spec", rules)?;
             instrument.call((), Some(&fields))
         });
         PyList::new(py, snapshots.collect::<PyResult<Vec<_>>>()?)
@@ -371,15 +383,17 @@ pub fn json_item_lines(text: &str) -> Vec<usize> {
 }
 
 /// The fields of a snapshot item and of its position, as the models declare them.
-const FIELDS: [&str; 6] = [
+const FIELDS: [&str; 7] = [
     "exchange",
     "instrument",
     "base",
     "quote",
     "price",
     "position",
+    "spec",
 ];
 const POSITION_FIELDS: [&str; 4] = ["instrument", "side", "quantity", "price_entry_average"];
+const SPEC_FIELDS: [&str; 3] = ["tick_size", "lot_size", "min_notional"];
 
 /// The items of a JSON book (the objects Python's `json` made, `lines` the line each starts
 /// on) as rows, by the models' rules. Returns the rows of the items accepted, the positions of
@@ -513,6 +527,11 @@ fn item(object: &Bound<'_, PyAny>) -> PyResult<Option<InstrumentInput>> {
         Some(held) if held.is_none() => Some(None),
         Some(held) => position_of(&held)?.map(Some),
     };
+    let spec = match dict.get_item("spec")? {
+        None => Some(None),
+        Some(rules) if rules.is_none() => Some(None),
+        Some(rules) => spec_of(&rules)?.map(Some),
+    };
     let read = || {
         let instrument = instrument?;
         let position: Option<PositionInput> = position?;
@@ -530,10 +549,28 @@ fn item(object: &Bound<'_, PyAny>) -> PyResult<Option<InstrumentInput>> {
             quote: quote?,
             price: price?,
             position,
-            spec: None,
+            spec: spec?,
         })
     };
     Ok(read())
+}
+
+/// An item's `spec` by `InstrumentSpec`'s rules: `tick_size` and `lot_size` `> 0`,
+/// `min_notional` `>= 0` (0 when absent); `None` if the model refuses it.
+fn spec_of(object: &Bound<'_, PyAny>) -> PyResult<Option<Spec>> {
+    let Some(dict) = fields(object, &SPEC_FIELDS) else {
+        return Ok(None);
+    };
+    let tick_size = amount_of(&dict, "tick_size", Sign::Positive, false)?;
+    let lot_size = amount_of(&dict, "lot_size", Sign::Positive, false)?;
+    let min_notional = amount_of(&dict, "min_notional", Sign::NonNegative, false)?;
+    Ok((|| {
+        Some(Spec {
+            tick_size: tick_size??,
+            lot_size: lot_size??,
+            min_notional: min_notional?.unwrap_or(Decimal::ZERO),
+        })
+    })())
 }
 
 fn position_of(object: &Bound<'_, PyAny>) -> PyResult<Option<PositionInput>> {
