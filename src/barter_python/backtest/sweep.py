@@ -133,6 +133,12 @@ class BacktestBatch(BaseModel, FramesOfRows, frozen=True, extra="forbid"):
         `wall_time_s` or a param (`walk_forward` picks its specs with it). Runs where it is
         undefined (`None`) are skipped; on a tie the first in spec order wins; `None` when no
         run has a value."""
+        return self.best_with_value(by, lower_is_better=lower_is_better)[0]
+
+    def best_with_value(
+        self, by: str, *, lower_is_better: bool = False
+    ) -> tuple[BacktestResult | None, Any]:
+        """`best(by)` and its value in column `by` (`None` beside `None`)."""
         rows = self.rows()
         columns = set(_RANKED) | {name for row in rows for name in row}
         if by not in columns - NOT_METRICS:
@@ -148,7 +154,7 @@ class BacktestBatch(BaseModel, FramesOfRows, frozen=True, extra="forbid"):
             value: Any = values.get(result.id)
             if _is_number(value) and (top is None or sign * value > sign * top):
                 best, top = result, value
-        return best
+        return best, top
 
     def rows(self) -> list[dict[str, Any]]:
         """One row per run, in spec order: `id`, each param (a param named like another column

@@ -124,10 +124,8 @@ def walk_forward(
         test_start = train_start + train
         test_end = test_start + test
         batch = run_backtests(specs, data.slice(train_start, test_start), config, executor=executor)
-        best = batch.best(metric)
+        best, value = batch.best_with_value(metric)
         spec_id = None if best is None else best.id
-        rows = {row["id"]: row for row in batch.rows()}
-        value = None if best is None else rows[best.id][metric]
         result = None
         tested = data.slice(test_start, test_end)
         if spec_id is not None and len(tested) > 0:
