@@ -770,6 +770,51 @@ def test_a_long_stretch_without_events_costs_no_points_and_counts_as_flat_return
     assert stats.sharpe_ratio is not None and stats.sharpe_ratio > 0
 
 
+def test_a_short_last_return_period_counts_pro_rata() -> None:
+    """Equity 100 at 0 s, 110 at 60 s, 99 at 90 s, one-minute periods: the last return (-10 %)
+    spans half a period and counts as half a return.
+    count = 1 + 0.5 = 1.5; mean = (1 x 0.1 + 0.5 x -0.1) / 1.5 = 1/30
+    variance = (1 x (0.1 - 1/30)^2 + 0.5 x (-0.1 - 1/30)^2) / (1.5 - 1) = (3/225) / 0.5 = 2/75
+    Sharpe per period = (1/30) / sqrt(2/75) = 0.2041241452...; counted whole, the mean would
+    be 0 and so would the ratio.
+    Sortino: downside = 0.5 x 0.01 / 1.5 = 1/300; per period (1/30) / sqrt(1/300) = 0.5773..."""
+    from barter_python.session.portfolio import (
+        EquityPoint,
+        period_returns,
+        portfolio_stats,
+        sharpe,
+        sortino,
+    )
+
+    def point(seconds: int, equity: int) -> EquityPoint:
+        value = D(equity)
+        return EquityPoint(
+            exchange=ExchangeId.BINANCE_SPOT,
+            asset="usdt",
+            time=at(seconds),
+            cash=value,
+            holdings=D(0),
+            equity=value,
+            drawdown=D(0),
+        )
+
+    points = [point(0, 100), point(60, 110), point(90, 99)]
+    returns = period_returns(points, timedelta(minutes=1))
+    assert returns.moving == [D("0.1"), D("-0.1")] and returns.last_weight == D("0.5")
+    assert returns.count() == D("1.5")
+    ten_places = D("1E-10")
+    per_period = sharpe(returns, D(1))[0], sortino(returns, D(1))[0]
+    assert [ratio and ratio.quantize(ten_places) for ratio in per_period] == [
+        D("0.2041241452"),
+        D("0.5773502692"),
+    ]
+    per_year = D(525_960)  # one-minute periods in a 365.25-day year
+    stats = portfolio_stats(points, 0.0, timedelta(minutes=1), at(0), at(90))
+    assert stats.sharpe_ratio == sharpe(returns, per_year)[0]
+    # A curve that ends on a grid time has no short period: every weight is 1.
+    assert period_returns(points[:2], timedelta(minutes=1)).last_weight == 1
+
+
 # --- validation and config shorthands --------------------------------------------------------
 
 

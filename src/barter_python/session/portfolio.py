@@ -96,20 +96,35 @@ def cagr(start: Decimal, end: Decimal, duration: timedelta) -> Decimal | None:
 class Returns:
     """Period returns of a curve: those where the equity moved, in time order, and how many
     periods were flat (no point in them: a return of 0). A stretch without events costs
-    nothing, however long."""
+    nothing, however long. When the curve ends between grid times, the last of `moving` spans
+    only `last_weight` of a period and counts as that fraction of a return (pro rata), so a
+    run's last seconds weigh as seconds, not as a whole period."""
 
     moving: list[Decimal]
     flat: int
+    last_weight: Decimal = Decimal(1)
 
     def __len__(self) -> int:
         return len(self.moving) + self.flat
 
+    def weighted(self) -> list[tuple[Decimal, Decimal]]:
+        """Each of `moving` with its weight: 1, the last one `last_weight`."""
+        weights = [Decimal(1)] * (len(self.moving) - 1) + [self.last_weight][: len(self.moving)]
+        return list(zip(weights, self.moving, strict=True))
+
+    def count(self) -> Decimal:
+        """How many periods the returns span: the flat ones, the moving ones by weight."""
+        return sum((w for w, _ in self.weighted()), Decimal(self.flat))
+
+    def mean(self) -> Decimal:
+        return sum((w * r for w, r in self.weighted()), Decimal(0)) / self.count()
+
 
 def period_returns(points: Sequence[EquityPoint], period: timedelta) -> Returns:
     """Returns of the equity sampled every `period` from the first point (the last value at or
-    before each grid time), and a last one to the last point if it falls between grid times.
-    Linear in the points: the grid times between two points repeat a value, so they are
-    counted, not walked."""
+    before each grid time), and a last one to the last point if it falls between grid times,
+    weighted by the fraction of a period it spans. Linear in the points: the grid times
+    between two points repeat a value, so they are counted, not walked."""
     first, end = points[0].time, points[-1].time
     moving: list[Decimal] = []
     flat = 0
@@ -117,11 +132,13 @@ def period_returns(points: Sequence[EquityPoint], period: timedelta) -> Returns:
     k, last_k = 0, (end - first) // period
     previous: Decimal | None = None
 
-    def sample(value: Decimal) -> None:
+    def sample(value: Decimal) -> bool:
         nonlocal previous
-        if previous is not None and previous != 0:
-            moving.append(value / previous - 1)
-        previous = value
+        before, previous = previous, value
+        if before is None or before == 0:
+            return False
+        moving.append(value / before - 1)
+        return True
 
     while k <= last_k:
         while at + 1 < len(points) and points[at + 1].time <= first + k * period:
@@ -133,19 +150,25 @@ def period_returns(points: Sequence[EquityPoint], period: timedelta) -> Returns:
         if repeats and points[at].equity != 0:
             flat += repeats
         k += repeats + 1
-    if end > first + last_k * period:
-        sample(points[-1].equity)
+    rest = end - (first + last_k * period)
+    if rest and sample(points[-1].equity):
+        return Returns(moving, flat, Decimal(micros(rest)) / Decimal(micros(period)))
     return Returns(moving, flat)
+
+
+def micros(span: timedelta) -> int:
+    """A time span in whole microseconds, exactly (timedelta's own resolution)."""
+    return (span.days * 86_400 + span.seconds) * 1_000_000 + span.microseconds
 
 
 def sharpe(returns: Returns, per_year: Decimal) -> tuple[Decimal | None, str | None]:
     """`mean / sample standard deviation x sqrt(periods per year)` (flat periods count as
-    returns of 0)."""
-    count = len(returns)
-    if count < 2:
+    returns of 0; a short last period by its weight, as a frequency weight)."""
+    count = returns.count()
+    if len(returns) < 2 or count <= 1:
         return None, "too_few_returns"
-    mean = sum(returns.moving, Decimal(0)) / count
-    spread = sum(((r - mean) ** 2 for r in returns.moving), Decimal(0))
+    mean = returns.mean()
+    spread = sum((w * (r - mean) ** 2 for w, r in returns.weighted()), Decimal(0))
     variance = (spread + returns.flat * mean**2) / (count - 1)
     if variance == 0:
         return None, "zero_dispersion"
@@ -154,12 +177,14 @@ def sharpe(returns: Returns, per_year: Decimal) -> tuple[Decimal | None, str | N
 
 def sortino(returns: Returns, per_year: Decimal) -> tuple[Decimal | None, str | None]:
     """`mean / downside deviation x sqrt(periods per year)`, the downside deviation being
-    `sqrt(mean(min(r, 0)^2))` (flat periods count as returns of 0)."""
-    count = len(returns)
-    if count < 2:
+    `sqrt(mean(min(r, 0)^2))` (flat periods count as returns of 0; a short last period by its
+    weight)."""
+    count = returns.count()
+    if len(returns) < 2 or count <= 1:
         return None, "too_few_returns"
-    mean = sum(returns.moving, Decimal(0)) / count
-    downside = sum((min(r, Decimal(0)) ** 2 for r in returns.moving), Decimal(0)) / count
+    mean = returns.mean()
+    losses = (w * min(r, Decimal(0)) ** 2 for w, r in returns.weighted())
+    downside = sum(losses, Decimal(0)) / count
     if downside == 0:
         return None, "no_losses"
     return mean / downside.sqrt() * per_year.sqrt(), None
