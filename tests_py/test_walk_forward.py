@@ -10,11 +10,13 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from sweep_test_strategies import Every
 
 from barter_python.backtest import (
     BacktestConfig,
     MarketData,
     WalkForward,
+    backtest,
     grid,
     run_backtests,
     walk_forward,
@@ -159,3 +161,56 @@ def test_bad_input_is_refused(data: MarketData, changes: dict[str, object], mess
 def test_no_spec_is_refused(data: MarketData) -> None:
     with pytest.raises(ValueError, match="at least one spec"):
         walk_forward([], data, CONFIG, train=minutes(3), test=minutes(2), metric="net_pnl")
+
+
+# --- the warm-up ------------------------------------------------------------------------------
+
+
+def test_a_warm_up_calls_the_strategy_and_drops_its_requests(data: MarketData) -> None:
+    """`warmup_until` 2:00: the 120 events before it reach the strategy (its count goes on
+    from there) but send nothing; the result starts at 2:00. Every(every=25) numbers the
+    events it sees: buys at its 125th, 150th, 175th, ... event, i.e. from 2:04 on, where
+    without the warm-up it would buy at 0:24, 0:49, ..."""
+    strategy = Every(every=25)
+    config = CONFIG.model_copy(update={"warmup_until": START + minutes(2)})
+    result = backtest(strategy, data.slice(START, START + minutes(4)), config)
+    assert strategy.events == 240  # every event of the four minutes was seen
+    # buys at the 125th, 150th, 175th, 200th and 225th events (2:04, 2:29, ...), each sold at
+    # the next: 10 orders, none before 2:00
+    assert [order.time for order in result.orders[:2]] == [
+        START + timedelta(seconds=124),
+        START + timedelta(seconds=125),
+    ]
+    assert len(result.orders) == 10
+    assert result.events == 120 and result.time_start == START + minutes(2)
+    assert result.equity[0].time == START + minutes(2)
+
+
+def test_a_warm_up_after_the_data_is_refused(data: MarketData) -> None:
+    config = CONFIG.model_copy(update={"warmup_until": START + minutes(20)})
+    with pytest.raises(ValueError, match="warmup_until is after the data's last event"):
+        backtest(Every(), data, config)
+
+
+def test_walk_forward_warms_each_test_run_up(data: MarketData) -> None:
+    """A minute of warm-up before each two-minute test window: the test run is the backtest of
+    the minute before the window and the window, trading from the window's start. Every(25)
+    then buys 5 times in the first window (its 75th, 100th, ... event) instead of 4."""
+    specs = grid(EVERY, every=[25])
+    arguments = {"train": minutes(3), "test": minutes(2), "metric": "trades"}
+    cold = walk_forward(specs, data, CONFIG, **arguments)  # type: ignore[arg-type]
+    warm = walk_forward(specs, data, CONFIG, warmup=minutes(1), **arguments)  # type: ignore[arg-type]
+    first_cold, first_warm = cold.windows[0].result, warm.windows[0].result
+    assert first_cold is not None and first_warm is not None
+    assert (len(first_cold.orders), len(first_warm.orders)) == (8, 10)
+    assert first_warm.events == 120 and first_warm.time_start == warm.windows[0].test_start
+    window = warm.windows[0]
+    config = CONFIG.model_copy(update={"warmup_until": window.test_start})
+    again = run_backtests(
+        specs, data.slice(window.test_start - minutes(1), window.test_end), config
+    )
+    assert first_warm.model_copy(update={"wall_time_s": 0}) == again.results[0].model_copy(
+        update={"wall_time_s": 0}
+    )
+    with pytest.raises(ValueError, match="warmup must be a timedelta of 0 or more"):
+        walk_forward(specs, data, CONFIG, warmup=-minutes(1), **arguments)  # type: ignore[arg-type]

@@ -13,7 +13,7 @@ use crate::session::rows::RunOutput;
 use crate::session::Session;
 use barter::engine::state::trading::TradingState;
 use barter_instrument::instrument::InstrumentIndex;
-use chrono::SecondsFormat;
+use chrono::{DateTime, SecondsFormat, Utc};
 use pyo3::exceptions::{PyKeyboardInterrupt, PyValueError};
 use pyo3::prelude::*;
 
@@ -32,12 +32,25 @@ pub fn run_backtest<'py>(
     config: &Bound<'py, PyAny>,
     progress: Option<Bound<'py, PyAny>>,
 ) -> PyResult<RunOutput> {
+    error::guard(py, Kind::Backtest, || {
+        replay(py, strategy, &data, config, progress)
+    })
+}
+
+fn replay<'py>(
+    py: Python<'py>,
+    strategy: Bound<'py, PyAny>,
+    data: &PyMarketData,
+    config: &Bound<'py, PyAny>,
+    progress: Option<Bound<'py, PyAny>>,
+) -> PyResult<RunOutput> {
     let data = data.data().clone();
     let events = data.events();
     let Some(start) = events.first().map(|event| event.time_exchange) else {
         return Err(PyValueError::new_err("the market data has no events"));
     };
     let close_at_end: bool = config.getattr("close_positions_at_end")?.extract()?;
+    let trade_from = trade_from(config, events)?;
     let config = SessionConfig::extract(config)?;
     let close_as = close_at_end.then(|| config.engine.strategy_id.clone());
     let clock = ReplayClock::new(data::utc(start));
@@ -83,9 +96,15 @@ pub fn run_backtest<'py>(
         event::check_market(engine.keys(), &engine.core().state, &market).map_err(|err| {
             PyValueError::new_err(format!("market event {at}: {}", err.value(py)))
         })?;
-        session
-            .market(py, market)
-            .and_then(|()| no_settlement_errors(py, &session.audit))
+        let done = if at < trade_from {
+            session.warm(py, market)
+        } else {
+            if at == trade_from && at > 0 {
+                session.warmed(data::utc(event.time_exchange));
+            }
+            session.market(py, market)
+        };
+        done.and_then(|()| no_settlement_errors(py, &session.audit))
             .map_err(|err| failed(py, at, Some(event.time_exchange), err))?;
     }
     if let Some(progress) = &progress {
@@ -95,6 +114,27 @@ pub fn run_backtest<'py>(
         .end(py, close_as.as_ref())
         .map_err(|err| failed(py, total, None, err))?;
     session.results(py)
+}
+
+/// The index of the first event traded on: the events before `config.warmup_until` (in the
+/// data's order, up to the first at or after it) warm the strategy up.
+fn trade_from(config: &Bound<'_, PyAny>, events: &[data::Event]) -> PyResult<usize> {
+    let Some(until) = config
+        .getattr("warmup_until")?
+        .extract::<Option<DateTime<Utc>>>()?
+    else {
+        return Ok(0);
+    };
+    let nanos = until.timestamp_nanos_opt().unwrap_or(i64::MAX);
+    events
+        .iter()
+        .position(|event| event.time_exchange >= nanos)
+        .ok_or_else(|| {
+            PyValueError::new_err(format!(
+                "warmup_until is after the data's last event: nothing would be traded (got {})",
+                until.to_rfc3339_opts(SecondsFormat::AutoSi, true)
+            ))
+        })
 }
 
 /// A settlement problem (a mock exchange that stopped or did not answer, an error barter

@@ -56,3 +56,25 @@ pub fn with_indices(py: Python<'_>, kind: Kind, message: String, indices: Vec<us
 
 /// How many items an error message lists before "and N more".
 pub const LISTED: usize = 20;
+
+/// What a caught panic said.
+pub fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
+    panic
+        .downcast_ref::<String>()
+        .cloned()
+        .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+        .unwrap_or_else(|| "a panic without a message".to_string())
+}
+
+/// `work`, with a panic inside it raised as an exception of `kind`. Every input is checked
+/// before it reaches barter, so a panic is a bug; it must still not reach Python as
+/// `PanicException`, a `BaseException` that `except Exception` does not catch.
+pub fn guard<T>(py: Python<'_>, kind: Kind, work: impl FnOnce() -> PyResult<T>) -> PyResult<T> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(work)).unwrap_or_else(|panic| {
+        let message = format!(
+            "an internal failure stopped the work (please report it): {}",
+            panic_message(panic.as_ref())
+        );
+        Err(new_err(py, kind, message))
+    })
+}

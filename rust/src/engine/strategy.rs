@@ -61,6 +61,8 @@ pub struct PyStrategy {
     bars: Option<(Mutex<Bars>, bool)>,
     /// The end-of-data call hands over the last bars only.
     flushing: AtomicBool,
+    /// A warm-up: the strategy is called as usual and its requests are dropped.
+    muted: AtomicBool,
 }
 
 impl PyStrategy {
@@ -99,6 +101,7 @@ impl PyStrategy {
             seen: Mutex::new(Seen::default()),
             bars,
             flushing: AtomicBool::new(false),
+            muted: AtomicBool::new(false),
         })
     }
 
@@ -150,6 +153,11 @@ impl PyStrategy {
     /// While set, calls are the end-of-data call: bars only, no per-event call.
     pub fn set_flushing(&self, flushing: bool) {
         self.flushing.store(flushing, Ordering::Relaxed);
+    }
+
+    /// While set, the strategy warms up: called as usual, its requests dropped.
+    pub fn set_muted(&self, muted: bool) {
+        self.muted.store(muted, Ordering::Relaxed);
     }
 
     /// A `BarStrategy`'s call: `on_bar` for each bar ready, then `generate_algo_orders` if it
@@ -324,12 +332,16 @@ impl AlgoStrategy for PyStrategy {
         impl IntoIterator<Item = IndexedCancel>,
         impl IntoIterator<Item = IndexedOpen>,
     ) {
-        if let Some((bars, per_event)) = &self.bars {
-            return self.bar_requests(bars, *per_event, state);
+        let requests = match &self.bars {
+            Some((bars, per_event)) => self.bar_requests(bars, *per_event, state),
+            None => Python::attach(|py| {
+                self.requests_from(intern!(py, "generate_algo_orders"), state, Call::State)
+            }),
+        };
+        if self.muted.load(Ordering::Relaxed) {
+            return (Vec::new(), Vec::new());
         }
-        Python::attach(|py| {
-            self.requests_from(intern!(py, "generate_algo_orders"), state, Call::State)
-        })
+        requests
     }
 }
 

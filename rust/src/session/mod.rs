@@ -88,6 +88,24 @@ impl Session {
         done.and(recorded)
     }
 
+    /// A warm-up event: the strategy is called as usual and its requests are dropped; it is
+    /// neither recorded nor counted (the session's record starts after the warm-up).
+    pub fn warm(
+        &mut self,
+        py: Python<'_>,
+        market: MarketStreamEvent<InstrumentIndex, DataKind>,
+    ) -> PyResult<()> {
+        self.engine.core().strategy.set_muted(true);
+        let done = self.feed(py, market);
+        self.engine.core().strategy.set_muted(false);
+        done
+    }
+
+    /// The warm-up is over: barter's statistics start at `time`, the first traded event's.
+    pub fn warmed(&mut self, time: chrono::DateTime<chrono::Utc>) {
+        self.engine.core_mut().meta.time_start = time;
+    }
+
     /// The record follows each event, also when the strategy raised: the clock is the latest
     /// time seen (monotone, as recordings are not); a fill makes an equity point. An account
     /// valued beyond barter's decimal range is a `ValueError`.

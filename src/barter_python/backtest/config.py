@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
+
+from pydantic import AwareDatetime
 
 from barter_python.exchange import BarterMockExchange, SimulatedExchange
 from barter_python.instrument import ExchangeId
@@ -22,11 +24,14 @@ class BacktestConfig(SessionConfig, frozen=True, extra="forbid"):
     `fees_percent` and `latency_ms` given here (barter's names) land in `exchange`, their one
     home. `interval` is the period barter scales returns and ratios to. Positions still open
     after the last event are closed through the exchange unless `close_positions_at_end` is
-    False.
+    False. Events before `warmup_until` (a UTC time) warm the strategy up: it is called as
+    usual and its requests are dropped, and the result (its equity curve, statistics and
+    event count) starts at the first event at or after that time.
     """
 
     close_positions_at_end: bool = True
     strategy_id: str = "backtest"
+    warmup_until: AwareDatetime | None = None
 
     if TYPE_CHECKING:  # what the validators accept, for type checkers without Pydantic's plugin
 
@@ -44,4 +49,5 @@ class BacktestConfig(SessionConfig, frozen=True, extra="forbid"):
             close_positions_at_end: bool = ...,
             strategy_id: str = ...,
             risk: RiskLimits = ...,
+            warmup_until: datetime | None = ...,
         ) -> None: ...

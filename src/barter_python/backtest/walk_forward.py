@@ -87,6 +87,7 @@ def walk_forward(
     test: timedelta,
     metric: str,
     executor: Executor | MapExecutor | None = None,
+    warmup: timedelta = timedelta(0),
 ) -> WalkForward:
     """For each window (see the module's docstring), `run_backtests(specs, ...)` on the train
     period, then the spec with the highest `metric` (a column of the sweep table,
@@ -94,11 +95,16 @@ def walk_forward(
     the first in spec order on a tie; runs without a value skipped) on the test period, each
     period cut with `MarketData.slice`. Every run happens on `executor`, as in
     `run_backtests`; a run of the train period that fails does not compete, the test run
-    raises as `on_error="raise"` does."""
+    raises as `on_error="raise"` does. With a `warmup`, each test run first replays the
+    `warmup` before its test period (as `BacktestConfig.warmup_until`: the strategy is called
+    as usual and its requests are dropped), so indicators start the test period warm; the
+    warm-up may reach into the train period, never before the data."""
     specs = checked(specs, data, config)
     for name, length in (("train", train), ("test", test)):
         if not isinstance(length, timedelta) or length <= timedelta(0):
             raise ValueError(f"{name} must be a positive timedelta, got {length!r}")
+    if not isinstance(warmup, timedelta) or warmup < timedelta(0):
+        raise ValueError(f"warmup must be a timedelta of 0 or more, got {warmup!r}")
     if not specs:
         raise ValueError("walk_forward needs at least one spec")
     columns = dict.fromkeys(
@@ -130,7 +136,11 @@ def walk_forward(
         tested = data.slice(test_start, test_end)
         if spec_id is not None and len(tested) > 0:
             [spec] = [spec for spec in specs if spec.id == spec_id]
-            run = run_backtests([spec], tested, config, executor=executor, on_error="raise")
+            test_config = config
+            if warmup:
+                tested = data.slice(max(test_start - warmup, first), test_end)
+                test_config = config.model_copy(update={"warmup_until": test_start})
+            run = run_backtests([spec], tested, test_config, executor=executor, on_error="raise")
             result = run.results[0]
         windows.append(
             WalkWindow(
