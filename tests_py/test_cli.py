@@ -326,3 +326,25 @@ def test_duplicates_on_one_line_of_json_are_named() -> None:
     )
     message = refused(run("flatten", "-", stdin=book))
     assert "<stdin>:1: item 2: instrument 'btc_usdt' on exchange 'okx' appears again" in message
+
+
+def test_a_native_panic_exits_2_with_a_message(monkeypatch: pytest.MonkeyPatch) -> None:
+    """PyO3 raises a Rust panic as `PanicException`, a BaseException: the CLI names it an
+    internal failure and exits 2, without a traceback (every known panic is fixed at its
+    source; this is the last guard)."""
+    import click
+    from click.testing import CliRunner
+
+    import barter_python.cli as cli
+    import barter_python.cli.flatten as flatten_command
+
+    panic = type("PanicException", (BaseException,), {})
+
+    def explode() -> None:
+        raise panic("attempt to divide by zero")
+
+    monkeypatch.setattr(flatten_command, "flatten", click.Command("flatten", callback=explode))
+    result = CliRunner().invoke(cli.main, ["flatten"])
+    assert result.exit_code == 2
+    assert "internal failure stopped the command" in result.output
+    assert "attempt to divide by zero" in result.output and "Traceback" not in result.output

@@ -42,6 +42,18 @@ class _Commands(click.Group):
             raise TypeError(f"{home}.{cmd_name} is not a click command")
         return command
 
+    def invoke(self, ctx: click.Context) -> object:
+        """A panic inside the native module is a bug, never the user's: status 2 and one line
+        saying so, rather than PyO3's `PanicException` traceback."""
+        try:
+            return super().invoke(ctx)
+        except BaseException as error:
+            if type(error).__name__ != "PanicException":
+                raise
+            from barter_python.cli.common import fail
+
+            fail(f"an internal failure stopped the command (please report it): {error}")
+
 
 @click.group(cls=_Commands)
 @click.version_option(__version__, prog_name="barter-python")
