@@ -516,7 +516,8 @@ def test_pickles_with_every_protocol(protocol: int) -> None:
 def test_pickle_is_compact_and_checked() -> None:
     data = from_expected()
     _, (blob,) = data.__reduce__()
-    assert len(blob) <= 5 + 4 + 3 * (1 + 12 + 4 + 8) + 8 + 2 * 37 + 53 + 30
+    # header, instruments, event count, events, the skipped rows count
+    assert len(blob) <= 5 + 4 + 3 * (1 + 12 + 4 + 8) + 8 + 2 * 37 + 53 + 30 + 8
     with pytest.raises(MarketDataError, match="not a pickled MarketData"):
         MarketData._from_bytes(blob[:-1])
     with pytest.raises(MarketDataError, match="not a pickled MarketData"):

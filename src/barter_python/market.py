@@ -25,9 +25,11 @@ from barter_python.instrument import ExchangeId
 if TYPE_CHECKING:
     import pyarrow
 
-__all__ = ["Instruments", "MarketData", "TableKind"]
+__all__ = ["BinanceKind", "Instruments", "MarketData", "Order", "TableKind"]
 
 TableKind = Literal["trades", "l1", "candles"]
+BinanceKind = Literal["trades", "agg_trades", "klines", "book_ticker"]
+Order = Literal["check", "sort", "as_is"]
 
 # Arrow column names by the kind of values they hold (see `MarketData.from_arrow`).
 _TIMES = frozenset({"time", "time_exchange", "time_received"})
@@ -159,6 +161,50 @@ class MarketData(_native.MarketData):
         """
         native = _native.MarketData._load_csv(
             os.fspath(source), kind, ExchangeId(exchange), _name(instrument)
+        )
+        return cls(native)
+
+    @classmethod
+    def from_binance(
+        cls,
+        source: str | os.PathLike[str] | Sequence[str | os.PathLike[str]],
+        *,
+        kind: BinanceKind,
+        instrument: str,
+        exchange: ExchangeId | str = ExchangeId.BINANCE_SPOT,
+        order: Order = "check",
+    ) -> Self:
+        """Binance's public dumps (data.binance.vision) of one instrument, spot or USD-M
+        futures, in Binance's own column order:
+
+        - `trades`: `id,price,qty,quote_qty,time,is_buyer_maker[,is_best_match]`
+        - `agg_trades`: `agg_trade_id,price,quantity,first_trade_id,last_trade_id,
+          transact_time,is_buyer_maker[,is_best_match]`
+        - `book_ticker` (futures): `update_id,best_bid_price,best_bid_qty,best_ask_price,
+          best_ask_qty,transaction_time,event_time`: an L1 book at the transaction time,
+          received at the event time; a crossed or locked book is skipped and counted in
+          `skipped`, never used.
+
+        `source` is a file (plain, `.gz`, or a `.zip` holding one CSV, read directly) or a list
+        of them read as one source, in the given order (a month of daily files). A header row
+        is sniffed (spot files have none, futures files since 2022 do) and must be the kind's.
+        Times of 10^14 or more are microseconds (spot files from 2025), else milliseconds.
+        `is_buyer_maker` true means the aggressor sold. Prices and amounts load exactly.
+        `order`: the events must not go back in time (in the receive clock: the event time of
+        a book ticker, else the trade time) under `"check"`; `"sort"` sorts them stably;
+        `"as_is"` keeps the files' order. Every problem raises `MarketDataError` naming the
+        file, line and column (all of a file's problems at once, the first 20).
+        `kind="klines"` is refused until candles load as candles.
+        """
+        paths = [source] if isinstance(source, str | os.PathLike) else list(source)
+        if not paths:
+            raise ValueError("source: no file given")
+        native = _native.MarketData._load_binance(
+            [os.fspath(path) for path in paths],
+            kind,
+            ExchangeId(exchange),
+            _name(instrument),
+            order,
         )
         return cls(native)
 

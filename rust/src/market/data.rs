@@ -9,10 +9,13 @@
 //! (`json`), CSV tables (`csv`), Arrow columns (`columns`), engine events; pickling uses a
 //! compact binary form (`binary`).
 
+mod binance;
 mod binary;
 mod columns;
 mod csv;
 mod json;
+mod order;
+mod source;
 mod table;
 
 use crate::bind::enums::Enum;
@@ -157,6 +160,8 @@ fn l1(bid: Level, ask: Level) -> Result<Kind, String> {
 pub struct MarketData {
     instruments: Vec<Instrument>,
     events: Vec<Event>,
+    /// Rows of a vendor file skipped as no market (a crossed or locked book), counted.
+    skipped: u64,
 }
 
 impl MarketData {
@@ -178,7 +183,10 @@ impl MarketData {
         let kept: Vec<Event> = self.events.iter().filter(inside).copied().collect();
         let mut builder = Builder::default();
         builder.extend(self, &kept);
-        builder.finish()
+        MarketData {
+            skipped: self.skipped,
+            ..builder.finish()
+        }
     }
 
     /// The parts interleaved by exchange time: each part keeps its own order, the next event
@@ -203,7 +211,10 @@ impl MarketData {
             builder.extend(parts[part], &parts[part].events[at..=at]);
             next[part] += 1;
         }
-        builder.finish()
+        MarketData {
+            skipped: parts.iter().map(|part| part.skipped).sum(),
+            ..builder.finish()
+        }
     }
 
     /// The events sorted stably by exchange time.
@@ -213,6 +224,7 @@ impl MarketData {
         MarketData {
             instruments: self.instruments.clone(),
             events,
+            skipped: self.skipped,
         }
     }
 
@@ -478,6 +490,7 @@ impl Builder {
         MarketData {
             instruments,
             events,
+            skipped: 0,
         }
     }
 }
@@ -580,6 +593,30 @@ impl PyMarketData {
         loaded(py, result)
     }
 
+    /// Binance's dump files of one instrument, read as one source in the given order.
+    #[staticmethod]
+    fn _load_binance(
+        py: Python<'_>,
+        paths: Vec<String>,
+        kind: &str,
+        exchange: Enum<ExchangeId>,
+        instrument: String,
+        order: &str,
+    ) -> PyResult<Self> {
+        if !exchange.0.as_str().starts_with("binance") {
+            return Err(PyValueError::new_err(format!(
+                "exchange must be one of Binance's (binance_spot, binance_futures_usd, ...) for \
+                 Binance's files, got '{}'",
+                exchange.0.as_str()
+            )));
+        }
+        let kind = binance::FileKind::parse(kind).map_err(PyValueError::new_err)?;
+        let order = order::Order::parse(order).map_err(PyValueError::new_err)?;
+        let instrument = (exchange.0, InstrumentNameInternal::new(instrument));
+        let result = py.detach(|| binance::load(&paths, kind, instrument, order));
+        loaded(py, result)
+    }
+
     /// Columns of `length` rows in `layout` ("trades", "l1", "candles" or "events"): numbers
     /// as buffers of f64 (NaN for null), times as int64 nanoseconds (i64::MIN for null), text
     /// as int32 codes (-1 for null) into `labels[column]`.
@@ -663,6 +700,12 @@ impl PyMarketData {
             .map(|(exchange, name)| (Enum(*exchange), name.name().as_str()))
             .collect::<Vec<_>>();
         PyList::new(py, items)
+    }
+
+    /// Rows of the vendor files skipped as no market (a crossed or locked book).
+    #[getter]
+    fn skipped(&self) -> u64 {
+        self.data.skipped
     }
 
     #[getter]

@@ -396,6 +396,10 @@ class MarketData:
         path: str, kind: str, exchange: ExchangeId | str, instrument: str
     ) -> MarketData: ...
     @staticmethod
+    def _load_binance(
+        paths: list[str], kind: str, exchange: ExchangeId | str, instrument: str, order: str
+    ) -> MarketData: ...
+    @staticmethod
     def _from_columns(
         kind: str,
         length: int,
@@ -418,6 +422,9 @@ class MarketData:
     @property
     def instruments(self) -> list[tuple[ExchangeId, str]]:
         """The `(exchange, instrument)` pairs the events name, in barter's order."""
+    @property
+    def skipped(self) -> int:
+        """Rows of vendor files skipped as no market (a crossed or locked book)."""
     @property
     def nbytes(self) -> int:
         """Bytes of native memory the events and instrument names take."""

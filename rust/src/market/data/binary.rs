@@ -6,6 +6,7 @@
 //! "BPMD" version:u8
 //! instruments:u32 { exchange_len:u8 exchange name_len:u32 name }
 //! events:u64 { tag:u8 time_exchange:i64 time_received:i64 body }
+//! skipped:u64 (version 2; version 1 has none: 0)
 //!   tag 0 trade Buy, 1 trade Sell: instrument:u32 price:f64 amount:f64
 //!   tag 2 l1: instrument:u32 bid_price bid_amount ask_price ask_amount: f64 (NaN: empty side)
 //!   tag 3 reconnecting: exchange_len:u8 exchange
@@ -17,7 +18,7 @@ use crate::market::{self, Role};
 use barter_instrument::{exchange::ExchangeId, instrument::name::InstrumentNameInternal, Side};
 
 const MAGIC: &[u8; 4] = b"BPMD";
-const VERSION: u8 = 1;
+const VERSION: u8 = 2;
 
 pub fn encode(data: &MarketData) -> Vec<u8> {
     let mut out = Vec::with_capacity(16 + data.events().len() * 53);
@@ -57,6 +58,7 @@ pub fn encode(data: &MarketData) -> Vec<u8> {
             out.extend_from_slice(&number.to_le_bytes());
         }
     }
+    out.extend_from_slice(&data.skipped.to_le_bytes());
     out
 }
 
@@ -137,8 +139,12 @@ pub fn decode(bytes: &[u8]) -> Result<MarketData, String> {
 
 fn read(bytes: &[u8]) -> Result<MarketData, String> {
     let mut reader = Reader { bytes, at: 0 };
-    if reader.take(4)? != MAGIC || reader.u8()? != VERSION {
-        return Err(format!("expected {MAGIC:?} version {VERSION}"));
+    if reader.take(4)? != MAGIC {
+        return Err(format!("expected {MAGIC:?}"));
+    }
+    let version = reader.u8()?;
+    if !(1..=VERSION).contains(&version) {
+        return Err(format!("version {version}, expected 1 to {VERSION}"));
     }
     let mut builder = Builder::default();
     let count = reader.u32()? as usize;
@@ -182,13 +188,21 @@ fn read(bytes: &[u8]) -> Result<MarketData, String> {
             kind,
         });
     }
+    let skipped = if version >= 2 {
+        u64::from_le_bytes(reader.array()?)
+    } else {
+        0
+    };
     if reader.at != bytes.len() {
         return Err(format!(
             "{} bytes after the events",
             bytes.len() - reader.at
         ));
     }
-    Ok(builder.finish())
+    Ok(MarketData {
+        skipped,
+        ..builder.finish()
+    })
 }
 
 #[cfg(test)]
@@ -198,7 +212,7 @@ mod tests {
     #[test]
     fn refuses_bad_bytes_without_panicking() {
         assert!(decode(b"").is_err());
-        assert!(decode(b"BPMD\x02").is_err());
+        assert!(decode(b"BPMD\x03").is_err());
         let mut builder = Builder::default();
         let key = builder.key((ExchangeId::Okx, InstrumentNameInternal::new("a")));
         builder.data(
@@ -212,9 +226,16 @@ mod tests {
             },
         );
         builder.reconnecting(ExchangeId::Okx);
-        let data = builder.finish();
+        let data = MarketData {
+            skipped: 7,
+            ..builder.finish()
+        };
         let bytes = encode(&data);
         assert_eq!(decode(&bytes), Ok(data));
+        // A version-1 pickle (no skipped count) still loads, with none skipped.
+        let mut first = bytes[..bytes.len() - 8].to_vec();
+        first[4] = 1;
+        assert_eq!(decode(&first).map(|old| old.skipped), Ok(0));
         for cut in 0..bytes.len() {
             assert!(decode(&bytes[..cut]).is_err());
         }

@@ -1,0 +1,72 @@
+"""Write the small vendor files docs/data.md loads, in the vendors' exact layouts (spec §11):
+
+- `examples/data/binance/BTCUSDT-aggTrades-2025-01-01.zip`: Binance spot aggTrades, no header,
+  times in microseconds (spot files from 2025), zipped as data.binance.vision serves them;
+- `examples/data/binance/ETHUSDT-bookTicker-2024-03-01.csv.gz`: Binance USD-M futures
+  bookTicker, with its header, times in milliseconds, gzipped.
+
+Random walks on Binance's tick sizes with a fixed seed: running this again writes the same
+bytes. Run: `.venv/bin/python examples/make_vendor_samples.py`.
+"""
+
+from __future__ import annotations
+
+import gzip
+import random
+import zipfile
+from decimal import Decimal
+from pathlib import Path
+
+SEED = 20250101
+FOLDER = Path(__file__).parent / "data" / "binance"
+SPOT_START_US = 1_735_689_600_000_000  # 2025-01-01T00:00:00Z
+FUTURES_START_MS = 1_709_251_200_000  # 2024-03-01T00:00:00Z
+BOOK_TICKER_HEADER = (
+    "update_id,best_bid_price,best_bid_qty,best_ask_price,best_ask_qty,transaction_time,event_time"
+)
+
+
+def agg_trades(rng: random.Random, count: int) -> str:
+    """agg_id, price, qty, first_id, last_id, time (µs), is_buyer_maker, is_best_match."""
+    price, time, first, rows = Decimal("93500.00"), SPOT_START_US, 4_000_000_000, []
+    for agg_id in range(1, count + 1):
+        price += Decimal(rng.randint(-5, 5)) * Decimal("0.01")
+        time += rng.randint(1_000, 400_000)
+        fills = rng.randint(1, 3)
+        qty = Decimal(rng.randint(1, 50_000)) * Decimal("0.00001")
+        maker = "True" if rng.random() < 0.5 else "False"
+        rows.append(
+            f"{agg_id},{price:.8f},{qty:.8f},{first},{first + fills - 1},{time},{maker},True\n"
+        )
+        first += fills
+    return "".join(rows)
+
+
+def book_ticker(rng: random.Random, count: int) -> str:
+    """update_id, bid, bid_qty, ask, ask_qty, transaction_time, event_time (ms)."""
+    bid, time, sent = Decimal("3380.50"), FUTURES_START_MS, FUTURES_START_MS
+    rows = [BOOK_TICKER_HEADER + "\n"]
+    for update_id in range(7_000_000_000, 7_000_000_000 + count):
+        bid += Decimal(rng.randint(-2, 2)) * Decimal("0.01")
+        ask = bid + Decimal("0.01") * rng.randint(1, 3)
+        time += rng.randint(1, 250)
+        bid_qty, ask_qty = (Decimal(rng.randint(1, 9_000)) * Decimal("0.001") for _ in range(2))
+        sent = max(sent, time + rng.randint(0, 5))  # sent in order, a few ms after
+        rows.append(f"{update_id},{bid},{bid_qty},{ask},{ask_qty},{time},{sent}\n")
+    return "".join(rows)
+
+
+def main() -> None:
+    rng = random.Random(SEED)
+    FOLDER.mkdir(parents=True, exist_ok=True)
+    zipped = FOLDER / "BTCUSDT-aggTrades-2025-01-01.zip"
+    with zipfile.ZipFile(zipped, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        entry = zipfile.ZipInfo("BTCUSDT-aggTrades-2025-01-01.csv", date_time=(2025, 1, 2, 0, 0, 0))
+        archive.writestr(entry, agg_trades(rng, 600), compress_type=zipfile.ZIP_DEFLATED)
+    gzipped = FOLDER / "ETHUSDT-bookTicker-2024-03-01.csv.gz"
+    gzipped.write_bytes(gzip.compress(book_ticker(rng, 600).encode(), mtime=0))
+    print(f"wrote {zipped} and {gzipped}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,464 @@
+//! Binance's public dumps (data.binance.vision), spot and USD-M futures: trades, aggTrades and
+//! bookTicker, in Binance's exact column order (spec §11's table); a klines header is known,
+//! so that a klines file given as another kind is named. Spot files have
+//! no header and futures files have had one since 2022, so a header row is sniffed, never
+//! assumed. Spot times are microseconds from 2025 and milliseconds before; futures stay in
+//! milliseconds: a time of 10^14 or more is read as microseconds (10^14 ms is the year 5138).
+
+use super::order::{self, Order};
+use super::{l1, source, Builder, Failure, Instrument, Kind, Level, MarketData, Problems};
+use crate::bind::decimal;
+use crate::market::{self, Role};
+use barter_instrument::Side;
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum FileKind {
+    Trades,
+    AggTrades,
+    Klines,
+    BookTicker,
+}
+
+impl FileKind {
+    pub fn parse(text: &str) -> Result<Self, String> {
+        match text {
+            "trades" => Ok(FileKind::Trades),
+            "agg_trades" => Ok(FileKind::AggTrades),
+            "klines" => Err(
+                "kind='klines' is not read yet: klines will load as candles \
+                 (barter-data's Candle), never as a trade at the close; until then \
+                 MarketData.from_csv(kind='candles') reads them"
+                    .to_string(),
+            ),
+            "book_ticker" => Ok(FileKind::BookTicker),
+            other => Err(format!(
+                "kind must be 'trades', 'agg_trades', 'klines' or 'book_ticker', got {other:?}"
+            )),
+        }
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            FileKind::Trades => "trades",
+            FileKind::AggTrades => "agg_trades",
+            FileKind::Klines => "klines",
+            FileKind::BookTicker => "book_ticker",
+        }
+    }
+
+    /// The futures header of the kind (spot files have none; their columns are the same, in
+    /// the same order, with one more at the end of trades and aggTrades: `is_best_match`).
+    fn header(self) -> &'static [&'static str] {
+        match self {
+            FileKind::Trades => &["id", "price", "qty", "quote_qty", "time", "is_buyer_maker"],
+            FileKind::AggTrades => &[
+                "agg_trade_id",
+                "price",
+                "quantity",
+                "first_trade_id",
+                "last_trade_id",
+                "transact_time",
+                "is_buyer_maker",
+            ],
+            FileKind::Klines => &[
+                "open_time",
+                "open",
+                "high",
+                "low",
+                "close",
+                "volume",
+                "close_time",
+                "quote_volume",
+                "count",
+                "taker_buy_volume",
+                "taker_buy_quote_volume",
+                "ignore",
+            ],
+            FileKind::BookTicker => &[
+                "update_id",
+                "best_bid_price",
+                "best_bid_qty",
+                "best_ask_price",
+                "best_ask_qty",
+                "transaction_time",
+                "event_time",
+            ],
+        }
+    }
+
+    /// How many fields a row has: the header's, or one more in spot's trades and aggTrades.
+    fn fits(self, fields: usize) -> bool {
+        let columns = self.header().len();
+        match self {
+            FileKind::Trades | FileKind::AggTrades => fields == columns || fields == columns + 1,
+            FileKind::Klines | FileKind::BookTicker => fields == columns,
+        }
+    }
+
+    const ALL: [FileKind; 4] = [
+        FileKind::Trades,
+        FileKind::AggTrades,
+        FileKind::Klines,
+        FileKind::BookTicker,
+    ];
+}
+
+/// What one row makes.
+enum Row {
+    Event {
+        time_exchange: i64,
+        time_received: i64,
+        kind: Kind,
+    },
+    /// A crossed or locked book: skipped and counted, never used.
+    Skipped,
+}
+
+/// Every file of `paths`, read as one source in the given order.
+pub fn load(
+    paths: &[String],
+    kind: FileKind,
+    instrument: Instrument,
+    order: Order,
+) -> Result<MarketData, Failure> {
+    let mut builder = Builder::default();
+    let key = builder.key(instrument);
+    let mut skipped = 0u64;
+    let mut last: Option<i64> = None;
+    for path in paths {
+        let mut problems = Problems::new(path.as_str());
+        let mut reader = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .flexible(true)
+            .from_reader(source::open(path)?);
+        let mut record = csv::StringRecord::new();
+        let mut first = true;
+        loop {
+            match reader.read_record(&mut record) {
+                Ok(false) => break,
+                Ok(true) => {}
+                Err(err) => {
+                    let line = err.position().map_or(0, |p| p.line());
+                    match err.into_kind() {
+                        csv::ErrorKind::Io(err) => return Err(unreadable(path, err)),
+                        other => {
+                            problems.add(format_args!("{path}:{line}"), format!("{other:?}"));
+                            continue;
+                        }
+                    }
+                }
+            }
+            let line = record.position().map_or(0, |p| p.line());
+            let at = format!("{path}:{line}");
+            if std::mem::take(&mut first) && is_header(&record) {
+                header(&record, kind).map_err(|why| Failure::Data(format!("{at}: {why}")))?;
+                continue;
+            }
+            if !kind.fits(record.len()) {
+                problems.add(
+                    &at,
+                    format_args!(
+                        "expected {} fields ({}), got {}",
+                        kind.header().len(),
+                        kind.header().join(","),
+                        record.len()
+                    ),
+                );
+                continue;
+            }
+            match row(kind, &record) {
+                Ok(Row::Skipped) => skipped += 1,
+                Ok(Row::Event {
+                    time_exchange,
+                    time_received,
+                    kind,
+                }) => {
+                    if order == Order::Check {
+                        if let Some(problem) = last.and_then(|t| order::backward(t, time_received))
+                        {
+                            problems.add(&at, problem);
+                        }
+                    }
+                    last = Some(last.map_or(time_received, |t| t.max(time_received)));
+                    builder.data(time_exchange, time_received, key, kind);
+                }
+                Err(found) => {
+                    for problem in found {
+                        problems.add(&at, problem);
+                    }
+                }
+            }
+        }
+        if first {
+            return Err(Failure::Data(format!("{path}: empty file: no rows")));
+        }
+        problems.check()?;
+    }
+    if !builder.has_data() {
+        return Err(super::no_events(&paths.join(", ")));
+    }
+    order::arrange(order, &mut builder.events);
+    let mut data = builder.finish();
+    data.skipped = skipped;
+    Ok(data)
+}
+
+/// A read error: a truncated or corrupt compressed file is the data's fault, named as such.
+fn unreadable(path: &str, err: std::io::Error) -> Failure {
+    match err.kind() {
+        std::io::ErrorKind::UnexpectedEof
+        | std::io::ErrorKind::InvalidData
+        | std::io::ErrorKind::InvalidInput
+        | std::io::ErrorKind::Other => Failure::Data(err.to_string()),
+        _ => Failure::Io(path.to_string(), err),
+    }
+}
+
+/// A first row whose first field is not a number is a header.
+fn is_header(record: &csv::StringRecord) -> bool {
+    record
+        .get(0)
+        .is_some_and(|cell| cell.parse::<i64>().is_err())
+}
+
+/// The header must be the kind's; another kind's, or none known, is refused.
+fn header(record: &csv::StringRecord, kind: FileKind) -> Result<(), String> {
+    let names: Vec<String> = record
+        .iter()
+        .map(|n| n.trim().to_ascii_lowercase())
+        .collect();
+    let of = |kind: FileKind| {
+        names
+            .iter()
+            .map(String::as_str)
+            .eq(kind.header().iter().copied())
+    };
+    if of(kind) {
+        return Ok(());
+    }
+    let found = names.join(",");
+    match FileKind::ALL.into_iter().find(|other| of(*other)) {
+        Some(other) => Err(format!(
+            "the header is Binance's {} header, not {}'s: {found}",
+            other.name(),
+            kind.name()
+        )),
+        None => Err(format!(
+            "the header names no known Binance file: expected {} for {}, got {found}",
+            kind.header().join(","),
+            kind.name()
+        )),
+    }
+}
+
+fn row(kind: FileKind, record: &csv::StringRecord) -> Result<Row, Vec<String>> {
+    let mut problems = Vec::new();
+    let names = kind.header();
+    let mut number = |at: usize, role: Role| {
+        let text = &record[at];
+        decimal::parse(text)
+            .map_err(|_| "must be a decimal number".to_string())
+            .and_then(|value| market::float(value, role))
+            .map_err(|why| problems.push(format!("{}: {why}, got {text:?}", names[at])))
+            .unwrap_or(f64::NAN)
+    };
+    let made =
+        match kind {
+            FileKind::Trades | FileKind::AggTrades => {
+                let (time_at, maker_at) = if kind == FileKind::Trades {
+                    (4, 5)
+                } else {
+                    (5, 6)
+                };
+                let price = number(1, Role::TradePrice);
+                let amount = number(2, Role::Amount);
+                let time = time(record, time_at, names);
+                // `is_buyer_maker`: the buyer rested, so the aggressor sold.
+                let side = boolean(record, maker_at, names).map(|maker| {
+                    if maker {
+                        Side::Sell
+                    } else {
+                        Side::Buy
+                    }
+                });
+                match (time, side) {
+                    (Ok(time), Ok(side)) => Some(Row::Event {
+                        time_exchange: time,
+                        time_received: time,
+                        kind: Kind::Trade {
+                            price,
+                            amount,
+                            side,
+                        },
+                    }),
+                    (time, side) => {
+                        problems.extend(time.err().into_iter().chain(side.err()));
+                        None
+                    }
+                }
+            }
+            // Refused by `parse`: candles are not events of the SDK yet.
+            FileKind::Klines => None,
+            FileKind::BookTicker => {
+                let bid = Level {
+                    price: number(1, Role::Price),
+                    amount: number(2, Role::Amount),
+                };
+                let ask = Level {
+                    price: number(3, Role::Price),
+                    amount: number(4, Role::Amount),
+                };
+                let times = (time(record, 5, names), time(record, 6, names));
+                match times {
+                    // A crossed or locked book is no market to trade on: counted, not used.
+                    (Ok(_), Ok(_)) if problems.is_empty() && bid.price >= ask.price => {
+                        Some(Row::Skipped)
+                    }
+                    (Ok(exchange), Ok(received)) => match l1(bid, ask) {
+                        Ok(kind) => Some(Row::Event {
+                            time_exchange: exchange,
+                            time_received: received,
+                            kind,
+                        }),
+                        Err(why) => {
+                            problems.push(why);
+                            None
+                        }
+                    },
+                    (exchange, received) => {
+                        problems.extend(exchange.err().into_iter().chain(received.err()));
+                        None
+                    }
+                }
+            }
+        };
+    match made {
+        Some(row) if problems.is_empty() => Ok(row),
+        _ => Err(problems),
+    }
+}
+
+/// Binance's integer epoch time, in microseconds from 10^14 on, else milliseconds; as
+/// nanoseconds.
+fn time(record: &csv::StringRecord, at: usize, names: &[&str]) -> Result<i64, String> {
+    let text = &record[at];
+    let nanos = text.parse::<i64>().ok().filter(|t| *t >= 0).and_then(|t| {
+        if t >= 100_000_000_000_000 {
+            t.checked_mul(1_000)
+        } else {
+            t.checked_mul(1_000_000)
+        }
+    });
+    nanos.ok_or_else(|| {
+        format!(
+            "{}: must be epoch milliseconds or microseconds (years 1970-2262), got {text:?}",
+            names[at]
+        )
+    })
+}
+
+fn boolean(record: &csv::StringRecord, at: usize, names: &[&str]) -> Result<bool, String> {
+    let text = &record[at];
+    match text.to_ascii_lowercase().as_str() {
+        "true" => Ok(true),
+        "false" => Ok(false),
+        _ => Err(format!(
+            "{}: must be true or false, got {text:?}",
+            names[at]
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record(fields: &[&str]) -> csv::StringRecord {
+        csv::StringRecord::from(fields.to_vec())
+    }
+
+    #[test]
+    fn times_in_milliseconds_and_microseconds() {
+        let names = ["time"];
+        // 2024-12-31T23:59:59.999Z in ms (before 2025) and 2025-01-01T00:00:00Z in µs (after)
+        assert_eq!(
+            time(&record(&["1735689599999"]), 0, &names),
+            Ok(1_735_689_599_999_000_000)
+        );
+        assert_eq!(
+            time(&record(&["1735689600000000"]), 0, &names),
+            Ok(1_735_689_600_000_000_000)
+        );
+        assert!(time(&record(&["-1"]), 0, &names).is_err());
+        assert!(time(&record(&["9223372036854775807"]), 0, &names).is_err());
+    }
+
+    #[test]
+    fn a_buyer_maker_trade_was_a_sell() {
+        let spot = record(&[
+            "1",
+            "100.5",
+            "0.25",
+            "25.125",
+            "1735689600000000",
+            "True",
+            "True",
+        ]);
+        let Ok(Row::Event {
+            kind,
+            time_exchange,
+            ..
+        }) = row(FileKind::Trades, &spot)
+        else {
+            panic!("a spot trade row")
+        };
+        assert_eq!(time_exchange, 1_735_689_600_000_000_000);
+        assert_eq!(
+            kind,
+            Kind::Trade {
+                price: 100.5,
+                amount: 0.25,
+                side: Side::Sell
+            }
+        );
+    }
+
+    #[test]
+    fn a_crossed_book_ticker_is_skipped() {
+        let crossed = record(&[
+            "9",
+            "101",
+            "1",
+            "100",
+            "1",
+            "1700000000000",
+            "1700000000001",
+        ]);
+        assert!(matches!(
+            row(FileKind::BookTicker, &crossed),
+            Ok(Row::Skipped)
+        ));
+        let locked = record(&[
+            "9",
+            "100",
+            "1",
+            "100",
+            "1",
+            "1700000000000",
+            "1700000000001",
+        ]);
+        assert!(matches!(
+            row(FileKind::BookTicker, &locked),
+            Ok(Row::Skipped)
+        ));
+    }
+
+    #[test]
+    fn headers_are_sniffed_and_checked() {
+        let agg = record(FileKind::AggTrades.header());
+        assert!(is_header(&agg) && header(&agg, FileKind::AggTrades).is_ok());
+        let wrong = header(&agg, FileKind::Trades).unwrap_err();
+        assert!(wrong.contains("agg_trades header, not trades's"), "{wrong}");
+        assert!(!is_header(&record(&["1", "2"])));
+    }
+}
