@@ -203,7 +203,13 @@ def test_barters_own_example_data() -> None:
     assert times != sorted(times)
     by_time = data.sort().to_arrow().column("time_exchange").cast(pa.int64()).to_pylist()
     assert by_time == sorted(times)
-    assert MarketData.from_arrow(table) == data
+    # barter's recording keeps its recorded order; a table says nothing of it, so its
+    # backward steps are refused unless the order is trusted as it is.
+    with pytest.raises(
+        MarketDataError, match=r"table: \d+ problems:\ntable: row 14: time goes back"
+    ):
+        MarketData.from_arrow(table)
+    assert MarketData.from_arrow(table, order="as_is") == data
     print(f"barter's example: {data.nbytes / len(data):.1f} bytes/event")
 
 
@@ -319,15 +325,23 @@ def test_csv_trades_l1_and_candles(tmp_path: Path) -> None:
         f"{iso(2)},87232.01,0.00012,Sell\n"
         "1742944020000,87232.02,1,buy\n",  # epoch milliseconds: 2025-03-25T23:07:00Z
     )
+    with pytest.raises(MarketDataError, match=r"trades\.csv:3: time goes back from .*:00\.002Z to .*:00Z"):
+        MarketData.from_csv(trades, kind="trades", exchange="binance_spot", instrument="BTC_USDT")
     data = MarketData.from_csv(
-        trades, kind="trades", exchange="binance_spot", instrument="BTC_USDT"
+        trades, kind="trades", exchange="binance_spot", instrument="BTC_USDT", order="as_is"
     )
     buy = EngineEvent.trade("binance_spot", "btc_usdt", Decimal("87232.02"), 1, "Buy", at(0))
     sell = EngineEvent.trade(
         "binance_spot", "btc_usdt", Decimal("87232.01"), Decimal("0.00012"), "Sell", at(2)
     )
-    # The file's order (a recording replays as recorded); sort() by exchange time.
-    assert data == MarketData.from_events([sell, buy])
+    # The file's order as asked; "sort" sorts by time.
+    assert data == MarketData.from_events([sell, buy], order="as_is")
+    with pytest.raises(MarketDataError, match=r"events: event 1: time goes back"):
+        MarketData.from_events([sell, buy])
+    by_time = MarketData.from_csv(
+        trades, kind="trades", exchange="binance_spot", instrument="BTC_USDT", order="sort"
+    )
+    assert by_time == MarketData.from_events([buy, sell]) == data.sort()
     assert data.sort() == MarketData.from_events([buy, sell])
     l1 = write(
         tmp_path,
@@ -668,8 +682,8 @@ def market_events(draw: st.DrawFn) -> EngineEvent:
 @given(st.lists(market_events(), min_size=1, max_size=40))
 def test_round_trips_through_arrow_and_pickle(events: list[EngineEvent]) -> None:
     assume(any("disconnected" not in repr(event) for event in events))
-    data = MarketData.from_events(events)
-    assert MarketData.from_arrow(data.to_arrow()) == data
+    data = MarketData.from_events(events, order="as_is")
+    assert MarketData.from_arrow(data.to_arrow(), order="as_is") == data
     assert pickle.loads(pickle.dumps(data)) == data
     assert data.merge() == data
     times = data.sort().to_arrow().column("time_exchange").cast(pa.int64()).to_pylist()

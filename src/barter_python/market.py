@@ -144,6 +144,7 @@ class MarketData(_native.MarketData):
         kind: TableKind,
         exchange: ExchangeId | str,
         instrument: str,
+        order: Order = "check",
     ) -> Self:
         """One instrument's CSV file with a header row:
 
@@ -157,10 +158,11 @@ class MarketData(_native.MarketData):
         are strict: a wrong field count, a bad number, a price `<= 0`, an amount `< 0`, a
         candle whose open/close/low lie outside low..high raise `MarketDataError` listing
         every problem (`file:line: column: what, got value`; the first 20, then how many
-        more).
+        more). `order`: rows must not go back in time (`"check"`, a backward step is one of
+        the problems); `"sort"` sorts them stably; `"as_is"` keeps the file's order.
         """
         native = _native.MarketData._load_csv(
-            os.fspath(source), kind, ExchangeId(exchange), _name(instrument)
+            os.fspath(source), kind, ExchangeId(exchange), _name(instrument), order
         )
         return cls(native)
 
@@ -209,10 +211,13 @@ class MarketData(_native.MarketData):
         return cls(native)
 
     @classmethod
-    def from_events(cls, events: Iterable[EngineEvent]) -> Self:
+    def from_events(cls, events: Iterable[EngineEvent], *, order: Order = "check") -> Self:
         """Market events made with `EngineEvent.trade`, `.l1` and `.market_disconnected`
-        (instruments by name); any other event raises `ValueError`."""
-        return cls(_native.market_data_from_events(events))
+        (instruments by name); any other event raises `ValueError`. `order` as `from_csv`'s:
+        an event before the latest one is refused, naming both (`"sort"` sorts, `"as_is"`
+        keeps the order given)."""
+        native = _native.market_data_from_events(events)._ordered(order, "events", "event")
+        return cls(native)
 
     @classmethod
     def from_arrow(
@@ -222,6 +227,7 @@ class MarketData(_native.MarketData):
         kind: TableKind | Literal["events"] = "events",
         exchange: ExchangeId | str | None = None,
         instrument: str | None = None,
+        order: Order = "check",
     ) -> Self:
         """An Arrow table (a `pyarrow.Table`, or anything with `__arrow_c_stream__`: polars,
         pandas, DuckDB results).
@@ -230,7 +236,8 @@ class MarketData(_native.MarketData):
         `"candles"` read one instrument's table with the columns of `from_csv` (and need
         `exchange` and `instrument`). Times are timestamps with a time zone, or integer epoch
         milliseconds; numbers any numeric type. Columns are handed over whole: no Python
-        object per row. Other columns are ignored. Needs pyarrow (`barter-python[arrow]`).
+        object per row. Other columns are ignored. `order` as `from_csv`'s, in the receive
+        time (`time_received`, else the time). Needs pyarrow (`barter-python[arrow]`).
         """
         pa = _pyarrow()
         if not isinstance(table, pa.Table):
@@ -257,7 +264,7 @@ class MarketData(_native.MarketData):
             native = _native.MarketData._from_columns(
                 kind, table.num_rows, columns, labels, ExchangeId(exchange), _name(instrument)
             )
-        return cls(native)
+        return cls(native._ordered(order, "table", "row"))
 
     def to_arrow(self) -> pyarrow.Table:
         """The events as a `pyarrow.Table`, one row each: `time_exchange`, `time_received`

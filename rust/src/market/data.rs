@@ -586,10 +586,12 @@ impl PyMarketData {
         kind: &str,
         exchange: Enum<ExchangeId>,
         instrument: String,
+        order: &str,
     ) -> PyResult<Self> {
         let layout = table::Layout::parse(kind).map_err(PyValueError::new_err)?;
+        let order = order::Order::parse(order).map_err(PyValueError::new_err)?;
         let instrument = (exchange.0, InstrumentNameInternal::new(instrument));
-        let result = py.detach(|| csv::load(&path, layout, instrument));
+        let result = py.detach(|| csv::load(&path, layout, instrument, order));
         loaded(py, result)
     }
 
@@ -700,6 +702,24 @@ impl PyMarketData {
             .map(|(exchange, name)| (Enum(*exchange), name.name().as_str()))
             .collect::<Vec<_>>();
         PyList::new(py, items)
+    }
+
+    /// This data in `order` ("check", "sort" or "as_is"), each backward step a problem at
+    /// `{source}: {unit} {index}`.
+    fn _ordered<'py>(
+        slf: &Bound<'py, Self>,
+        order: &str,
+        source: &str,
+        unit: &str,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let py = slf.py();
+        let order = order::Order::parse(order).map_err(PyValueError::new_err)?;
+        let data = slf.get().data.clone();
+        match py.detach(|| order::arranged(&data, order, source, unit)) {
+            Ok(Some(arranged)) => wrap(&slf.get_type(), arranged),
+            Ok(None) => Ok(slf.clone().into_any()),
+            Err(failure) => Err(failure.into_py(py)),
+        }
     }
 
     /// Rows of the vendor files skipped as no market (a crossed or locked book).

@@ -1,6 +1,7 @@
 //! CSV files of one instrument's trades, L1 books or candles (`table::Layout`), with a header
 //! row. Every problem of the file is reported at once, each as `file:line: column: problem`.
 
+use super::order::{self, Order};
 use super::table::{self, Cells, Layout};
 use super::{Builder, Failure, Instrument, MarketData, Problems};
 use crate::bind::decimal;
@@ -10,7 +11,12 @@ use chrono::DateTime;
 use std::fs::File;
 use std::io::BufReader;
 
-pub fn load(path: &str, layout: Layout, instrument: Instrument) -> Result<MarketData, Failure> {
+pub fn load(
+    path: &str,
+    layout: Layout,
+    instrument: Instrument,
+    order: Order,
+) -> Result<MarketData, Failure> {
     let file = File::open(path).map_err(|err| Failure::Io(path.to_string(), err))?;
     // csv strips a leading UTF-8 byte-order mark (a spreadsheet's).
     let mut reader = csv::ReaderBuilder::new()
@@ -25,6 +31,7 @@ pub fn load(path: &str, layout: Layout, instrument: Instrument) -> Result<Market
     let key = builder.key(instrument);
     let mut record = csv::StringRecord::new();
     let mut header = true;
+    let mut latest = i64::MIN;
     loop {
         match reader.read_record(&mut record) {
             Ok(false) => break,
@@ -66,7 +73,16 @@ pub fn load(path: &str, layout: Layout, instrument: Instrument) -> Result<Market
             continue;
         }
         match layout.event(&Row(&record), exchange, key) {
-            Ok(event) => builder.push(event),
+            Ok(event) => {
+                let time = order::clock(&event);
+                if let Some(problem) =
+                    order::backward(latest, time).filter(|_| order == Order::Check)
+                {
+                    problems.add(format_args!("{path}:{line}"), problem);
+                }
+                latest = latest.max(time);
+                builder.push(event);
+            }
             Err(found) => {
                 for problem in found {
                     problems.add(format_args!("{path}:{line}"), problem);
@@ -84,6 +100,7 @@ pub fn load(path: &str, layout: Layout, instrument: Instrument) -> Result<Market
     if !builder.has_data() {
         return Err(super::no_events(path));
     }
+    order::arrange(order, &mut builder.events);
     Ok(builder.finish())
 }
 

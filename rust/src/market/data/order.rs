@@ -3,7 +3,7 @@
 //! only one). `check` refuses a backward step, `sort` sorts stably, `as_is` keeps the file's
 //! order. barter's own recordings keep their recorded order (§8) and take no `order`.
 
-use super::Event;
+use super::{Event, Failure, MarketData, Problems};
 use chrono::SecondsFormat;
 
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -48,5 +48,38 @@ pub fn backward(before: i64, after: i64) -> Option<String> {
 pub fn arrange(order: Order, events: &mut [Event]) {
     if order == Order::Sort {
         events.sort_by_key(clock);
+    }
+}
+
+/// Loaded `data` in `order`: under `Check` every backward step is a problem at
+/// `{source}: {unit} {index}`; the data itself when nothing changes.
+pub fn arranged(
+    data: &MarketData,
+    order: Order,
+    source: &str,
+    unit: &str,
+) -> Result<Option<MarketData>, Failure> {
+    match order {
+        Order::AsIs => Ok(None),
+        Order::Sort => {
+            let mut events = data.events.clone();
+            arrange(order, &mut events);
+            Ok(Some(MarketData {
+                instruments: data.instruments.clone(),
+                events,
+                skipped: data.skipped,
+            }))
+        }
+        Order::Check => {
+            let mut problems = Problems::new(source);
+            let mut latest = i64::MIN;
+            for (at, event) in data.events.iter().enumerate() {
+                if let Some(problem) = backward(latest, clock(event)) {
+                    problems.add(format_args!("{source}: {unit} {at}"), problem);
+                }
+                latest = latest.max(clock(event));
+            }
+            problems.check().map(|()| None)
+        }
     }
 }
