@@ -3,7 +3,9 @@
 - `examples/data/binance/BTCUSDT-aggTrades-2025-01-01.zip`: Binance spot aggTrades, no header,
   times in microseconds (spot files from 2025), zipped as data.binance.vision serves them;
 - `examples/data/binance/ETHUSDT-bookTicker-2024-03-01.csv.gz`: Binance USD-M futures
-  bookTicker, with its header, times in milliseconds, gzipped.
+  bookTicker, with its header, times in milliseconds, gzipped;
+- `examples/data/tardis/binance-futures_quotes_2024-03-01_BTCUSDT.csv.gz`: Tardis.dev's quotes
+  of Binance USD-M futures, times in microseconds, both clocks, gzipped as Tardis serves them.
 
 Random walks on Binance's tick sizes with a fixed seed: running this again writes the same
 bytes. Run: `.venv/bin/python examples/make_vendor_samples.py`.
@@ -19,6 +21,7 @@ from pathlib import Path
 
 SEED = 20250101
 FOLDER = Path(__file__).parent / "data" / "binance"
+TARDIS = Path(__file__).parent / "data" / "tardis"
 SPOT_START_US = 1_735_689_600_000_000  # 2025-01-01T00:00:00Z
 FUTURES_START_MS = 1_709_251_200_000  # 2024-03-01T00:00:00Z
 BOOK_TICKER_HEADER = (
@@ -56,6 +59,22 @@ def book_ticker(rng: random.Random, count: int) -> str:
     return "".join(rows)
 
 
+def tardis_quotes(rng: random.Random, count: int) -> str:
+    """exchange, symbol, timestamp, local_timestamp (µs), ask_amount, ask_price, bid_price,
+    bid_amount."""
+    header = "exchange,symbol,timestamp,local_timestamp,ask_amount,ask_price,bid_price,bid_amount"
+    bid, time, received = Decimal("61000.0"), FUTURES_START_MS * 1000, FUTURES_START_MS * 1000
+    rows = [header + "\n"]
+    for _ in range(count):
+        bid += Decimal(rng.randint(-3, 3)) * Decimal("0.1")
+        ask = bid + Decimal("0.1") * rng.randint(1, 2)
+        time += rng.randint(100, 200_000)
+        received = max(received, time + rng.randint(2_000, 9_000))  # the collector's clock
+        ask_qty, bid_qty = (Decimal(rng.randint(1, 5_000)) * Decimal("0.001") for _ in range(2))
+        rows.append(f"binance-futures,BTCUSDT,{time},{received},{ask_qty},{ask},{bid},{bid_qty}\n")
+    return "".join(rows)
+
+
 def main() -> None:
     rng = random.Random(SEED)
     FOLDER.mkdir(parents=True, exist_ok=True)
@@ -65,7 +84,10 @@ def main() -> None:
         archive.writestr(entry, agg_trades(rng, 600), compress_type=zipfile.ZIP_DEFLATED)
     gzipped = FOLDER / "ETHUSDT-bookTicker-2024-03-01.csv.gz"
     gzipped.write_bytes(gzip.compress(book_ticker(rng, 600).encode(), mtime=0))
-    print(f"wrote {zipped} and {gzipped}")
+    TARDIS.mkdir(parents=True, exist_ok=True)
+    quotes = TARDIS / "binance-futures_quotes_2024-03-01_BTCUSDT.csv.gz"
+    quotes.write_bytes(gzip.compress(tardis_quotes(rng, 600).encode(), mtime=0))
+    print(f"wrote {zipped}, {gzipped} and {quotes}")
 
 
 if __name__ == "__main__":

@@ -325,7 +325,8 @@ def test_csv_trades_l1_and_candles(tmp_path: Path) -> None:
         f"{iso(2)},87232.01,0.00012,Sell\n"
         "1742944020000,87232.02,1,buy\n",  # epoch milliseconds: 2025-03-25T23:07:00Z
     )
-    with pytest.raises(MarketDataError, match=r"trades\.csv:3: time goes back from .*:00\.002Z to .*:00Z"):
+    back = r"trades\.csv:3: time goes back from .*:00\.002Z to .*:00Z"
+    with pytest.raises(MarketDataError, match=back):
         MarketData.from_csv(trades, kind="trades", exchange="binance_spot", instrument="BTC_USDT")
     data = MarketData.from_csv(
         trades, kind="trades", exchange="binance_spot", instrument="BTC_USDT", order="as_is"

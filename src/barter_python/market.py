@@ -14,7 +14,7 @@ reads with `Decimal::from_f64`). Prices must be `> 0`, amounts `>= 0`.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal, Protocol, Self
 
 from barter_python import _native
@@ -206,6 +206,49 @@ class MarketData(_native.MarketData):
             kind,
             ExchangeId(exchange),
             _name(instrument),
+            order,
+        )
+        return cls(native)
+
+    @classmethod
+    def from_tardis(
+        cls,
+        source: str | os.PathLike[str] | Sequence[str | os.PathLike[str]],
+        *,
+        instruments: str | Mapping[str, str],
+        exchange: ExchangeId | str | None = None,
+        order: Order = "check",
+    ) -> Self:
+        """Tardis.dev's downloadable CSVs, the kind read from the header:
+
+        - `trades`: `exchange,symbol,timestamp,local_timestamp,id,side,price,amount`
+        - `quotes`: `exchange,symbol,timestamp,local_timestamp,ask_amount,ask_price,bid_price,
+          bid_amount` (an L1 book; a crossed or locked one is skipped and counted in
+          `skipped`; an empty side is a side without a level)
+
+        Times are microseconds since the epoch: `timestamp` is the exchange time,
+        `local_timestamp` the receive time (`time_received`), which Tardis sorts its files by
+        and `order` checks. `instruments` names the SDK instrument of every row (a `str`, for
+        a one-symbol file) or maps each vendor symbol to one (`{"BTCUSDT": "btc_usdt"}`). The
+        exchange comes from each row's `exchange` (`binance` -> binance_spot,
+        `binance-futures` -> binance_futures_usd, `bybit-spot` -> bybit_spot, `bybit` ->
+        bybit_perpetuals_usd, `okex` -> okx, ...) unless `exchange` is given. `source`, `order`
+        and the errors as `from_binance`'s. A trade whose side is not buy or sell, and L2 files
+        (`incremental_book_L2`, `book_snapshot_N`), are refused until §12's depth lands.
+        """
+        paths = [source] if isinstance(source, str | os.PathLike) else list(source)
+        if not paths:
+            raise ValueError("source: no file given")
+        if isinstance(instruments, str):
+            names: str | dict[str, str] = _name(instruments)
+        else:
+            names = {str(symbol): _name(name) for symbol, name in instruments.items()}
+            if not names:
+                raise ValueError("instruments: map at least one symbol to an instrument")
+        native = _native.MarketData._load_tardis(
+            [os.fspath(path) for path in paths],
+            names,
+            None if exchange is None else ExchangeId(exchange),
             order,
         )
         return cls(native)

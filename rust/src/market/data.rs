@@ -17,6 +17,8 @@ mod json;
 mod order;
 mod source;
 mod table;
+mod tardis;
+mod vendor;
 
 use crate::bind::enums::Enum;
 use crate::bind::error::{self, Kind as ErrorKind};
@@ -616,6 +618,26 @@ impl PyMarketData {
         let order = order::Order::parse(order).map_err(PyValueError::new_err)?;
         let instrument = (exchange.0, InstrumentNameInternal::new(instrument));
         let result = py.detach(|| binance::load(&paths, kind, instrument, order));
+        loaded(py, result)
+    }
+
+    /// Tardis.dev's trades or quotes files, read as one source in the given order;
+    /// `instruments` names the one instrument of every row (a str) or maps each symbol.
+    #[staticmethod]
+    fn _load_tardis(
+        py: Python<'_>,
+        paths: Vec<String>,
+        instruments: &Bound<'_, PyAny>,
+        exchange: Option<Enum<ExchangeId>>,
+        order: &str,
+    ) -> PyResult<Self> {
+        let order = order::Order::parse(order).map_err(PyValueError::new_err)?;
+        let symbols = match instruments.extract::<String>() {
+            Ok(name) => tardis::Symbols::One(name),
+            Err(_) => tardis::Symbols::Map(instruments.extract()?),
+        };
+        let exchange = exchange.map(|exchange| exchange.0);
+        let result = py.detach(|| tardis::load(&paths, symbols, exchange, order));
         loaded(py, result)
     }
 

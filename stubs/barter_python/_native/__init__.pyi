@@ -400,6 +400,13 @@ class MarketData:
         paths: list[str], kind: str, exchange: ExchangeId | str, instrument: str, order: str
     ) -> MarketData: ...
     @staticmethod
+    def _load_tardis(
+        paths: list[str],
+        instruments: str | dict[str, str],
+        exchange: ExchangeId | str | None,
+        order: str,
+    ) -> MarketData: ...
+    @staticmethod
     def _from_columns(
         kind: str,
         length: int,

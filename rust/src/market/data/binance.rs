@@ -5,10 +5,10 @@
 //! assumed. Spot times are microseconds from 2025 and milliseconds before; futures stay in
 //! milliseconds: a time of 10^14 or more is read as microseconds (10^14 ms is the year 5138).
 
-use super::order::{self, Order};
-use super::{l1, source, Builder, Failure, Instrument, Kind, Level, MarketData, Problems};
-use crate::bind::decimal;
-use crate::market::{self, Role};
+use super::order::Order;
+use super::vendor::{self, Format, Row};
+use super::{l1, Builder, Failure, Instrument, Kind, Level, MarketData};
+use crate::market::Role;
 use barter_instrument::Side;
 
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -103,15 +103,32 @@ impl FileKind {
     ];
 }
 
-/// What one row makes.
-enum Row {
-    Event {
-        time_exchange: i64,
-        time_received: i64,
-        kind: Kind,
-    },
-    /// A crossed or locked book: skipped and counted, never used.
-    Skipped,
+/// Binance's layout of one kind, for one instrument (a key of the loader's builder).
+struct Binance {
+    kind: FileKind,
+    instrument: Instrument,
+}
+
+impl Format for Binance {
+    fn first(&mut self, record: &csv::StringRecord) -> Result<bool, String> {
+        if !is_header(record) {
+            return Ok(false);
+        }
+        header(record, self.kind).map(|()| true)
+    }
+
+    fn row(
+        &mut self,
+        record: &csv::StringRecord,
+        builder: &mut Builder,
+    ) -> Result<Row, Vec<String>> {
+        let names = self.kind.header();
+        if !self.kind.fits(record.len()) {
+            vendor::fields(record, names)?;
+        }
+        let instrument = builder.key(self.instrument.clone());
+        row(self.kind, record, instrument)
+    }
 }
 
 /// Every file of `paths`, read as one source in the given order.
@@ -121,97 +138,7 @@ pub fn load(
     instrument: Instrument,
     order: Order,
 ) -> Result<MarketData, Failure> {
-    let mut builder = Builder::default();
-    let key = builder.key(instrument);
-    let mut skipped = 0u64;
-    let mut last: Option<i64> = None;
-    for path in paths {
-        let mut problems = Problems::new(path.as_str());
-        let mut reader = csv::ReaderBuilder::new()
-            .has_headers(false)
-            .flexible(true)
-            .from_reader(source::open(path)?);
-        let mut record = csv::StringRecord::new();
-        let mut first = true;
-        loop {
-            match reader.read_record(&mut record) {
-                Ok(false) => break,
-                Ok(true) => {}
-                Err(err) => {
-                    let line = err.position().map_or(0, |p| p.line());
-                    match err.into_kind() {
-                        csv::ErrorKind::Io(err) => return Err(unreadable(path, err)),
-                        other => {
-                            problems.add(format_args!("{path}:{line}"), format!("{other:?}"));
-                            continue;
-                        }
-                    }
-                }
-            }
-            let line = record.position().map_or(0, |p| p.line());
-            let at = format!("{path}:{line}");
-            if std::mem::take(&mut first) && is_header(&record) {
-                header(&record, kind).map_err(|why| Failure::Data(format!("{at}: {why}")))?;
-                continue;
-            }
-            if !kind.fits(record.len()) {
-                problems.add(
-                    &at,
-                    format_args!(
-                        "expected {} fields ({}), got {}",
-                        kind.header().len(),
-                        kind.header().join(","),
-                        record.len()
-                    ),
-                );
-                continue;
-            }
-            match row(kind, &record) {
-                Ok(Row::Skipped) => skipped += 1,
-                Ok(Row::Event {
-                    time_exchange,
-                    time_received,
-                    kind,
-                }) => {
-                    if order == Order::Check {
-                        if let Some(problem) = last.and_then(|t| order::backward(t, time_received))
-                        {
-                            problems.add(&at, problem);
-                        }
-                    }
-                    last = Some(last.map_or(time_received, |t| t.max(time_received)));
-                    builder.data(time_exchange, time_received, key, kind);
-                }
-                Err(found) => {
-                    for problem in found {
-                        problems.add(&at, problem);
-                    }
-                }
-            }
-        }
-        if first {
-            return Err(Failure::Data(format!("{path}: empty file: no rows")));
-        }
-        problems.check()?;
-    }
-    if !builder.has_data() {
-        return Err(super::no_events(&paths.join(", ")));
-    }
-    order::arrange(order, &mut builder.events);
-    let mut data = builder.finish();
-    data.skipped = skipped;
-    Ok(data)
-}
-
-/// A read error: a truncated or corrupt compressed file is the data's fault, named as such.
-fn unreadable(path: &str, err: std::io::Error) -> Failure {
-    match err.kind() {
-        std::io::ErrorKind::UnexpectedEof
-        | std::io::ErrorKind::InvalidData
-        | std::io::ErrorKind::InvalidInput
-        | std::io::ErrorKind::Other => Failure::Data(err.to_string()),
-        _ => Failure::Io(path.to_string(), err),
-    }
+    vendor::load(paths, order, &mut Binance { kind, instrument })
 }
 
 /// A first row whose first field is not a number is a header.
@@ -251,15 +178,13 @@ fn header(record: &csv::StringRecord, kind: FileKind) -> Result<(), String> {
     }
 }
 
-fn row(kind: FileKind, record: &csv::StringRecord) -> Result<Row, Vec<String>> {
+/// One row's event, on `instrument` (a key of the loader's builder).
+fn row(kind: FileKind, record: &csv::StringRecord, instrument: u32) -> Result<Row, Vec<String>> {
     let mut problems = Vec::new();
     let names = kind.header();
     let mut number = |at: usize, role: Role| {
-        let text = &record[at];
-        decimal::parse(text)
-            .map_err(|_| "must be a decimal number".to_string())
-            .and_then(|value| market::float(value, role))
-            .map_err(|why| problems.push(format!("{}: {why}, got {text:?}", names[at])))
+        vendor::number(record, at, role, names[at])
+            .map_err(|why| problems.push(why))
             .unwrap_or(f64::NAN)
     };
     let made =
@@ -285,6 +210,7 @@ fn row(kind: FileKind, record: &csv::StringRecord) -> Result<Row, Vec<String>> {
                     (Ok(time), Ok(side)) => Some(Row::Event {
                         time_exchange: time,
                         time_received: time,
+                        instrument,
                         kind: Kind::Trade {
                             price,
                             amount,
@@ -318,6 +244,7 @@ fn row(kind: FileKind, record: &csv::StringRecord) -> Result<Row, Vec<String>> {
                         Ok(kind) => Some(Row::Event {
                             time_exchange: exchange,
                             time_received: received,
+                            instrument,
                             kind,
                         }),
                         Err(why) => {
@@ -408,7 +335,7 @@ mod tests {
             kind,
             time_exchange,
             ..
-        }) = row(FileKind::Trades, &spot)
+        }) = row(FileKind::Trades, &spot, 0)
         else {
             panic!("a spot trade row")
         };
@@ -435,7 +362,7 @@ mod tests {
             "1700000000001",
         ]);
         assert!(matches!(
-            row(FileKind::BookTicker, &crossed),
+            row(FileKind::BookTicker, &crossed, 0),
             Ok(Row::Skipped)
         ));
         let locked = record(&[
@@ -448,7 +375,7 @@ mod tests {
             "1700000000001",
         ]);
         assert!(matches!(
-            row(FileKind::BookTicker, &locked),
+            row(FileKind::BookTicker, &locked, 0),
             Ok(Row::Skipped)
         ));
     }

@@ -1,0 +1,147 @@
+//! What every vendor loader shares: files read as one source in the given order (plain, `.gz`
+//! or `.zip`), a header handled by the format, each row made into an event, skipped and
+//! counted, or reported with its file and line, and the time order of §11 kept.
+
+use super::order::{self, Order};
+use super::{source, Builder, Failure, Kind, MarketData, Problems};
+
+/// What one row makes.
+pub enum Row {
+    Event {
+        time_exchange: i64,
+        time_received: i64,
+        /// A key of the loader's `Builder`.
+        instrument: u32,
+        kind: Kind,
+    },
+    /// A crossed or locked book: skipped and counted, never used.
+    Skipped,
+}
+
+/// A vendor's file layout.
+pub trait Format {
+    /// The first row of a file: `Ok(true)` if it is a header (and the right one), `Ok(false)`
+    /// if it is data; a wrong header ends the load.
+    fn first(&mut self, record: &csv::StringRecord) -> Result<bool, String>;
+    /// A data row, or every problem of it (each `column: problem`).
+    fn row(
+        &mut self,
+        record: &csv::StringRecord,
+        builder: &mut Builder,
+    ) -> Result<Row, Vec<String>>;
+}
+
+/// Every file of `paths`, read as one source in the given order.
+pub fn load(
+    paths: &[String],
+    order: Order,
+    format: &mut impl Format,
+) -> Result<MarketData, Failure> {
+    let mut builder = Builder::default();
+    let mut skipped = 0u64;
+    let mut latest = i64::MIN;
+    for path in paths {
+        let mut problems = Problems::new(path.as_str());
+        let mut reader = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .flexible(true)
+            .from_reader(source::open(path)?);
+        let mut record = csv::StringRecord::new();
+        let mut first = true;
+        loop {
+            match reader.read_record(&mut record) {
+                Ok(false) => break,
+                Ok(true) => {}
+                Err(err) => {
+                    let line = err.position().map_or(0, |p| p.line());
+                    match err.into_kind() {
+                        csv::ErrorKind::Io(err) => return Err(unreadable(path, err)),
+                        other => {
+                            problems.add(format_args!("{path}:{line}"), format!("{other:?}"));
+                            continue;
+                        }
+                    }
+                }
+            }
+            let at = format!("{path}:{}", record.position().map_or(0, |p| p.line()));
+            if std::mem::take(&mut first)
+                && format
+                    .first(&record)
+                    .map_err(|why| Failure::Data(format!("{at}: {why}")))?
+            {
+                continue;
+            }
+            match format.row(&record, &mut builder) {
+                Ok(Row::Skipped) => skipped += 1,
+                Ok(Row::Event {
+                    time_exchange,
+                    time_received,
+                    instrument,
+                    kind,
+                }) => {
+                    let backward = order::backward(latest, time_received);
+                    if let Some(problem) = backward.filter(|_| order == Order::Check) {
+                        problems.add(&at, problem);
+                    }
+                    latest = latest.max(time_received);
+                    builder.data(time_exchange, time_received, instrument, kind);
+                }
+                Err(found) => {
+                    for problem in found {
+                        problems.add(&at, problem);
+                    }
+                }
+            }
+        }
+        if first {
+            return Err(Failure::Data(format!("{path}: empty file: no rows")));
+        }
+        problems.check()?;
+    }
+    if !builder.has_data() {
+        return Err(super::no_events(&paths.join(", ")));
+    }
+    order::arrange(order, &mut builder.events);
+    Ok(MarketData {
+        skipped,
+        ..builder.finish()
+    })
+}
+
+/// A read error: a truncated or corrupt compressed file is the data's fault, named as such.
+fn unreadable(path: &str, err: std::io::Error) -> Failure {
+    match err.kind() {
+        std::io::ErrorKind::UnexpectedEof
+        | std::io::ErrorKind::InvalidData
+        | std::io::ErrorKind::InvalidInput
+        | std::io::ErrorKind::Other => Failure::Data(err.to_string()),
+        _ => Failure::Io(path.to_string(), err),
+    }
+}
+
+/// A decimal cell as the f64 barter-data carries, checked for `role`; `column: problem`.
+pub fn number(
+    record: &csv::StringRecord,
+    at: usize,
+    role: crate::market::Role,
+    name: &str,
+) -> Result<f64, String> {
+    let text = &record[at];
+    crate::bind::decimal::parse(text)
+        .map_err(|_| "must be a decimal number".to_string())
+        .and_then(|value| crate::market::float(value, role))
+        .map_err(|why| format!("{name}: {why}, got {text:?}"))
+}
+
+/// The row's number of fields is the layout's: else `expected N fields (names), got M`.
+pub fn fields(record: &csv::StringRecord, names: &[&str]) -> Result<(), Vec<String>> {
+    if record.len() == names.len() {
+        return Ok(());
+    }
+    Err(vec![format!(
+        "expected {} fields ({}), got {}",
+        names.len(),
+        names.join(","),
+        record.len()
+    )])
+}
