@@ -116,6 +116,50 @@ pub fn float(value: Decimal, role: Role) -> Result<f64, String> {
     Ok(float + 0.0) // -0.0 becomes 0.0: one representation per value
 }
 
+/// barter-data's `f64` for a number written in a vendor's file, checked as `float` checks
+/// it. Plain decimal text of at most 15 significant digits (Binance's, Tardis's) takes the fast
+/// path: the nearest `f64` of such a text always reads back as the same decimal (15 digits is
+/// `f64`'s guaranteed decimal precision), so only the sign and, for a trade price, barter's own
+/// reading are checked. Anything else goes through the exact decimal.
+pub fn float_of_text(text: &str, role: Role) -> Result<f64, String> {
+    if plain(text) {
+        if let Ok(float) = text.parse::<f64>() {
+            let sign_ok = match role {
+                Role::Amount => float >= 0.0,
+                Role::TradePrice | Role::Price => float > 0.0,
+            };
+            if sign_ok && role != Role::TradePrice {
+                return Ok(float + 0.0);
+            }
+            if let (true, Ok(exact)) = (sign_ok, Decimal::from_str_exact(text)) {
+                check_trade_price(float, exact, role)?;
+                return Ok(float + 0.0);
+            }
+        }
+    }
+    let value = decimal::parse(text).map_err(|_| "must be a decimal number".to_string())?;
+    float(value, role)
+}
+
+/// Digits with at most one point and an optional leading minus, at most 15 of them
+/// significant (leading zeros are not).
+fn plain(text: &str) -> bool {
+    let digits = text.strip_prefix('-').unwrap_or(text).as_bytes();
+    let (mut significant, mut points, mut leading) = (0, 0, true);
+    for &byte in digits {
+        match byte {
+            b'.' => points += 1,
+            b'0' if leading => {}
+            b'0'..=b'9' => {
+                leading = false;
+                significant += 1;
+            }
+            _ => return false,
+        }
+    }
+    !digits.is_empty() && points <= 1 && significant <= 15 && digits.len() <= 40
+}
+
 /// An `f64` checked as `float` checks a decimal: the decimal it stands for must be one barter
 /// can hold and, for a trade price, the one the engine will see.
 pub fn checked(value: f64, role: Role) -> Result<f64, String> {
@@ -236,6 +280,39 @@ mod tests {
         assert!(float(dec("4182.19040206"), Role::TradePrice).is_err());
         assert!(checked(1e-30, Role::Amount).is_err());
         assert!(checked(f64::NAN, Role::Amount).is_err());
+    }
+
+    #[test]
+    fn vendor_text_takes_the_fast_path_to_the_same_answer() {
+        let texts = [
+            "87232.01",
+            "0.00012345",
+            "93500.12345678",
+            "000123.4500",
+            "4182.19040206",
+            "-5",
+            "0",
+            "-0.0",
+            "123456789012345",
+            "1234567890123456",
+            "0.12345678901234567891",
+            "1E+3",
+            "1.2.3",
+            "",
+            "-",
+            "abc",
+            "9999999999999999999999999999999",
+        ];
+        for text in texts {
+            for role in [Role::TradePrice, Role::Price, Role::Amount] {
+                let slow = decimal::parse(text)
+                    .map_err(|_| "must be a decimal number".to_string())
+                    .and_then(|value| float(value, role));
+                assert_eq!(float_of_text(text, role).ok(), slow.ok(), "{text}");
+            }
+        }
+        assert!(plain("93500.12345678") && plain("0.000000000000001234"));
+        assert!(!plain("1234567890123456") && !plain("1e5") && !plain("1.2.3") && !plain(""));
     }
 
     #[test]

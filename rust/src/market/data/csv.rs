@@ -4,7 +4,6 @@
 use super::order::{self, Order};
 use super::table::{self, Cells, Layout};
 use super::{Builder, Failure, Instrument, MarketData, Problems};
-use crate::bind::decimal;
 use crate::market::{self, Role};
 use barter_instrument::Side;
 use chrono::DateTime;
@@ -126,10 +125,7 @@ impl Cells for Row<'_> {
 
     fn number(&self, at: usize, role: Role) -> Result<f64, String> {
         let text = self.cell(at);
-        decimal::parse(text)
-            .map_err(|_| "must be a decimal number".to_string())
-            .and_then(|value| market::float(value, role))
-            .map_err(|problem| format!("{problem}, got {text:?}"))
+        market::float_of_text(text, role).map_err(|problem| format!("{problem}, got {text:?}"))
     }
 
     fn side(&self, at: usize) -> Result<Side, String> {

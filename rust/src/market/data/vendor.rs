@@ -63,11 +63,13 @@ pub fn load(
                     }
                 }
             }
-            let at = format!("{path}:{}", record.position().map_or(0, |p| p.line()));
+            // The location is written only for a problem: most rows have none.
+            let line = record.position().map_or(0, |p| p.line());
+            let at = || format!("{path}:{line}");
             if std::mem::take(&mut first)
                 && format
                     .first(&record)
-                    .map_err(|why| Failure::Data(format!("{at}: {why}")))?
+                    .map_err(|why| Failure::Data(format!("{}: {why}", at())))?
             {
                 continue;
             }
@@ -81,14 +83,14 @@ pub fn load(
                 }) => {
                     let backward = order::backward(latest, time_received);
                     if let Some(problem) = backward.filter(|_| order == Order::Check) {
-                        problems.add(&at, problem);
+                        problems.add(at(), problem);
                     }
                     latest = latest.max(time_received);
                     builder.data(time_exchange, time_received, instrument, kind);
                 }
                 Err(found) => {
                     for problem in found {
-                        problems.add(&at, problem);
+                        problems.add(at(), problem);
                     }
                 }
             }
@@ -127,10 +129,7 @@ pub fn number(
     name: &str,
 ) -> Result<f64, String> {
     let text = &record[at];
-    crate::bind::decimal::parse(text)
-        .map_err(|_| "must be a decimal number".to_string())
-        .and_then(|value| crate::market::float(value, role))
-        .map_err(|why| format!("{name}: {why}, got {text:?}"))
+    crate::market::float_of_text(text, role).map_err(|why| format!("{name}: {why}, got {text:?}"))
 }
 
 /// The row's number of fields is the layout's: else `expected N fields (names), got M`.
