@@ -56,3 +56,35 @@ pub fn with_indices(py: Python<'_>, kind: Kind, message: String, indices: Vec<us
 
 /// How many items an error message lists before "and N more".
 pub const LISTED: usize = 20;
+
+/// The message a panic carried (`panic!` gives a `String` or a `&str`).
+pub fn panic_text(panic: &(dyn std::any::Any + Send)) -> String {
+    panic
+        .downcast_ref::<String>()
+        .cloned()
+        .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+        .unwrap_or_else(|| "a panic without a message".to_string())
+}
+
+thread_local! {
+    /// This thread runs work whose panic the SDK catches and reports itself.
+    static CATCHING: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// `catch_unwind` without the panic hook's message on stderr: the caller reports the panic
+/// (as an event or an error). Other panics reach the hook that was installed before.
+pub fn catch_quietly<R>(work: impl FnOnce() -> R) -> std::thread::Result<R> {
+    static HOOK: std::sync::Once = std::sync::Once::new();
+    HOOK.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if !CATCHING.with(std::cell::Cell::get) {
+                previous(info)
+            }
+        }));
+    });
+    let before = CATCHING.with(|catching| catching.replace(true));
+    let done = std::panic::catch_unwind(std::panic::AssertUnwindSafe(work));
+    CATCHING.with(|catching| catching.set(before));
+    done
+}
