@@ -50,7 +50,7 @@ const SLICE: Duration = Duration::from_millis(100);
 
 /// The running parts; taken at shutdown (and put back if Ctrl-C interrupts it).
 struct Running {
-    queue: Arc<Queue>,
+    queue: Arc<Queue<Input>>,
     engine: JoinHandle<Worker>,
     /// The streams; gone once shutdown has stopped them.
     runtime: Option<tokio::runtime::Runtime>,
@@ -485,7 +485,7 @@ impl PyLiveSystem {
     }
 
     /// Skip the queued market events, counted.
-    fn skip(&self, queue: &Queue) {
+    fn skip(&self, queue: &Queue<Input>) {
         let skipped = queue.skip_markets() as u64;
         self.stats.skipped.fetch_add(skipped, Ordering::Relaxed);
     }
@@ -538,7 +538,7 @@ impl Drop for PyLiveSystem {
 /// checks (waiting for room, books conflated); the rest counted and told here, so that the
 /// engine sees only what it processes.
 struct Forward {
-    queue: Arc<Queue>,
+    queue: Arc<Queue<Input>>,
     stats: Arc<Stats>,
     events: Arc<Events>,
     keys: Arc<Keys>,

@@ -7,7 +7,6 @@
 //! reader stops reading: backpressure, so trades are never dropped). Python's calls and the
 //! stop always get in, behind what arrived before them. The engine waits blocking when idle.
 
-use super::worker::Input;
 use barter_data::event::{DataKind, MarketEvent};
 use barter_data::streams::consumer::MarketStreamEvent;
 use barter_data::streams::reconnect;
@@ -22,8 +21,14 @@ pub const CAPACITY: usize = 1024;
 pub type Market = MarketStreamEvent<InstrumentIndex, DataKind>;
 pub type Item = MarketEvent<InstrumentIndex, DataKind>;
 
-struct Inner {
-    items: VecDeque<Input>,
+/// What the queue holds: market events, and other work that never waits for room (the
+/// engine thread's `worker::Input`).
+pub trait Entry: From<Market> {
+    fn market(&self) -> Option<&Market>;
+}
+
+struct Inner<T> {
+    items: VecDeque<T>,
     /// The sequence number of `items[0]`.
     head: u64,
     /// Market events among `items`.
@@ -32,8 +37,8 @@ struct Inner {
     books: HashMap<InstrumentIndex, u64>,
 }
 
-pub struct Queue {
-    inner: Mutex<Inner>,
+pub struct Queue<T> {
+    inner: Mutex<Inner<T>>,
     /// The engine waits here for an item.
     ready: Condvar,
     /// The stream reader (a tokio task) waits here for room.
@@ -58,7 +63,7 @@ fn book_of(market: &Market) -> Option<InstrumentIndex> {
     }
 }
 
-impl Queue {
+impl<T: Entry> Queue<T> {
     pub fn new(capacity: usize) -> Self {
         Self {
             inner: Mutex::new(Inner {
@@ -73,7 +78,7 @@ impl Queue {
         }
     }
 
-    fn lock(&self) -> MutexGuard<'_, Inner> {
+    fn lock(&self) -> MutexGuard<'_, Inner<T>> {
         // A poisoned lock only means a panic elsewhere while it was held: the queue is intact.
         self.inner.lock().unwrap_or_else(|p| p.into_inner())
     }
@@ -84,7 +89,7 @@ impl Queue {
         let book = book_of(&market);
         if let Some(&at) = book.and_then(|instrument| inner.books.get(&instrument)) {
             let slot = (at - inner.head) as usize;
-            inner.items[slot] = Input::Market(market);
+            inner.items[slot] = T::from(market);
             return Ok(Pushed::Conflated);
         }
         if inner.markets >= self.capacity {
@@ -94,7 +99,7 @@ impl Queue {
             let at = inner.head + inner.items.len() as u64;
             inner.books.insert(instrument, at);
         }
-        inner.items.push_back(Input::Market(market));
+        inner.items.push_back(T::from(market));
         inner.markets += 1;
         self.ready.notify_one();
         Ok(Pushed::Queued)
@@ -113,19 +118,19 @@ impl Queue {
     }
 
     /// Python's work or the stop: never refused, never waiting.
-    pub fn push(&self, input: Input) {
+    pub fn push(&self, input: T) {
         self.lock().items.push_back(input);
         self.ready.notify_one();
     }
 
     /// The next item, waiting for one.
-    pub fn next(&self) -> Input {
+    pub fn next(&self) -> T {
         let mut inner = self.lock();
         loop {
             if let Some(input) = inner.items.pop_front() {
                 let at = inner.head;
                 inner.head += 1;
-                if let Input::Market(market) = &input {
+                if let Some(market) = input.market() {
                     inner.markets -= 1;
                     if let Some(instrument) = book_of(market) {
                         if inner.books.get(&instrument) == Some(&at) {
@@ -150,9 +155,7 @@ impl Queue {
     pub fn skip_markets(&self) -> usize {
         let mut inner = self.lock();
         let skipped = inner.markets;
-        inner
-            .items
-            .retain(|input| !matches!(input, Input::Market(_)));
+        inner.items.retain(|input| input.market().is_none());
         // The sequence numbers of what stays no longer matter: no book is queued.
         inner.books.clear();
         inner.markets = 0;
@@ -165,6 +168,26 @@ impl Queue {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    enum Input {
+        Market(Market),
+        Stop,
+    }
+
+    impl From<Market> for Input {
+        fn from(market: Market) -> Self {
+            Input::Market(market)
+        }
+    }
+
+    impl Entry for Input {
+        fn market(&self) -> Option<&Market> {
+            match self {
+                Input::Market(market) => Some(market),
+                Input::Stop => None,
+            }
+        }
+    }
     use barter_data::subscription::book::OrderBookL1;
     use barter_data::subscription::trade::PublicTrade;
     use barter_instrument::exchange::ExchangeId;
@@ -202,7 +225,7 @@ mod tests {
     }
 
     /// What the engine would take: (instrument, trade price or book sequence).
-    fn drain(queue: &Queue) -> Vec<(usize, f64)> {
+    fn drain(queue: &Queue<Input>) -> Vec<(usize, f64)> {
         let mut out = Vec::new();
         while queue.len() > 0 {
             if let Input::Market(reconnect::Event::Item(item)) = queue.next() {

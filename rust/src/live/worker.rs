@@ -3,7 +3,7 @@
 //! Python's commands where they were sent), waiting blocking when idle: no spinning.
 
 use super::events::{EventKind, Events, LiveEvent};
-use super::queue::{Item, Market, Queue};
+use super::queue::{Entry, Item, Market, Queue};
 use crate::bind::error::panic_text;
 use crate::engine::event;
 use crate::engine::keys::Keys;
@@ -27,6 +27,21 @@ pub enum Input {
     /// Python's work on the engine (a command, a snapshot), answered through its own channel.
     Call(Work),
     Stop,
+}
+
+impl From<Market> for Input {
+    fn from(market: Market) -> Self {
+        Input::Market(market)
+    }
+}
+
+impl Entry for Input {
+    fn market(&self) -> Option<&Market> {
+        match self {
+            Input::Market(market) => Some(market),
+            _ => None,
+        }
+    }
 }
 
 /// Counters Python reads without asking the engine thread. Every frame a stream delivered
@@ -95,7 +110,7 @@ pub struct Worker {
     pub session: Session,
     pub events: Arc<Events>,
     pub stats: Arc<Stats>,
-    queue: Arc<Queue>,
+    queue: Arc<Queue<Input>>,
     /// Exchanges whose stream dropped and has not delivered since.
     down: Vec<ExchangeId>,
     /// barter failed inside: the engine takes no more events.
@@ -116,7 +131,7 @@ impl Worker {
         session: Session,
         events: Arc<Events>,
         stats: Arc<Stats>,
-        queue: Arc<Queue>,
+        queue: Arc<Queue<Input>>,
     ) -> Self {
         Self {
             session,
