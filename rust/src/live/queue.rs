@@ -151,11 +151,18 @@ impl<T: Entry> Queue<T> {
         self.lock().markets
     }
 
-    /// Drop the queued market events (Python's calls and the stop stay); how many.
+    /// Drop the queued market events (Python's calls and the stop stay); how many of them
+    /// were market data (a dropped stream's event is not a frame).
     pub fn skip_markets(&self) -> usize {
         let mut inner = self.lock();
-        let skipped = inner.markets;
-        inner.items.retain(|input| input.market().is_none());
+        let mut skipped = 0;
+        inner.items.retain(|input| match input.market() {
+            Some(market) => {
+                skipped += usize::from(matches!(market, reconnect::Event::Item(_)));
+                false
+            }
+            None => true,
+        });
         // The sequence numbers of what stays no longer matter: no book is queued.
         inner.books.clear();
         inner.markets = 0;
@@ -254,14 +261,16 @@ mod tests {
 
     #[test]
     fn a_full_queue_refuses_trades_and_new_books_but_conflates() {
-        let queue = Queue::new(2);
+        let queue = Queue::new(3);
         assert!(queue.try_market(trade(0, 1.0)).is_ok());
         assert!(queue.try_market(book(0, 1)).is_ok());
+        let dropped = reconnect::Event::Reconnecting(ExchangeId::BinanceSpot);
+        assert!(queue.try_market(dropped).is_ok());
         assert!(queue.try_market(trade(0, 2.0)).is_err());
         assert!(queue.try_market(book(1, 1)).is_err());
         assert_eq!(queue.try_market(book(0, 2)), Ok(Pushed::Conflated));
         queue.push(Input::Stop); // calls and the stop always get in
-        assert_eq!(queue.skip_markets(), 2);
+        assert_eq!(queue.skip_markets(), 2); // frames: the dropped stream is not one
         assert!(matches!(queue.next(), Input::Stop));
         assert!(queue.try_market(trade(0, 3.0)).is_ok());
     }
