@@ -3,6 +3,7 @@ pointed at a WebSocket server on 127.0.0.1. No test needs the internet."""
 
 from __future__ import annotations
 
+import _thread
 import json
 import os
 import subprocess
@@ -420,4 +421,208 @@ def test_a_system_without_an_endpoint_is_refused_beside_one_with_it(
     system = LiveSystem.start(config(exchange.url), Recorder())
     with pytest.raises(ValueError, match="another running live system streams 'binance_spot'"):
         LiveSystem.start(config(exchange.url, endpoints={}), Recorder(), connect_timeout=1)
+    system.shutdown()
+
+
+def raw_trade(price: str, ms: int, symbol: str = "BTCUSDT") -> str:
+    """A Binance trade frame with any exchange time (milliseconds since the epoch)."""
+    return json.dumps({"e": "trade", "E": 1, "s": symbol, "t": 1, "p": price, "q": "1",
+                       "T": ms, "m": False})  # fmt: skip
+
+
+def now_ms() -> int:
+    return int(time.time() * 1000)
+
+
+def test_a_trade_time_beyond_chrono_is_a_stream_error_and_the_stream_comes_back(
+    exchange: LocalExchange,
+) -> None:
+    """barter-data's parser panics on it (chrono overflow): the stream starts again."""
+    system = LiveSystem.start(config(exchange.url, streams=["trades"]), Recorder())
+    assert exchange.wait_connected(1)
+    exchange.send(raw_trade("100", 9223372036854775807))
+    wait_for(lambda: exchange.connections == 2)  # re-initialised: subscribed again
+    assert exchange.wait_connected(1)
+    exchange.send_trade("BTCUSDT", "101", "1")
+    wait_for(lambda: system.snapshot().events == 1)
+    snapshot = system.snapshot()
+    assert snapshot.malformed == 1 and snapshot.prices[BTC] == Decimal(101)
+    errors = [e for e in system.events(timeout=0.5) if e.kind == "stream_error"]
+    assert len(errors) == 1 and "panicked" in errors[0].reason
+    assert system.running
+    assert system.shutdown().events == 1
+
+
+def test_a_book_beyond_barters_range_is_refused_and_the_engine_survives(
+    exchange: LocalExchange,
+) -> None:
+    big = "4" + "0" * 28  # 4e28: 2 x it is beyond barter's decimal range
+    system = LiveSystem.start(config(exchange.url, streams=["l1"]), Recorder())
+    assert exchange.wait_connected(1)
+    exchange.send_book_ticker("BTCUSDT", big, "2", big, "0")
+    exchange.send_book_ticker("BTCUSDT", "99", "1", "101", "1")
+    wait_for(lambda: system.snapshot().events == 1)
+    snapshot = system.snapshot()
+    assert snapshot.malformed == 1 and snapshot.prices[BTC] == Decimal(100)
+    refused = [e for e in system.events(timeout=0.5) if e.kind == "malformed"]
+    assert len(refused) == 1 and "decimal range" in refused[0].reason
+    assert system.shutdown().events == 1
+
+
+def test_live_frames_pass_the_checks_of_backtest_events(exchange: LocalExchange) -> None:
+    """A price <= 0, a time beyond 2262 (nanosecond timestamps) and a crossed book are
+    refused and counted; a Buy then has no market to fill against."""
+    order = market_order("binance_spot", "btc_usdt", "buy", "10", 1, strategy_id="live")
+    system = LiveSystem.start(config(exchange.url, trading_enabled=True), Recorder([order]))
+    assert exchange.wait_connected(2)
+    exchange.send(raw_trade("-5", now_ms()))
+    exchange.send(raw_trade("0", now_ms()))
+    exchange.send(raw_trade("100", 10**13))  # year 2286
+    exchange.send_book_ticker("BTCUSDT", "105", "1", "100", "1")
+    wait_for(lambda: system.snapshot().malformed == 4)
+    snapshot = system.snapshot()
+    assert snapshot.events == 0 and BTC not in snapshot.prices
+    reasons = " | ".join(e.reason for e in system.events(timeout=0.5) if e.kind == "malformed")
+    assert "must be > 0" in reasons and "crossed" in reasons and "2262" in reasons
+    assert snapshot.balances[(ExchangeId.BINANCE_SPOT, "usdt")] == Decimal(10_000)
+    assert system.shutdown().fills == []
+
+
+def test_a_connect_timeout_beyond_any_duration_waits_without_bound(
+    exchange: LocalExchange,
+) -> None:
+    system = LiveSystem.start(config(exchange.url), Recorder(), connect_timeout=1e20)
+    assert system.running
+    system.shutdown()
+    with pytest.raises(ValueError, match="connect_timeout"):
+        LiveSystem.start(config(exchange.url), Recorder(), connect_timeout=float("nan"))
+
+
+def test_paper_results_carry_the_events_times(exchange: LocalExchange) -> None:
+    t0 = datetime(2024, 1, 2, 3, 4, 5, tzinfo=UTC)
+    later = t0 + timedelta(hours=1)
+    system = LiveSystem.start(config(exchange.url), Recorder())
+    assert exchange.wait_connected(2)
+    exchange.send_book_ticker("BTCUSDT", "99", "5", "101", "5", time=t0)
+    wait_for(lambda: system.snapshot().events == 1)
+    assert system.snapshot().time == t0  # the latest event's exchange time
+    buy = market_order("binance_spot", "btc_usdt", "buy", "1", 101, strategy_id="live")
+    system.send_requests(opens=[buy])
+    exchange.send_book_ticker("BTCUSDT", "109", "5", "111", "5", time=later)
+    wait_for(lambda: system.snapshot().events == 2)
+    system.close_positions()
+    result = system.shutdown()
+    assert [f.time for f in result.fills] == [t0, later]
+    assert (result.positions[0].time_enter, result.positions[0].time_exit) == (t0, later)
+    assert result.positions[0].pnl_realised == Decimal(8)
+
+
+def test_the_counters_add_up_to_the_frames_received(exchange: LocalExchange) -> None:
+    system = LiveSystem.start(config(exchange.url, streams=["trades"]), Recorder())
+    assert exchange.wait_connected(1)
+    exchange.send(raw_trade("100", now_ms()))
+    exchange.send('{"e":"trade","s":"BTCUSDT","p":"x"}')
+    exchange.send(raw_trade("5", now_ms(), symbol="ETHUSDT"), everyone=True)
+    assert exchange.drop_connections() == 1
+    wait_for(lambda: exchange.connections == 2)
+    assert exchange.wait_connected(1)
+    exchange.send(raw_trade("101", now_ms() + 1))
+
+    def counted() -> int:
+        s = system.snapshot()
+        return s.events + s.malformed + s.unknown_instrument + s.conflated + s.skipped
+
+    wait_for(lambda: counted() == exchange.frames_sent)
+    snapshot = system.snapshot()
+    assert exchange.frames_sent == 4
+    assert (snapshot.events, snapshot.malformed, snapshot.unknown_instrument) == (2, 1, 1)
+    unknown = [e for e in system.events(timeout=0.5) if e.kind == "unknown_instrument"]
+    assert len(unknown) == 1 and "ethusdt" in unknown[0].reason.lower()
+    system.shutdown()
+
+
+class Sleeping(Recorder):
+    """A strategy slower than the feed."""
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__()
+        self.seconds = seconds
+
+    def generate_algo_orders(self, state: EngineStateView) -> Requests:
+        time.sleep(self.seconds)
+        return super().generate_algo_orders(state)
+
+
+def backlog(exchange: LocalExchange, strategy: Recorder, count: int) -> LiveSystem:
+    system = LiveSystem.start(config(exchange.url, streams=["trades"], trading_enabled=True),
+                              strategy)  # fmt: skip
+    assert exchange.wait_connected(1)
+    start = now_ms()
+    exchange.replay([raw_trade(str(100 + n), start + n) for n in range(count)])
+    wait_for(lambda: len(strategy.prices) >= 1)
+    return system
+
+
+@pytest.mark.parametrize("how", [{"drain": False}, {"timeout": 0.5}])
+def test_shutdown_without_drain_or_with_a_timeout_skips_the_backlog_and_counts_it(
+    exchange: LocalExchange, how: dict[str, object]
+) -> None:
+    system = backlog(exchange, Sleeping(0.3), 20)
+    started = time.monotonic()
+    result = system.shutdown(**how)  # type: ignore[arg-type]
+    assert time.monotonic() - started < 2.5  # 20 x 0.3 s were queued
+    assert system.skipped > 0 and result.events + system.skipped == 20
+    stopped = [e for e in system.events(timeout=0.5) if e.kind == "stopped"]
+    assert f"{system.skipped} queued market events skipped" in stopped[0].reason
+
+
+def test_ctrl_c_during_shutdown_raises_keyboard_interrupt_at_once(exchange: LocalExchange) -> None:
+    system = backlog(exchange, Sleeping(0.2), 30)
+    timer = threading.Timer(0.3, _thread.interrupt_main)
+    timer.start()
+    started = time.monotonic()
+    with pytest.raises(KeyboardInterrupt):
+        system.shutdown()
+    assert time.monotonic() - started < 1.5  # 30 x 0.2 s were queued
+    result = system.shutdown(drain=False)  # the result is still there
+    assert result.events < 30
+
+
+def test_ctrl_c_while_waiting_for_events_raises_keyboard_interrupt(
+    exchange: LocalExchange,
+) -> None:
+    system = LiveSystem.start(config(exchange.url), Recorder())
+    timer = threading.Timer(0.3, _thread.interrupt_main)
+    timer.start()
+    started = time.monotonic()
+    with pytest.raises(KeyboardInterrupt):
+        list(system.events())
+    assert time.monotonic() - started < 1.5
+    system.shutdown()
+
+
+def test_a_lagging_engine_conflates_books_never_trades_and_says_how_old_the_data_is(
+    exchange: LocalExchange,
+) -> None:
+    strategy = Sleeping(0.005)
+    system = LiveSystem.start(config(exchange.url, trading_enabled=True), strategy)
+    assert exchange.wait_connected(2)
+    start = now_ms()
+    frames = []
+    for n in range(300):
+        frames.append(raw_trade(str(100 + n), start + n))
+        frames.append(json.dumps({"u": n, "s": "BTCUSDT", "T": start + n, "b": "99", "B": "1",
+                                  "a": "101", "A": "1"}))  # fmt: skip
+
+    exchange.replay(frames)
+
+    def counted() -> int:
+        s = system.snapshot()
+        return s.events + s.conflated
+
+    wait_for(lambda: counted() == 600, timeout=30)
+    snapshot = system.snapshot()
+    assert 0 < snapshot.conflated < 300  # books only: every trade reached the engine
+    lagging = [e for e in system.events(timeout=0.5) if e.kind == "lagging"]
+    assert lagging and "behind" in lagging[0].reason
     system.shutdown()

@@ -57,8 +57,8 @@ pub fn with_indices(py: Python<'_>, kind: Kind, message: String, indices: Vec<us
 /// How many items an error message lists before "and N more".
 pub const LISTED: usize = 20;
 
-/// What a caught panic said.
-pub fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
+/// The message a panic carried (`panic!` gives a `String` or a `&str`).
+pub fn panic_text(panic: &(dyn std::any::Any + Send)) -> String {
     panic
         .downcast_ref::<String>()
         .cloned()
@@ -66,14 +66,37 @@ pub fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
         .unwrap_or_else(|| "a panic without a message".to_string())
 }
 
+thread_local! {
+    /// This thread runs work whose panic the SDK catches and reports itself.
+    static CATCHING: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// `catch_unwind` without the panic hook's message on stderr: the caller reports the panic
+/// (as an event or an error). Other panics reach the hook that was installed before.
+pub fn catch_quietly<R>(work: impl FnOnce() -> R) -> std::thread::Result<R> {
+    static HOOK: std::sync::Once = std::sync::Once::new();
+    HOOK.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if !CATCHING.with(std::cell::Cell::get) {
+                previous(info)
+            }
+        }));
+    });
+    let before = CATCHING.with(|catching| catching.replace(true));
+    let done = std::panic::catch_unwind(std::panic::AssertUnwindSafe(work));
+    CATCHING.with(|catching| catching.set(before));
+    done
+}
+
 /// `work`, with a panic inside it raised as an exception of `kind`. Every input is checked
 /// before it reaches barter, so a panic is a bug; it must still not reach Python as
 /// `PanicException`, a `BaseException` that `except Exception` does not catch.
 pub fn guard<T>(py: Python<'_>, kind: Kind, work: impl FnOnce() -> PyResult<T>) -> PyResult<T> {
-    std::panic::catch_unwind(std::panic::AssertUnwindSafe(work)).unwrap_or_else(|panic| {
+    catch_quietly(work).unwrap_or_else(|panic| {
         let message = format!(
             "an internal failure stopped the work (please report it): {}",
-            panic_message(panic.as_ref())
+            panic_text(panic.as_ref())
         );
         Err(new_err(py, kind, message))
     })

@@ -1,5 +1,6 @@
 //! The engine's clock: barter's `LiveClock` for a live `Engine`, or a replay clock for a
-//! backtest, whose time is the exchange time of the latest market event replayed.
+//! backtest and a live (paper) session, whose time is the exchange time of the latest market
+//! event seen.
 //!
 //! barter's own `HistoricalClock` adds the wall-clock time elapsed since the last event, so a
 //! replay through it depends on how fast the machine runs; this one involves no wall time.
@@ -21,6 +22,16 @@ impl ReplayClock {
     /// A clock standing at `start` (the first replayed event's exchange time).
     pub fn new(start: DateTime<Utc>) -> Self {
         Self(Arc::new(AtomicI64::new(nanos(start))))
+    }
+}
+
+impl ReplayClock {
+    /// A clock that moves to the first event it sees (a live session's: its events' exchange
+    /// times stamp what happens, as in a backtest). Until then it stands at the earliest time
+    /// (1677-09-21, which no checked event has), so that the starting balances, stamped with
+    /// it, are older than any fill.
+    pub fn at_first_event() -> Self {
+        Self(Arc::new(AtomicI64::new(i64::MIN)))
     }
 }
 

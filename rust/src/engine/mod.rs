@@ -430,12 +430,7 @@ impl PyEngine {
                     return Ok(());
                 }
                 Err(panic) => {
-                    let message = panic
-                        .downcast_ref::<String>()
-                        .cloned()
-                        .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
-                        .unwrap_or_else(|| "barter panicked".to_string());
-                    self.poisoned = Some(message);
+                    self.poisoned = Some(error::panic_text(panic.as_ref()));
                     self.core.strategy.take_failure(); // superseded by the engine's failure
                 }
             }

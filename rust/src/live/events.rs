@@ -26,7 +26,9 @@ pub enum EventKind {
     StrategyError,
     EngineError,
     Malformed,
+    UnknownInstrument,
     StreamError,
+    Lagging,
     Stopped,
 }
 
@@ -40,7 +42,9 @@ impl EventKind {
             EventKind::StrategyError => "strategy_error",
             EventKind::EngineError => "engine_error",
             EventKind::Malformed => "malformed",
+            EventKind::UnknownInstrument => "unknown_instrument",
             EventKind::StreamError => "stream_error",
+            EventKind::Lagging => "lagging",
             EventKind::Stopped => "stopped",
         }
     }
@@ -95,7 +99,7 @@ impl LiveEvent {
 #[pymethods]
 impl LiveEvent {
     /// "fill", "refused", "disconnected", "reconnected", "strategy_error", "engine_error",
-    /// "malformed", "stream_error" or "stopped".
+    /// "malformed", "unknown_instrument", "stream_error", "lagging" or "stopped".
     #[getter]
     fn kind(&self) -> &'static str {
         self.kind.name()

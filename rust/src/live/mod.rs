@@ -2,11 +2,12 @@
 //! live streams, paper-trading on the simulated exchange fed by the same streams (spec §9).
 //!
 //! Threads: a tokio runtime runs barter-data's streams and forwards every event, in order, to
-//! the engine thread (`worker`), which holds barter's engine and waits blocking on one channel.
-//! Python never holds the engine: commands and snapshots are work sent down the same channel,
-//! and their callers wait without the GIL.
+//! the engine thread (`worker`) through a bounded queue (`queue`); the engine holds barter's
+//! engine and waits blocking on that queue. Python never holds the engine: commands and
+//! snapshots are work sent down the same queue, and their callers wait without the GIL.
 
 pub mod events;
+pub mod queue;
 pub mod streams;
 pub mod testing;
 pub mod worker;
@@ -18,10 +19,11 @@ use crate::engine::clock::{Clock, ReplayClock};
 use crate::engine::keys::Keys;
 use crate::engine::requests;
 use crate::engine::view::PyStateView;
+use crate::market;
 use crate::session::config::SessionConfig;
 use crate::session::rows::RunOutput;
 use crate::session::Session;
-use barter::engine::clock::{EngineClock, LiveClock};
+use barter::engine::clock::EngineClock;
 use barter::engine::command::Command;
 use barter::engine::state::instrument::filter::InstrumentFilter;
 use barter::engine::state::trading::TradingState;
@@ -34,21 +36,26 @@ use events::{EventKind, Events, LiveEvent, Next};
 use futures::StreamExt;
 use pyo3::exceptions::{PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
+use queue::{Pushed, Queue};
 use std::sync::atomic::Ordering;
-use std::sync::mpsc::{self, Sender};
+use std::sync::mpsc;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::thread::{JoinHandle, ThreadId};
-use std::time::Duration;
+use std::time::{Duration, Instant};
+use streams::Delivered;
 use worker::{Input, Stats, Worker};
 
 /// How long a waiting call sleeps between looks at Ctrl-C.
 const SLICE: Duration = Duration::from_millis(100);
 
-/// The running parts; taken at shutdown.
+/// The running parts; taken at shutdown (and put back if Ctrl-C interrupts it).
 struct Running {
-    inputs: Sender<Input>,
+    queue: Arc<Queue<Input>>,
     engine: JoinHandle<Worker>,
-    runtime: tokio::runtime::Runtime,
+    /// The streams; gone once shutdown has stopped them.
+    runtime: Option<tokio::runtime::Runtime>,
+    /// The engine was told to stop: it takes no more work.
+    stopping: bool,
     _lease: streams::Lease,
 }
 
@@ -70,8 +77,8 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 impl PyLiveSystem {
     /// Connect every stream of `config` (a validated `LiveConfig`), then run barter's engine
     /// with `strategy` on them. A stream that cannot connect and subscribe within
-    /// `connect_timeout` seconds raises `MarketDataError` naming the exchange and URL, and
-    /// nothing is left running.
+    /// `connect_timeout` seconds (one beyond any duration, as `inf`, sets no bound) raises
+    /// `MarketDataError` naming the exchange and URL, and nothing is left running.
     #[staticmethod]
     #[pyo3(signature = (config, strategy, *, connect_timeout))]
     fn start(
@@ -80,7 +87,7 @@ impl PyLiveSystem {
         strategy: Bound<'_, PyAny>,
         connect_timeout: f64,
     ) -> PyResult<Self> {
-        if !(connect_timeout.is_finite() && connect_timeout > 0.0) {
+        if connect_timeout.is_nan() || connect_timeout <= 0.0 {
             return Err(PyValueError::new_err(format!(
                 "connect_timeout must be a positive number of seconds, got {connect_timeout}"
             )));
@@ -101,7 +108,8 @@ impl PyLiveSystem {
             TradingState::Disabled
         };
         let config = SessionConfig::extract(config)?;
-        let session = Session::start(py, config, strategy, trading, Clock::Live(LiveClock))?;
+        let clock = Clock::Replay(ReplayClock::at_first_event());
+        let session = Session::start(py, config, strategy, trading, clock)?;
         let engine = &session.engine;
         let keys = engine.shared_keys();
         let lease = streams::Lease::take(&endpoints, &keys.index.exchanges)
@@ -120,11 +128,15 @@ impl PyLiveSystem {
             .enable_all()
             .build()
             .map_err(|err| PyRuntimeError::new_err(format!("cannot start tokio: {err}")))?;
-        let timeout = Duration::from_secs_f64(connect_timeout);
+        let timeout = Duration::try_from_secs_f64(connect_timeout).ok();
         let connected = py.detach(|| {
             // The timer is made inside the runtime.
             runtime.block_on(async {
-                tokio::time::timeout(timeout, streams::connect(wanted, &kinds)).await
+                let connecting = streams::connect(wanted, &kinds);
+                match timeout {
+                    Some(timeout) => tokio::time::timeout(timeout, connecting).await,
+                    None => Ok(connecting.await),
+                }
             })
         });
         let feed = match connected {
@@ -155,41 +167,29 @@ impl PyLiveSystem {
             }
         };
 
-        let (inputs, received) = mpsc::channel();
-        let forward = inputs.clone();
-        runtime.spawn(async move {
-            let mut feed = feed;
-            while let Some((exchange, event)) = feed.next().await {
-                let input = match event {
-                    reconnect::Event::Item(Ok(market)) => {
-                        Input::Market(reconnect::Event::Item(market))
-                    }
-                    reconnect::Event::Item(Err(error)) => {
-                        Input::StreamError(exchange, error.to_string())
-                    }
-                    reconnect::Event::Reconnecting(exchange) => {
-                        Input::Market(reconnect::Event::Reconnecting(exchange))
-                    }
-                };
-                if forward.send(input).is_err() {
-                    break;
-                }
-            }
-        });
-
+        let queue = Arc::new(Queue::new(queue::CAPACITY));
         let events = Arc::new(Events::default());
         let stats = Arc::new(Stats::default());
-        let worker = Worker::new(session, events.clone(), stats.clone());
+        let forwarding = Forward {
+            queue: queue.clone(),
+            stats: stats.clone(),
+            events: events.clone(),
+            keys: keys.clone(),
+        };
+        runtime.spawn(forwarding.run(feed));
+
+        let worker = Worker::new(session, events.clone(), stats.clone(), queue.clone());
         let engine = std::thread::Builder::new()
             .name("barter-engine".into())
-            .spawn(move || worker.run(received))
+            .spawn(move || worker.run())
             .map_err(|err| PyRuntimeError::new_err(format!("cannot start the engine: {err}")))?;
         Ok(Self {
             engine_thread: engine.thread().id(),
             running: Mutex::new(Some(Running {
-                inputs,
+                queue,
                 engine,
-                runtime,
+                runtime: Some(runtime),
+                stopping: false,
                 _lease: lease,
             })),
             result: Mutex::new(None),
@@ -216,10 +216,29 @@ impl PyLiveSystem {
         self.stats.events.load(Ordering::Relaxed)
     }
 
-    /// Frames barter-data could not read, skipped.
+    /// Frames barter-data could not read, or whose event the checks refused, skipped.
     #[getter]
     fn malformed(&self) -> u64 {
         self.stats.malformed.load(Ordering::Relaxed)
+    }
+
+    /// Frames naming a market not subscribed to, skipped.
+    #[getter]
+    fn unknown_instrument(&self) -> u64 {
+        self.stats.unknown_instrument.load(Ordering::Relaxed)
+    }
+
+    /// L1 books replaced, while queued, by a newer one of their instrument.
+    #[getter]
+    fn conflated(&self) -> u64 {
+        self.stats.conflated.load(Ordering::Relaxed)
+    }
+
+    /// Market events never processed: skipped at shutdown (`drain=False`, its `timeout`,
+    /// Ctrl-C), or after the engine stopped.
+    #[getter]
+    fn skipped(&self) -> u64 {
+        self.stats.skipped.load(Ordering::Relaxed)
     }
 
     /// Events dropped because Python did not read them in time (the oldest go first).
@@ -314,10 +333,28 @@ impl PyLiveSystem {
         })
     }
 
-    /// Stop the streams, let the engine process what already arrived, stop it, and return the
-    /// session's results (the same on every call). Orders are neither cancelled nor closed.
-    fn shutdown(&self, py: Python<'_>) -> PyResult<Py<RunOutput>> {
+    /// Stop the streams, let the engine process what already arrived (`drain`, for at most
+    /// `timeout` seconds; the rest is skipped and counted), stop it, and return the session's
+    /// results (the same on every call). Orders are neither cancelled nor closed. Ctrl-C
+    /// raises `KeyboardInterrupt` at once and skips the backlog; calling it again returns the
+    /// results.
+    #[pyo3(signature = (*, drain=true, timeout=None))]
+    fn shutdown(
+        &self,
+        py: Python<'_>,
+        drain: bool,
+        timeout: Option<f64>,
+    ) -> PyResult<Py<RunOutput>> {
         self.not_on_engine_thread("shutdown()")?;
+        if let Some(t) = timeout.filter(|t| t.is_nan() || *t < 0.0) {
+            return Err(PyValueError::new_err(format!(
+                "timeout must be a non-negative number of seconds or None, got {t}"
+            )));
+        }
+        // Beyond any duration (`inf`): no bound.
+        let deadline = timeout
+            .and_then(|t| Duration::try_from_secs_f64(t).ok())
+            .and_then(|t| Instant::now().checked_add(t));
         // Another thread may be shutting down, waiting without the GIL: wait for it without
         // holding the GIL either.
         let mut result = loop {
@@ -332,35 +369,72 @@ impl PyLiveSystem {
         if let Some(output) = result.as_ref() {
             return Ok(output.clone_ref(py));
         }
-        let Some(running) = lock(&self.running).take() else {
+        let Some(mut running) = lock(&self.running).take() else {
             return Err(PyRuntimeError::new_err(
                 "the live system failed to shut down",
             ));
         };
-        let Running {
-            inputs,
-            engine,
-            runtime,
-            _lease,
-        } = running;
         // The streams first, so that nothing arrives after the stop; their sockets close.
-        py.detach(|| runtime.shutdown_timeout(Duration::from_secs(2)));
-        let _ = inputs.send(Input::Stop);
-        let worker = py.detach(|| engine.join());
+        if let Some(runtime) = running.runtime.take() {
+            py.detach(|| runtime.shutdown_timeout(Duration::from_secs(2)));
+        }
+        if !drain {
+            self.skip(&running.queue);
+        }
+        if !running.stopping {
+            running.stopping = true;
+            running.queue.push(Input::Stop);
+        }
+        let mut drained = deadline.is_none();
+        while !running.engine.is_finished() {
+            py.detach(|| std::thread::sleep(Duration::from_millis(5)));
+            if !drained && deadline.is_some_and(|deadline| Instant::now() >= deadline) {
+                drained = true;
+                self.skip(&running.queue);
+            }
+            if let Err(interrupted) = py.check_signals() {
+                // The engine finishes its event and stops; a later call returns the results.
+                self.skip(&running.queue);
+                *lock(&self.running) = Some(running);
+                return Err(interrupted);
+            }
+        }
+        let Running { engine, _lease, .. } = running;
+        let worker = engine.join();
         drop(_lease);
         let mut worker = worker.map_err(|_| {
             self.events.close();
             error::new_err(py, Kind::Engine, "the live engine thread panicked".into())
         })?;
-        let text = format!(
+        let mut text = format!(
             "shut down on request after {} market events",
-            worker.session.events
+            self.stats.events.load(Ordering::Relaxed)
         );
+        let skipped = self.stats.skipped.load(Ordering::Relaxed);
+        if skipped > 0 {
+            text.push_str(&format!("; {skipped} queued market events skipped"));
+        }
         // The session ends without trading: no last bars handed over, no order sent (set
-        // directly, so no hook runs).
+        // directly, so no hook runs). After a failure inside barter the end may fail too: the
+        // results are still made of what was recorded.
         worker.session.engine.core_mut().state.trading = TradingState::Disabled;
-        let ended = worker.session.end(py, None);
-        let output = ended.and_then(|()| worker.session.results(py));
+        let ended = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            worker.session.end(py, None)
+        }));
+        let failed = match ended {
+            Ok(Ok(())) => None,
+            Ok(Err(err)) => Some(err.value(py).to_string()),
+            Err(panic) => Some(error::panic_text(panic.as_ref())),
+        };
+        if let Some(why) = failed {
+            let text = format!("the session's end failed ({why}); the results stop before it");
+            self.events
+                .push(LiveEvent::new(EventKind::EngineError, None, text));
+        }
+        // The result counts the market events processed, as `snapshot().events`: a dropped
+        // stream is not market data.
+        worker.session.events = self.stats.events.load(Ordering::Relaxed) as usize;
+        let output = worker.session.results(py);
         self.events
             .push(LiveEvent::new(EventKind::Stopped, None, text));
         self.events.close();
@@ -389,13 +463,13 @@ impl PyLiveSystem {
     ) -> PyResult<R> {
         self.not_on_engine_thread("this method")?;
         let (answer, answered) = mpsc::sync_channel(1);
-        let sent = lock(&self.running).as_ref().map(|running| {
-            running.inputs.send(Input::Call(Box::new(move |py, worker| {
-                let _ = answer.send(work(py, worker));
-            })))
-        });
-        if !matches!(sent, Some(Ok(()))) {
-            return Err(stopped());
+        match lock(&self.running).as_ref() {
+            Some(running) if !running.stopping => {
+                running.queue.push(Input::Call(Box::new(move |py, worker| {
+                    let _ = answer.send(work(py, worker));
+                })))
+            }
+            _ => return Err(stopped()),
         }
         let mut answered = answered;
         loop {
@@ -408,6 +482,12 @@ impl PyLiveSystem {
                 Err(mpsc::RecvTimeoutError::Disconnected) => return Err(stopped()),
             }
         }
+    }
+
+    /// Skip the queued market events, counted.
+    fn skip(&self, queue: &Queue<Input>) {
+        let skipped = queue.skip_markets() as u64;
+        self.stats.skipped.fetch_add(skipped, Ordering::Relaxed);
     }
 
     fn command(&self, py: Python<'_>, command: Command) -> PyResult<()> {
@@ -442,12 +522,62 @@ impl Drop for PyLiveSystem {
     /// may need the GIL for what arrived before the stop), unless on the engine thread itself.
     fn drop(&mut self) {
         if let Some(running) = lock(&self.running).take() {
-            running.runtime.shutdown_background();
-            let _ = running.inputs.send(Input::Stop);
+            if let Some(runtime) = running.runtime {
+                runtime.shutdown_background();
+            }
+            running.queue.push(Input::Stop);
             if std::thread::current().id() != self.engine_thread {
                 Python::attach(|py| py.detach(|| drop(running.engine.join())));
             }
             self.events.close();
+        }
+    }
+}
+
+/// The streams' deliveries into the engine's queue: market events that pass the backtest's
+/// checks (waiting for room, books conflated); the rest counted and told here, so that the
+/// engine sees only what it processes.
+struct Forward {
+    queue: Arc<Queue<Input>>,
+    stats: Arc<Stats>,
+    events: Arc<Events>,
+    keys: Arc<Keys>,
+}
+
+impl Forward {
+    async fn run(self, mut feed: streams::Feed) {
+        let Forward {
+            queue,
+            stats,
+            events,
+            keys,
+        } = self;
+        while let Some((exchange, delivered)) = feed.next().await {
+            let market = match delivered {
+                Delivered::Market(reconnect::Event::Item(Ok(item))) => {
+                    if let Err(why) = market::check_event(&item) {
+                        worker::refused(&stats, &events, &keys, &item, &why);
+                        continue;
+                    }
+                    reconnect::Event::Item(item)
+                }
+                Delivered::Market(reconnect::Event::Reconnecting(exchange)) => {
+                    reconnect::Event::Reconnecting(exchange)
+                }
+                Delivered::Market(reconnect::Event::Item(Err(error))) => {
+                    worker::stream_error(&stats, &events, exchange, error.to_string());
+                    continue;
+                }
+                Delivered::Panicked(why) => {
+                    worker::stream_panicked(&stats, &events, exchange, &why);
+                    // Its socket is gone: barter's connectivity says so until it delivers again.
+                    let Some(exchange) = exchange else { continue };
+                    reconnect::Event::Reconnecting(exchange)
+                }
+            };
+            if queue.market(market).await == Pushed::Conflated {
+                stats.conflated.fetch_add(1, Ordering::Relaxed);
+            }
         }
     }
 }

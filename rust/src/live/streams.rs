@@ -8,6 +8,7 @@
 //! the exchange itself, and refuse an endpoint.
 
 use crate::bind::enums::Enum;
+use crate::bind::error::{catch_quietly, panic_text};
 use barter_data::error::DataError;
 use barter_data::event::DataKind;
 use barter_data::exchange::binance::futures::WEBSOCKET_BASE_URL_BINANCE_FUTURES_USD;
@@ -21,6 +22,7 @@ use barter_data::streams::builder::dynamic::DynamicStreams;
 use barter_data::streams::consumer::{
     init_market_stream, MarketStreamResult, STREAM_RECONNECTION_POLICY,
 };
+use barter_data::streams::reconnect;
 use barter_data::subscription::book::OrderBooksL1;
 use barter_data::subscription::trade::PublicTrades;
 use barter_data::subscription::{SubKind, Subscription, SubscriptionKind};
@@ -37,17 +39,21 @@ use futures::FutureExt;
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use std::fmt::Display;
+use std::panic::AssertUnwindSafe;
 use std::sync::Mutex;
+use std::task::Poll;
+use std::time::Duration;
+
+/// What a stream delivers: barter-data's market event or error, or the panic of its parser.
+pub enum Delivered {
+    Market(MarketStreamResult<InstrumentIndex, DataKind>),
+    /// barter-data panicked reading a frame (see `guarded`): the stream starts again.
+    Panicked(String),
+}
 
 /// Every market event of every stream, merged, with the exchange of its stream where known
 /// (barter-data's errors do not say).
-pub type Feed = BoxStream<
-    'static,
-    (
-        Option<ExchangeId>,
-        MarketStreamResult<InstrumentIndex, DataKind>,
-    ),
->;
+pub type Feed = BoxStream<'static, (Option<ExchangeId>, Delivered)>;
 
 /// An instrument to subscribe to: the engine's index, barter-data's market (base, quote).
 pub type Wanted = Keyed<InstrumentIndex, MarketDataInstrument>;
@@ -284,10 +290,12 @@ pub async fn connect(
         let dynamic = DynamicStreams::init::<_, _, _, Wanted>([others])
             .await
             .map_err(|error| Failed { exchange, error })?;
+        // barter-data spawns these streams' tasks itself: a panic there ends that stream
+        // (`guarded` cannot reach inside).
         feeds.push(
             dynamic
                 .select_all::<MarketStreamResult<InstrumentIndex, DataKind>>()
-                .map(|event| (None, event))
+                .map(|event| (None, Delivered::Market(event)))
                 .boxed(),
         );
     }
@@ -332,7 +340,7 @@ where
 
 async fn of_kind<Exchange, Kind>(subs: Vec<Wanted>, kind: Kind) -> Result<Feed, Failed>
 where
-    Exchange: StreamSelector<Wanted, Kind> + Default + Send + Sync + 'static,
+    Exchange: StreamSelector<Wanted, Kind> + Default + Clone + Send + Sync + 'static,
     Kind: SubscriptionKind + Display + Clone + Send + Sync + 'static,
     Kind::Event: Send + 'static,
     Subscription<Exchange, Wanted, Kind>: Identifier<<Exchange as barter_data::exchange::Connector>::Channel>
@@ -341,14 +349,73 @@ where
         Into<MarketStreamResult<InstrumentIndex, DataKind>>,
 {
     let exchange = <Exchange as barter_data::exchange::Connector>::ID;
-    let subscriptions = subs
+    let subscriptions: Vec<_> = subs
         .into_iter()
         .map(|sub| Subscription::new(Exchange::default(), sub, kind.clone()))
         .collect();
-    let stream = init_market_stream(STREAM_RECONNECTION_POLICY, subscriptions)
-        .await
-        .map_err(|error| Failed { exchange, error })?;
-    Ok(stream
-        .map(move |event| (Some(exchange), event.into()))
-        .boxed())
+    let init = move || -> Init {
+        let subscriptions = subscriptions.clone();
+        async move {
+            let stream = init_market_stream(STREAM_RECONNECTION_POLICY, subscriptions).await?;
+            Ok(stream.map(Into::into).boxed())
+        }
+        .boxed()
+    };
+    let first = init().await.map_err(|error| Failed { exchange, error })?;
+    Ok(guarded(exchange, first, init))
+}
+
+type Market = BoxStream<'static, MarketStreamResult<InstrumentIndex, DataKind>>;
+type Init = BoxFuture<'static, Result<Market, DataError>>;
+
+/// One of barter-data's streams, caught at its edge: a panic while barter-data reads a frame
+/// (its parser trusts the exchange, e.g. chrono overflows on a trade time of `i64::MAX`) is
+/// delivered as `Panicked`, and the stream is initialised again, with barter-data's backoff
+/// between failed attempts.
+fn guarded(exchange: ExchangeId, first: Market, init: impl Fn() -> Init + Send + 'static) -> Feed {
+    let backoff = Duration::from_millis(STREAM_RECONNECTION_POLICY.backoff_ms_initial);
+    let state = (Some(first), init, backoff);
+    futures::stream::unfold(state, move |(mut stream, init, mut backoff)| async move {
+        loop {
+            let Some(mut up) = stream.take() else {
+                tokio::time::sleep(backoff).await;
+                match init().await {
+                    Ok(again) => stream = Some(again),
+                    Err(error) => {
+                        let max = STREAM_RECONNECTION_POLICY.backoff_ms_max;
+                        let next =
+                            backoff * u32::from(STREAM_RECONNECTION_POLICY.backoff_multiplier);
+                        backoff = next.min(Duration::from_millis(max));
+                        let failed = Delivered::Market(reconnect::Event::Item(Err(error)));
+                        return Some(((Some(exchange), failed), (None, init, backoff)));
+                    }
+                }
+                continue;
+            };
+            let initial = Duration::from_millis(STREAM_RECONNECTION_POLICY.backoff_ms_initial);
+            let polled =
+                futures::future::poll_fn(|cx| match catch_quietly(|| up.poll_next_unpin(cx)) {
+                    Ok(Poll::Pending) => Poll::Pending,
+                    Ok(Poll::Ready(event)) => Poll::Ready(Ok(event)),
+                    Err(panic) => Poll::Ready(Err(panic)),
+                });
+            return match polled.await {
+                Ok(Some(event)) => Some((
+                    (Some(exchange), Delivered::Market(event)),
+                    (Some(up), init, initial),
+                )),
+                Ok(None) => None,
+                Err(panic) => {
+                    // The socket goes with the stream; a panic dropping it is caught too.
+                    let _ = std::panic::catch_unwind(AssertUnwindSafe(move || drop(up)));
+                    let why = panic_text(panic.as_ref());
+                    Some((
+                        (Some(exchange), Delivered::Panicked(why)),
+                        (None, init, initial),
+                    ))
+                }
+            };
+        }
+    })
+    .boxed()
 }

@@ -33,6 +33,8 @@ struct Server {
     connections: usize,
     next_id: u64,
     reject_next: bool,
+    /// Text frames sent, once per connection.
+    sent: u64,
 }
 
 #[derive(Default)]
@@ -146,12 +148,19 @@ impl PyLocalExchange {
     }
 
     /// Send one raw text frame to the connections subscribed to its stream (a trade to
-    /// `{symbol}@trade`, a book ticker to `{symbol}@bookTicker`; anything else to every
-    /// connection). Returns how many connections it went to.
-    fn send(&self, frame: &str) -> usize {
-        let stream = stream_of(frame);
-        let server = self.shared.lock();
-        route(&server, stream.as_deref(), frame)
+    /// `{symbol}@trade`, a book ticker to `{symbol}@bookTicker`; anything else, or with
+    /// `everyone`, to every connection). Returns how many connections it went to.
+    #[pyo3(signature = (frame, *, everyone=false))]
+    fn send(&self, frame: &str, everyone: bool) -> usize {
+        let stream = if everyone { None } else { stream_of(frame) };
+        let mut server = self.shared.lock();
+        route(&mut server, stream.as_deref(), frame)
+    }
+
+    /// Text frames sent, counted once per connection they went to.
+    #[getter]
+    fn frames_sent(&self) -> u64 {
+        self.shared.lock().sent
     }
 
     /// Send `frames` in order, `per_second` of them a second (all at once if `None`); the
@@ -183,9 +192,9 @@ impl PyLocalExchange {
                         std::thread::sleep(wait);
                     }
                 }
-                let server = self.shared.lock();
+                let mut server = self.shared.lock();
                 sent.push(now());
-                route(&server, stream.as_deref(), frame);
+                route(&mut server, stream.as_deref(), frame);
             }
             sent
         }))
@@ -262,7 +271,7 @@ fn stream_of(frame: &str) -> Option<String> {
     }
 }
 
-fn route(server: &Server, stream: Option<&str>, frame: &str) -> usize {
+fn route(server: &mut Server, stream: Option<&str>, frame: &str) -> usize {
     let mut count = 0;
     for connection in &server.open {
         let wanted = stream.is_none_or(|s| connection.streams.iter().any(|c| c == s));
@@ -270,6 +279,7 @@ fn route(server: &Server, stream: Option<&str>, frame: &str) -> usize {
             count += 1;
         }
     }
+    server.sent += count as u64;
     count
 }
 

@@ -1,64 +1,122 @@
 //! The engine thread of a live system: barter's engine, the simulated exchange and the
-//! session's record, fed from one channel (market events in arrival order, then Python's
-//! commands where they were sent), waiting blocking when idle: no spinning.
+//! session's record, fed from one bounded queue (market events in arrival order, then
+//! Python's commands where they were sent), waiting blocking when idle: no spinning.
 
 use super::events::{EventKind, Events, LiveEvent};
+use super::queue::{Entry, Item, Market, Queue};
+use crate::bind::error::panic_text;
 use crate::engine::event;
+use crate::engine::keys::Keys;
 use crate::session::Session;
+use barter::engine::clock::EngineClock;
 use barter::engine::state::trading::TradingState;
 use barter::EngineEvent;
-use barter_data::event::DataKind;
-use barter_data::streams::consumer::MarketStreamEvent;
 use barter_data::streams::reconnect;
 use barter_instrument::exchange::ExchangeId;
-use barter_instrument::instrument::InstrumentIndex;
+use chrono::{DateTime, Utc};
 use pyo3::prelude::*;
+use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::mpsc::Receiver;
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 pub type Work = Box<dyn FnOnce(Python<'_>, &mut Worker) + Send>;
 
 pub enum Input {
-    Market(MarketStreamEvent<InstrumentIndex, DataKind>),
-    /// An error barter-data's stream reported: a frame it could not read (counted and
-    /// skipped), or a socket error before it reconnects.
-    StreamError(Option<ExchangeId>, String),
+    Market(Market),
     /// Python's work on the engine (a command, a snapshot), answered through its own channel.
     Call(Work),
     Stop,
 }
 
-/// Counters Python reads without asking the engine thread.
+impl From<Market> for Input {
+    fn from(market: Market) -> Self {
+        Input::Market(market)
+    }
+}
+
+impl Entry for Input {
+    fn market(&self) -> Option<&Market> {
+        match self {
+            Input::Market(market) => Some(market),
+            _ => None,
+        }
+    }
+}
+
+/// Counters Python reads without asking the engine thread. Every frame a stream delivered
+/// ends in exactly one of the first five.
 #[derive(Default)]
 pub struct Stats {
+    /// Market events processed by the engine.
     pub events: AtomicU64,
+    /// Frames barter-data could not read, or whose event the checks refused.
     pub malformed: AtomicU64,
+    /// Frames naming a market not subscribed to.
+    pub unknown_instrument: AtomicU64,
+    /// L1 books replaced by a newer one of their instrument while queued.
+    pub conflated: AtomicU64,
+    /// Market events never processed: skipped at shutdown, or after the engine stopped.
+    pub skipped: AtomicU64,
 }
+
+fn count(counter: &AtomicU64) {
+    counter.fetch_add(1, Ordering::Relaxed);
+}
+
+/// An error barter-data's stream reported, counted and told: a frame it could not read, a
+/// frame for a market not subscribed to, or a socket error before it reconnects.
+pub fn stream_error(stats: &Stats, events: &Events, exchange: Option<ExchangeId>, why: String) {
+    // barter-integration's words (barter-data passes its errors on as text).
+    let event = if why.contains("Deserialising") {
+        count(&stats.malformed);
+        let text = format!("a frame barter-data could not read was skipped: {why}");
+        LiveEvent::new(EventKind::Malformed, exchange, text)
+    } else if why.contains("unidentifiable message") {
+        count(&stats.unknown_instrument);
+        let text = format!("a frame for a market not subscribed to was skipped: {why}");
+        LiveEvent::new(EventKind::UnknownInstrument, exchange, text)
+    } else {
+        LiveEvent::new(EventKind::StreamError, exchange, why)
+    };
+    events.push(event);
+}
+
+/// barter-data's parser panicked on a frame: the frame counts as malformed, and its stream
+/// starts again (`streams::guarded`).
+pub fn stream_panicked(stats: &Stats, events: &Events, exchange: Option<ExchangeId>, why: &str) {
+    count(&stats.malformed);
+    let text = format!(
+        "barter-data's stream panicked on a frame ({why}); the frame was skipped and the stream \
+         starts again"
+    );
+    events.push(LiveEvent::new(EventKind::StreamError, exchange, text));
+}
+
+/// A market event the checks refused, counted and told: the backtest's stateless checks
+/// (`market::check_event`, before it is queued, so it displaces no book) or the engine's.
+pub fn refused(stats: &Stats, events: &Events, keys: &Keys, item: &Item, why: &str) {
+    count(&stats.malformed);
+    let instrument = keys.instrument(item.instrument).instrument.to_string();
+    let text = format!("market event refused: {why}");
+    let event = LiveEvent::new(EventKind::Malformed, Some(item.exchange), text);
+    events.push(event.about(&instrument));
+}
+
+/// How old the data must be for the engine to be reported as lagging, and how often.
+const LAG: Duration = Duration::from_secs(1);
 
 pub struct Worker {
     pub session: Session,
     pub events: Arc<Events>,
     pub stats: Arc<Stats>,
+    queue: Arc<Queue<Input>>,
     /// Exchanges whose stream dropped and has not delivered since.
     down: Vec<ExchangeId>,
     /// barter failed inside: the engine takes no more events.
     failed: bool,
-}
-
-/// Should the engine thread die of a panic outside barter's calls (which `step` catches),
-/// `events()` readers are told and released rather than left waiting.
-struct Closing(Arc<Events>);
-
-impl Drop for Closing {
-    fn drop(&mut self) {
-        if std::thread::panicking() {
-            let text = "the live engine thread failed; shut the system down".to_string();
-            self.0
-                .push(LiveEvent::new(EventKind::EngineError, None, text));
-            self.0.close();
-        }
-    }
+    /// When the engine was last reported as lagging.
+    lag_told: Option<Instant>,
 }
 
 /// Where the record stood before a step: what is new after it is reported.
@@ -69,62 +127,100 @@ struct Marks {
 }
 
 impl Worker {
-    pub fn new(session: Session, events: Arc<Events>, stats: Arc<Stats>) -> Self {
+    pub fn new(
+        session: Session,
+        events: Arc<Events>,
+        stats: Arc<Stats>,
+        queue: Arc<Queue<Input>>,
+    ) -> Self {
         Self {
             session,
             events,
             stats,
+            queue,
             down: Vec::new(),
             failed: false,
+            lag_told: None,
         }
     }
 
-    /// Until `Stop`, or until every sender is gone.
-    pub fn run(mut self, inputs: Receiver<Input>) -> Self {
-        let _closing = Closing(self.events.clone());
-        while let Ok(input) = inputs.recv() {
-            match input {
+    /// Until `Stop`. A panic handling one input (barter's own are caught inside `step`) stops
+    /// the engine, never the thread: the session's result stays.
+    pub fn run(mut self) -> Self {
+        loop {
+            let input = match self.queue.next() {
                 Input::Stop => break,
-                Input::Market(market) => Python::attach(|py| self.market(py, market)),
-                Input::StreamError(exchange, why) => self.stream_error(exchange, why),
-                Input::Call(work) => Python::attach(|py| work(py, &mut self)),
-            }
+                Input::Market(market) => Ok(market),
+                Input::Call(work) => Err(work),
+            };
+            Python::attach(|py| {
+                let done = catch_unwind(AssertUnwindSafe(|| match input {
+                    Ok(market) => self.market(py, market),
+                    Err(work) => work(py, &mut self),
+                }));
+                if let Err(panic) = done {
+                    self.failed = true;
+                    let why = panic_text(panic.as_ref());
+                    let text = format!(
+                        "the engine stopped after a failure inside barter: {why}; shutdown() \
+                         still returns the result"
+                    );
+                    self.events
+                        .push(LiveEvent::new(EventKind::EngineError, None, text));
+                }
+            });
         }
         self
     }
 
-    fn stream_error(&mut self, exchange: Option<ExchangeId>, why: String) {
-        // barter-integration's words for a frame that does not parse.
-        let event = if why.contains("Deserialising") {
-            self.stats.malformed.fetch_add(1, Ordering::Relaxed);
-            let text = format!("a frame barter-data could not read was skipped: {why}");
-            LiveEvent::new(EventKind::Malformed, exchange, text)
-        } else {
-            LiveEvent::new(EventKind::StreamError, exchange, why)
-        };
-        self.events.push(event);
-    }
-
-    fn market(&mut self, py: Python<'_>, market: MarketStreamEvent<InstrumentIndex, DataKind>) {
+    fn market(&mut self, py: Python<'_>, market: Market) {
         self.connectivity(&market);
+        let reconnect::Event::Item(item) = &market else {
+            // A dropped stream: barter's connectivity, not a frame.
+            if !self.failed {
+                let marks = self.marks();
+                let done = self.session.market(py, market);
+                self.report(py, marks, done);
+            }
+            return;
+        };
+        self.lagging(item.time_received);
         if self.failed {
+            count(&self.stats.skipped);
             return;
         }
         let engine = &self.session.engine;
         if let Err(err) = event::check_market(engine.keys(), &engine.core().state, &market) {
-            let text = format!("market event skipped: {}", err.value(py));
-            let exchange = match &market {
-                reconnect::Event::Item(item) => item.exchange,
-                reconnect::Event::Reconnecting(exchange) => *exchange,
-            };
-            self.events
-                .push(LiveEvent::new(EventKind::Malformed, Some(exchange), text));
+            let why = err.value(py).to_string();
+            refused(&self.stats, &self.events, engine.keys(), item, &why);
             return;
         }
+        let first = self.stats.events.load(Ordering::Relaxed) == 0;
         let marks = self.marks();
         let done = self.session.market(py, market);
-        self.stats.events.fetch_add(1, Ordering::Relaxed);
+        count(&self.stats.events);
+        if first {
+            // The session starts at its first event, in the events' time (the clock's).
+            let core = self.session.engine.core_mut();
+            core.meta.time_start = core.clock.time();
+        }
         self.report(py, marks, done);
+    }
+
+    /// Tell Python how old the data is, at most once a `LAG`, while it is at least `LAG` old.
+    fn lagging(&mut self, received: DateTime<Utc>) {
+        let age = (Utc::now() - received).to_std().unwrap_or_default();
+        if age < LAG || self.lag_told.is_some_and(|told| told.elapsed() < LAG) {
+            return;
+        }
+        self.lag_told = Some(Instant::now());
+        let text = format!(
+            "the engine is {:.1} s behind the market streams ({} market events queued)",
+            age.as_secs_f64(),
+            self.queue.len()
+        );
+        self.events
+            .push(LiveEvent::new(EventKind::Lagging, None, text));
     }
 
     /// A command or a trading state update through barter's engine, its outcome reported;
@@ -145,7 +241,7 @@ impl Worker {
     }
 
     /// A dropped stream (barter-data reconnects it) and its return.
-    fn connectivity(&mut self, market: &MarketStreamEvent<InstrumentIndex, DataKind>) {
+    fn connectivity(&mut self, market: &Market) {
         match market {
             reconnect::Event::Reconnecting(exchange) if !self.down.contains(exchange) => {
                 self.down.push(*exchange);

@@ -100,7 +100,7 @@ pub fn utc(nanos: i64) -> DateTime<Utc> {
     DateTime::from_timestamp_nanos(nanos)
 }
 
-fn nanos(time: DateTime<Utc>) -> Result<i64, String> {
+pub fn nanos(time: DateTime<Utc>) -> Result<i64, String> {
     time.timestamp_nanos_opt().ok_or_else(|| {
         format!("outside the range of nanosecond timestamps (years 1677-2262), got {time}")
     })

@@ -11,7 +11,7 @@ pub mod problems;
 
 use crate::bind::decimal;
 use barter_data::books::Level;
-use barter_data::event::DataKind;
+use barter_data::event::{DataKind, MarketEvent};
 use barter_data::subscription::book::OrderBookL1;
 use barter_instrument::instrument::name::InstrumentNameInternal;
 use pyo3::prelude::*;
@@ -250,6 +250,14 @@ pub fn check(kind: &DataKind) -> Result<(), String> {
         DataKind::OrderBookL1(book) => check_l1(book),
         _ => Ok(()),
     }
+}
+
+/// A market event as a backtest's loaders take it: its times within nanosecond timestamps
+/// (`data::nanos`) and its data as `check`.
+pub fn check_event<Key>(event: &MarketEvent<Key, DataKind>) -> Result<(), String> {
+    data::nanos(event.time_exchange).map_err(|why| format!("time_exchange: {why}"))?;
+    data::nanos(event.time_received).map_err(|why| format!("time_received: {why}"))?;
+    check(&event.kind)
 }
 
 pub fn register(module: &Bound<'_, PyModule>) -> PyResult<()> {

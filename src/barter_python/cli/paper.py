@@ -91,6 +91,7 @@ def paper(
     status = sys.stderr.isatty()
     deadline = None if duration is None else time.monotonic() + duration.total_seconds()
     fills = 0
+    interrupted = False
     try:
         while deadline is None or time.monotonic() < deadline:
             for event in system.events(timeout=0.5):
@@ -103,11 +104,11 @@ def paper(
             if status:
                 _status_line(system, fills)
     except KeyboardInterrupt:
-        pass
+        interrupted = True  # stop now: what is still queued is skipped (and counted)
     finally:
         if status:
             sys.stderr.write("\n")
-        result = system.shutdown()
+        result = system.shutdown(drain=not interrupted)
     click.echo(str(result))
 
 

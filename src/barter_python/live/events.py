@@ -11,7 +11,9 @@ LiveEventKind = Literal[
     "reconnected",  # the stream delivers again
     "strategy_error",  # the strategy raised: trading is now off
     "engine_error",  # barter failed inside: the engine stopped
-    "malformed",  # a frame barter-data could not read, skipped
-    "stream_error",  # another error a stream reported (a closed socket)
+    "malformed",  # a frame barter-data could not read, or the checks refused, skipped
+    "unknown_instrument",  # a frame for a market not subscribed to, skipped
+    "stream_error",  # another error a stream reported (a closed socket, a parser's panic)
+    "lagging",  # the engine is behind the streams: how old the data is (at most once a second)
     "stopped",  # the system shut down
 ]

@@ -2,7 +2,9 @@
 on the simulated exchange fed by the same streams (spec §9).
 
 The engine runs on its own thread and waits blocking for the next event (an idle system uses
-no CPU). Every event a stream delivers reaches the engine and the strategy, in order. Methods
+no CPU). Every event a stream delivers reaches the engine and the strategy, in order, through a
+bounded queue: when the engine lags, a queued L1 book is replaced by its instrument's newer one
+(counted in `conflated`) and trades wait (docs/live.md). Methods
 may be called from any thread; those that wait for the engine (`snapshot`, the commands,
 `events`, `shutdown`) raise `RuntimeError` inside a strategy callback, which runs on the
 engine's thread.
@@ -42,8 +44,11 @@ __all__ = ["LiveEvent", "LiveSnapshot", "LiveSystem"]
 class LiveSnapshot:
     """barter's state at one moment: the engine's `time`, the trading state, open positions,
     balances (totals, as `state.balances()`), open orders, last prices, each exchange's
-    connectivity; and the system's counters: market `events` processed, `events_dropped` (not
-    read in time by `events()`), `malformed` frames skipped."""
+    connectivity; and the system's counters: market `events` processed, `malformed` frames (or
+    events the checks refused), frames for an `unknown_instrument`, L1 books `conflated` while
+    the engine lagged and market events `skipped` (at shutdown, or after the engine stopped),
+    which add up to the frames received; and `events_dropped` (not read in time by
+    `events()`). `time` is the exchange time of the latest market event."""
 
     time: datetime
     trading_enabled: bool
@@ -53,8 +58,11 @@ class LiveSnapshot:
     prices: dict[tuple[ExchangeId, str], Decimal]
     connectivity: list[tuple[ExchangeId, Connectivity]]
     events: int
-    events_dropped: int
     malformed: int
+    unknown_instrument: int
+    conflated: int
+    skipped: int
+    events_dropped: int
 
 
 class LiveSystem:
@@ -103,9 +111,18 @@ class LiveSystem:
             prices=view.prices(),
             connectivity=view.connectivity(),
             events=self._native.events_processed,
-            events_dropped=self._native.events_dropped,
             malformed=self._native.malformed,
+            unknown_instrument=self._native.unknown_instrument,
+            conflated=self._native.conflated,
+            skipped=self._native.skipped,
+            events_dropped=self._native.events_dropped,
         )
+
+    @property
+    def skipped(self) -> int:
+        """Market events never processed: skipped by `shutdown` (`drain=False`, its
+        `timeout`, Ctrl-C) or after the engine stopped; readable after shutdown."""
+        return self._native.skipped
 
     def events(self, *, timeout: float | None = None) -> Iterator[LiveEvent]:
         """Events as they arrive (fills, refusals, disconnections and reconnections, strategy
@@ -137,14 +154,19 @@ class LiveSystem:
         `ValueError`, if one is invalid."""
         self._native.send_requests(list(cancels), list(opens))
 
-    def shutdown(self) -> SessionResult:
+    def shutdown(self, *, drain: bool = True, timeout: float | None = None) -> SessionResult:
         """Stop the streams, let the engine process what already arrived, stop it, and return
-        the session's result in the backtest's models. Idempotent. Orders are neither
+        the session's result in the backtest's models. Idempotent.
+
+        `drain=False` skips the market events still queued; `timeout` (seconds) bounds the
+        drain (the event being processed finishes); both count what they skipped
+        (`skipped`, and the `stopped` event's text). Ctrl-C raises `KeyboardInterrupt` at once
+        and skips the backlog: call `shutdown()` again for the result. Orders are neither
         cancelled nor positions closed: call `cancel_orders()` / `close_positions()` first."""
         # The native shutdown first, outside the lock: it raises inside a strategy callback
         # (which must not wait on a lock held by a thread joining the engine), and returns the
         # same rows to every caller.
-        output = self._native.shutdown()
+        output = self._native.shutdown(drain=drain, timeout=timeout)
         with self._shutting_down:
             if self._result is None:
                 wall = time.perf_counter() - self._started

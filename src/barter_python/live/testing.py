@@ -62,8 +62,9 @@ def book_ticker_frame(
 
 class LocalExchange(_native.LocalExchange):
     """Binance spot's market streams on a free port of 127.0.0.1: `url`, `subscriptions`,
-    `connections`, `wait_connected`, `send` (a raw frame), `replay`, `drop_connections`,
-    `reject_next_subscription`; closed on leaving a `with` block."""
+    `connections`, `wait_connected`, `send` (a raw frame; `everyone=True`: to every
+    connection), `frames_sent`, `replay`, `drop_connections`, `reject_next_subscription`;
+    closed on leaving a `with` block."""
 
     def send_trade(
         self,

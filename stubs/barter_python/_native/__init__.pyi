@@ -838,7 +838,16 @@ class LiveSystem:
         """Market events processed by the engine."""
     @property
     def malformed(self) -> int:
-        """Frames barter-data could not read, skipped."""
+        """Frames barter-data could not read, or whose event the checks refused, skipped."""
+    @property
+    def unknown_instrument(self) -> int:
+        """Frames naming a market not subscribed to, skipped."""
+    @property
+    def conflated(self) -> int:
+        """L1 books replaced, while queued, by a newer one of their instrument."""
+    @property
+    def skipped(self) -> int:
+        """Market events never processed (skipped at shutdown, or after the engine stopped)."""
     @property
     def events_dropped(self) -> int:
         """Events dropped because Python did not read them in time."""
@@ -854,7 +863,7 @@ class LiveSystem:
     def send_requests(
         self, cancels: Iterable[OrderRequestCancel], opens: Iterable[OrderRequestOpen]
     ) -> None: ...
-    def shutdown(self) -> RunOutput:
+    def shutdown(self, *, drain: bool = True, timeout: float | None = None) -> RunOutput:
         """Stop the streams and the engine; the session's rows (the same on every call)."""
 
 @disjoint_base
@@ -878,8 +887,12 @@ class LocalExchange:
         """Subscribed connections open now."""
     def wait_connected(self, count: int = 1, timeout: float = 5.0) -> bool:
         """Wait until `count` subscribed connections are open; False if not in time."""
-    def send(self, frame: str) -> int:
-        """One raw frame to the connections subscribed to its stream; how many it reached."""
+    def send(self, frame: str, *, everyone: bool = False) -> int:
+        """One raw frame to the connections subscribed to its stream (or to `everyone`); how
+        many it reached."""
+    @property
+    def frames_sent(self) -> int:
+        """Text frames sent, counted once per connection they went to."""
     def replay(self, frames: Sequence[str], *, per_second: float | None = None) -> list[float]:
         """Send `frames` in order, paced; the wall-clock time of each send."""
     def drop_connections(self) -> int:
