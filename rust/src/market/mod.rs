@@ -131,14 +131,24 @@ pub fn float_of_text(text: &str, role: Role) -> Result<f64, String> {
             if sign_ok && role != Role::TradePrice {
                 return Ok(float + 0.0);
             }
+            if sign_ok && LAST_TRADE_PRICE.with(|last| last.get()) == Some(float.to_bits()) {
+                return Ok(float + 0.0); // the price of the trade before: checked
+            }
             if let (true, Ok(exact)) = (sign_ok, Decimal::from_str_exact(text)) {
                 check_trade_price(float, exact, role)?;
+                LAST_TRADE_PRICE.with(|last| last.set(Some(float.to_bits())));
                 return Ok(float + 0.0);
             }
         }
     }
     let value = decimal::parse(text).map_err(|_| "must be a decimal number".to_string())?;
     float(value, role)
+}
+
+thread_local! {
+    /// The last trade price `float_of_text` checked against barter's reading: trades come in
+    /// runs at one price, and barter's `Decimal::from_f64` is the costly part of the check.
+    static LAST_TRADE_PRICE: std::cell::Cell<Option<u64>> = const { std::cell::Cell::new(None) };
 }
 
 /// Digits with at most one point and an optional leading minus, at most 15 of them
