@@ -322,7 +322,7 @@ def test_a_backtest_under_random_markets_and_orders(
 
 
 @dataclass
-class Seen:
+class MarketView:
     """The exchange's market of one instrument as the events so far made it (spec §8)."""
 
     last: Decimal | None = None
@@ -374,14 +374,14 @@ def test_an_engine_fed_event_by_event_under_random_markets_and_orders(
         trading_enabled=True,
         exchange=exchange,
     )
-    markets_seen = {name: Seen() for name in INSTRUMENTS}
+    views = {name: MarketView() for name in INSTRUMENTS}
     sent: list[tuple[RequestOpen, datetime]] = []  # each open and the latest event time then
     latest: datetime | None = None
     fills: list[Fill] = []
     bps = exchange.slippage_bps / 10_000
     for at, event in enumerate(events):
         latest = event.time if latest is None else max(latest, event.time)
-        markets_seen[event.instrument].update(event)
+        views[event.instrument].update(event)
         arrived = engine.process(event.event())
         requests = plan.get(at, [])
         answered = engine.send_requests(
@@ -403,7 +403,7 @@ def test_an_engine_fed_event_by_event_under_random_markets_and_orders(
                     assert crosses(event, fill.side, order.price, exchange.limit_fill == "through")
                     assert event.time >= sent_at + timedelta(milliseconds=exchange.latency_ms)
                     continue
-                touch = markets_seen[fill.instrument].touch(fill.side)
+                touch = views[fill.instrument].touch(fill.side)
                 assert touch is not None
                 price, shown = touch
                 worse = price * (1 + bps) if fill.side is Side.BUY else price * (1 - bps)
