@@ -39,7 +39,14 @@ from barter_python import (
     TimeInForce,
 )
 from barter_python.backtest import BacktestConfig, BacktestResult, MarketData, backtest
-from barter_python.engine import DefaultStrategy, Engine, EngineEvent, EngineStateView, Requests
+from barter_python.engine import (
+    Audit,
+    DefaultStrategy,
+    Engine,
+    EngineEvent,
+    EngineStateView,
+    Requests,
+)
 from barter_python.exchange import SimulatedExchange
 
 EXAMPLES = 2_000 if os.environ.get("HYPOTHESIS_PROFILE") == "fuzz" else 200
@@ -356,6 +363,31 @@ def crosses(event: Market, side: Side, limit: Decimal, through: bool) -> bool:
     return beyond or (not through and offer == limit)
 
 
+def engine_for(exchange: SimulatedExchange) -> Engine:
+    return Engine(
+        BOOK,
+        DefaultStrategy(),
+        strategy_id="backtest",
+        balances=dict(START),
+        trading_enabled=True,
+        exchange=exchange,
+    )
+
+
+def feed(engine: Engine, event: Market, requests: list[Request]) -> tuple[Audit, Audit]:
+    """The event, then the requests sent at it: what each did."""
+    arrived = engine.process(event.event())
+    answered = engine.send_requests(
+        [r for r in requests if isinstance(r, OrderRequestCancel)],
+        [r for r in requests if isinstance(r, OrderRequestOpen)],
+    )
+    return arrived, answered
+
+
+def trades(audit: Audit) -> list[tuple[str, Side, Decimal, Decimal, Decimal]]:
+    return [(str(t.order_id), t.side, t.price, t.quantity, t.fees) for t in audit.trades]
+
+
 @settings(max_examples=EXAMPLES)
 @given(st.data(), markets(), EXCHANGES)
 def test_an_engine_fed_event_by_event_under_random_markets_and_orders(
@@ -364,31 +396,22 @@ def test_an_engine_fed_event_by_event_under_random_markets_and_orders(
     """Each fill is attributed to the event it came at: a taker fill lies between the touch of
     that event and the touch made worse by the slippage, within its limit, and never takes more
     than the book shows (a limit order always; a market order under "displayed"); a maker
-    fill is at its limit, at an event that crosses it and is not older than the order."""
+    fill is at its limit, at an event that crosses it and is not older than the order. A
+    second engine fed the same gives the same trades and balances."""
     plan = data.draw(plans(len(events)))
-    engine = Engine(
-        BOOK,
-        DefaultStrategy(),
-        strategy_id="backtest",
-        balances=dict(START),
-        trading_enabled=True,
-        exchange=exchange,
-    )
+    engine = engine_for(exchange)
     views = {name: MarketView() for name in INSTRUMENTS}
     sent: list[tuple[RequestOpen, datetime]] = []  # each open and the latest event time then
     latest: datetime | None = None
     fills: list[Fill] = []
+    trail = []  # every call's trades
     bps = exchange.slippage_bps / 10_000
     for at, event in enumerate(events):
         latest = event.time if latest is None else max(latest, event.time)
         views[event.instrument].update(event)
-        arrived = engine.process(event.event())
-        requests = plan.get(at, [])
-        answered = engine.send_requests(
-            [r for r in requests if isinstance(r, OrderRequestCancel)],
-            [r for r in requests if isinstance(r, OrderRequestOpen)],
-        )
+        arrived, answered = feed(engine, event, plan.get(at, []))
         for audit, crossing in ((arrived, True), (answered, False)):
+            trail.append(trades(audit))
             sent.extend((open.state, latest) for open in audit.opens_sent)
             for trade in audit.trades:
                 fill = Fill(trade.instrument, trade.side, trade.price, trade.quantity, trade.fees)
@@ -418,3 +441,12 @@ def test_an_engine_fed_event_by_event_under_random_markets_and_orders(
     if exchange.account == "cash":
         end = {asset: amount for (_, asset), amount in engine.state.balances().items()}
         check_cash_account(START, {"usdt": D(0), "btc": D(0), "eth": D(0)} | end, fills)
+
+    again = engine_for(exchange)
+    replayed = [
+        trades(audit)
+        for at, event in enumerate(events)
+        for audit in feed(again, event, plan.get(at, []))
+    ]
+    assert replayed == trail
+    assert again.state.balances() == engine.state.balances()
