@@ -1149,3 +1149,217 @@ def test_a_duplicate_cid_is_refused_and_the_resting_order_stays_in_barters_state
     [(_, reason)] = engine.send_requests([], [limit(80)]).opens_refused
     assert "an open order already has cid x" in reason
     assert len(engine.state.open_orders()) == 1
+
+
+# --- nothing fills against the past (spec §8, replay order) ----------------------------------
+
+
+def test_a_late_event_updates_the_market_but_never_fills_an_order_placed_after_it() -> None:
+    # The recording mixes clocks: after the trade at 1.0 s come a trade stamped 0.9 s and a
+    # book stamped 0.95 s. "r" (Buy 1 at 99) reaches the exchange at 1.0 s (the latest time
+    # seen, no latency). The late trade at 98 and the late ask of 97 are strictly below 99 but
+    # older than r: they move the market (m, a market Buy at event 1, fills at the late trade,
+    # 98; the mark becomes the late book's mid 96.5), never r. The trade at 98 stamped 1.0 s,
+    # not before r, fills it at its limit, 99.
+    events = [trade(100, 1), trade(98, 0.9), book(96, 97, 0.95), trade(98, 1), trade(98, 2)]
+    plan: dict[int, list[Request]] = {0: [limit("Buy", 1, 99, "r")], 1: [market("Buy", 1, 1, "m")]}
+    result, strategy = run(plan, events)
+    assert [s.open for s in strategy.seen] == [set(), {"r"}, {"r"}, set(), set()]
+    assert order(result, "m").average_price == D(98)
+    r = order(result, "r")
+    assert (r.time, r.status, r.average_price) == (at(1), "filled", D(99))
+    # usdt: 10,000 - 98 = 9,902 after m; - 99 = 9,803 after r. Holdings at event 2: 1 btc at
+    # the late book's mid (96 + 97) / 2 = 96.5; at event 3: 2 btc x 96.5 = 193.
+    assert usdt_equity(result)[1:4] == [
+        (D(9902), D(98), D(10_000)),
+        (D(9902), D("96.5"), D("9998.5")),
+        (D(9803), D(193), D(9996)),
+    ]
+
+
+class PassiveQuotes(DefaultStrategy):
+    """Every 100th call, on the instrument of that call's L1 book, a Buy at its best bid and a
+    Sell at its best ask of 1/1000 of the balance's scale (never marketable: they rest); records
+    every call's event time and the resting orders."""
+
+    def __init__(self) -> None:
+        self.sizes = {"btc_usdt": D("0.001"), "eth_usdt": D("0.01"), "sol_usdt": D("0.1")}
+        self.calls: list[tuple[datetime | None, set[str]]] = []
+
+    def generate_algo_orders(self, state: EngineStateView) -> Requests:
+        event = state.event
+        self.calls.append(
+            (event.time if event else None, {str(o.key.cid) for o in state.open_orders()})
+        )
+        call = len(self.calls) - 1
+        if event is None or event.kind != "l1" or call % 100 or event.instrument is None:
+            return [], []
+        size, (bid, ask) = self.sizes[event.instrument], (event.bid, event.ask)
+        return [], [
+            OrderRequestOpen(
+                OrderKey(event.exchange, event.instrument, "backtest", f"{side}-{call}"),
+                RequestOpen(side, price, size, OrderKind.LIMIT, GTC),
+            )
+            for side, price in (("Buy", bid), ("Sell", ask))
+            if price is not None
+        ]
+
+
+def test_on_barters_recording_no_passive_fill_comes_from_an_event_older_than_its_order() -> None:
+    # barter's recording is in arrival order: 10,407 of its 11,032 trades replay after a newer
+    # book. Each resting order reached the exchange at its `time` (no latency); the event that
+    # filled it (the first call where it is no longer open) must not be stamped before that.
+    config_file = barter_example("config/backtest_config.json")
+    data_file = barter_example("data/binance_spot_trades_l1_btcusdt_ethusdt_solusdt.json")
+    if not (config_file and data_file):
+        pytest.skip("barter's crate sources are not in the cargo registry")
+    config = BacktestConfig.from_barter_json(config_file)
+    config = config.model_copy(
+        update={
+            "exchange": SimulatedExchange(
+                fees_percent="0.001", maker_fees_percent=0, limit_fill="touch"
+            ),
+            "balances": {**config.balances, (ExchangeId.BINANCE_SPOT, "usdt"): D(1_000_000)},
+            "close_positions_at_end": False,
+        }
+    )
+    strategy = PassiveQuotes()
+    result = backtest(strategy, MarketData.from_barter_json(data_file, instruments=config), config)
+    passive = []
+    for o in result.orders:
+        if o.status != "filled" or o.fees:  # a taker fill pays the 0.1 % fee; a maker one none
+            continue
+        call = int(o.cid.split("-")[1])
+        filled_at = next(
+            j for j in range(call + 1, len(strategy.calls)) if o.cid not in strategy.calls[j][1]
+        )
+        event_time = strategy.calls[filled_at][0]
+        assert event_time is not None
+        passive.append((o.cid, o.time, event_time))
+    assert len(passive) >= 50, len(passive)  # enough fills for the check to mean something
+    older = [(cid, placed_at, when) for cid, placed_at, when in passive if when < placed_at]
+    assert older == []
+
+
+# --- Engine latency in event time ------------------------------------------------------------
+
+
+def test_engine_latency_passes_in_event_time_not_wall_clock() -> None:
+    # Events of 2026-01-05 (before today's wall clock). The Buy sent at the event at 0 s with
+    # 500 ms of latency reaches the exchange at the first event at or after 0.5 s, and fills at
+    # that event's touch, 102.
+    eng = engine([market("Buy", 1, 100, "b")], latency_ms=500)
+    first = eng.process(trade(100, 0))
+    assert [str(o.key.cid) for o in first.opens_sent] == ["b"] and first.trades == []
+    assert eng.process(trade(101, 0.2)).trades == []
+    arrived = eng.process(trade(102, 0.5))
+    assert [(t.price, t.quantity) for t in arrived.trades] == [(D(102), D(1))]
+    assert eng.state.balances()[USDT] == D(1000 - 102)
+
+
+# --- margin: resting orders count toward the leverage ----------------------------------------
+
+
+def test_resting_margin_orders_count_toward_leverage_as_if_filled() -> None:
+    # Leverage 2 on 1,000 of equity allows a gross position value of 2,000 at the mark 100.
+    # b1 (Buy 10 at 95) rests: as if filled, 10 x 100 = 1,000. b2 (Buy 10 at 94): 20 x 100 =
+    # 2,000, at the limit. b3 (Buy 1 at 93): 21 x 100 = 2,100 > 2,000, refused. s1 (Sell 15 at
+    # 110) on the other side: filled alone it leaves -15 (1,500), with the buys +20 (2,000);
+    # the worst case stays 2,000: it rests.
+    exchange = SimulatedExchange(account="margin", leverage=2)
+    plan: dict[int, list[Request]] = {
+        0: [
+            limit("Buy", 10, 95, "b1"),
+            limit("Buy", 10, 94, "b2"),
+            limit("Buy", 1, 93, "b3"),
+            limit("Sell", 15, 110, "s1"),
+        ]
+    }
+    result, strategy = run(
+        plan, [trade(100, 0), trade(100, 1)], exchange, balances={("okx", "usdt"): 1000}
+    )
+    assert [(o.cid, o.status) for o in result.orders] == [
+        ("b1", "open"),
+        ("b2", "open"),
+        ("b3", "refused"),
+        ("s1", "open"),
+    ]
+    assert order(result, "b3").reason == (
+        "gross position value 2100 would exceed leverage 2 x equity 1000"
+    )
+    assert strategy.seen[1].open == {"b1", "b2", "s1"}
+
+
+# --- the end-of-data close cancels resting orders first --------------------------------------
+
+
+def test_the_end_of_data_close_cancels_a_resting_sell_that_would_block_it() -> None:
+    # Bought 2 btc at 100 (usdt 10,000 - 200 = 9,800); a resting Sell of 2 at 120 holds both.
+    # At the end the close cancels it first, then sells the 2 btc at the touch 101:
+    # usdt 9,800 + 202 = 10,002, btc 0.
+    events = [trade(100, 0), trade(101, 1)]
+    plan: dict[int, list[Request]] = {0: [market("Buy", 2, 100, "b"), limit("Sell", 2, 120, "r")]}
+    result, strategy = run(plan, events, close=True)
+    assert strategy.seen[1].open == {"r"}
+    r = order(result, "r")
+    assert (r.status, r.reason, r.filled) == (
+        "cancelled",
+        "cancelled by the end-of-data close",
+        D(0),
+    )
+    close = order(result, "backtest-close-1")
+    assert (close.side, close.quantity, close.status, close.average_price) == (
+        Side.SELL,
+        D(2),
+        "filled",
+        D(101),
+    )
+    ends = {a.asset: a.balance_end for a in result.assets}
+    assert (ends["usdt"], ends["btc"]) == (D(10_002), D(0))
+    assert [o.status for o in result.orders if o.status == "open"] == []
+
+
+# --- a limit order never fills past the book --------------------------------------------------
+
+
+@pytest.mark.parametrize("fill_volume", ["unlimited", "displayed"])
+def test_a_limit_order_fills_at_most_what_the_book_shows_within_its_limit(
+    fill_volume: str,
+) -> None:
+    # Every book shows 0.5 at the ask 101. An IOC Buy of 2 at 101 fills 0.5 and the rest
+    # expires; a FOK Buy of 2 expires whole; a GTC Buy of 2 fills 0.5 at once and rests 1.5,
+    # which the trade at 100.5 (strictly below 101, amount 5) fills at 101. A market Buy of 2
+    # fills 2 under "unlimited" (for market orders only), 0.5 under "displayed".
+    exchange = SimulatedExchange.model_validate({"fill_volume": fill_volume})
+    events = [book(99, 101, s, ask_amount="0.5") for s in range(4)]
+    events += [trade("100.5", 4, amount=5), trade(100, 5)]
+    plan: dict[int, list[Request]] = {
+        0: [limit("Buy", 2, 101, "ioc", IOC)],
+        1: [limit("Buy", 2, 101, "fok", TimeInForce.FILL_OR_KILL)],
+        2: [limit("Buy", 2, 101, "gtc", GTC)],
+        3: [market("Buy", 2, 101, "mkt")],
+    }
+    result, strategy = run(plan, events, exchange)
+    ioc, fok, gtc, mkt = (order(result, cid) for cid in ("ioc", "fok", "gtc", "mkt"))
+    assert (ioc.status, ioc.filled, ioc.average_price, ioc.reason) == (
+        "partially_filled",
+        D("0.5"),
+        D(101),
+        "the rest (1.5) expired: only 0.5 displayed at the touch",
+    )
+    assert (fok.status, fok.filled, fok.reason) == (
+        "expired",
+        D(0),
+        "FillOrKill: only 0.5 displayed at the touch 101",
+    )
+    # The GTC's 0.5 at once (usdt - 50.5) and its 1.5 resting, holding 1.5 x 101 = 151.5.
+    assert (strategy.seen[3].open, strategy.seen[3].balance(BTC_ASSET)) == ({"gtc"}, D(1))
+    assert (gtc.status, gtc.filled, gtc.average_price) == ("filled", D(2), D(101))
+    assert [(f.price, f.quantity) for f in result.fills if f.order_id == "3"] == [
+        (D(101), D("0.5")),
+        (D(101), D("1.5")),
+    ]
+    bought = D(2) if fill_volume == "unlimited" else D("0.5")
+    assert (mkt.filled, mkt.average_price) == (bought, D(101))
+    # usdt: 10,000 - 50.5 (ioc) - 202 (gtc) - 101 x mkt's fill.
+    assert strategy.seen[5].balance(USDT) == D(10_000) - D("50.5") - D(202) - D(101) * bought

@@ -56,7 +56,11 @@ def _latency(value: int, bound: int) -> int:
 class SimulatedExchange(BaseModel, frozen=True, extra="forbid"):
     """The SDK's exchange: market orders at the touch (`slippage_bps` worse), limit orders
     that rest and fill when crossed (`limit_fill`), cancels, fees in the quote asset, a cash or
-    margin `account`, latency in event time. The default exchange everywhere."""
+    margin `account`, latency in event time. The default exchange everywhere.
+
+    `fill_volume="unlimited"` is for market orders only: a limit order never takes more than
+    the book shows at its touch. Nothing fills against an event stamped before the order
+    reached the exchange."""
 
     kind: Literal["simulated"] = "simulated"
     account: Literal["cash", "margin"] = "cash"

@@ -149,12 +149,14 @@ struct Position {
     entry: Decimal,
 }
 
-/// A limit order on the book: its record and what it holds of its asset (quote for a Buy,
-/// base for a Sell; nothing on a margin account).
+/// A limit order on the book: its record, what it holds of its asset (quote for a Buy, base
+/// for a Sell; nothing on a margin account) and when it reached the exchange: an event stamped
+/// earlier (a recording that mixes clocks replays it late) never fills it.
 #[derive(Debug, Clone, Copy)]
 struct Resting {
     order: usize,
     reserved: Decimal,
+    since: DateTime<Utc>,
 }
 
 /// A request on its way to the exchange (latency).
@@ -177,7 +179,13 @@ pub struct Simulated {
     resting: Vec<Resting>,
     pending: VecDeque<(DateTime<Utc>, Pending)>,
     orders: Vec<OrderRecord>,
+    /// The latest exchange time of the market events seen (event time, never the wall clock);
+    /// before the first, the time the exchange was made at.
     now: DateTime<Utc>,
+    /// The time the exchange was made at, and barter's engine with it.
+    made: DateTime<Utc>,
+    /// Whether a market event has set `now` yet.
+    started: bool,
     /// The data ended: no later market event will come, so requests arrive at once.
     ended: bool,
 }
@@ -212,6 +220,8 @@ impl Simulated {
             pending: VecDeque::new(),
             orders: Vec::new(),
             now,
+            made: now,
+            started: false,
             ended: false,
         }
     }
@@ -240,6 +250,11 @@ impl Simulated {
         &self.orders
     }
 
+    /// Whether any limit order rests on the book.
+    pub fn has_resting(&self) -> bool {
+        !self.resting.is_empty()
+    }
+
     /// Every instrument's quote, in barter's instrument order (the buffer never moves).
     pub fn quotes(&self) -> &[Quote] {
         &self.quotes
@@ -265,7 +280,7 @@ impl Simulated {
         event: &MarketEvent<InstrumentIndex, DataKind>,
         out: &mut Vec<Event>,
     ) {
-        self.now = self.now.max(event.time_exchange);
+        self.advance(event.time_exchange);
         let instrument = event.instrument.index();
         if let Some(quote) = self.quotes.get_mut(instrument) {
             quote.update(&event.kind);
@@ -274,7 +289,7 @@ impl Simulated {
         }
         if !self.resting.is_empty() {
             self.expire_days(out);
-            self.cross(event.instrument, &event.kind, out);
+            self.cross(event, out);
         }
         while self
             .pending
@@ -285,6 +300,31 @@ impl Simulated {
                 self.arrive(pending, out);
             }
         }
+    }
+
+    /// The clock follows the events' exchange time, never backwards. The first event sets it
+    /// whatever the exchange was made at (an `Engine` is made at the wall clock, its events
+    /// may be historical): what was sent before it arrives `latency_ms` after it, and what
+    /// rests since before it counts as placed at it.
+    fn advance(&mut self, time: DateTime<Utc>) {
+        if self.started {
+            self.now = self.now.max(time);
+            return;
+        }
+        self.started = true;
+        self.now = time;
+        let arrival = self.arrival();
+        for (at, _) in &mut self.pending {
+            *at = arrival;
+        }
+        for resting in &mut self.resting {
+            resting.since = time;
+        }
+    }
+
+    /// When a request sent now reaches the exchange.
+    fn arrival(&self) -> DateTime<Utc> {
+        self.now + chrono::Duration::milliseconds(self.settings.latency_ms)
     }
 
     /// A request from barter's engine: handled now with no latency, else on its way.
@@ -308,8 +348,7 @@ impl Simulated {
             ExecutionRequest::Shutdown => return,
         };
         if self.settings.latency_ms > 0 && !self.ended {
-            let arrival = self.now + chrono::Duration::milliseconds(self.settings.latency_ms);
-            self.pending.push_back((arrival, pending));
+            self.pending.push_back((self.arrival(), pending));
         } else {
             self.arrive(pending, out);
         }
@@ -410,7 +449,9 @@ impl Simulated {
                 self.expire(order, reason, out)
             }
             TimeInForce::GoodUntilCancelled { .. } | TimeInForce::GoodUntilEndOfDay => {
-                self.rest(order, out)
+                if let Err(Refusal(asset, reason)) = self.rest(order, out) {
+                    self.refuse(order, asset, reason, out);
+                }
             }
         }
     }
@@ -438,10 +479,13 @@ impl Simulated {
                 Side::Sell => price.max(limit),
             };
         }
-        let fill = match (self.settings.fill_volume, touch.amount) {
-            (FillVolume::Displayed, Some(shown)) => quantity.min(shown),
-            _ => quantity,
+        // "unlimited" is for market orders only: a limit order takes at most what the book
+        // shows (its touch is within the limit: it is marketable).
+        let shown = match (limit, self.settings.fill_volume) {
+            (None, FillVolume::Unlimited) => None,
+            _ => touch.amount,
         };
+        let fill = shown.map_or(quantity, |shown| quantity.min(shown));
         if fill < quantity && tif == TimeInForce::FillOrKill {
             let reason = format!(
                 "FillOrKill: only {fill} displayed at the touch {}",
@@ -449,51 +493,70 @@ impl Simulated {
             );
             return self.expire(order, reason, out);
         }
+        // The marketable part of a GTC or day order takes; its remainder rests.
+        let rests = limit.is_some()
+            && matches!(
+                tif,
+                TimeInForce::GoodUntilCancelled { .. } | TimeInForce::GoodUntilEndOfDay
+            );
         if fill <= Decimal::ZERO {
+            if rests {
+                if let Err(Refusal(asset, reason)) = self.rest(order, out) {
+                    self.refuse(order, asset, reason, out);
+                }
+                return;
+            }
             let reason = format!("nothing displayed at the touch {}", touch.price);
             return self.expire(order, reason, out);
         }
         let fee = self.settings.taker_fee;
-        if let Err(Refusal(asset, reason)) = self.affordable(order, side, price, fill, fee) {
+        let change = Change::Fill(fill);
+        if let Err(Refusal(asset, reason)) = self.affordable(order, side, price, change, fee) {
             return self.refuse(order, asset, reason, out);
         }
         if let Err(reason) = self.fill(order, price, fill, fee, out) {
             return self.refuse(order, None, reason, out);
         }
-        if self.settings.fill_volume == FillVolume::Displayed && touch.amount.is_some() {
+        if shown.is_some() {
+            // What it took is not offered again until the next book.
             let instrument = self.orders[order].key.instrument.index();
             self.quotes[instrument].consume(side, fill);
         }
-        if fill < quantity {
-            let reason = format!(
-                "the rest ({}) expired: only {fill} displayed at the touch",
-                quantity - fill
-            );
+        if fill == quantity {
+            return self.finish(order, Status::Filled, None, out);
+        }
+        let rest = quantity - fill;
+        if !rests {
+            let reason = format!("the rest ({rest}) expired: only {fill} displayed at the touch");
+            return self.finish(order, Status::PartiallyFilled, Some(reason), out);
+        }
+        if let Err(Refusal(_, why)) = self.rest(order, out) {
+            let reason = format!("the rest ({rest}) expired: {why}");
             self.finish(order, Status::PartiallyFilled, Some(reason), out);
-        } else {
-            self.finish(order, Status::Filled, None, out);
         }
     }
 
-    /// Whether the account can take this fill: free balances on a cash account, the leverage
-    /// on a margin one. The error names the asset (cash) and says what is needed and free.
+    /// Whether the account can take this change: free balances on a cash account, the
+    /// leverage on a margin one (resting orders counted as filled). The error names the asset
+    /// (cash) and says what is needed and free.
     fn affordable(
         &self,
         order: usize,
         side: Side,
         price: Decimal,
-        quantity: Decimal,
+        change: Change,
         fee: Decimal,
     ) -> Result<(), Refusal> {
-        let listing = &self.listings[self.orders[order].key.instrument.index()];
+        let instrument = self.orders[order].key.instrument.index();
+        let listing = &self.listings[instrument];
         match self.settings.account {
             Account::Cash => {
                 let (asset, need) = match side {
                     Side::Buy => (
                         listing.quote,
-                        cost(price, quantity, fee).ok_or_else(too_large)?,
+                        cost(price, change.quantity(), fee).ok_or_else(too_large)?,
                     ),
-                    Side::Sell => (listing.base, quantity),
+                    Side::Sell => (listing.base, change.quantity()),
                 };
                 let free = self.holding(asset).free();
                 if need > free {
@@ -506,27 +569,26 @@ impl Simulated {
                 Ok(())
             }
             Account::Margin => {
-                let instrument = self.orders[order].key.instrument.index();
-                let signed = match side {
-                    Side::Buy => quantity,
-                    Side::Sell => -quantity,
+                let (_, before) = self
+                    .margin_totals(listing.quote, None)
+                    .ok_or_else(too_large)?;
+                let proposed = Proposed {
+                    instrument,
+                    side,
+                    change,
+                    price,
                 };
                 let (equity, gross) = self
-                    .margin_totals(listing.quote, Some(instrument))
-                    .ok_or_else(too_large)?;
-                let mark = self.quotes[instrument].mark().unwrap_or(price);
-                let gross = self.positions[instrument]
-                    .quantity
-                    .checked_add(signed)
-                    .and_then(|after| after.abs().checked_mul(mark))
-                    .and_then(|value| value.checked_add(gross))
+                    .margin_totals(listing.quote, Some(proposed))
                     .ok_or_else(too_large)?;
                 let allowed = self
                     .settings
                     .leverage
                     .checked_mul(equity)
                     .ok_or_else(too_large)?;
-                if gross > allowed {
+                // An order that does not add to the gross value passes (a close, when losses
+                // took the account past its leverage).
+                if gross > allowed && gross > before {
                     return Err(Refusal(
                         Some(listing.quote),
                         format!(
@@ -541,28 +603,62 @@ impl Simulated {
     }
 
     /// A margin account's equity in `quote` (its balance and the open positions' unrealised
-    /// PnL at the mark) and the gross value of its positions, leaving out `except`.
-    /// `None` beyond barter's decimal range.
+    /// PnL at the mark) and its gross position value: Σ over its instruments of the larger
+    /// position that filling every resting order of one side would leave, at the mark; with
+    /// the `proposed` order applied. `None` beyond barter's decimal range.
     pub fn margin_totals(
         &self,
         quote: AssetIndex,
-        except: Option<usize>,
+        proposed: Option<Proposed>,
     ) -> Option<(Decimal, Decimal)> {
-        let open = || {
-            let listings = self.listings.iter().enumerate();
-            listings.filter_map(move |(at, listing)| {
+        let open = self
+            .listings
+            .iter()
+            .enumerate()
+            .filter_map(|(at, listing)| {
                 let Position { quantity, entry } = self.positions[at];
                 let mark = self.quotes[at].mark().unwrap_or(entry);
                 let open = listing.quote == quote && !quantity.is_zero();
-                open.then_some((at, Marked::new(quantity, entry, mark)))
-            })
-        };
-        let equity = margin_equity(self.holding(quote).total, open().map(|(_, p)| p))?;
-        let gross = open()
-            .filter(|(at, _)| Some(*at) != except)
-            .try_fold(Decimal::ZERO, |gross, (_, p)| {
-                gross.checked_add(p.quantity.abs().checked_mul(p.mark)?)
-            })?;
+                open.then_some(Marked::new(quantity, entry, mark))
+            });
+        let equity = margin_equity(self.holding(quote).total, open)?;
+        // Per instrument: the position, what resting Buys and Sells would add and take.
+        let mut books = vec![(Decimal::ZERO, Decimal::ZERO); self.listings.len()];
+        for resting in &self.resting {
+            let record = &self.orders[resting.order];
+            let (buys, sells) = &mut books[record.key.instrument.index()];
+            let side = match record.request.side {
+                Side::Buy => buys,
+                Side::Sell => sells,
+            };
+            *side = side.checked_add(record.remaining())?;
+        }
+        let mut gross = Decimal::ZERO;
+        for (at, listing) in self.listings.iter().enumerate() {
+            if listing.quote != quote {
+                continue;
+            }
+            let Position {
+                mut quantity,
+                entry,
+            } = self.positions[at];
+            let (mut buys, mut sells) = books[at];
+            let mut mark = self.quotes[at].mark().unwrap_or(entry);
+            if let Some(order) = proposed.filter(|order| order.instrument == at) {
+                mark = self.quotes[at].mark().unwrap_or(order.price);
+                match (order.change, order.side) {
+                    (Change::Fill(q), Side::Buy) => quantity = quantity.checked_add(q)?,
+                    (Change::Fill(q), Side::Sell) => quantity = quantity.checked_sub(q)?,
+                    (Change::Rest(q), Side::Buy) => buys = buys.checked_add(q)?,
+                    (Change::Rest(q), Side::Sell) => sells = sells.checked_add(q)?,
+                }
+            }
+            let worst = quantity
+                .checked_add(buys)?
+                .abs()
+                .max(quantity.checked_sub(sells)?.abs());
+            gross = gross.checked_add(worst.checked_mul(mark)?)?;
+        }
         Some((equity, gross))
     }
 
@@ -584,19 +680,18 @@ impl Simulated {
         }
     }
 
-    /// Put a limit order on the book, holding what it may spend (cash account).
-    fn rest(&mut self, order: usize, out: &mut Vec<Event>) {
+    /// Put what remains of a limit order on the book, holding what it may spend (cash
+    /// account); refused (nothing changed) when the account cannot take it on.
+    fn rest(&mut self, order: usize, out: &mut Vec<Event>) -> Result<(), Refusal> {
         let record = &self.orders[order];
         let (side, price, quantity) = (
             record.request.side,
             record.request.price,
-            record.request.quantity,
+            record.remaining(),
         );
         let listing = &self.listings[record.key.instrument.index()];
         let maker = self.settings.maker_fee;
-        if let Err(Refusal(asset, reason)) = self.affordable(order, side, price, quantity, maker) {
-            return self.refuse(order, asset, reason, out);
-        }
+        self.affordable(order, side, price, Change::Rest(quantity), maker)?;
         let (asset, reserved) = match (self.settings.account, side) {
             (Account::Margin, _) => (None, Decimal::ZERO),
             // Checked affordable above: the cost fits.
@@ -612,12 +707,19 @@ impl Simulated {
                 self.balance_event(record_exchange(&self.listings, &self.orders[order]), asset),
             );
         }
-        self.resting.push(Resting { order, reserved });
+        self.resting.push(Resting {
+            order,
+            reserved,
+            since: self.now,
+        });
         out.push(self.snapshot(order, OrderState::active(self.open_state(order))));
+        Ok(())
     }
 
-    /// Resting orders of `instrument` that this event crosses fill at their limit, maker fee.
-    fn cross(&mut self, instrument: InstrumentIndex, kind: &DataKind, out: &mut Vec<Event>) {
+    /// Resting orders of the event's instrument that it crosses fill at their limit, maker fee;
+    /// never an order that reached the exchange after the event's exchange time.
+    fn cross(&mut self, event: &MarketEvent<InstrumentIndex, DataKind>, out: &mut Vec<Event>) {
+        let (instrument, kind, time) = (event.instrument, &event.kind, event.time_exchange);
         let touch = self.settings.limit_fill == LimitFill::Touch;
         // What the event offers to each side: (price, amount) a resting Buy or Sell meets.
         let (for_buy, for_sell) = match kind {
@@ -637,9 +739,9 @@ impl Simulated {
         let mut left_sell = for_sell.map(|(_, amount)| amount);
         let mut at = 0;
         while at < self.resting.len() {
-            let Resting { order, .. } = self.resting[at];
+            let Resting { order, since, .. } = self.resting[at];
             let record = &self.orders[order];
-            if record.key.instrument != instrument {
+            if record.key.instrument != instrument || time < since {
                 at += 1;
                 continue;
             }
@@ -689,7 +791,9 @@ impl Simulated {
     /// A resting order's fill: its reservation is released for what fills, then settled.
     /// `false` when the fill failed and the order was expired and taken off the book.
     fn fill_resting(&mut self, at: usize, quantity: Decimal, out: &mut Vec<Event>) -> bool {
-        let Resting { order, reserved } = self.resting[at];
+        let Resting {
+            order, reserved, ..
+        } = self.resting[at];
         let record = &self.orders[order];
         let (side, price) = (record.request.side, record.request.price);
         let maker = self.settings.maker_fee;
@@ -716,7 +820,9 @@ impl Simulated {
 
     /// Release what a resting order holds and take it off the book.
     fn unrest(&mut self, at: usize, out: &mut Vec<Event>) -> usize {
-        let Resting { order, reserved } = self.resting.remove(at);
+        let Resting {
+            order, reserved, ..
+        } = self.resting.remove(at);
         if self.settings.account == Account::Cash && !reserved.is_zero() {
             let record = &self.orders[order];
             let listing = &self.listings[record.key.instrument.index()];
@@ -912,7 +1018,12 @@ impl Simulated {
         let order = self.unrest(at, out);
         let record = &mut self.orders[order];
         record.status = Status::Cancelled;
-        record.reason = Some("cancelled by request".into());
+        // After the data, only the end-of-data close cancels (before it closes).
+        record.reason = Some(if self.ended {
+            "cancelled by the end-of-data close".into()
+        } else {
+            "cancelled by request".into()
+        });
         let response: OrderResponseCancel = OrderResponseCancel {
             key: record.key.clone(),
             state: Ok(Cancelled::new(order_id(order), self.now)),
@@ -974,7 +1085,9 @@ impl Simulated {
             kind: AccountEventKind::BalanceSnapshot(Snapshot(AssetBalance {
                 asset,
                 balance: Balance::new(holding.total, holding.free()),
-                time_exchange: self.now,
+                // barter keeps a balance only if it is not older than the one it holds, which
+                // it stamped at its start (an `Engine` on historical events starts later).
+                time_exchange: self.now.max(self.made),
             })),
         }
     }
@@ -1013,6 +1126,31 @@ pub fn margin_equity(
         } = position;
         equity.checked_add(mark.checked_sub(entry)?.checked_mul(quantity)?)
     })
+}
+
+/// What an order would do to its instrument's position: fill this quantity now, or rest it.
+#[derive(Debug, Clone, Copy)]
+pub enum Change {
+    Fill(Decimal),
+    Rest(Decimal),
+}
+
+impl Change {
+    fn quantity(self) -> Decimal {
+        match self {
+            Change::Fill(quantity) | Change::Rest(quantity) => quantity,
+        }
+    }
+}
+
+/// An order a margin account is asked to take on (`Simulated::margin_totals`); `price` values
+/// it where its instrument has no mark yet.
+#[derive(Debug, Clone, Copy)]
+pub struct Proposed {
+    pub instrument: usize,
+    pub side: Side,
+    pub change: Change,
+    pub price: Decimal,
 }
 
 /// Why an order is refused, and the asset it lacks (barter's `BalanceInsufficient`), if any.

@@ -223,6 +223,8 @@ fn without_algo(
 /// touch; barter's mock at barter's price of each instrument), with
 /// deterministic client order ids (`{strategy}-close-{n}`, in barter's instrument order).
 /// Trading is turned off first, directly, so that no algo order and no hook interferes.
+/// Resting orders are cancelled first (barter's `CancelOrders`): a resting Sell holds the
+/// base the close sells.
 fn close_at_end(
     py: Python<'_>,
     engine: &mut PyEngine,
@@ -230,6 +232,14 @@ fn close_at_end(
     audit: &mut Audit,
 ) -> PyResult<()> {
     engine.core_mut().state.trading = TradingState::Disabled;
+    if engine
+        .simulated()
+        .is_some_and(|exchange| exchange.has_resting())
+    {
+        let cancel = Command::CancelOrders(InstrumentFilter::None);
+        engine.step(py, EngineEvent::Command(cancel), audit)?;
+        engine.settle(py, audit)?;
+    }
     let numbered = Cell::new(0);
     let (_, opens) = close_open_positions_with_market_orders(
         id,

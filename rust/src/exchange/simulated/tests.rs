@@ -591,6 +591,52 @@ fn with_latency_a_cancel_travels_too_and_what_has_not_arrived_at_the_end_expires
     assert_eq!(run.status("m1"), (Status::Expired, Some(reason)));
 }
 
+#[test]
+fn an_exchange_made_at_the_wall_clock_keeps_latency_in_the_events_time() {
+    // Made a day after the events (an `Engine` is made at the wall clock): m0, sent before any
+    // event, arrives 100 ms after the first (0 ms); m1, sent at 100 ms, at 200 ms.
+    let mut run = Run::new(latency(100), "0", "1000");
+    run.exchange.now = at(86_400_000);
+    run.market("m0", BUY, "1");
+    run.trade(0, 100.0).trade(99, 101.0);
+    assert!(run.fills().is_empty());
+    run.trade(100, 102.0).market("m1", BUY, "1");
+    run.trade(199, 103.0);
+    assert_eq!(run.fills(), [(BUY, d("102"), d("1"), d("0"))]);
+    run.trade(200, 104.0);
+    assert_eq!(run.order("m1").average_price(), Some(d("104")));
+}
+
+#[test]
+fn an_order_resting_before_the_first_event_is_filled_by_it() {
+    // Made a day after the events, priced by a snapshot (95): b1 rests below it before any
+    // event; the first event, a trade at 90, crosses it (it counts as placed at that event).
+    let mut run = Run::new(settings(), "0", "1000");
+    run.exchange.now = at(86_400_000);
+    run.exchange.quotes[0] = Quote::seeded(Some(d("95")));
+    run.limit("b1", BUY, "91", "1", GTC);
+    assert_eq!(run.status("b1"), (Status::Open, None));
+    run.trade(0, 90.0);
+    assert_eq!(run.fills(), [(BUY, d("91"), d("1"), d("0"))]);
+}
+
+// --- replay order: nothing fills against the past ------------------------------------------------
+
+#[test]
+fn a_resting_order_never_fills_against_an_event_stamped_before_it_reached_the_exchange() {
+    // b1 reaches the exchange at 1,000 ms. A trade at 98 stamped 900 ms (replayed late) is
+    // through its limit 99 but older than b1: it moves the market (the touch is 98), not b1.
+    // The same trade stamped 1,000 ms fills it at 99.
+    let mut run = Run::new(settings(), "0", "1000");
+    run.trade(1000, 100.0).limit("b1", BUY, "99", "1", GTC);
+    run.trade(900, 98.0);
+    assert!(run.fills().is_empty());
+    let touch = run.exchange.quote(InstrumentIndex(0)).touch(BUY);
+    assert_eq!(touch.map(|t| t.price), Some(d("98")));
+    run.trade(1000, 98.0);
+    assert_eq!(run.fills(), [(BUY, d("99"), d("1"), d("0"))]);
+}
+
 // --- the margin account ------------------------------------------------------------------------
 
 #[test]
@@ -647,4 +693,31 @@ fn margin_equity_adds_each_positions_open_profit_to_the_cash_and_never_overflows
     assert_eq!(margin_equity(Decimal::MAX, [up]), None);
     let huge = Marked::new(Decimal::MAX, Decimal::ZERO, d("2"));
     assert_eq!(margin_equity(Decimal::ZERO, [huge]), None);
+}
+
+#[test]
+fn resting_margin_orders_count_as_filled_and_an_order_that_reduces_the_gross_value_passes() {
+    let margin = Settings {
+        account: Account::Margin,
+        leverage: d("2"),
+        ..settings()
+    };
+    let mut run = Run::new(margin, "0", "1000");
+    // Long 20 at 100: gross 2,000 = 2 x 1,000. A Sell of 5 resting at 120 leaves the worst
+    // case at 20 (filled, it takes the position to 15); a Buy of 1 resting at 90 makes it 21:
+    // 2,100 > 2,000, refused.
+    run.trade(0, 100.0).market("long", BUY, "20");
+    run.limit("s1", SELL, "120", "5", GTC);
+    run.limit("b1", BUY, "90", "1", GTC);
+    assert_eq!(run.status("s1"), (Status::Open, None));
+    let reason = "gross position value 2100 would exceed leverage 2 x equity 1000";
+    assert_eq!(run.status("b1"), (Status::Refused, Some(reason)));
+    // At 60 the equity is 1,000 + (60 - 100) x 20 = 200: 2 x 200 = 400 against a gross of
+    // 20 x 60 = 1,200. Selling 5 (15 x 60 = 900, less than before) passes; then buying 1
+    // (16 x 60 = 960 > 900; equity 800 after the cut's -200, + (60 - 100) x 15 = 200) does not.
+    run.trade(1, 60.0).market("cut", SELL, "5");
+    assert_eq!(run.status("cut"), (Status::Filled, None));
+    run.market("more", BUY, "1");
+    let reason = "gross position value 960 would exceed leverage 2 x equity 200";
+    assert_eq!(run.status("more"), (Status::Refused, Some(reason)));
 }
