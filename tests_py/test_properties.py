@@ -261,7 +261,7 @@ def run_backtest(
         close_positions_at_end=close,
     )
     strategy = Plan(plan)
-    data = MarketData.from_events([e.event() for e in events])
+    data = MarketData.from_events([e.event() for e in events], order="as_is")  # in or out of order
     return backtest(strategy, data, config), strategy
 
 
