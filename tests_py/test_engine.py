@@ -605,3 +605,27 @@ def test_a_strategy_keeping_the_engines_state_view_is_collected() -> None:
     del keeper, eng
     gc.collect()
     assert alive() is None
+
+
+def test_a_strategy_calling_its_own_engine_is_told_what_to_do_instead() -> None:
+    """The strategy runs inside the engine's `process`: calling the engine from there is
+    refused with advice, not PyO3's bare "Already borrowed"; the engine stays usable."""
+
+    class Reentrant(DefaultStrategy):
+        engine: Engine | None = None
+
+        def generate_algo_orders(self, state: EngineStateView) -> Requests:
+            if self.engine is not None:
+                self.engine.process(EngineEvent.market_disconnected("okx"))
+            return [], []
+
+    strategy = Reentrant()
+    eng = engine(strategy)
+    strategy.engine = eng
+    trade = EngineEvent.trade("binance_spot", "btc_usdt", 100, 1, "Buy")
+    with pytest.raises(RuntimeError, match="called from inside its own strategy or hook") as info:
+        eng.process(trade)
+    assert "return requests from generate_algo_orders" in str(info.value)
+    assert "Already borrowed" not in str(info.value)
+    strategy.engine = None
+    assert eng.process(trade).opens_sent == []

@@ -127,53 +127,36 @@ impl PyEngine {
 
     /// barter's `Engine::process` for one event, then the mock exchanges' answers to whatever
     /// it sent (each processed by the engine in turn). Returns what the engine did.
-    fn process(&mut self, py: Python<'_>, event: &PyEngineEvent) -> PyResult<PyAudit> {
-        let event = event.indexed(&self.keys, &self.core.state)?;
-        let mut audit = Audit::default();
-        if let EngineEvent::Market(reconnect::Event::Item(market)) = &event {
-            // The exchange sees the market first: what the event fills is barter's before
-            // the strategy is called for it.
-            let fills = self.exchange_market(market);
-            self.account_events(py, fills, &mut audit)?;
-        }
-        self.step(py, event, &mut audit)?;
-        self.finish(py, audit)
+    fn process(slf: &Bound<'_, Self>, event: &PyEngineEvent) -> PyResult<PyAudit> {
+        borrowed(slf)?.process_event(slf.py(), event)
     }
 
     /// barter's `cancel_orders` action (`Command::CancelOrders`) for the filter.
     #[pyo3(signature = (filter=None))]
     fn cancel_orders(
-        &mut self,
-        py: Python<'_>,
+        slf: &Bound<'_, Self>,
         filter: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<PyAudit> {
-        self.filtered(py, filter, Command::CancelOrders)
+        borrowed(slf)?.filtered(slf.py(), filter, Command::CancelOrders)
     }
 
     /// barter's `close_positions` action (`Command::ClosePositions`) for the filter: the
     /// strategy's `close_positions_requests`, sent without risk checks.
     #[pyo3(signature = (filter=None))]
     fn close_positions(
-        &mut self,
-        py: Python<'_>,
+        slf: &Bound<'_, Self>,
         filter: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<PyAudit> {
-        self.filtered(py, filter, Command::ClosePositions)
+        borrowed(slf)?.filtered(slf.py(), filter, Command::ClosePositions)
     }
 
     /// barter's `send_requests` (`Command::SendCancelRequests`, then `SendOpenRequests`).
     fn send_requests(
-        &mut self,
-        py: Python<'_>,
+        slf: &Bound<'_, Self>,
         cancels: &Bound<'_, PyAny>,
         opens: &Bound<'_, PyAny>,
     ) -> PyResult<PyAudit> {
-        let (cancels, opens) = requests::requests(&self.keys, &self.core.state, cancels, opens)?;
-        let mut audit = Audit::default();
-        for command in requests::send_commands(cancels, opens) {
-            self.step(py, EngineEvent::Command(command), &mut audit)?;
-        }
-        self.finish(py, audit)
+        borrowed(slf)?.send(slf.py(), cancels, opens)
     }
 
     /// Garbage-collector support: a strategy that keeps a reference to its engine makes a cycle.
@@ -191,6 +174,18 @@ impl PyEngine {
     fn state(slf: Bound<'_, Self>) -> view::PyStateView {
         view::PyStateView::of_engine(slf.unbind())
     }
+}
+
+/// The engine for one call. A strategy or hook that calls its own engine runs inside the
+/// engine's call that ran it: refused with what to do instead, not PyO3's "Already borrowed".
+fn borrowed<'py>(slf: &Bound<'py, PyEngine>) -> PyResult<PyRefMut<'py, PyEngine>> {
+    slf.try_borrow_mut().map_err(|_| {
+        PyRuntimeError::new_err(
+            "the Engine was called from inside its own strategy or hook, while it is still in \
+             the call that ran it; return requests from generate_algo_orders (or use the \
+             hook's actions) instead",
+        )
+    })
 }
 
 /// The engine's part of a `SessionConfig` model (its rules are the model's): what barter's
@@ -299,6 +294,33 @@ impl PyEngine {
             venue,
             keys,
         })
+    }
+
+    fn process_event(&mut self, py: Python<'_>, event: &PyEngineEvent) -> PyResult<PyAudit> {
+        let event = event.indexed(&self.keys, &self.core.state)?;
+        let mut audit = Audit::default();
+        if let EngineEvent::Market(reconnect::Event::Item(market)) = &event {
+            // The exchange sees the market first: what the event fills is barter's before
+            // the strategy is called for it.
+            let fills = self.exchange_market(market);
+            self.account_events(py, fills, &mut audit)?;
+        }
+        self.step(py, event, &mut audit)?;
+        self.finish(py, audit)
+    }
+
+    fn send(
+        &mut self,
+        py: Python<'_>,
+        cancels: &Bound<'_, PyAny>,
+        opens: &Bound<'_, PyAny>,
+    ) -> PyResult<PyAudit> {
+        let (cancels, opens) = requests::requests(&self.keys, &self.core.state, cancels, opens)?;
+        let mut audit = Audit::default();
+        for command in requests::send_commands(cancels, opens) {
+            self.step(py, EngineEvent::Command(command), &mut audit)?;
+        }
+        self.finish(py, audit)
     }
 
     /// The simulated exchange, if the engine trades on it.
