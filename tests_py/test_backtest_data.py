@@ -4,6 +4,7 @@ Arrow, and the memory a large file takes."""
 from __future__ import annotations
 
 import glob
+import gzip
 import json
 import os
 import pickle
@@ -652,6 +653,18 @@ def test_arrow_is_optional(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(sys.modules, "pyarrow", None)
     with pytest.raises(ImportError, match=r"barter-python\[arrow\]"):
         from_expected().to_arrow()
+
+
+def test_a_csv_file_reads_compressed_too(tmp_path: Path) -> None:
+    """`from_csv` opens files as the vendor loaders do: a `.gz` loads as the plain file does."""
+    plain = write(tmp_path, "trades.csv", "time,price,amount,side\n1000,100.5,2,Buy\n")
+    packed = tmp_path / "trades.csv.gz"
+    packed.write_bytes(gzip.compress(Path(plain).read_bytes()))
+    loads = [
+        MarketData.from_csv(path, kind="trades", exchange="okx", instrument="btc_usdt")
+        for path in (plain, str(packed))
+    ]
+    assert loads[0] == loads[1] and len(loads[0]) == 1
 
 
 # --- properties ------------------------------------------------------------------------------

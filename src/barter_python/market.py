@@ -146,7 +146,8 @@ class MarketData(_native.MarketData):
         instrument: str,
         order: Order = "check",
     ) -> Self:
-        """One instrument's CSV file with a header row:
+        """One instrument's CSV file (plain, `.gz`, or a `.zip` holding one CSV) with a header
+        row:
 
         - `trades`: `time,price,amount,side` (side: `Buy`/`Sell`, or barter's aliases)
         - `l1`: `time,bid_price,bid_amount,ask_price,ask_amount`

@@ -1,14 +1,13 @@
 //! CSV files of one instrument's trades, L1 books or candles (`table::Layout`), with a header
-//! row. Every problem of the file is reported at once, each as `file:line: column: problem`.
+//! row, plain, `.gz` or `.zip` (`source`). Every problem of the file is reported at once,
+//! each as `file:line: column: problem`.
 
 use super::order::{self, Order};
 use super::table::{self, Cells, Layout};
-use super::{Builder, Failure, Instrument, MarketData, Problems};
+use super::{source, vendor, Builder, Failure, Instrument, MarketData, Problems};
 use crate::market::{self, Role};
 use barter_instrument::Side;
 use chrono::DateTime;
-use std::fs::File;
-use std::io::BufReader;
 
 pub fn load(
     path: &str,
@@ -16,13 +15,12 @@ pub fn load(
     instrument: Instrument,
     order: Order,
 ) -> Result<MarketData, Failure> {
-    let file = File::open(path).map_err(|err| Failure::Io(path.to_string(), err))?;
     // csv strips a leading UTF-8 byte-order mark (a spreadsheet's).
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
         .trim(csv::Trim::All)
-        .from_reader(BufReader::with_capacity(1 << 20, file));
+        .from_reader(source::open(path)?);
     let columns = layout.columns();
     let mut problems = Problems::new(path);
     let mut builder = Builder::default();
@@ -38,7 +36,7 @@ pub fn load(
             Err(err) => {
                 let line = err.position().map_or(0, |p| p.line());
                 match err.into_kind() {
-                    csv::ErrorKind::Io(err) => return Err(Failure::Io(path.to_string(), err)),
+                    csv::ErrorKind::Io(err) => return Err(vendor::unreadable(path, err)),
                     kind => {
                         problems.add(format_args!("{path}:{line}"), describe(&kind));
                         continue;

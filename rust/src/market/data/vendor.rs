@@ -111,7 +111,7 @@ pub fn load(
 }
 
 /// A read error: a truncated or corrupt compressed file is the data's fault, named as such.
-fn unreadable(path: &str, err: std::io::Error) -> Failure {
+pub fn unreadable(path: &str, err: std::io::Error) -> Failure {
     match err.kind() {
         std::io::ErrorKind::UnexpectedEof
         | std::io::ErrorKind::InvalidData
