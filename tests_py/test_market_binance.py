@@ -13,6 +13,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from market_rows import rows
 
 from barter_python import ExchangeId, MarketDataError
 from barter_python.backtest import BacktestConfig, backtest
@@ -35,20 +36,6 @@ FUTURES_HEADER = (
 def write(path: Path, lines: list[str]) -> Path:
     path.write_text("".join(f"{line}\n" for line in lines))
     return path
-
-
-def rows(data: MarketData) -> list[dict[str, object]]:
-    """The events as rows: times as datetimes, numbers as the decimals they stand for (the
-    shortest repr of the stored float, as the SDK converts them)."""
-    pa = pytest.importorskip("pyarrow")
-    table = data.to_arrow()
-    for name in ("time_exchange", "time_received"):
-        column = table.column(name).cast(pa.timestamp("us", "UTC"))
-        table = table.set_column(table.schema.get_field_index(name), name, column)
-    return [
-        {key: D(repr(value)) if isinstance(value, float) else value for key, value in row.items()}
-        for row in table.to_pylist()
-    ]
 
 
 def trades(data: MarketData) -> list[tuple[object, ...]]:

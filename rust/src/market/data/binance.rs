@@ -103,10 +103,12 @@ impl FileKind {
     ];
 }
 
-/// Binance's layout of one kind, for one instrument (a key of the loader's builder).
+/// Binance's layout of one kind, for one instrument (its key in the loader's builder, made
+/// at the first row).
 struct Binance {
     kind: FileKind,
     instrument: Instrument,
+    key: Option<u32>,
 }
 
 impl Format for Binance {
@@ -126,7 +128,9 @@ impl Format for Binance {
         if !self.kind.fits(record.len()) {
             vendor::fields(record, names)?;
         }
-        let instrument = builder.key(self.instrument.clone());
+        let instrument = *self
+            .key
+            .get_or_insert_with(|| builder.key(self.instrument.clone()));
         row(self.kind, record, instrument)
     }
 }
@@ -138,7 +142,12 @@ pub fn load(
     instrument: Instrument,
     order: Order,
 ) -> Result<MarketData, Failure> {
-    vendor::load(paths, order, &mut Binance { kind, instrument })
+    let mut format = Binance {
+        kind,
+        instrument,
+        key: None,
+    };
+    vendor::load(paths, order, &mut format)
 }
 
 /// A first row whose first field is not a number is a header.
@@ -351,33 +360,12 @@ mod tests {
     }
 
     #[test]
-    fn a_crossed_book_ticker_is_skipped() {
-        let crossed = record(&[
-            "9",
-            "101",
-            "1",
-            "100",
-            "1",
-            "1700000000000",
-            "1700000000001",
-        ]);
-        assert!(matches!(
-            row(FileKind::BookTicker, &crossed, 0),
-            Ok(Row::Skipped)
-        ));
-        let locked = record(&[
-            "9",
-            "100",
-            "1",
-            "100",
-            "1",
-            "1700000000000",
-            "1700000000001",
-        ]);
-        assert!(matches!(
-            row(FileKind::BookTicker, &locked, 0),
-            Ok(Row::Skipped)
-        ));
+    fn a_crossed_or_locked_book_ticker_is_skipped() {
+        for bid in ["101", "100"] {
+            let book = ["9", bid, "1", "100", "1", "1700000000000", "1700000000001"];
+            let skipped = row(FileKind::BookTicker, &record(&book), 0);
+            assert!(matches!(skipped, Ok(Row::Skipped)), "bid {bid}");
+        }
     }
 
     #[test]

@@ -29,21 +29,7 @@ pub fn load(
     let mut record = csv::StringRecord::new();
     let mut header = true;
     let mut latest = i64::MIN;
-    loop {
-        match reader.read_record(&mut record) {
-            Ok(false) => break,
-            Ok(true) => {}
-            Err(err) => {
-                let line = err.position().map_or(0, |p| p.line());
-                match err.into_kind() {
-                    csv::ErrorKind::Io(err) => return Err(vendor::unreadable(path, err)),
-                    kind => {
-                        problems.add(format_args!("{path}:{line}"), describe(&kind));
-                        continue;
-                    }
-                }
-            }
-        }
+    while vendor::next(&mut reader, &mut record, path, &mut problems)? {
         let line = record.position().map_or(0, |p| p.line());
         if header {
             header = false;
@@ -99,13 +85,6 @@ pub fn load(
     }
     order::arrange(order, &mut builder.events);
     Ok(builder.finish())
-}
-
-fn describe(kind: &csv::ErrorKind) -> String {
-    match kind {
-        csv::ErrorKind::Utf8 { err, .. } => format!("not UTF-8 text ({err})"),
-        other => format!("{other:?}"),
-    }
 }
 
 struct Row<'a>(&'a csv::StringRecord);

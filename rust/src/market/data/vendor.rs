@@ -48,21 +48,7 @@ pub fn load(
             .from_reader(source::open(path)?);
         let mut record = csv::StringRecord::new();
         let mut first = true;
-        loop {
-            match reader.read_record(&mut record) {
-                Ok(false) => break,
-                Ok(true) => {}
-                Err(err) => {
-                    let line = err.position().map_or(0, |p| p.line());
-                    match err.into_kind() {
-                        csv::ErrorKind::Io(err) => return Err(unreadable(path, err)),
-                        other => {
-                            problems.add(format_args!("{path}:{line}"), format!("{other:?}"));
-                            continue;
-                        }
-                    }
-                }
-            }
+        while next(&mut reader, &mut record, path, &mut problems)? {
             // The location is written only for a problem: most rows have none.
             let line = record.position().map_or(0, |p| p.line());
             let at = || format!("{path}:{line}");
@@ -110,8 +96,34 @@ pub fn load(
     })
 }
 
+/// The next record of a CSV reader (`false` at the end); a record the reader cannot split
+/// is a problem of its line, and reading goes on.
+pub fn next<R: std::io::Read>(
+    reader: &mut csv::Reader<R>,
+    record: &mut csv::StringRecord,
+    path: &str,
+    problems: &mut Problems,
+) -> Result<bool, Failure> {
+    loop {
+        match reader.read_record(record) {
+            Ok(more) => return Ok(more),
+            Err(err) => {
+                let line = err.position().map_or(0, |p| p.line());
+                match err.into_kind() {
+                    csv::ErrorKind::Io(err) => return Err(unreadable(path, err)),
+                    csv::ErrorKind::Utf8 { err, .. } => problems.add(
+                        format_args!("{path}:{line}"),
+                        format_args!("not UTF-8 text ({err})"),
+                    ),
+                    other => problems.add(format_args!("{path}:{line}"), format_args!("{other:?}")),
+                }
+            }
+        }
+    }
+}
+
 /// A read error: a truncated or corrupt compressed file is the data's fault, named as such.
-pub fn unreadable(path: &str, err: std::io::Error) -> Failure {
+fn unreadable(path: &str, err: std::io::Error) -> Failure {
     match err.kind() {
         std::io::ErrorKind::UnexpectedEof
         | std::io::ErrorKind::InvalidData
