@@ -47,7 +47,7 @@ stubtest: ## the stubs against the installed compiled module
 
 check: build test-rust test-py lint typecheck stubtest engine-demo backtest-demo strategy-demo bench-quick leak-quick ## every check CI runs
 
-bench: build ## benchmarks: SDK vs pure Rust, pure Python and barter's builder; engine, backtest, simulated exchange (beside NautilusTrader if `make nautilus-venv`), the live system on loopback, sweep throughput and vendor file loads (prints ratios)
+bench: build ## benchmarks: SDK vs pure Rust, pure Python and barter's builder; engine, backtest, simulated exchange (beside NautilusTrader if `make nautilus-venv`), the live system on loopback, sweep throughput, vendor file loads and the catalog's streaming replay (prints ratios)
 	cargo build --release --bin bench_native --bin bench_engine
 	$(BIN)/python benchmarks/run.py
 	$(BIN)/python benchmarks/flatten_cli.py
@@ -59,6 +59,7 @@ bench: build ## benchmarks: SDK vs pure Rust, pure Python and barter's builder; 
 	$(BIN)/python benchmarks/sweep.py
 	$(BIN)/python benchmarks/tables.py
 	$(BIN)/python benchmarks/vendor_load.py
+	$(BIN)/python benchmarks/catalog.py
 
 bench-quick: build ## the benchmarks at small sizes, as CI runs them
 	cargo build --release --bin bench_native --bin bench_engine
@@ -72,6 +73,7 @@ bench-quick: build ## the benchmarks at small sizes, as CI runs them
 	$(BIN)/python benchmarks/sweep.py --quick
 	$(BIN)/python benchmarks/tables.py --quick
 	$(BIN)/python benchmarks/vendor_load.py --quick
+	$(BIN)/python benchmarks/catalog.py --quick
 
 nautilus-venv: ## NautilusTrader from PyPI in its own .nautilus-venv, for benchmarks/exchange.py to compare with (not a dependency)
 	$(PYTHON) -m venv .nautilus-venv

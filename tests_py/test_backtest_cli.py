@@ -15,6 +15,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from cli_results import ok, refused
 from click.testing import CliRunner
 
 from barter_python import cli
@@ -38,20 +39,6 @@ def run(*args: str | Path, cwd: Path | None = None) -> subprocess.CompletedProce
         check=False,
         cwd=cwd,
     )
-
-
-def ok(result: subprocess.CompletedProcess[str]) -> str:
-    assert result.returncode == 0, result.stderr
-    assert "Traceback" not in result.stderr
-    return result.stdout
-
-
-def refused(result: subprocess.CompletedProcess[str]) -> str:
-    """The error message of a run that must fail as a user error: exit 2, nothing on stdout."""
-    assert result.returncode == 2, (result.stdout, result.stderr)
-    assert result.stdout == ""
-    assert "Traceback" not in result.stderr
-    return result.stderr
 
 
 def book(tmp_path: Path, *names: str) -> Path:

@@ -33,6 +33,7 @@ if TYPE_CHECKING:
         UnknownInstrumentError,
     )
     from barter_python.instrument import ExchangeId, Side
+    from barter_python.market import Catalog, CatalogEntry, MarketQuery
     from barter_python.order import (
         ClientOrderId,
         OrderId,
@@ -58,6 +59,8 @@ __all__ = [
     "BarterPythonError",
     "Book",
     "BookError",
+    "Catalog",
+    "CatalogEntry",
     "ClientOrderId",
     "CommandLineError",
     "ConfigError",
@@ -68,6 +71,7 @@ __all__ = [
     "InstrumentSnapshot",
     "InstrumentSpec",
     "MarketDataError",
+    "MarketQuery",
     "MissingPriceError",
     "OrderId",
     "OrderKey",
@@ -106,6 +110,7 @@ _HOMES = {
         "UnknownInstrumentError",
     ],
     "barter_python.instrument": ["ExchangeId", "Side"],
+    "barter_python.market": ["Catalog", "CatalogEntry", "MarketQuery"],
     "barter_python.order": [
         "ClientOrderId",
         "OrderId",

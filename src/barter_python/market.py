@@ -13,8 +13,11 @@ reads with `Decimal::from_f64`). Prices must be `> 0`, amounts `>= 0`.
 
 from __future__ import annotations
 
+import datetime
 import os
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, Protocol, Self
 
 from barter_python import _native
@@ -25,11 +28,25 @@ from barter_python.instrument import ExchangeId
 if TYPE_CHECKING:
     import pyarrow
 
-__all__ = ["BinanceKind", "Instruments", "MarketData", "Order", "TableKind"]
+__all__ = [
+    "BinanceKind",
+    "Catalog",
+    "CatalogEntry",
+    "CatalogKind",
+    "ImportProgress",
+    "Instruments",
+    "MarketData",
+    "MarketQuery",
+    "Order",
+    "TableKind",
+    "VendorSource",
+]
 
 TableKind = Literal["trades", "l1", "candles"]
 BinanceKind = Literal["trades", "agg_trades", "klines", "book_ticker"]
 Order = Literal["check", "sort", "as_is"]
+VendorSource = str | os.PathLike[str] | Sequence[str | os.PathLike[str]]
+"""A vendor loader's files: one path, or several read as one source in the given order."""
 
 # Arrow column names by the kind of values they hold (see `MarketData.from_arrow`).
 _TIMES = frozenset({"time", "time_exchange", "time_received"})
@@ -170,7 +187,7 @@ class MarketData(_native.MarketData):
     @classmethod
     def from_binance(
         cls,
-        source: str | os.PathLike[str] | Sequence[str | os.PathLike[str]],
+        source: VendorSource,
         *,
         kind: BinanceKind,
         instrument: str,
@@ -199,11 +216,8 @@ class MarketData(_native.MarketData):
         file, line and column (all of a file's problems at once, the first 20).
         `kind="klines"` is refused until candles load as candles.
         """
-        paths = [source] if isinstance(source, str | os.PathLike) else list(source)
-        if not paths:
-            raise ValueError("source: no file given")
         native = _native.MarketData._load_binance(
-            [os.fspath(path) for path in paths],
+            _sources(source),
             kind,
             ExchangeId(exchange),
             _name(instrument),
@@ -214,7 +228,7 @@ class MarketData(_native.MarketData):
     @classmethod
     def from_tardis(
         cls,
-        source: str | os.PathLike[str] | Sequence[str | os.PathLike[str]],
+        source: VendorSource,
         *,
         instruments: str | Mapping[str, str],
         exchange: ExchangeId | str | None = None,
@@ -237,18 +251,9 @@ class MarketData(_native.MarketData):
         and the errors as `from_binance`'s. A trade whose side is not buy or sell, and L2 files
         (`incremental_book_L2`, `book_snapshot_N`), are refused until §12's depth lands.
         """
-        paths = [source] if isinstance(source, str | os.PathLike) else list(source)
-        if not paths:
-            raise ValueError("source: no file given")
-        if isinstance(instruments, str):
-            names: str | dict[str, str] = _name(instruments)
-        else:
-            names = {str(symbol): _name(name) for symbol, name in instruments.items()}
-            if not names:
-                raise ValueError("instruments: map at least one symbol to an instrument")
         native = _native.MarketData._load_tardis(
-            [os.fspath(path) for path in paths],
-            names,
+            _sources(source),
+            _symbols(instruments),
             None if exchange is None else ExchangeId(exchange),
             order,
         )
@@ -331,6 +336,24 @@ class MarketData(_native.MarketData):
         return pa.table(arrays)
 
 
+def _sources(source: VendorSource) -> list[str]:
+    """A vendor loader's `source`: a path, or a non-empty list of paths."""
+    paths = [source] if isinstance(source, str | os.PathLike) else list(source)
+    if not paths:
+        raise ValueError("source: no file given")
+    return [os.fspath(path) for path in paths]
+
+
+def _symbols(instruments: str | Mapping[str, str]) -> str | dict[str, str]:
+    """`from_tardis`'s `instruments`: one instrument name, or a non-empty symbol mapping."""
+    if isinstance(instruments, str):
+        return _name(instruments)
+    names = {str(symbol): _name(name) for symbol, name in instruments.items()}
+    if not names:
+        raise ValueError("instruments: map at least one symbol to an instrument")
+    return names
+
+
 def _name(instrument: object) -> str:
     if not isinstance(instrument, str) or not instrument:
         raise TypeError(f"instrument must be a non-empty str, got {instrument!r}")
@@ -372,3 +395,233 @@ def _codes(pa: Any, column: Any) -> tuple[Any, list[str | None]]:
     codes = pa.compute.fill_null(encoded.indices.cast(pa.int32()), -1)
     labels: list[str | None] = encoded.dictionary.to_pylist()
     return codes, labels
+
+
+# The catalog (spec §11) ------------------------------------------------------------------
+
+CatalogKind = Literal["trades", "l1"]
+ImportProgress = Callable[[Literal["checking", "writing"], int], object]
+_CATALOG_KINDS: tuple[CatalogKind, ...] = ("trades", "l1")
+
+
+@dataclass(frozen=True)
+class CatalogEntry:
+    """One day file of a `Catalog`: an instrument's events of one kind on one UTC day of their
+    exchange time, as the file's footer tells (`first`/`last`: the earliest and latest
+    exchange times; `bytes`: the file's size)."""
+
+    exchange: ExchangeId
+    instrument: str
+    kind: CatalogKind
+    date: datetime.date
+    events: int
+    first: datetime.datetime
+    last: datetime.datetime
+    bytes: int
+    path: str
+
+
+class MarketQuery(_native.MarketQuery):
+    """What a `Catalog.query` selected: the files and the bounds of the exchange time
+    (`start <= time < end`), not their data. Picklable as that, so a worker reads the files
+    itself. `backtest(strategy, query, config)` replays it row group by row group, in bounded
+    memory; `load()` reads it all. The files of one instrument and kind follow each other by
+    date; the instruments and kinds are interleaved by exchange time as `MarketData.merge`
+    interleaves its parts (in the order exchange, instrument, kind: the first on a tie).
+    `len()` counts the events from the files' footers."""
+
+    __slots__ = ()
+
+    def load(self) -> MarketData:
+        """Every event of the query in memory, in the order a streaming replay reads them."""
+        return MarketData(self._load())
+
+
+class Catalog:
+    """A folder of Parquet files, `{exchange}/{instrument}/{kind}/{YYYY-MM-DD}.parquet`, one per
+    instrument, kind (`trades`, `l1`) and UTC day of the exchange time, that pandas, polars,
+    DuckDB and pyarrow open as they are: `time_exchange` and `time_received` as
+    TIMESTAMP(ns, UTC), prices and amounts as exact DECIMALs (one scale per file, the largest
+    its values need), a trade's `side` as `Buy`/`Sell`. Row groups of 65,536 rows.
+
+    Every write is whole or nothing: each file is written under a temporary name and renamed
+    once every file of the call is built and checked; a day already in the catalog with other
+    content is refused (`MarketDataError`) unless `replace=True`, and a day with the same
+    content is left as it is."""
+
+    def __init__(self, root: str | os.PathLike[str]) -> None:
+        self.root = Path(root)
+        if self.root.exists() and not self.root.is_dir():
+            raise MarketDataError(f"{self.root}: the catalog root is a file, not a folder")
+
+    def __repr__(self) -> str:
+        return f"Catalog({os.fspath(self.root)!r})"
+
+    def write(self, data: MarketData, *, replace: bool = False) -> list[CatalogEntry]:
+        """`data`'s events into the catalog, a file per instrument, kind and day (each file in
+        the data's order); the entries of those days. A market disconnection is refused (the
+        catalog keeps trades and books)."""
+        if not isinstance(data, _native.MarketData):
+            raise TypeError(f"data must be a MarketData, got {type(data).__name__}")
+        return self._entries(_native.catalog_write(os.fspath(self.root), data, replace))
+
+    def import_binance(
+        self,
+        source: VendorSource,
+        *,
+        kind: BinanceKind,
+        instrument: str,
+        exchange: ExchangeId | str = ExchangeId.BINANCE_SPOT,
+        order: Order = "check",
+        replace: bool = False,
+        progress: ImportProgress | None = None,
+    ) -> list[CatalogEntry]:
+        """Binance's files (`MarketData.from_binance`'s arguments and errors) into the
+        catalog, streaming: the files are read twice (first to check every row and find each
+        day's decimals, then to write), never held in memory, except that `order="sort"`
+        holds a day of the instrument to sort it. Nothing is written if any row fails.
+        `progress(stage, files_done)` is called after each file of each pass (`"checking"`,
+        then `"writing"`)."""
+        paths = _native.catalog_import_binance(
+            os.fspath(self.root),
+            _sources(source),
+            kind,
+            ExchangeId(exchange),
+            _name(instrument),
+            order,
+            replace,
+            progress,
+        )
+        return self._entries(paths)
+
+    def import_tardis(
+        self,
+        source: VendorSource,
+        *,
+        instruments: str | Mapping[str, str],
+        exchange: ExchangeId | str | None = None,
+        order: Order = "check",
+        replace: bool = False,
+        progress: ImportProgress | None = None,
+    ) -> list[CatalogEntry]:
+        """Tardis's files (`MarketData.from_tardis`'s arguments and errors) into the catalog,
+        streaming as `import_binance` does."""
+        paths = _native.catalog_import_tardis(
+            os.fspath(self.root),
+            _sources(source),
+            _symbols(instruments),
+            None if exchange is None else ExchangeId(exchange),
+            order,
+            replace,
+            progress,
+        )
+        return self._entries(paths)
+
+    def entries(self) -> list[CatalogEntry]:
+        """Every day file, by exchange, instrument, kind and date."""
+        if not self.root.exists():
+            return []
+        return self._entries(sorted(map(str, self.root.glob("*/*/*/*.parquet"))))
+
+    def query(
+        self,
+        *,
+        instruments: Iterable[str | tuple[ExchangeId | str, str]] | None = None,
+        kinds: Iterable[CatalogKind] | None = None,
+        start: datetime.datetime | datetime.date | None = None,
+        end: datetime.datetime | datetime.date | None = None,
+    ) -> MarketQuery:
+        """The files of `instruments` (names, or `(exchange, name)` pairs; all by default) and
+        `kinds` (all by default), with the events of `start <= time_exchange < end` (a date is
+        its midnight, UTC). An instrument or kind the catalog does not hold raises
+        `MarketDataError` naming those it holds."""
+        entries = self.entries()
+        if not entries:
+            raise MarketDataError(f"{self.root}: the catalog holds no files")
+        if instruments is not None:
+            entries = _chosen_instruments(entries, list(instruments))
+        if kinds is not None:
+            held = sorted({entry.kind for entry in entries})
+            wanted = set(kinds)
+            missing = sorted(wanted.difference(held))
+            if missing:
+                raise MarketDataError(
+                    f"kinds: {', '.join(missing)} not in the catalog for these instruments, "
+                    f"which holds {', '.join(held)}"
+                )
+            entries = [entry for entry in entries if entry.kind in wanted]
+        since, until = _utc(start, "start"), _utc(end, "end")
+        parts: dict[tuple[ExchangeId, str, str], list[str]] = {}
+        for entry in entries:
+            day = datetime.datetime.combine(entry.date, datetime.time(), datetime.UTC)
+            if (since is None or day + _DAY > since) and (until is None or day < until):
+                parts.setdefault((entry.exchange, entry.instrument, entry.kind), []).append(
+                    entry.path
+                )
+        return MarketQuery([(*key, files) for key, files in parts.items()], start=since, end=until)
+
+    def _entries(self, paths: Iterable[str]) -> list[CatalogEntry]:
+        return [_entry(self.root, path) for path in paths]
+
+
+_DAY = datetime.timedelta(days=1)
+
+
+def _entry(root: Path, path: str) -> CatalogEntry:
+    """The entry of a day file, from its place in the tree and its footer."""
+    parts = Path(path).relative_to(root).parts
+    try:
+        exchange, instrument, kind, name = parts
+        date = datetime.date.fromisoformat(name.removesuffix(".parquet"))
+        if kind not in _CATALOG_KINDS:
+            raise ValueError(f"kind must be one of {', '.join(_CATALOG_KINDS)}, got {kind!r}")
+        exchange_id = ExchangeId(exchange)
+    except ValueError as error:
+        raise MarketDataError(
+            f"{path}: not a catalog file ({{exchange}}/{{instrument}}/{{kind}}/YYYY-MM-DD"
+            f".parquet): {error}"
+        ) from None
+    events, first, last = _native.catalog_file(path)
+    return CatalogEntry(
+        exchange=exchange_id,
+        instrument=instrument,
+        kind=kind,
+        date=date,
+        events=events,
+        first=first,
+        last=last,
+        bytes=os.path.getsize(path),
+        path=path,
+    )
+
+
+def _chosen_instruments(
+    entries: list[CatalogEntry], chosen: list[str | tuple[ExchangeId | str, str]]
+) -> list[CatalogEntry]:
+    """The entries of the instruments chosen (each a name, or an `(exchange, name)` pair)."""
+    held = sorted({(entry.exchange, entry.instrument) for entry in entries})
+    kept: set[tuple[ExchangeId, str]] = set()
+    for item in chosen:
+        if isinstance(item, str):
+            found = {pair for pair in held if pair[1] == item}
+        else:
+            exchange, name = item
+            found = {pair for pair in held if pair == (ExchangeId(exchange), name)}
+        if not found:
+            names = ", ".join(f"{exchange}:{name}" for exchange, name in held)
+            raise MarketDataError(
+                f"instruments: {item!r} is not in the catalog, which holds {names}"
+            )
+        kept |= found
+    return [entry for entry in entries if (entry.exchange, entry.instrument) in kept]
+
+
+def _utc(time: datetime.datetime | datetime.date | None, name: str) -> datetime.datetime | None:
+    """A bound as an aware datetime: a date is its midnight, UTC."""
+    if time is None:
+        return None
+    if not isinstance(time, datetime.datetime):
+        return datetime.datetime.combine(time, datetime.time(), datetime.UTC)
+    if time.tzinfo is None:
+        raise ValueError(f"{name}: a datetime needs a time zone (UTC: tzinfo=datetime.UTC)")
+    return time

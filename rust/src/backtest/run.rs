@@ -7,11 +7,13 @@ use crate::bind::error::{self, Kind};
 use crate::engine::audit::Audit;
 use crate::engine::clock::{Clock, ReplayClock};
 use crate::engine::event;
-use crate::market::data::{self, PyMarketData};
+use crate::market::catalog::PyMarketQuery;
+use crate::market::data::{self, Instrument, PyMarketData};
 use crate::session::config::SessionConfig;
 use crate::session::rows::RunOutput;
 use crate::session::Session;
 use barter::engine::state::trading::TradingState;
+use barter_instrument::exchange::ExchangeId;
 use barter_instrument::instrument::InstrumentIndex;
 use chrono::{DateTime, SecondsFormat, Utc};
 use pyo3::exceptions::{PyKeyboardInterrupt, PyValueError};
@@ -20,37 +22,83 @@ use pyo3::prelude::*;
 /// How often (in events) the replay reports progress and lets Ctrl-C through.
 const PROGRESS_EVERY: usize = 4096;
 
-/// Replay `data` through barter's engine with `strategy`, as `config` (a validated
-/// `BacktestConfig`) says; the results as typed rows for `barter_python.backtest` to
-/// validate into its models.
+/// Replay `data` (a `MarketData`, or a `MarketQuery` read row group by row group) through
+/// barter's engine with `strategy`, as `config` (a validated `BacktestConfig`) says; the
+/// results as typed rows for `barter_python.backtest` to validate into its models.
 #[pyfunction]
 #[pyo3(signature = (strategy, data, config, *, progress=None))]
 pub fn run_backtest<'py>(
     py: Python<'py>,
     strategy: Bound<'py, PyAny>,
-    data: PyRef<'py, PyMarketData>,
+    data: &Bound<'py, PyAny>,
     config: &Bound<'py, PyAny>,
     progress: Option<Bound<'py, PyAny>>,
 ) -> PyResult<RunOutput> {
     error::guard(py, Kind::Backtest, || {
-        replay(py, strategy, &data, config, progress)
+        if let Ok(query) = data.cast::<PyMarketQuery>() {
+            let query = query.get();
+            let total = py
+                .detach(|| query.len())
+                .map_err(|failure| failure.into_py(py))?;
+            let source = Source {
+                instruments: query.instruments(),
+                exchanges: query
+                    .instruments()
+                    .iter()
+                    .map(|(exchange, _)| *exchange)
+                    .collect(),
+                total,
+                events: query
+                    .stream()
+                    .map(|event| event.map_err(|failure| failure.into_py(py))),
+            };
+            return replay(py, strategy, source, config, progress);
+        }
+        let data = data.cast::<PyMarketData>()?.get().data().clone();
+        let mut exchanges = Vec::new();
+        for event in data.events() {
+            if !exchanges.contains(&event.exchange) {
+                exchanges.push(event.exchange);
+            }
+        }
+        let source = Source {
+            instruments: data.instruments(),
+            exchanges,
+            total: data.events().len(),
+            events: data.events().iter().copied().map(Ok),
+        };
+        replay(py, strategy, source, config, progress)
     })
+}
+
+/// What the replay reads: market events in replay order, the instruments they index and
+/// every exchange they name, and how many there are (for progress).
+struct Source<'a, Events> {
+    instruments: &'a [Instrument],
+    exchanges: Vec<ExchangeId>,
+    total: usize,
+    events: Events,
 }
 
 fn replay<'py>(
     py: Python<'py>,
     strategy: Bound<'py, PyAny>,
-    data: &PyMarketData,
+    source: Source<'_, impl Iterator<Item = PyResult<data::Event>>>,
     config: &Bound<'py, PyAny>,
     progress: Option<Bound<'py, PyAny>>,
 ) -> PyResult<RunOutput> {
-    let data = data.data().clone();
-    let events = data.events();
-    let Some(start) = events.first().map(|event| event.time_exchange) else {
+    let Source {
+        instruments,
+        exchanges,
+        total,
+        mut events,
+    } = source;
+    let Some(first) = events.next().transpose()? else {
         return Err(PyValueError::new_err("the market data has no events"));
     };
+    let start = first.time_exchange;
     let close_at_end: bool = config.getattr("close_positions_at_end")?.extract()?;
-    let trade_from = trade_from(config, events)?;
+    let warmup_until = warmup_until(config)?;
     let config = SessionConfig::extract(config)?;
     let close_as = close_at_end.then(|| config.engine.strategy_id.clone());
     let clock = ReplayClock::new(data::utc(start));
@@ -66,8 +114,7 @@ fn replay<'py>(
     // The data's instruments as the engine's, before any event: a name the config lacks is
     // the caller's error, not a half-run backtest.
     let keys = session.engine.keys();
-    let indices: Vec<InstrumentIndex> = data
-        .instruments()
+    let indices: Vec<InstrumentIndex> = instruments
         .iter()
         .map(|(exchange, name)| {
             keys.instrument_index(*exchange, name).map_err(|_| {
@@ -79,12 +126,14 @@ fn replay<'py>(
             })
         })
         .collect::<PyResult<_>>()?;
-    for event in events {
-        keys.exchange_index(event.exchange)?;
+    for exchange in exchanges {
+        keys.exchange_index(exchange)?;
     }
 
-    let total = events.len();
-    for (at, event) in events.iter().enumerate() {
+    // The events before `warmup_until` (up to the first at or after it) warm the strategy up.
+    let mut trading = warmup_until.is_none();
+    for (at, event) in std::iter::once(Ok(first)).chain(events).enumerate() {
+        let event = event?;
         if at % PROGRESS_EVERY == 0 {
             py.check_signals()?;
             if let Some(progress) = &progress {
@@ -96,16 +145,26 @@ fn replay<'py>(
         event::check_market(engine.keys(), &engine.core().state, &market).map_err(|err| {
             PyValueError::new_err(format!("market event {at}: {}", err.value(py)))
         })?;
-        let done = if at < trade_from {
-            session.warm(py, market)
-        } else {
-            if at == trade_from && at > 0 {
+        if !trading && warmup_until.is_some_and(|until| event.time_exchange >= until) {
+            trading = true;
+            if at > 0 {
                 session.warmed(data::utc(event.time_exchange));
             }
+        }
+        let done = if trading {
             session.market(py, market)
+        } else {
+            session.warm(py, market)
         };
         done.and_then(|()| no_settlement_errors(py, &session.audit))
             .map_err(|err| failed(py, at, Some(event.time_exchange), err))?;
+    }
+    if !trading {
+        return Err(PyValueError::new_err(format!(
+            "warmup_until is after the data's last event: nothing would be traded (got {})",
+            data::utc(warmup_until.unwrap_or_default())
+                .to_rfc3339_opts(SecondsFormat::AutoSi, true)
+        )));
     }
     if let Some(progress) = &progress {
         progress.call1((total, total))?;
@@ -116,25 +175,12 @@ fn replay<'py>(
     session.results(py)
 }
 
-/// The index of the first event traded on: the events before `config.warmup_until` (in the
-/// data's order, up to the first at or after it) warm the strategy up.
-fn trade_from(config: &Bound<'_, PyAny>, events: &[data::Event]) -> PyResult<usize> {
-    let Some(until) = config
+/// `config.warmup_until` in nanoseconds (a time beyond them: never reached).
+fn warmup_until(config: &Bound<'_, PyAny>) -> PyResult<Option<i64>> {
+    let until = config
         .getattr("warmup_until")?
-        .extract::<Option<DateTime<Utc>>>()?
-    else {
-        return Ok(0);
-    };
-    let nanos = until.timestamp_nanos_opt().unwrap_or(i64::MAX);
-    events
-        .iter()
-        .position(|event| event.time_exchange >= nanos)
-        .ok_or_else(|| {
-            PyValueError::new_err(format!(
-                "warmup_until is after the data's last event: nothing would be traded (got {})",
-                until.to_rfc3339_opts(SecondsFormat::AutoSi, true)
-            ))
-        })
+        .extract::<Option<DateTime<Utc>>>()?;
+    Ok(until.map(|until| until.timestamp_nanos_opt().unwrap_or(i64::MAX)))
 }
 
 /// A settlement problem (a mock exchange that stopped or did not answer, an error barter

@@ -9,16 +9,16 @@
 //! (`json`), CSV tables (`csv`), Arrow columns (`columns`), engine events; pickling uses a
 //! compact binary form (`binary`).
 
-mod binance;
+pub mod binance;
 mod binary;
 mod columns;
 mod csv;
 mod json;
-mod order;
+pub mod order;
 mod source;
 mod table;
-mod tardis;
-mod vendor;
+pub mod tardis;
+pub mod vendor;
 
 use crate::bind::enums::Enum;
 use crate::bind::error::{self, Kind as ErrorKind};
@@ -286,6 +286,11 @@ impl Builder {
             })
     }
 
+    /// The events collected so far, taken out (a streaming reader writes them away).
+    pub fn take(&mut self) -> Vec<Event> {
+        std::mem::take(&mut self.events)
+    }
+
     pub fn has_data(&self) -> bool {
         self.last.is_some()
     }
@@ -522,6 +527,13 @@ impl PyMarketData {
     }
 }
 
+/// A time bound (`start`, `end`) in nanoseconds.
+pub fn bound(time: Option<DateTime<Utc>>, name: &str) -> PyResult<Option<i64>> {
+    time.map(nanos)
+        .transpose()
+        .map_err(|problem| PyValueError::new_err(format!("{name}: {problem}")))
+}
+
 /// An instance of `cls` (the native class or a Python subclass of it) holding `data`.
 fn wrap<'py>(cls: &Bound<'py, PyType>, data: MarketData) -> PyResult<Bound<'py, PyAny>> {
     let native = Bound::new(
@@ -607,16 +619,7 @@ impl PyMarketData {
         instrument: String,
         order: &str,
     ) -> PyResult<Self> {
-        if !exchange.0.as_str().starts_with("binance") {
-            return Err(PyValueError::new_err(format!(
-                "exchange must be one of Binance's (binance_spot, binance_futures_usd, ...) for \
-                 Binance's files, got '{}'",
-                exchange.0.as_str()
-            )));
-        }
-        let kind = binance::FileKind::parse(kind).map_err(PyValueError::new_err)?;
-        let order = order::Order::parse(order).map_err(PyValueError::new_err)?;
-        let instrument = (exchange.0, InstrumentNameInternal::new(instrument));
+        let (kind, instrument, order) = binance::arguments(kind, exchange.0, instrument, order)?;
         let result = py.detach(|| binance::load(&paths, kind, instrument, order));
         loaded(py, result)
     }
@@ -632,10 +635,7 @@ impl PyMarketData {
         order: &str,
     ) -> PyResult<Self> {
         let order = order::Order::parse(order).map_err(PyValueError::new_err)?;
-        let symbols = match instruments.extract::<String>() {
-            Ok(name) => tardis::Symbols::One(name),
-            Err(_) => tardis::Symbols::Map(instruments.extract()?),
-        };
+        let symbols = tardis::Symbols::extract(instruments)?;
         let exchange = exchange.map(|exchange| exchange.0);
         let result = py.detach(|| tardis::load(&paths, symbols, exchange, order));
         loaded(py, result)
@@ -781,11 +781,6 @@ impl PyMarketData {
         start: Option<DateTime<Utc>>,
         end: Option<DateTime<Utc>>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let bound = |time: Option<DateTime<Utc>>, name: &str| {
-            time.map(nanos)
-                .transpose()
-                .map_err(|problem| PyValueError::new_err(format!("{name}: {problem}")))
-        };
         let (start, end) = (bound(start, "start")?, bound(end, "end")?);
         let data = slf.get().data.clone();
         let sliced = slf.py().detach(|| data.slice(start, end));

@@ -5,6 +5,7 @@
 //! turns a trade price into a `Decimal` with `Decimal::from_f64`. The SDK's money is exact, so
 //! a number is accepted only if it survives those conversions unchanged.
 
+pub mod catalog;
 pub mod data;
 pub mod json;
 pub mod problems;
@@ -271,7 +272,8 @@ pub fn check_event<Key>(event: &MarketEvent<Key, DataKind>) -> Result<(), String
 }
 
 pub fn register(module: &Bound<'_, PyModule>) -> PyResult<()> {
-    module.add_class::<data::PyMarketData>()
+    module.add_class::<data::PyMarketData>()?;
+    catalog::register(module)
 }
 
 #[cfg(test)]

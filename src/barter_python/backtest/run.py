@@ -14,7 +14,7 @@ from barter_python import _native
 from barter_python.backtest.config import BacktestConfig
 from barter_python.engine import Strategy
 from barter_python.errors import BacktestError
-from barter_python.market import MarketData
+from barter_python.market import MarketData, MarketQuery
 from barter_python.session.result import SessionResult, results_from
 
 __all__ = ["Progress", "backtest"]
@@ -24,13 +24,16 @@ Progress = Callable[[int, int], None]
 
 def backtest(
     strategy: Strategy,
-    data: MarketData,
+    data: MarketData | MarketQuery,
     config: BacktestConfig,
     *,
     id: str = "backtest",
     progress: bool | Progress = False,
 ) -> SessionResult:
     """Replay `data` through barter's `Engine` over `config.instruments` with `strategy`.
+
+    `data` is a `MarketData`, or a catalog's `MarketQuery`, read row group by row group in
+    bounded memory, with the same result as its `load()`.
 
     Deterministic: each event is seen first by the exchange (`config.exchange`: the simulated
     one fills resting orders it crosses), then processed by barter; the exchange's answers to
@@ -45,8 +48,8 @@ def backtest(
     raises, naming the event (its index and time), the exception's type and the line of the
     strategy's code that raised, the cause chained. Ctrl-C raises `KeyboardInterrupt`.
     """
-    if not isinstance(data, _native.MarketData):
-        raise TypeError(f"data must be a MarketData, got {type(data).__name__}")
+    if not isinstance(data, _native.MarketData | _native.MarketQuery):
+        raise TypeError(f"data must be a MarketData or a MarketQuery, got {type(data).__name__}")
     if not isinstance(config, BacktestConfig):
         raise TypeError(f"config must be a BacktestConfig, got {type(config).__name__}")
     report = _progress_bar() if progress is True else (progress or None)

@@ -7,7 +7,8 @@ imports the class by its path) and runs `backtest` on it; it schedules nothing i
 executor does. The market data travels to each worker once: it is pickled once (`MarketData`
 pickles to its compact native bytes), the specs are split into one chunk per worker, and each
 chunk is sent with those bytes, so a sweep ships the data's bytes `workers` times, not `runs`
-times.
+times. A catalog's `MarketQuery` pickles as its paths and bounds: each worker reads the files
+itself, streaming.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from pydantic import BaseModel, JsonValue, field_validator
 from barter_python.backtest.config import BacktestConfig
 from barter_python.backtest.run import backtest
 from barter_python.errors import BacktestError, BarterPythonError, StrategyImportError
-from barter_python.market import MarketData
+from barter_python.market import MarketData, MarketQuery
 from barter_python.session.result import BacktestResult
 from barter_python.session.stats import TradeStats
 from barter_python.session.tables import FramesOfRows, decimal_fields
@@ -226,7 +227,7 @@ _Chunk = tuple[bytes, list[tuple[int, BacktestSpec]], bool]
 
 def run_backtests(
     specs: Iterable[BacktestSpec],
-    data: MarketData,
+    data: MarketData | MarketQuery,
     config: BacktestConfig,
     *,
     executor: Executor | MapExecutor | None = None,
@@ -286,7 +287,7 @@ def run_backtests(
 
 
 def checked(
-    specs: Iterable[BacktestSpec], data: MarketData, config: BacktestConfig
+    specs: Iterable[BacktestSpec], data: MarketData | MarketQuery, config: BacktestConfig
 ) -> list[BacktestSpec]:
     """The specs as a list, once the inputs of a sweep are checked: specs with unique ids, the
     data and the config of their types."""
@@ -298,8 +299,8 @@ def checked(
     duplicates = sorted({id for id in ids if ids.count(id) > 1})
     if duplicates:
         raise ValueError(f"spec ids must be unique, repeated: {', '.join(duplicates)}")
-    if not isinstance(data, MarketData):
-        raise TypeError(f"data must be a MarketData, got {type(data).__name__}")
+    if not isinstance(data, MarketData | MarketQuery):
+        raise TypeError(f"data must be a MarketData or a MarketQuery, got {type(data).__name__}")
     if not isinstance(config, BacktestConfig):
         raise TypeError(f"config must be a BacktestConfig, got {type(config).__name__}")
     return specs
@@ -346,7 +347,10 @@ def _received(shipped: _Shipped) -> _Outcome:
 
 
 def _run_runs(
-    data: MarketData, config: BacktestConfig, indexed: list[tuple[int, BacktestSpec]], stop: bool
+    data: MarketData | MarketQuery,
+    config: BacktestConfig,
+    indexed: list[tuple[int, BacktestSpec]],
+    stop: bool,
 ) -> list[_Outcome]:
     outcomes: list[_Outcome] = []
     for index, spec in indexed:

@@ -29,7 +29,7 @@ from barter_python.backtest.sweep import (
     run_columns,
     run_decimals,
 )
-from barter_python.market import MarketData
+from barter_python.market import MarketData, MarketQuery
 from barter_python.session.result import BacktestResult
 from barter_python.session.tables import FramesOfRows
 
@@ -80,7 +80,7 @@ class WalkForward(BaseModel, FramesOfRows, frozen=True, extra="forbid"):
 
 def walk_forward(
     specs: Iterable[BacktestSpec],
-    data: MarketData,
+    data: MarketData | MarketQuery,
     config: BacktestConfig,
     *,
     train: timedelta,

@@ -3,7 +3,9 @@
 `barter-python flatten BOOK` prints the orders barter's `close_open_positions_with_market_orders`
 sends to close every open position of a book. `barter-python backtest DATA --config CONFIG
 --strategy MODULE:CLASS` replays market data through barter's Engine with a Python strategy and
-prints barter's statistics beside the textbook ones. `barter-python paper --config CONFIG
+prints barter's statistics beside the textbook ones (`--catalog DIR` replays a catalog's
+files, streaming). `barter-python data import|ls` fills and lists a market-data catalog.
+`barter-python paper --config CONFIG
 --strategy MODULE:CLASS` paper-trades it on live market streams. User errors exit with status 2
 and a message on stderr naming the file and line, never a traceback, and nothing on stdout.
 """
@@ -26,6 +28,7 @@ class _Commands(click.Group):
 
     homes: ClassVar[dict[str, str]] = {
         "backtest": "barter_python.cli.backtest",
+        "data": "barter_python.cli.data",
         "flatten": "barter_python.cli.flatten",
         "paper": "barter_python.cli.paper",
     }

@@ -3,6 +3,7 @@ strategy and prints barter's statistics beside the textbook ones (one run, or a 
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal
 
@@ -30,6 +31,7 @@ from barter_python.cli.sweep import (
 )
 from barter_python.errors import BarterPythonError, CommandLineError
 from barter_python.instrument import ExchangeId
+from barter_python.market import Catalog, MarketQuery
 from barter_python.session.config import IntervalName
 from barter_python.session.tables import optional
 
@@ -108,9 +110,31 @@ def _balances(
 )
 @click.option(
     "--instrument",
-    default=None,
+    "instruments",
+    multiple=True,
     metavar="NAME",
-    help="The instrument of a CSV (default: the config's, if it has only one).",
+    help="The instrument of a CSV (default: the config's, if it has only one); with --catalog, "
+    "an instrument to replay, EXCHANGE:NAME or NAME (repeatable; default: the config's).",
+)
+@click.option(
+    "--catalog",
+    "catalog_root",
+    default=None,
+    metavar="DIR",
+    help="Replay the files of this market-data catalog (`data import`), streaming, instead of "
+    "DATA.",
+)
+@click.option(
+    "--start",
+    default=None,
+    metavar="TIME",
+    help="With --catalog: the first exchange time to replay (RFC 3339 or a date; UTC).",
+)
+@click.option(
+    "--end",
+    default=None,
+    metavar="TIME",
+    help="With --catalog: replay the events before this exchange time (RFC 3339 or a date).",
 )
 @click.option(
     "--balance",
@@ -199,7 +223,10 @@ def backtest(
     sample: bool,
     csv_kind: Literal["trades", "l1", "candles"] | None,
     exchange: str | None,
-    instrument: str | None,
+    instruments: tuple[str, ...],
+    catalog_root: str | None,
+    start: str | None,
+    end: str | None,
     balances: dict[tuple[ExchangeId, str], str],
     fees: str | None,
     slippage: str | None,
@@ -217,25 +244,31 @@ def backtest(
     statistics beside the textbook ones.
 
     DATA is barter's market-data JSON or NDJSON (instruments by name, or by index into the
-    config's instruments, as barter's own files) or, with --csv-kind, one instrument's CSV.
-    The instruments come from barter's config file (--config) or a book (--book). Examples:
+    config's instruments, as barter's own files) or, with --csv-kind, one instrument's CSV;
+    or --catalog DIR replays a catalog's files, streaming. The instruments come from barter's
+    config file (--config) or a book (--book). Examples:
 
     \b
         barter-python backtest --sample
+        barter-python backtest --catalog data/ --config backtest_config.json \\
+            --strategy examples/backtest_sma.py:SmaCross --start 2024-03-01 --end 2024-03-08
         barter-python backtest trades.ndjson --config backtest_config.json \\
             --strategy examples/backtest_sma.py:SmaCross --param instrument=btc_usdt
     """
+    market: MarketData | MarketQuery
     try:
         if plot_file is not None:
             optional("matplotlib", "plot")  # before the run: say now which extra is missing
         if sample:
+            if catalog_root is not None:
+                raise CommandLineError("--sample brings its own data: no --catalog")
             if data is not None or config_file is not None or book_file is not None:
                 raise CommandLineError(
                     "--sample brings its own data and config: no DATA, --config or --book"
                 )
             config, market = sample_config(), sample_data()
         else:
-            config = _backtest_config(data, config_file, book_file)
+            config = _backtest_config(data, config_file, book_file, catalog_root)
             if strategy_spec is None:
                 raise CommandLineError("give --strategy MODULE:CLASS (or --sample)")
         config = _override(config, balances, fees, interval, execution, slippage)
@@ -248,8 +281,14 @@ def backtest(
             path = f"{found.__module__}:{found.__qualname__}"
         else:
             strategy = load_strategy(strategy_spec or SAMPLE_STRATEGY, params)
-        if not sample:
-            market = _market_data(_existing(data, "DATA"), config, csv_kind, exchange, instrument)
+        if catalog_root is not None:
+            market = _catalog_query(catalog_root, config, instruments, start, end)
+        elif not sample:
+            if len(instruments) > 1:
+                raise CommandLineError("a CSV holds one instrument: give --instrument once")
+            market = _market_data(
+                _existing(data, "DATA"), config, csv_kind, exchange, next(iter(instruments), None)
+            )
         if grid_axes:
             batch = sweep(path, params, axes, market, config, workers)
             if not batch.results:
@@ -284,16 +323,55 @@ def _existing(path: str | None, what: str) -> str:
 
 
 def _backtest_config(
-    data: str | None, config_file: str | None, book_file: str | None
+    data: str | None, config_file: str | None, book_file: str | None, catalog: str | None = None
 ) -> BacktestConfig:
-    if data is None:
-        raise CommandLineError("give the market DATA file (or --sample)")
+    if (data is None) == (catalog is None):
+        raise CommandLineError("give the market DATA file (or --sample), or --catalog DIR")
     if (config_file is None) == (book_file is None):
         raise CommandLineError("give either --config (barter's config file) or --book")
     if config_file is not None:
         return BacktestConfig.from_barter_json(_existing(config_file, "--config"))
     book = read_book_argument(_existing(book_file, "--book"), False, None)
     return BacktestConfig(instruments=book.snapshots)
+
+
+def _catalog_query(
+    root: str,
+    config: BacktestConfig,
+    instruments: tuple[str, ...],
+    start: str | None,
+    end: str | None,
+) -> MarketQuery:
+    """The catalog's files of `instruments` (default: the config's that it holds)."""
+    if not Path(root).is_dir():
+        raise CommandLineError(f"--catalog {root}: no such folder")
+    catalog = Catalog(root)
+    chosen: list[str | tuple[ExchangeId | str, str]] = []
+    for item in instruments:
+        exchange, colon, name = item.rpartition(":")
+        chosen.append((exchange, name) if colon else name)
+    if not chosen:
+        held = {(entry.exchange, entry.instrument) for entry in catalog.entries()}
+        wanted = [(i.exchange, i.instrument) for i in config.instruments]
+        chosen = [pair for pair in wanted if pair in held]
+        if not chosen:
+            raise CommandLineError(
+                f"--catalog {root}: holds none of the config's instruments; give --instrument"
+            )
+    return catalog.query(instruments=chosen, start=_time(start, "--start"), end=_time(end, "--end"))
+
+
+def _time(text: str | None, option: str) -> datetime | None:
+    """RFC 3339 or a date; without a zone, UTC."""
+    if text is None:
+        return None
+    try:
+        time = datetime.fromisoformat(text)
+    except ValueError:
+        raise CommandLineError(
+            f"{option} {text!r}: not a time (2024-03-01T12:00:00Z or 2024-03-01)"
+        ) from None
+    return time if time.tzinfo is not None else time.replace(tzinfo=UTC)
 
 
 def _market_data(

@@ -16,6 +16,7 @@ from typing import Any, Literal
 
 from barter_python.backtest import BacktestBatch, BacktestConfig, MarketData, grid, run_backtests
 from barter_python.errors import CommandLineError, listed
+from barter_python.market import MarketQuery
 
 __all__ = [
     "SORTABLE",
@@ -74,7 +75,7 @@ def sweep(
     strategy: str,
     fixed: dict[str, Any],
     axes: dict[str, list[Any]],
-    data: MarketData,
+    data: MarketData | MarketQuery,
     config: BacktestConfig,
     workers: int,
 ) -> BacktestBatch:

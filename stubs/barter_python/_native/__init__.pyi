@@ -53,6 +53,7 @@ __all__ = [
     "LocalExchange",
     "MarketData",
     "MarketEventView",
+    "MarketQuery",
     "OrderId",
     "OrderKey",
     "OrderRequestCancel",
@@ -70,6 +71,10 @@ __all__ = [
     "barter_name",
     "barter_variants",
     "bind_classes",
+    "catalog_file",
+    "catalog_import_binance",
+    "catalog_import_tardis",
+    "catalog_write",
     "check_endpoint",
     "flatten",
     "internal_name",
@@ -448,6 +453,78 @@ class MarketData:
     def __eq__(self, other: object, /) -> bool: ...
     __hash__: ClassVar[None]  # type: ignore[assignment]
 
+@disjoint_base
+class MarketQuery:
+    """Files of a market-data catalog and bounds of the exchange time, read row group by row
+    group. Use `barter_python.market.Catalog.query`."""
+
+    def __new__(
+        cls,
+        parts: Sequence[tuple[ExchangeId | str, str, str, Sequence[str]]],
+        start: datetime | None = None,
+        end: datetime | None = None,
+    ) -> Self:
+        """`parts`: `(exchange, instrument, kind, files in date order)`; the events with
+        `start <= time_exchange < end`."""
+    def _load(self) -> MarketData: ...
+    def __len__(self) -> int: ...
+    @property
+    def time_first_event(self) -> datetime:
+        """The first exchange time within the bounds, from the footers (and from the time
+        column of a file a bound cuts); `ValueError` without events."""
+    @property
+    def time_last_event(self) -> datetime:
+        """The last exchange time within the bounds, found as `time_first_event` is."""
+    @property
+    def parts(self) -> list[tuple[ExchangeId, str, str, list[str]]]:
+        """`(exchange, instrument, kind, files)` of each part, by exchange, instrument, kind."""
+    @property
+    def instruments(self) -> list[tuple[ExchangeId, str]]:
+        """The `(exchange, instrument)` pairs of the parts, in barter's order."""
+    @property
+    def start(self) -> datetime | None: ...
+    @property
+    def end(self) -> datetime | None: ...
+    def slice(self, start: datetime | None = None, end: datetime | None = None) -> Self:
+        """The same files, the events with `start <= time_exchange < end` as well."""
+    def __reduce__(
+        self,
+    ) -> tuple[
+        type[Self],
+        tuple[list[tuple[ExchangeId, str, str, list[str]]], datetime | None, datetime | None],
+    ]: ...
+    def __eq__(self, other: object, /) -> bool: ...
+    __hash__: ClassVar[None]  # type: ignore[assignment]
+
+def catalog_write(root: str, data: MarketData, replace: bool) -> list[str]:
+    """`data` into the catalog at `root`; the paths of its days (use `Catalog.write`)."""
+
+def catalog_import_binance(
+    root: str,
+    paths: list[str],
+    kind: str,
+    exchange: ExchangeId | str,
+    instrument: str,
+    order: str,
+    replace: bool,
+    progress: Callable[[Literal["checking", "writing"], int], object] | None = None,
+) -> list[str]:
+    """Binance's files into the catalog, streaming (use `Catalog.import_binance`)."""
+
+def catalog_import_tardis(
+    root: str,
+    paths: list[str],
+    instruments: str | dict[str, str],
+    exchange: ExchangeId | str | None,
+    order: str,
+    replace: bool,
+    progress: Callable[[Literal["checking", "writing"], int], object] | None = None,
+) -> list[str]:
+    """Tardis's files into the catalog, streaming (use `Catalog.import_tardis`)."""
+
+def catalog_file(path: str) -> tuple[int, datetime, datetime]:
+    """A catalog file's events and first and last exchange times, from its footer."""
+
 @final
 class Audit:
     """What the engine did for one call."""
@@ -567,7 +644,7 @@ def check_endpoint(exchange: ExchangeId | str, url: str) -> None:
 
 def run_backtest(
     strategy: Strategy,
-    data: MarketData,
+    data: MarketData | MarketQuery,
     config: BacktestConfig,
     *,
     progress: Callable[[int, int], object] | None = None,

@@ -9,6 +9,7 @@ use super::order::Order;
 use super::vendor::{self, Format, Row};
 use super::{l1, Builder, Failure, Instrument, Kind, Level, MarketData};
 use crate::market::Role;
+use barter_instrument::instrument::name::InstrumentNameInternal;
 use barter_instrument::Side;
 
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -133,6 +134,44 @@ impl Format for Binance {
             .get_or_insert_with(|| builder.key(self.instrument.clone()));
         row(self.kind, record, instrument)
     }
+}
+
+/// `from_binance`'s arguments checked: a Binance exchange, a kind read, an order.
+pub fn arguments(
+    kind: &str,
+    exchange: barter_instrument::exchange::ExchangeId,
+    instrument: String,
+    order: &str,
+) -> pyo3::PyResult<(FileKind, Instrument, Order)> {
+    use pyo3::exceptions::PyValueError;
+    if !exchange.as_str().starts_with("binance") {
+        return Err(PyValueError::new_err(format!(
+            "exchange must be one of Binance's (binance_spot, binance_futures_usd, ...) for \
+             Binance's files, got '{}'",
+            exchange.as_str()
+        )));
+    }
+    let kind = FileKind::parse(kind).map_err(PyValueError::new_err)?;
+    let order = Order::parse(order).map_err(PyValueError::new_err)?;
+    let instrument = (exchange, InstrumentNameInternal::new(instrument));
+    Ok((kind, instrument, order))
+}
+
+/// Every file of `paths`, read as one source in the given order, the events handed to
+/// `each` in chunks (`vendor::read`).
+pub fn read(
+    paths: &[String],
+    kind: FileKind,
+    instrument: Instrument,
+    order: Order,
+    each: &mut vendor::Each,
+) -> Result<(), Failure> {
+    let mut format = Binance {
+        kind,
+        instrument,
+        key: None,
+    };
+    vendor::read(paths, order, &mut format, &mut Builder::default(), each).map(drop)
 }
 
 /// Every file of `paths`, read as one source in the given order.

@@ -74,11 +74,23 @@ fn exchange_of(tardis: &str) -> Option<ExchangeId> {
 }
 
 /// Which SDK instrument a file's symbol is.
+#[derive(Clone)]
 pub enum Symbols {
     /// One instrument: every row must have one symbol.
     One(String),
     /// Vendor symbol to SDK instrument name.
     Map(FnvHashMap<String, String>),
+}
+
+impl Symbols {
+    /// `from_tardis`'s `instruments`: a str, or a mapping of symbols to names.
+    pub fn extract(instruments: &pyo3::Bound<'_, pyo3::PyAny>) -> pyo3::PyResult<Self> {
+        use pyo3::prelude::PyAnyMethods;
+        match instruments.extract::<String>() {
+            Ok(name) => Ok(Symbols::One(name)),
+            Err(_) => Ok(Symbols::Map(instruments.extract()?)),
+        }
+    }
 }
 
 struct Tardis {
@@ -88,6 +100,18 @@ struct Tardis {
     /// The `(exchange, symbol)` of each builder key made, and symbols seen unmapped.
     keys: FnvHashMap<(String, String), u32>,
     seen: Vec<String>,
+}
+
+impl Tardis {
+    fn new(symbols: Symbols, exchange: Option<ExchangeId>) -> Self {
+        Tardis {
+            kind: None,
+            symbols,
+            exchange,
+            keys: FnvHashMap::default(),
+            seen: Vec::new(),
+        }
+    }
 }
 
 impl Format for Tardis {
@@ -275,12 +299,18 @@ pub fn load(
     exchange: Option<ExchangeId>,
     order: Order,
 ) -> Result<MarketData, Failure> {
-    let mut format = Tardis {
-        kind: None,
-        symbols,
-        exchange,
-        keys: FnvHashMap::default(),
-        seen: Vec::new(),
-    };
-    vendor::load(paths, order, &mut format)
+    vendor::load(paths, order, &mut Tardis::new(symbols, exchange))
+}
+
+/// Every file of `paths`, read as one source in the given order, the events handed to
+/// `each` in chunks (`vendor::read`).
+pub fn read(
+    paths: &[String],
+    symbols: Symbols,
+    exchange: Option<ExchangeId>,
+    order: Order,
+    each: &mut vendor::Each,
+) -> Result<(), Failure> {
+    let mut format = Tardis::new(symbols, exchange);
+    vendor::read(paths, order, &mut format, &mut Builder::default(), each).map(drop)
 }

@@ -31,6 +31,13 @@ pub trait Format {
     ) -> Result<Row, Vec<String>>;
 }
 
+/// How many rows `read` reads between two calls of its `each`.
+const CHUNK: usize = 65_536;
+
+/// What a streaming reader is handed as it reads: the builder holding the events read so far
+/// (to take them), and the index of the file just finished (`None`: a chunk of rows).
+pub type Each<'a> = dyn FnMut(&mut Builder, Option<usize>) -> Result<(), Failure> + 'a;
+
 /// Every file of `paths`, read as one source in the given order.
 pub fn load(
     paths: &[String],
@@ -38,9 +45,28 @@ pub fn load(
     format: &mut impl Format,
 ) -> Result<MarketData, Failure> {
     let mut builder = Builder::default();
+    let skipped = read(paths, order, format, &mut builder, &mut |_, _| Ok(()))?;
+    order::arrange(order, &mut builder.events);
+    Ok(MarketData {
+        skipped,
+        ..builder.finish()
+    })
+}
+
+/// Every file of `paths`, read as one source in the given order, into `builder`; `each` is
+/// called every `CHUNK` rows and after each file, and may take the events read so far (a
+/// streaming reader does). Returns how many rows were skipped as no market.
+pub fn read(
+    paths: &[String],
+    order: Order,
+    format: &mut impl Format,
+    builder: &mut Builder,
+    each: &mut Each,
+) -> Result<u64, Failure> {
     let mut skipped = 0u64;
+    let mut rows = 0usize;
     let mut latest = i64::MIN;
-    for path in paths {
+    for (index, path) in paths.iter().enumerate() {
         let mut problems = Problems::new(path.as_str());
         let mut reader = csv::ReaderBuilder::new()
             .has_headers(false)
@@ -59,7 +85,11 @@ pub fn load(
             {
                 continue;
             }
-            match format.row(&record, &mut builder) {
+            rows += 1;
+            if rows % CHUNK == 0 {
+                each(builder, None)?;
+            }
+            match format.row(&record, builder) {
                 Ok(Row::Skipped) => skipped += 1,
                 Ok(Row::Event {
                     time_exchange,
@@ -85,15 +115,12 @@ pub fn load(
             return Err(Failure::Data(format!("{path}: empty file: no rows")));
         }
         problems.check()?;
+        each(builder, Some(index))?;
     }
     if !builder.has_data() {
         return Err(super::no_events(&paths.join(", ")));
     }
-    order::arrange(order, &mut builder.events);
-    Ok(MarketData {
-        skipped,
-        ..builder.finish()
-    })
+    Ok(skipped)
 }
 
 /// The next record of a CSV reader (`false` at the end); a record the reader cannot split

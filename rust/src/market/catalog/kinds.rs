@@ -1,0 +1,522 @@
+//! The catalog's kinds: each kind's folder name and Parquet columns, and its events to and
+//! from Arrow record batches. Every match on a kind is in this file, one arm per kind: a new
+//! kind (candles, L2) is one arm in each.
+//!
+//! Columns: `time_exchange` and `time_received` (TIMESTAMP(ns, UTC)), then the kind's exact
+//! decimals (DECIMAL, one scale per file: the largest any value needs, so every value is held
+//! exactly) and, for trades, `side` (`Buy`/`Sell`).
+
+use crate::market::data::{Event, Kind, Level};
+use crate::market::{self, Role};
+use arrow_array::cast::AsArray;
+use arrow_array::types::{Decimal128Type, TimestampMicrosecondType, TimestampNanosecondType};
+use arrow_array::{
+    Array, ArrayRef, Decimal128Array, RecordBatch, StringArray, TimestampNanosecondArray,
+};
+use arrow_schema::{DataType, Field, Schema, SchemaRef, TimeUnit};
+use barter_instrument::{exchange::ExchangeId, Side};
+use rust_decimal::prelude::FromPrimitive;
+use rust_decimal::Decimal;
+use std::sync::Arc;
+
+/// Rows per row group, and per record batch read back: the unit of streaming.
+pub const ROW_GROUP: usize = 65_536;
+
+/// The most decimal columns a kind has.
+const WIDTH: usize = 4;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum FileKind {
+    // In the order of their folders' names.
+    L1,
+    Trades,
+}
+
+/// An event's decimals in its kind's column order (NaN for null) and its side.
+struct Values {
+    decimals: [f64; WIDTH],
+    side: Option<Side>,
+}
+
+impl FileKind {
+    pub const ALL: [FileKind; 2] = [FileKind::L1, FileKind::Trades];
+
+    /// The kind's folder: `MarketData`'s kind name.
+    pub fn name(self) -> &'static str {
+        match self {
+            FileKind::Trades => "trades",
+            FileKind::L1 => "l1",
+        }
+    }
+
+    pub fn parse(text: &str) -> Result<Self, String> {
+        Self::ALL
+            .into_iter()
+            .find(|kind| kind.name() == text)
+            .ok_or_else(|| format!("kind must be 'l1' or 'trades', got {text:?}"))
+    }
+
+    /// The decimal columns, each with the checks its values get; and whether there is a side.
+    fn columns(self) -> (&'static [(&'static str, Role)], bool) {
+        match self {
+            FileKind::Trades => (
+                &[("price", Role::TradePrice), ("amount", Role::Amount)],
+                true,
+            ),
+            FileKind::L1 => (
+                &[
+                    ("bid_price", Role::Price),
+                    ("bid_amount", Role::Amount),
+                    ("ask_price", Role::Price),
+                    ("ask_amount", Role::Amount),
+                ],
+                false,
+            ),
+        }
+    }
+
+    /// The file kind of an event, `None` for a disconnection (not stored).
+    pub fn of(kind: &Kind) -> Option<FileKind> {
+        split(kind).map(|(file, _)| file)
+    }
+
+    pub fn schema(self, digits: Digits) -> Result<SchemaRef, String> {
+        let time = DataType::Timestamp(TimeUnit::Nanosecond, Some("UTC".into()));
+        let decimal = DataType::Decimal128(digits.precision()?, digits.scale as i8);
+        let (decimals, sided) = self.columns();
+        let mut fields = vec![
+            Field::new("time_exchange", time.clone(), false),
+            Field::new("time_received", time, false),
+        ];
+        fields.extend(
+            decimals
+                .iter()
+                .map(|(name, _)| Field::new(*name, decimal.clone(), true)),
+        );
+        if sided {
+            fields.push(Field::new("side", DataType::Utf8, false));
+        }
+        Ok(Arc::new(Schema::new(fields)))
+    }
+}
+
+fn split(kind: &Kind) -> Option<(FileKind, Values)> {
+    let nan = f64::NAN;
+    Some(match *kind {
+        Kind::Trade {
+            price,
+            amount,
+            side,
+        } => (
+            FileKind::Trades,
+            Values {
+                decimals: [price, amount, nan, nan],
+                side: Some(side),
+            },
+        ),
+        Kind::L1 { bid, ask } => (
+            FileKind::L1,
+            Values {
+                decimals: [bid.price, bid.amount, ask.price, ask.amount],
+                side: None,
+            },
+        ),
+        Kind::Reconnecting => return None,
+    })
+}
+
+/// The event kind of values read back (each `(f64, exact decimal)`, `None` for null).
+fn join(
+    file: FileKind,
+    values: &[Option<(f64, Decimal)>],
+    side: Option<Side>,
+) -> Result<Kind, String> {
+    match file {
+        FileKind::Trades => match (values, side) {
+            ([Some((price, _)), Some((amount, _))], Some(side)) => Ok(Kind::Trade {
+                price: *price,
+                amount: *amount,
+                side,
+            }),
+            _ => Err("a trade needs price, amount and side".into()),
+        },
+        FileKind::L1 => {
+            let level = |price: Option<(f64, Decimal)>, amount: Option<(f64, Decimal)>| match (
+                price, amount,
+            ) {
+                (Some(price), Some(amount)) => Ok(Some((price, amount))),
+                (None, None) => Ok(None),
+                _ => Err("an l1 side has both price and amount, or neither".to_string()),
+            };
+            let bid = level(values[0], values[1])?;
+            let ask = level(values[2], values[3])?;
+            if let (Some(bid), Some(ask)) = (bid, ask) {
+                let barter = |((_, price), (_, amount)): ((f64, Decimal), (f64, Decimal))| {
+                    barter_data::books::Level::new(price, amount)
+                };
+                market::check_mid(barter(bid), barter(ask))?;
+            }
+            let ours = |level: Option<((f64, Decimal), (f64, Decimal))>| {
+                level.map_or(Level::EMPTY, |((price, _), (amount, _))| Level {
+                    price,
+                    amount,
+                })
+            };
+            Ok(Kind::L1 {
+                bid: ours(bid),
+                ask: ours(ask),
+            })
+        }
+    }
+}
+
+/// The DECIMAL type a file's values need: the largest scale and the most digits before the
+/// point of any value.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Digits {
+    scale: u32,
+    whole: u32,
+}
+
+impl Digits {
+    pub fn add(&mut self, event: &Event) -> Result<(), String> {
+        let Some((_, values)) = split(&event.kind) else {
+            return Ok(());
+        };
+        for value in values.decimals.into_iter().filter(|value| !value.is_nan()) {
+            let decimal = market::exact(value)?;
+            let digits = decimal
+                .mantissa()
+                .unsigned_abs()
+                .checked_ilog10()
+                .map_or(0, |d| d + 1);
+            self.scale = self.scale.max(decimal.scale());
+            self.whole = self.whole.max(digits.saturating_sub(decimal.scale()));
+        }
+        Ok(())
+    }
+
+    /// 18 digits where they suffice (Parquet stores them as INT64), else 38.
+    fn precision(self) -> Result<u8, String> {
+        match self.whole + self.scale {
+            0..=18 => Ok(18),
+            19..=38 => Ok(38),
+            digits => Err(format!(
+                "values of {} whole digits and {} decimals need {digits} digits: more than \
+                 Parquet's DECIMAL(38) holds",
+                self.whole, self.scale
+            )),
+        }
+    }
+}
+
+/// `events` (all of `file`'s kind) as a record batch of `schema`.
+pub fn batch(
+    schema: &SchemaRef,
+    file: FileKind,
+    digits: Digits,
+    events: &[Event],
+) -> Result<RecordBatch, String> {
+    let times = |time: fn(&Event) -> i64| -> ArrayRef {
+        Arc::new(
+            TimestampNanosecondArray::from_iter_values(events.iter().map(time))
+                .with_timezone("UTC"),
+        )
+    };
+    let mut columns = vec![
+        times(|event| event.time_exchange),
+        times(|event| event.time_received),
+    ];
+    let rows: Vec<Values> = events
+        .iter()
+        .map(|event| split(&event.kind).map(|(_, values)| values))
+        .collect::<Option<_>>()
+        .ok_or("a disconnection has no columns")?;
+    let precision = digits.precision()?;
+    let (decimals, sided) = file.columns();
+    for at in 0..decimals.len() {
+        let values = rows
+            .iter()
+            .map(|row| scaled(row.decimals[at], digits.scale))
+            .collect::<Result<Vec<Option<i128>>, String>>()?;
+        let array = Decimal128Array::from(values)
+            .with_precision_and_scale(precision, digits.scale as i8)
+            .map_err(|err| err.to_string())?;
+        columns.push(Arc::new(array));
+    }
+    if sided {
+        let sides = rows.iter().map(|row| match row.side {
+            Some(Side::Buy) => "Buy",
+            _ => "Sell",
+        });
+        columns.push(Arc::new(StringArray::from_iter_values(sides)));
+    }
+    RecordBatch::try_new(schema.clone(), columns).map_err(|err| err.to_string())
+}
+
+/// The exact decimal of `value` as an integer of `scale` decimals (`None` for NaN: null).
+fn scaled(value: f64, scale: u32) -> Result<Option<i128>, String> {
+    if value.is_nan() {
+        return Ok(None);
+    }
+    let decimal = market::exact(value)?;
+    scale
+        .checked_sub(decimal.scale())
+        .and_then(|shift| 10i128.checked_pow(shift))
+        .and_then(|factor| decimal.mantissa().checked_mul(factor))
+        .map(Some)
+        .ok_or_else(|| format!("{decimal} does not fit a DECIMAL of scale {scale}"))
+}
+
+/// Powers of ten an `f64` holds exactly.
+const POWERS: [f64; 23] = [
+    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16,
+    1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
+];
+
+/// barter-data's `f64` of a stored decimal, checked as the loaders check a number.
+fn float(
+    value: i128,
+    scale: u32,
+    role: Role,
+    last_price: &mut u64,
+) -> Result<(f64, Decimal), String> {
+    let decimal = Decimal::try_from_i128_with_scale(value, scale).map_err(|err| err.to_string())?;
+    // At most 15 significant digits: the nearest f64 (a correctly rounded division of two
+    // exact f64s) reads back as the same decimal, so only the sign and barter's reading of a
+    // trade price remain to check (`market::float_of_text`'s fast path).
+    if value.unsigned_abs() >= 1_000_000_000_000_000 || scale as usize >= POWERS.len() {
+        return market::float(decimal, role).map(|float| (float, decimal));
+    }
+    let float = value as f64 / POWERS[scale as usize] + 0.0;
+    let sign_ok = match role {
+        Role::Amount => float >= 0.0,
+        Role::TradePrice | Role::Price => float > 0.0,
+    };
+    if !sign_ok {
+        return market::float(decimal, role).map(|float| (float, decimal));
+    }
+    if role == Role::TradePrice && float.to_bits() != *last_price {
+        // barter's engine reads a trade price with `Decimal::from_f64`; trades come in runs
+        // at one price, so the last one checked is remembered.
+        if Decimal::from_f64(float) != Some(decimal) {
+            return market::float(decimal, role).map(|float| (float, decimal));
+        }
+        *last_price = float.to_bits();
+    }
+    Ok((float, decimal))
+}
+
+/// A time column as nanoseconds (TIMESTAMP in ns or µs, with a time zone, no nulls).
+fn times(batch: &RecordBatch, name: &str) -> Result<Vec<i64>, String> {
+    let column = batch
+        .column_by_name(name)
+        .ok_or_else(|| format!("no column {name}"))?;
+    if column.null_count() > 0 {
+        return Err(format!("column {name}: times must not be null"));
+    }
+    match column.data_type() {
+        DataType::Timestamp(TimeUnit::Nanosecond, Some(_)) => Ok(column
+            .as_primitive::<TimestampNanosecondType>()
+            .values()
+            .to_vec()),
+        DataType::Timestamp(TimeUnit::Microsecond, Some(_)) => column
+            .as_primitive::<TimestampMicrosecondType>()
+            .values()
+            .iter()
+            .map(|micros| micros.checked_mul(1_000))
+            .collect::<Option<_>>()
+            .ok_or_else(|| format!("column {name}: a time outside the nanosecond range")),
+        other => Err(format!(
+            "column {name} must be a TIMESTAMP (ns or us) with a time zone, got {other}"
+        )),
+    }
+}
+
+/// Per-file reading state: the last trade price checked against barter's reading.
+#[derive(Default)]
+pub struct Reading {
+    last_price: u64,
+}
+
+/// The events of a record batch of `file`'s kind, for `instrument` (an index) on `exchange`,
+/// appended to `out`; a problem names the row (counted from `first_row`).
+pub fn events(
+    file: FileKind,
+    batch: &RecordBatch,
+    (exchange, instrument): (ExchangeId, u32),
+    first_row: usize,
+    reading: &mut Reading,
+    out: &mut Vec<Event>,
+) -> Result<(), String> {
+    let time_exchange = times(batch, "time_exchange")?;
+    let time_received = times(batch, "time_received")?;
+    let (names, sided) = file.columns();
+    let decimals = names
+        .iter()
+        .map(|(name, role)| {
+            let column = batch
+                .column_by_name(name)
+                .ok_or_else(|| format!("no column {name}"))?;
+            match column.data_type() {
+                DataType::Decimal128(_, scale) if *scale >= 0 => Ok((
+                    column.as_primitive::<Decimal128Type>(),
+                    *scale as u32,
+                    *role,
+                    *name,
+                )),
+                other => Err(format!("column {name} must be a DECIMAL, got {other}")),
+            }
+        })
+        .collect::<Result<Vec<_>, String>>()?;
+    let sides = if sided {
+        let column = batch.column_by_name("side").ok_or("no column side")?;
+        Some(
+            column
+                .as_string_opt::<i32>()
+                .ok_or("column side must be text")?,
+        )
+    } else {
+        None
+    };
+    let mut values = [None; WIDTH];
+    out.reserve(batch.num_rows());
+    for row in 0..batch.num_rows() {
+        let at = |why: String| format!("row {}: {why}", first_row + row);
+        for (slot, (column, scale, role, name)) in values.iter_mut().zip(&decimals) {
+            *slot = match column.is_null(row) {
+                true => None,
+                false => Some(
+                    float(column.value(row), *scale, *role, &mut reading.last_price)
+                        .map_err(|why| at(format!("{name}: {why}")))?,
+                ),
+            };
+        }
+        let side = match sides.map(|sides| sides.value(row)) {
+            None => None,
+            Some("Buy") => Some(Side::Buy),
+            Some("Sell") => Some(Side::Sell),
+            Some(other) => return Err(at(format!("side must be Buy or Sell, got {other:?}"))),
+        };
+        let kind = join(file, &values[..names.len()], side).map_err(at)?;
+        out.push(Event {
+            time_exchange: time_exchange[row],
+            time_received: time_received[row],
+            exchange,
+            instrument,
+            kind,
+        });
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::str::FromStr;
+
+    fn event(time: i64, kind: Kind) -> Event {
+        Event {
+            time_exchange: time,
+            time_received: time + 1_500,
+            exchange: ExchangeId::BinanceSpot,
+            instrument: 0,
+            kind,
+        }
+    }
+
+    fn round_trip(file: FileKind, events: &[Event]) -> (Digits, Vec<Event>) {
+        let mut digits = Digits::default();
+        for event in events {
+            digits.add(event).unwrap();
+        }
+        let schema = file.schema(digits).unwrap();
+        let batch = batch(&schema, file, digits, events).unwrap();
+        let mut back = Vec::new();
+        let key = (ExchangeId::BinanceSpot, 0);
+        events_of(file, &batch, key, &mut back);
+        (digits, back)
+    }
+
+    fn events_of(
+        file: FileKind,
+        batch: &RecordBatch,
+        key: (ExchangeId, u32),
+        out: &mut Vec<Event>,
+    ) {
+        events(file, batch, key, 0, &mut Reading::default(), out).unwrap();
+    }
+
+    #[test]
+    fn trades_and_books_come_back_as_they_went_with_one_scale_per_file() {
+        let trades = [
+            event(
+                1,
+                Kind::Trade {
+                    price: 65120.5,
+                    amount: 0.00000001,
+                    side: Side::Buy,
+                },
+            ),
+            event(
+                2,
+                Kind::Trade {
+                    price: 87232.01,
+                    amount: 12.0,
+                    side: Side::Sell,
+                },
+            ),
+        ];
+        let (digits, back) = round_trip(FileKind::Trades, &trades);
+        assert_eq!(digits, Digits { scale: 8, whole: 5 });
+        assert_eq!(back, trades);
+        let level = |price, amount| Level { price, amount };
+        let books = [
+            event(
+                3,
+                Kind::L1 {
+                    bid: level(2059.1, 33.0914),
+                    ask: level(2059.2, 1.0),
+                },
+            ),
+            event(
+                4,
+                Kind::L1 {
+                    bid: Level::EMPTY,
+                    ask: level(2059.2, 0.5),
+                },
+            ),
+        ];
+        assert_eq!(round_trip(FileKind::L1, &books).1, books);
+    }
+
+    #[test]
+    fn the_fast_reading_of_a_decimal_is_the_loaders() {
+        let texts = [
+            "65120.12345678",
+            "0.00000001",
+            "4182.19040206",
+            "93500.1",
+            "1",
+        ];
+        for text in texts {
+            let decimal = Decimal::from_str(text).unwrap();
+            for role in [Role::TradePrice, Role::Price, Role::Amount] {
+                let slow = market::float(decimal, role);
+                let fast = float(decimal.mantissa(), decimal.scale(), role, &mut 0);
+                assert_eq!(fast.map(|(float, _)| float).ok(), slow.ok(), "{text}");
+            }
+        }
+    }
+
+    #[test]
+    fn too_many_digits_for_a_decimal_are_named() {
+        let digits = Digits {
+            scale: 28,
+            whole: 20,
+        };
+        assert!(digits.precision().unwrap_err().contains("48 digits"));
+        assert_eq!(FileKind::parse("l1"), Ok(FileKind::L1));
+        assert!(FileKind::parse("candles").is_err());
+    }
+}
