@@ -358,3 +358,24 @@ def test_a_query_of_instruments_outside_the_config_is_refused(sample_catalog: Ca
     config = BacktestConfig(instruments=sample_config().instruments[:1])
     with pytest.raises(ValueError, match="which is not in the config's instruments"):
         backtest(DefaultStrategy(), sample_catalog.query(), config)
+
+
+def test_a_file_broken_after_the_query_is_named(tmp_path: Path, data: MarketData) -> None:
+    from barter_python.engine import DefaultStrategy
+
+    catalog = Catalog(tmp_path)
+    entries = catalog.write(data)
+    query = catalog.query()
+    Path(entries[3].path).write_bytes(b"PAR1 not parquet")
+    with pytest.raises(MarketDataError, match=r"2024-03-02\.parquet: not a catalog file"):
+        query.load()
+    config = BacktestConfig(
+        instruments=[
+            {"exchange": "binance_spot", "instrument": name, "base": name[:3], "quote": "usdt"}
+            for name in ("btc_usdt", "eth_usdt")
+        ]
+    )
+    with pytest.raises(MarketDataError, match=r"2024-03-02\.parquet"):
+        backtest(DefaultStrategy(), query, config)
+    with pytest.raises(MarketDataError, match=r"2024-03-02\.parquet: not a catalog file"):
+        catalog.entries()

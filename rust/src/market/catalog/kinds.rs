@@ -15,11 +15,12 @@ use arrow_array::{
 };
 use arrow_schema::{DataType, Field, Schema, SchemaRef, TimeUnit};
 use barter_instrument::{exchange::ExchangeId, Side};
+use fnv::FnvHashSet;
 use rust_decimal::prelude::FromPrimitive;
 use rust_decimal::Decimal;
 use std::sync::Arc;
 
-/// Rows per row group, and per record batch read back: the unit of streaming.
+/// Rows per row group: what a reader holds of a file at a time.
 pub const ROW_GROUP: usize = 65_536;
 
 /// The most decimal columns a kind has.
@@ -279,7 +280,7 @@ fn float(
     value: i128,
     scale: u32,
     role: Role,
-    last_price: &mut u64,
+    checked: &mut FnvHashSet<u64>,
 ) -> Result<(f64, Decimal), String> {
     let decimal = Decimal::try_from_i128_with_scale(value, scale).map_err(|err| err.to_string())?;
     // At most 15 significant digits: the nearest f64 (a correctly rounded division of two
@@ -296,13 +297,16 @@ fn float(
     if !sign_ok {
         return market::float(decimal, role).map(|float| (float, decimal));
     }
-    if role == Role::TradePrice && float.to_bits() != *last_price {
-        // barter's engine reads a trade price with `Decimal::from_f64`; trades come in runs
-        // at one price, so the last one checked is remembered.
+    if role == Role::TradePrice && !checked.contains(&float.to_bits()) {
+        // barter's engine reads a trade price with `Decimal::from_f64`, which is costly; a
+        // day's trades are at few prices, so the prices checked are remembered.
         if Decimal::from_f64(float) != Some(decimal) {
             return market::float(decimal, role).map(|float| (float, decimal));
         }
-        *last_price = float.to_bits();
+        if checked.len() == CHECKED {
+            checked.clear();
+        }
+        checked.insert(float.to_bits());
     }
     Ok((float, decimal))
 }
@@ -333,10 +337,13 @@ fn times(batch: &RecordBatch, name: &str) -> Result<Vec<i64>, String> {
     }
 }
 
-/// Per-file reading state: the last trade price checked against barter's reading.
+/// How many trade prices a reader remembers as checked.
+const CHECKED: usize = 1 << 16;
+
+/// Per-file reading state: the trade prices checked against barter's reading.
 #[derive(Default)]
 pub struct Reading {
-    last_price: u64,
+    checked: FnvHashSet<u64>,
 }
 
 /// The events of a record batch of `file`'s kind, for `instrument` (an index) on `exchange`,
@@ -387,7 +394,7 @@ pub fn events(
             *slot = match column.is_null(row) {
                 true => None,
                 false => Some(
-                    float(column.value(row), *scale, *role, &mut reading.last_price)
+                    float(column.value(row), *scale, *role, &mut reading.checked)
                         .map_err(|why| at(format!("{name}: {why}")))?,
                 ),
             };
@@ -503,7 +510,12 @@ mod tests {
             let decimal = Decimal::from_str(text).unwrap();
             for role in [Role::TradePrice, Role::Price, Role::Amount] {
                 let slow = market::float(decimal, role);
-                let fast = float(decimal.mantissa(), decimal.scale(), role, &mut 0);
+                let fast = float(
+                    decimal.mantissa(),
+                    decimal.scale(),
+                    role,
+                    &mut FnvHashSet::default(),
+                );
                 assert_eq!(fast.map(|(float, _)| float).ok(), slow.ok(), "{text}");
             }
         }

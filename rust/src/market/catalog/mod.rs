@@ -8,7 +8,7 @@ mod kinds;
 mod read;
 mod write;
 
-pub use read::Stream;
+pub use read::ReadAhead;
 
 use crate::bind::enums::Enum;
 use crate::market::data::vendor::Each;
@@ -21,7 +21,7 @@ use kinds::FileKind;
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::{PyList, PyTuple};
-use read::{Bounds, Part};
+use read::{Bounds, Part, Stream};
 use std::path::Path;
 
 /// What a query reads: the parts (sorted by exchange, instrument and kind: the merge's tie
@@ -47,9 +47,10 @@ impl PyMarketQuery {
         &self.instruments
     }
 
-    /// The events, interleaved by exchange time, row group by row group.
-    pub fn stream(&self) -> Stream {
-        Stream::new(&self.parts, &self.instruments, self.bounds)
+    /// The events, interleaved by exchange time, a batch of rows at a time, read ahead on a
+    /// thread of their own.
+    pub fn stream(&self) -> ReadAhead {
+        ReadAhead::new(Stream::new(&self.parts, &self.instruments, self.bounds))
     }
 
     /// How many events, and the first and last exchange times (from the files' footers, and

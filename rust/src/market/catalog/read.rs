@@ -3,7 +3,7 @@
 //! `MarketData::merge` interleaves its parts: the earliest next event, the first part's on a
 //! tie. Loading and the streaming replay both read through `Stream`, so they agree.
 
-use super::kinds::{self, FileKind, Reading, ROW_GROUP};
+use super::kinds::{self, FileKind, Reading};
 use crate::market::data::{Event, Instrument};
 use crate::market::problems::Failure;
 use parquet::arrow::arrow_reader::{ParquetRecordBatchReader, ParquetRecordBatchReaderBuilder};
@@ -12,6 +12,11 @@ use parquet::file::metadata::ParquetMetaData;
 use parquet::file::statistics::Statistics;
 use std::collections::VecDeque;
 use std::fs::File;
+use std::sync::mpsc::{sync_channel, Receiver};
+
+/// Rows decoded at a time from a file (a part holds one such batch as events), and events
+/// handed over at a time by the read-ahead thread: small, so that many parts stay small.
+const BATCH: usize = 8_192;
 
 /// One instrument's files of one kind, in date order.
 #[derive(Clone, Debug, PartialEq)]
@@ -94,7 +99,7 @@ pub fn counted(path: &str, bounds: Bounds) -> Result<(u64, Option<(i64, i64)>), 
     let mask = ProjectionMask::leaves(builder.parquet_schema(), [0]);
     let reader = builder
         .with_projection(mask)
-        .with_batch_size(ROW_GROUP)
+        .with_batch_size(BATCH)
         .build()
         .map_err(|err| failed(path, err))?;
     let (mut count, mut span) = (0u64, None::<(i64, i64)>);
@@ -188,13 +193,12 @@ impl Cursor {
                 return Ok(false);
             };
             let reader = open(&path)?
-                .with_batch_size(ROW_GROUP)
+                .with_batch_size(BATCH)
                 .build()
                 .map_err(|err| failed(&path, err))?;
             self.reader = Some(reader);
             self.path = path;
             self.rows = 0;
-            self.reading = Reading::default();
         }
     }
 }
@@ -241,6 +245,60 @@ impl Iterator for Stream {
 
     fn next(&mut self) -> Option<Self::Item> {
         self.step().transpose()
+    }
+}
+
+/// The events of a `Stream`, decoded ahead on a thread of their own and handed over in chunks,
+/// so that reading the files overlaps the replay (which holds the GIL for the strategy).
+pub struct ReadAhead {
+    chunks: Receiver<Result<Vec<Event>, Failure>>,
+    chunk: std::vec::IntoIter<Event>,
+}
+
+impl ReadAhead {
+    pub fn new(mut stream: Stream) -> Self {
+        // Two chunks waiting at most: memory stays bounded whatever the replay's pace.
+        let (send, chunks) = sync_channel(2);
+        std::thread::spawn(move || loop {
+            let mut chunk = Vec::with_capacity(BATCH);
+            let mut failure = None;
+            for event in stream.by_ref() {
+                match event {
+                    Ok(event) => chunk.push(event),
+                    Err(err) => failure = Some(err),
+                }
+                if failure.is_some() || chunk.len() == BATCH {
+                    break;
+                }
+            }
+            let last = chunk.len() < BATCH || failure.is_some();
+            let sent = (chunk.is_empty() || send.send(Ok(chunk)).is_ok())
+                && failure.is_none_or(|failure| send.send(Err(failure)).is_ok());
+            // A replay that stopped drops its receiver: the thread ends at its next send.
+            if last || !sent {
+                return;
+            }
+        });
+        ReadAhead {
+            chunks,
+            chunk: Vec::new().into_iter(),
+        }
+    }
+}
+
+impl Iterator for ReadAhead {
+    type Item = Result<Event, Failure>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        loop {
+            if let Some(event) = self.chunk.next() {
+                return Some(Ok(event));
+            }
+            match self.chunks.recv().ok()? {
+                Ok(chunk) => self.chunk = chunk.into_iter(),
+                Err(failure) => return Some(Err(failure)),
+            }
+        }
     }
 }
 
