@@ -214,7 +214,7 @@ def test_a_root_that_is_a_file_and_unknown_names_are_refused(
         catalog.entries()
 
 
-def test_a_disconnection_is_refused(tmp_path: Path) -> None:
+def test_disconnections_and_candles_are_refused(tmp_path: Path) -> None:
     from barter_python._native import EngineEvent
 
     at = datetime(2024, 3, 1, tzinfo=UTC)
@@ -224,6 +224,9 @@ def test_a_disconnection_is_refused(tmp_path: Path) -> None:
     ]
     with pytest.raises(MarketDataError, match="a market disconnection of binance_spot"):
         Catalog(tmp_path).write(MarketData.from_events(events))
+    candle = EngineEvent.candle("binance_spot", "btc_usdt", "1", "2", "1", "2", "5", at)
+    with pytest.raises(MarketDataError, match=r"a candle of binance_spot .* not store candles yet"):
+        Catalog(tmp_path).write(MarketData.from_events([events[0], candle]))
     assert Catalog(tmp_path).entries() == []
 
 

@@ -53,7 +53,7 @@ _TIMES = frozenset({"time", "time_exchange", "time_received"})
 _TEXTS = frozenset({"exchange", "instrument", "kind", "side"})
 _NUMBERS = frozenset(
     {"price", "amount", "bid_price", "bid_amount", "ask_price", "ask_amount"}
-    | {"open", "high", "low", "close", "volume"}
+    | {"open", "high", "low", "close", "volume", "trades"}
 )
 _NULL_TIME = -(2**63)  # the native layer reads it as a missing time
 
@@ -168,9 +168,10 @@ class MarketData(_native.MarketData):
 
         - `trades`: `time,price,amount,side` (side: `Buy`/`Sell`, or barter's aliases)
         - `l1`: `time,bid_price,bid_amount,ask_price,ask_amount`
-        - `candles`: `time,open,high,low,close,volume`: each candle becomes a trade at its
-          close price with `amount = volume`, side Buy (barter's engine prices from trades
-          and L1 books, not from candles), at the row's time: give each candle's close time.
+        - `candles`: `time,open,high,low,close,volume`: barter-data's `Candle` events at
+          the row's time, which is the candle's close time (a `BarStrategy` gets each one as
+          its bar then; the simulated exchange sees it as four prices: open, the nearer of
+          high and low, the other, close).
 
         `time` is RFC 3339 (`2025-03-25T23:07:00.715Z`) or integer epoch milliseconds. Rows
         are strict: a wrong field count, a bad number, a price `<= 0`, an amount `< 0`, a
@@ -200,6 +201,9 @@ class MarketData(_native.MarketData):
         - `trades`: `id,price,qty,quote_qty,time,is_buyer_maker[,is_best_match]`
         - `agg_trades`: `agg_trade_id,price,quantity,first_trade_id,last_trade_id,
           transact_time,is_buyer_maker[,is_best_match]`
+        - `klines`: `open_time,open,high,low,close,volume,close_time,quote_volume,count,
+          taker_buy_volume,taker_buy_quote_volume,ignore`: barter-data's `Candle` events at
+          `close_time`, as `from_csv(kind="candles")` loads them, `count` their trade count.
         - `book_ticker` (futures): `update_id,best_bid_price,best_bid_qty,best_ask_price,
           best_ask_qty,transaction_time,event_time`: an L1 book at the transaction time,
           received at the event time; a crossed or locked book is skipped and counted in
@@ -214,7 +218,6 @@ class MarketData(_native.MarketData):
         a book ticker, else the trade time) under `"check"`; `"sort"` sorts them stably;
         `"as_is"` keeps the files' order. Every problem raises `MarketDataError` naming the
         file, line and column (all of a file's problems at once, the first 20).
-        `kind="klines"` is refused until candles load as candles.
         """
         native = _native.MarketData._load_binance(
             _sources(source),
@@ -317,9 +320,10 @@ class MarketData(_native.MarketData):
 
     def to_arrow(self) -> pyarrow.Table:
         """The events as a `pyarrow.Table`, one row each: `time_exchange`, `time_received`
-        (timestamp[ns, UTC]), `exchange`, `instrument`, `kind` (`trade`, `l1`,
-        `reconnecting`), `side` (dictionary strings), `price`, `amount`, `bid_price`,
-        `bid_amount`, `ask_price`, `ask_amount` (float64; null where the kind has none).
+        (timestamp[ns, UTC]), `exchange`, `instrument`, `kind` (`trade`, `l1`, `candle`,
+        `reconnecting`), `side` (dictionary strings), `price`, `amount` (a candle's close and
+        volume), `bid_price`, `bid_amount`, `ask_price`, `ask_amount`, `open`, `high`, `low`,
+        `trades` (a candle's trade count) (float64; null where the kind has none).
         Needs pyarrow (`barter-python[arrow]`)."""
         pa = _pyarrow()
         length = len(self)
@@ -459,8 +463,8 @@ class Catalog:
 
     def write(self, data: MarketData, *, replace: bool = False) -> list[CatalogEntry]:
         """`data`'s events into the catalog, a file per instrument, kind and day (each file in
-        the data's order); the entries of those days. A market disconnection is refused (the
-        catalog keeps trades and books)."""
+        the data's order); the entries of those days. A market disconnection or a candle is
+        refused (the catalog keeps trades and L1 books; candles are not stored yet)."""
         if not isinstance(data, _native.MarketData):
             raise TypeError(f"data must be a MarketData, got {type(data).__name__}")
         return self._entries(_native.catalog_write(os.fspath(self.root), data, replace))

@@ -76,7 +76,7 @@ impl FileKind {
         }
     }
 
-    /// The file kind of an event, `None` for a disconnection (not stored).
+    /// The file kind of an event, `None` for one not stored (`unstored`).
     pub fn of(kind: &Kind) -> Option<FileKind> {
         split(kind).map(|(file, _)| file)
     }
@@ -122,8 +122,20 @@ fn split(kind: &Kind) -> Option<(FileKind, Values)> {
                 side: None,
             },
         ),
-        Kind::Reconnecting => return None,
+        // Not stored (yet): `unstored` says why.
+        Kind::Candle { .. } | Kind::Reconnecting => return None,
     })
+}
+
+/// What an event without a file kind is, and what to do with it.
+pub fn unstored(kind: &Kind) -> (&'static str, &'static str) {
+    match kind {
+        Kind::Candle { .. } => ("a candle", "the catalog does not store candles yet"),
+        _ => (
+            "a market disconnection",
+            "keep disconnections in barter's files",
+        ),
+    }
 }
 
 /// The event kind of values read back (each `(f64, exact decimal)`, `None` for null).
@@ -232,7 +244,7 @@ pub fn batch(
         .iter()
         .map(|event| split(&event.kind).map(|(_, values)| values))
         .collect::<Option<_>>()
-        .ok_or("a disconnection has no columns")?;
+        .ok_or("an event the catalog does not store has no columns")?;
     let precision = digits.precision()?;
     let (decimals, sided) = file.columns();
     for at in 0..decimals.len() {

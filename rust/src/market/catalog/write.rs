@@ -41,16 +41,16 @@ impl Day {
     }
 }
 
-/// The UTC day of an event's exchange time, and its file kind (`None`: a disconnection).
+/// The UTC day of an event's exchange time, and its file kind (`None`: not stored).
 fn day_of(event: &Event) -> Option<(FileKind, i64)> {
     FileKind::of(&event.kind).map(|kind| (kind, event.time_exchange.div_euclid(DAY)))
 }
 
-/// The catalog holds trades and books; a disconnection is not market data to keep.
-fn disconnection(event: &Event) -> Failure {
+/// An event the catalog does not store, refused.
+fn unstored(event: &Event) -> Failure {
+    let (what, advice) = kinds::unstored(&event.kind);
     Failure::Data(format!(
-        "a market disconnection of {} at {}: the catalog holds trades and l1 books only; \
-         keep disconnections in barter's files",
+        "{what} of {} at {}: the catalog holds trades and l1 books only; {advice}",
         event.exchange.as_str(),
         utc(event.time_exchange).to_rfc3339()
     ))
@@ -85,7 +85,7 @@ pub fn write(root: &Path, data: &MarketData, replace: bool) -> Result<Vec<String
     let instruments = data.instruments();
     let mut days: BTreeMap<Day, (Digits, Vec<Event>)> = BTreeMap::new();
     for event in data.events() {
-        let (kind, day) = day_of(event).ok_or_else(|| disconnection(event))?;
+        let (kind, day) = day_of(event).ok_or_else(|| unstored(event))?;
         let instrument = instruments[event.instrument as usize].clone();
         let entry = days.entry(Day {
             instrument,
@@ -124,7 +124,7 @@ pub fn import(
     let mut days: Vec<(Day, Digits)> = Vec::new();
     let mut known: FnvHashMap<(u32, FileKind, i64), usize> = FnvHashMap::default();
     let mut which = |builder: &Builder, event: &Event, days: &mut Vec<(Day, Digits)>| {
-        let (kind, day) = day_of(event).ok_or_else(|| disconnection(event))?;
+        let (kind, day) = day_of(event).ok_or_else(|| unstored(event))?;
         let at = *known
             .entry((event.instrument, kind, day))
             .or_insert_with(|| {
