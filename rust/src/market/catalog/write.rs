@@ -361,7 +361,7 @@ mod tests {
         };
         assert_eq!(
             day.path(Path::new("/c")),
-            PathBuf::from("/c/binance_spot/btc_usdt/trades/2024-03-19.parquet")
+            PathBuf::from("/c/binance_spot/btc_usdt/trades/2024-03-18.parquet")
         );
         let event = Event {
             time_exchange: -1,
