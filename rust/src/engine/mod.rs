@@ -285,7 +285,9 @@ impl PyEngine {
         let mut strategy = PyStrategy::new(strategy, id, keys.clone(), clock.clone())?;
         if let Venue::Simulated(exchange) = &venue {
             let margin = exchange.settings().account == simulated::Account::Margin;
-            strategy.seen_mut().watch(exchange.quotes(), margin);
+            strategy
+                .seen_mut()
+                .watch(exchange.quotes(), margin, exchange.conditional());
         }
         let core = Engine::new(clock, state, txs, strategy, risk);
         Ok(Self {
