@@ -13,7 +13,7 @@ a stop that fraction below the entry price and a take-profit that fraction above
 simulated exchange for what the buy filled; `main` runs both and prints the orders the second
 one's brackets sent.
 
-Run: `.venv/bin/python examples/backtest_sma.py` (its first run is `barter-python backtest --sample`).
+Run: `.venv/bin/python examples/backtest_sma.py` (its first run: `barter-python backtest --sample`).
 """
 
 from __future__ import annotations

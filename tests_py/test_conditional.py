@@ -152,7 +152,7 @@ def test_conditional_orders_are_frozen_values_that_pickle_and_compare() -> None:
     for value in (order, trail, pair, entry):
         for protocol in range(pickle.HIGHEST_PROTOCOL + 1):
             assert pickle.loads(pickle.dumps(value, protocol)) == value
-        assert type(value).from_json(value.to_json()) == value  # type: ignore[attr-defined]
+        assert type(value).from_json(value.to_json()) == value
     assert (trail.kind, trail.trigger, trail.offset, trail.offset_bps) == (
         "trailing_stop",
         None,
@@ -199,9 +199,9 @@ def test_conditional_orders_are_frozen_values_that_pickle_and_compare() -> None:
             "offset: must be > 0, got -1",
         ),
         (
-            lambda: bracket(stop("Sell", 1, 95, "x")),
+            lambda: bracket(stop("Sell", 1, 95, "x")),  # type: ignore[arg-type]
             "entry: a bracket's entry must be an OrderRequestOpen, got ConditionalOrder",
-        ),  # type: ignore[arg-type]
+        ),
         (
             lambda: bracket(limit_buy(1, 100, "e")),
             "stop_loss: a bracket needs a stop_loss or a take_profit",

@@ -12,12 +12,12 @@ from pathlib import Path
 
 from barter_python.backtest.config import BacktestConfig
 from barter_python.engine import DefaultStrategy, EngineStateView, Requests, market_order
+from barter_python.exchange import Bracket
 from barter_python.instrument import ExchangeId, Side
 from barter_python.market import MarketData
-from barter_python.exchange import Bracket
 from barter_python.order import OrderKey, OrderRequestCancel, OrderRequestOpen, RequestCancel
-from barter_python.strategy import bracket
 from barter_python.snapshot import DecimalInput
+from barter_python.strategy import bracket
 
 __all__ = ["SAMPLE_DATA", "SmaCross", "sample_config", "sample_data"]
 
