@@ -38,7 +38,15 @@ from barter_python.live import LiveConfig, LiveSystem
 from barter_python.live.testing import LocalExchange
 from barter_python.order import OrderRequestCancel, RequestCancel
 from barter_python.risk import RiskLimits
-from barter_python.strategy import bracket, oco, stop_order, take_profit, trailing_stop
+from barter_python.strategy import (
+    Bar,
+    BarStrategy,
+    bracket,
+    oco,
+    stop_order,
+    take_profit,
+    trailing_stop,
+)
 
 D = Decimal
 T0 = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
@@ -407,6 +415,27 @@ def test_oco_one_triggering_cancels_the_other() -> None:
     result, _ = run({0: [pair]}, [trade(100, 0), trade(94, 1), trade(120, 2)], btc=1)
     assert row(result, "sl").average_price == D(94)
     assert row(result, "tp").status == "cancelled"
+
+
+def test_on_bar_returns_conditional_orders_too() -> None:
+    class Bars(BarStrategy):
+        bar_interval = timedelta(seconds=1)
+
+        def on_bar(self, bar: Bar, state: EngineStateView) -> Requests:
+            first = bar.time_open == at(0)  # the last bar's call comes at the end of the data
+            return [], [stop("Sell", 1, 95, "bar")] if first else []
+
+    # The bar of second 0 closes at the trade of second 1.5: the stop is placed then, and
+    # the trade at 94 (second 1.6) triggers it, a market Sell at 94.
+    events = [trade(100, 0), trade(99, 1.5), trade(94, 1.6)]
+    held = {"instrument": "btc_usdt", "side": "Buy", "quantity": 1, "price_entry_average": 100}
+    config = BacktestConfig(
+        instruments=[{**BOOK[0], "position": held}],
+        balances={("okx", "usdt"): 0, ("okx", "btc"): 1},
+        close_positions_at_end=False,
+    )
+    result = backtest(Bars(), MarketData.from_events(events), config)
+    assert (row(result, "bar").time_triggered, row(result, "bar").average_price) == (at(1.6), D(94))
 
 
 # --- the Engine ------------------------------------------------------------------------------

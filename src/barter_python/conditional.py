@@ -9,29 +9,55 @@ and the instrument.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Literal, Required, TypedDict, Unpack
 
 from barter_python._native import Bracket, ConditionalOrder
 from barter_python.instrument import ExchangeId, Side
 from barter_python.order import ClientOrderId, OrderKey, OrderRequestOpen, StrategyId
 from barter_python.snapshot import DecimalInput
 
-__all__ = ["TriggerOn", "bracket", "oco", "stop_order", "take_profit", "trailing_stop"]
+__all__ = ["Options", "TriggerOn", "bracket", "oco", "stop_order", "take_profit", "trailing_stop"]
 
 # The price a trigger watches: each trade, the L1 book (the bid for a Sell, the ask for a
 # Buy), or the exchange's mark (the L1 mid, else the last trade).
 TriggerOn = Literal["trade", "quote", "mark"]
 
 
-def _key(
+class Options(TypedDict, total=False):
+    """The keywords of `stop_order`, `take_profit` and `trailing_stop`: `strategy_id`, `cid`
+    (default `ClientOrderId.random()`), `trigger_on` (default `"trade"`), `strict` (refuse it
+    if the market has already reached its trigger when it arrives, rather than trigger at
+    once) and `reduce_only` (cut what it sends to the position)."""
+
+    strategy_id: Required[StrategyId | str]
+    cid: ClientOrderId | str | None
+    trigger_on: TriggerOn
+    strict: bool
+    reduce_only: bool
+
+
+def _made(
+    kind: str,
     exchange: ExchangeId | str,
     instrument: str,
-    strategy_id: StrategyId | str,
-    cid: ClientOrderId | str | None,
-) -> OrderKey:
-    return OrderKey(
-        exchange, instrument, strategy_id, ClientOrderId.random() if cid is None else cid
+    side: Side | str,
+    quantity: DecimalInput,
+    options: Options,
+    *,
+    trigger: DecimalInput | None = None,
+    limit: DecimalInput | None = None,
+    offset: DecimalInput | None = None,
+    offset_bps: DecimalInput | None = None,
+) -> ConditionalOrder:
+    cid = options.get("cid")
+    key = OrderKey(
+        exchange, instrument, options["strategy_id"], ClientOrderId.random() if cid is None else cid
     )
+    return ConditionalOrder(
+        key, side, quantity, kind, trigger=trigger, limit=limit, offset=offset,
+        offset_bps=offset_bps, trigger_on=options.get("trigger_on", "trade"),
+        strict=options.get("strict", False), reduce_only=options.get("reduce_only", False),
+    )  # fmt: skip
 
 
 def stop_order(
@@ -42,23 +68,15 @@ def stop_order(
     trigger: DecimalInput,
     *,
     limit: DecimalInput | None = None,
-    strategy_id: StrategyId | str,
-    cid: ClientOrderId | str | None = None,
-    trigger_on: TriggerOn = "trade",
-    strict: bool = False,
-    reduce_only: bool = False,
+    **options: Unpack[Options],
 ) -> ConditionalOrder:
     """A stop: triggers when the market reaches `trigger` against the position (a Sell when
     the price falls to or below it, a Buy when it rises to or above it), then a market order,
     or a `GoodUntilCancelled` limit order at `limit` (a stop-limit; a Sell's limit must not be
-    above its trigger, a Buy's not below). `strict=True` refuses it if the market has already
-    reached the trigger when it arrives (else it triggers at once); `reduce_only=True` cuts
-    what it sends to the position."""
-    return ConditionalOrder(
-        _key(exchange, instrument, strategy_id, cid), side, quantity, "stop",
-        trigger=trigger, limit=limit, trigger_on=trigger_on, strict=strict,
-        reduce_only=reduce_only,
-    )  # fmt: skip
+    above its trigger, a Buy's not below). `options`: see `Options`."""
+    return _made(
+        "stop", exchange, instrument, side, quantity, options, trigger=trigger, limit=limit
+    )
 
 
 def take_profit(
@@ -69,19 +87,13 @@ def take_profit(
     trigger: DecimalInput,
     *,
     limit: DecimalInput | None = None,
-    strategy_id: StrategyId | str,
-    cid: ClientOrderId | str | None = None,
-    trigger_on: TriggerOn = "trade",
-    strict: bool = False,
-    reduce_only: bool = False,
+    **options: Unpack[Options],
 ) -> ConditionalOrder:
     """The mirror of `stop_order`: a Sell triggers when the price rises to or above `trigger`,
     a Buy when it falls to or below it; a market order, or a limit at `limit`."""
-    return ConditionalOrder(
-        _key(exchange, instrument, strategy_id, cid), side, quantity, "take_profit",
-        trigger=trigger, limit=limit, trigger_on=trigger_on, strict=strict,
-        reduce_only=reduce_only,
-    )  # fmt: skip
+    return _made(
+        "take_profit", exchange, instrument, side, quantity, options, trigger=trigger, limit=limit
+    )
 
 
 def trailing_stop(
@@ -92,19 +104,14 @@ def trailing_stop(
     *,
     offset: DecimalInput | None = None,
     offset_bps: DecimalInput | None = None,
-    strategy_id: StrategyId | str,
-    cid: ClientOrderId | str | None = None,
-    trigger_on: TriggerOn = "trade",
-    strict: bool = False,
-    reduce_only: bool = False,
+    **options: Unpack[Options],
 ) -> ConditionalOrder:
     """A stop whose trigger follows the best price since it reached the exchange by `offset`
     (a price) or `offset_bps` (basis points of the best price), one of the two, and never moves
     back: a Sell's trails the highest price down, a Buy's the lowest up. Then a market order."""
-    return ConditionalOrder(
-        _key(exchange, instrument, strategy_id, cid), side, quantity, "trailing_stop",
-        offset=offset, offset_bps=offset_bps, trigger_on=trigger_on, strict=strict,
-        reduce_only=reduce_only,
+    return _made(
+        "trailing_stop", exchange, instrument, side, quantity, options, offset=offset,
+        offset_bps=offset_bps,
     )  # fmt: skip
 
 

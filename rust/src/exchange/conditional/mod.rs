@@ -443,4 +443,4 @@ fn trail(held: &mut Held, price: Decimal) -> bool {
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

@@ -8,12 +8,13 @@ fn d(text: &str) -> Decimal {
     text.parse().expect("a decimal")
 }
 
-fn spec(cid: &str, side: Side, kind: Kind, trigger: Option<&str>) -> Indexed {
+/// A conditional order of 1 on instrument 0 (strategy `test`), watching trades.
+pub(crate) fn spec(cid: &str, side: Side, kind: Kind, trigger: Option<&str>) -> Indexed {
     Conditional {
         key: OrderKey {
             exchange: ExchangeIndex(0),
             instrument: InstrumentIndex(0),
-            strategy: StrategyId::new("t"),
+            strategy: StrategyId::new("test"),
             cid: ClientOrderId::new(cid),
         },
         side,

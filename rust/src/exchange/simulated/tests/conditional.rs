@@ -9,16 +9,8 @@ type Spec = crate::exchange::conditional::Indexed;
 /// A conditional order of `quantity` on the test instrument, watching trades.
 fn order(cid: &str, side: Side, kind: Kind, trigger: Option<&str>, quantity: &str) -> Spec {
     Spec {
-        key: Run::key(cid),
-        side,
         quantity: d(quantity),
-        kind,
-        trigger: trigger.map(d),
-        offset: None,
-        limit: None,
-        trigger_on: TriggerOn::Trade,
-        strict: false,
-        reduce_only: false,
+        ..crate::exchange::conditional::tests::spec(cid, side, kind, trigger)
     }
 }
 
