@@ -171,7 +171,15 @@ struct Lane {
     /// Trigger when the price falls to them: the highest last.
     down: BTreeSet<(Decimal, u64)>,
     trailing: Vec<u64>,
+    /// The nearest triggers of `up` and `down` as `f64` (`None`: to be read again): a trade's
+    /// `f64` price far from both needs no exact decimal (see `Book::near`).
+    nearest: Option<(f64, f64)>,
 }
+
+/// How far apart an `f64` price and a trigger's `f64` may be and still meet exactly: far more
+/// than the rounding of either (the shortest decimal of an `f64` is within one unit in its
+/// last place of it).
+const MARGIN: f64 = 1e-9;
 
 /// A lane's place: three sources, two sides.
 fn lane_of(instrument: InstrumentIndex, on: TriggerOn, side: Side) -> usize {
@@ -206,6 +214,35 @@ impl Book {
 
     pub fn is_empty(&self) -> bool {
         self.held.is_empty()
+    }
+
+    /// Whether an `f64` price of a lane may trigger or move anything there: `false` only when
+    /// it is clearly short of both nearest triggers and no trailing stop follows the lane, so
+    /// that a replay of `f64` trades pays for no exact decimal while the market is far away.
+    pub fn near(
+        &mut self,
+        instrument: InstrumentIndex,
+        on: TriggerOn,
+        side: Side,
+        price: f64,
+    ) -> bool {
+        let Some(lane) = self.lanes.get_mut(lane_of(instrument, on, side)) else {
+            return false;
+        };
+        if !lane.trailing.is_empty() {
+            return true;
+        }
+        let (up, down) = *lane.nearest.get_or_insert_with(|| {
+            let float = |t: Option<&(Decimal, u64)>, none| {
+                t.and_then(|(trigger, _)| rust_decimal::prelude::ToPrimitive::to_f64(trigger))
+                    .unwrap_or(none)
+            };
+            (
+                float(lane.up.first(), f64::INFINITY),
+                float(lane.down.last(), f64::NEG_INFINITY),
+            )
+        });
+        price >= up - up.abs() * MARGIN || price <= down + down.abs() * MARGIN
     }
 
     /// Whether a held order watches `on`.
@@ -338,6 +375,7 @@ impl Book {
             &mut lane.down
         };
         set.insert((trigger, id));
+        lane.nearest = None;
         held.indexed = Some((trigger, id));
     }
 
@@ -355,6 +393,7 @@ impl Book {
         )];
         lane.up.remove(&key);
         lane.down.remove(&key);
+        lane.nearest = None;
     }
 
     /// One price of a lane (a trade, a side of a book, the mark; a candle's four prices one
@@ -400,6 +439,9 @@ impl Book {
             }
             lane.down.pop_last();
             fired.push(id);
+        }
+        if !fired.is_empty() {
+            lane.nearest = None;
         }
         for id in &fired {
             if let Some(held) = self.held.get_mut(id) {

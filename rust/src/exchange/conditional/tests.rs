@@ -74,3 +74,31 @@ fn a_trailing_stop_moves_its_trigger_only_forward() {
     assert!(on("102").is_empty()); // stays 101
     assert_eq!(on("101"), [id]);
 }
+
+#[test]
+fn an_f64_price_is_near_a_lane_only_close_to_its_nearest_triggers() {
+    let mut book = Book::new(1);
+    let near =
+        |book: &mut Book, side, price| book.near(InstrumentIndex(0), TriggerOn::Trade, side, price);
+    // Nothing held: nothing is near.
+    assert!(!near(&mut book, Side::Sell, 100.0));
+    book.hold(0, spec("s", Side::Sell, Kind::Stop, Some("95.1")), None);
+    book.hold(
+        1,
+        spec("tp", Side::Sell, Kind::TakeProfit, Some("110")),
+        None,
+    );
+    assert!(!near(&mut book, Side::Sell, 100.0));
+    // At a trigger (its f64 as a trade carries it) and beyond it: near, both ways.
+    assert!(near(&mut book, Side::Sell, 95.1));
+    assert!(near(&mut book, Side::Sell, 90.0));
+    assert!(near(&mut book, Side::Sell, 110.0));
+    // The other side's lane holds nothing.
+    assert!(!near(&mut book, Side::Buy, 95.1));
+    // Triggered and gone: the nearest is read again.
+    assert_eq!(
+        book.on_price(InstrumentIndex(0), TriggerOn::Trade, Side::Sell, d("95.1")),
+        [0]
+    );
+    assert!(!near(&mut book, Side::Sell, 95.1));
+}

@@ -215,8 +215,16 @@ impl Simulated {
     ) {
         let instrument = event.instrument;
         match &event.kind {
-            DataKind::Trade(_) if self.conditional.watches(TriggerOn::Trade) => {
-                if let Some(price) = self.lane_price(instrument, TriggerOn::Trade, Side::Buy) {
+            DataKind::Trade(trade) if self.conditional.watches(TriggerOn::Trade) => {
+                // The exact price only when the trade comes near a trigger.
+                let near = [Side::Sell, Side::Buy].into_iter().any(|side| {
+                    self.conditional
+                        .near(instrument, TriggerOn::Trade, side, trade.price)
+                });
+                let price = near
+                    .then(|| self.lane_price(instrument, TriggerOn::Trade, Side::Buy))
+                    .flatten();
+                if let Some(price) = price {
                     self.on_price(instrument, TriggerOn::Trade, price, check, out);
                 }
             }
