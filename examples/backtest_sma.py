@@ -27,8 +27,9 @@ __all__ = ["SmaCross", "main"]
 def main() -> None:
     result = backtest(SmaCross(), sample_data(), sample_config(), id="sma")
     print(result)
-    # Each buy with a stop 0.05 % below and a take-profit 0.1 % above its price.
-    bracketed = SmaCross(stop_loss="0.0005", take_profit="0.001")
+    # Each buy with a stop 0.005 % below and a take-profit 0.01 % above its price (the
+    # sample's five minutes move little): the last buy's stop triggers and sells.
+    bracketed = SmaCross(stop_loss="0.00005", take_profit="0.0001")
     result = backtest(bracketed, sample_data(), sample_config(), id="sma-bracket")
     print(result)
     for order in result.orders:

@@ -506,3 +506,15 @@ def test_a_paper_session_triggers_a_stop_and_a_gap_fills_at_the_touch(local: Loc
     p1 = row(result, "p1")
     assert (p1.kind, p1.trigger, p1.average_price, p1.status) == ("stop", D(105), D(108), "filled")
     assert result.fills[0].price == D(108)
+
+
+def test_the_sma_example_with_a_bracket_stops_out_its_last_buy() -> None:
+    from barter_python.backtest.sample import SmaCross, sample_config, sample_data
+
+    strategy = SmaCross(stop_loss="0.00005", take_profit="0.0001")
+    result = backtest(strategy, sample_data(), sample_config())
+    legs = {o.cid: (o.kind, o.status) for o in result.orders if o.trigger is not None}
+    # Each exit cancels its buy's legs; the last buy's stop triggers before any exit.
+    assert legs["sma-1-sl"] == ("stop", "cancelled")
+    assert legs["sma-5-sl"] == ("stop", "filled")
+    assert legs["sma-5-tp"] == ("take_profit", "cancelled")

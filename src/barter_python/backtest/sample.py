@@ -127,8 +127,12 @@ class SmaCross(DefaultStrategy):
         entry = self._order(Side.BUY, self.quantity, price)
         if self.stop_loss is None and self.take_profit is None:
             return entry
-        below = None if self.stop_loss is None else price * (1 - self.stop_loss)
-        above = None if self.take_profit is None else price * (1 + self.take_profit)
+        # To the cent: the sample's prices are quoted in cents.
+        cent = Decimal("0.01")
+        below = None if self.stop_loss is None else (price * (1 - self.stop_loss)).quantize(cent)
+        above = (
+            None if self.take_profit is None else (price * (1 + self.take_profit)).quantize(cent)
+        )
         return bracket(entry, stop_loss=below, take_profit=above, reduce_only=True)
 
     def _cancel_legs(self) -> list[OrderRequestCancel]:
