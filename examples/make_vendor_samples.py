@@ -5,7 +5,9 @@
 - `examples/data/binance/ETHUSDT-bookTicker-2024-03-01.csv.gz`: Binance USD-M futures
   bookTicker, with its header, times in milliseconds, gzipped;
 - `examples/data/tardis/binance-futures_quotes_2024-03-01_BTCUSDT.csv.gz`: Tardis.dev's quotes
-  of Binance USD-M futures, times in microseconds, both clocks, gzipped as Tardis serves them.
+  of Binance USD-M futures, times in microseconds, both clocks, gzipped as Tardis serves them;
+- `examples/data/binance/BTCUSDT-1m-2025-01-01.zip`: Binance spot 1-minute klines, no header,
+  times in microseconds, zipped.
 
 Random walks on Binance's tick sizes with a fixed seed: running this again writes the same
 bytes. Run: `.venv/bin/python examples/make_vendor_samples.py`.
@@ -75,6 +77,27 @@ def tardis_quotes(rng: random.Random, count: int) -> str:
     return "".join(rows)
 
 
+def klines(rng: random.Random, count: int) -> str:
+    """open_time, open, high, low, close, volume, close_time (µs: the minute's last), quote
+    volume, count, taker buy volume, taker buy quote volume, ignore."""
+    close, rows = Decimal("93500.00"), []
+    for minute in range(count):
+        open_ = close
+        close = open_ + Decimal(rng.randint(-400, 400)) * Decimal("0.01")
+        high = max(open_, close) + Decimal(rng.randint(0, 200)) * Decimal("0.01")
+        low = min(open_, close) - Decimal(rng.randint(0, 200)) * Decimal("0.01")
+        volume = Decimal(rng.randint(1_000, 900_000)) * Decimal("0.00001")
+        start = SPOT_START_US + minute * 60_000_000
+        quote = (volume * (open_ + close) / 2).quantize(Decimal("0.00000001"))
+        taker = (volume / 2).quantize(Decimal("0.00000001"))
+        taker_quote = (quote / 2).quantize(Decimal("0.00000001"))
+        rows.append(
+            f"{start},{open_:.8f},{high:.8f},{low:.8f},{close:.8f},{volume:.8f},"
+            f"{start + 59_999_999},{quote},{rng.randint(50, 3_000)},{taker},{taker_quote},0\n"
+        )
+    return "".join(rows)
+
+
 def main() -> None:
     rng = random.Random(SEED)
     FOLDER.mkdir(parents=True, exist_ok=True)
@@ -87,7 +110,13 @@ def main() -> None:
     TARDIS.mkdir(parents=True, exist_ok=True)
     quotes = TARDIS / "binance-futures_quotes_2024-03-01_BTCUSDT.csv.gz"
     quotes.write_bytes(gzip.compress(tardis_quotes(rng, 600).encode(), mtime=0))
-    print(f"wrote {zipped}, {gzipped} and {quotes}")
+    # Its own generator, so that adding it left the other files' bytes as they were.
+    candles = FOLDER / "BTCUSDT-1m-2025-01-01.zip"
+    with zipfile.ZipFile(candles, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        entry = zipfile.ZipInfo("BTCUSDT-1m-2025-01-01.csv", date_time=(2025, 1, 2, 0, 0, 0))
+        text = klines(random.Random(SEED + 1), 600)
+        archive.writestr(entry, text, compress_type=zipfile.ZIP_DEFLATED)
+    print(f"wrote {zipped}, {gzipped}, {quotes} and {candles}")
 
 
 if __name__ == "__main__":

@@ -190,7 +190,7 @@ def test_barters_own_example_data() -> None:
     data = MarketData.from_barter_json(path, instruments=[BTC, ETH, SOL])
     assert len(data) == 50_000
     assert repr(data).startswith(
-        "<MarketData: 50000 events (11032 trades, 38968 l1, 0 disconnections)"
+        "<MarketData: 50000 events (11032 trades, 38968 l1, 0 candles, 0 disconnections)"
     )
     assert data.instruments == [
         (ExchangeId.BINANCE_SPOT, n) for n in ("btc_usdt", "eth_usdt", "sol_usdt")
@@ -217,7 +217,9 @@ def test_barters_own_example_data() -> None:
 def test_barters_example_with_disconnections() -> None:
     path = barter_example("binance_spot_market_data_with_disconnect_events.json")
     data = MarketData.from_barter_json(path, instruments=[BTC, ETH, SOL])
-    assert repr(data).startswith("<MarketData: 24 events (21 trades, 0 l1, 3 disconnections)")
+    assert repr(data).startswith(
+        "<MarketData: 24 events (21 trades, 0 l1, 0 candles, 3 disconnections)"
+    )
     kinds = data.to_arrow().column("kind").to_pylist()
     assert kinds.count("reconnecting") == 3
 
@@ -275,7 +277,7 @@ def test_json_values_checked_item_by_item(tmp_path: Path) -> None:
                     {
                         "Candle": {
                             "close_time": iso(7),
-                            "open": 1,
+                            "open": 2,
                             "high": 1,
                             "low": 1,
                             "close": 1,
@@ -305,7 +307,7 @@ def test_json_values_checked_item_by_item(tmp_path: Path) -> None:
         "item 6: instrument: index 0 is 'btc_usdt' on 'binance_spot', but the event is on 'okx'"
         in lines[7]
     )
-    assert "item 7: kind: candle: MarketData holds trades and L1 books" in lines[8]
+    assert "item 7: open: above high 1, got 2" in lines[8]
 
 
 def test_missing_file() -> None:
@@ -359,10 +361,10 @@ def test_csv_trades_l1_and_candles(tmp_path: Path) -> None:
         "candles.csv",
         f"time,open,high,low,close,volume\n{iso(60_000)},100,110,90,105.5,12.5\n",
     )
-    # a candle is a trade at its close, volume traded, side Buy
+    # a candle at the row's time, its close time
     assert MarketData.from_csv(candles, kind="candles", exchange="okx", instrument="x") == (
         MarketData.from_events(
-            [EngineEvent.trade("okx", "x", Decimal("105.5"), Decimal("12.5"), "Buy", at(60_000))]
+            [EngineEvent.candle("okx", "x", 100, 110, 90, "105.5", "12.5", at(60_000))]
         )
     )
 
@@ -558,9 +560,15 @@ def test_to_arrow_columns() -> None:
         "bid_amount",
         "ask_price",
         "ask_amount",
+        "open",
+        "high",
+        "low",
+        "trades",
     ]
     assert str(table.schema.field("time_exchange").type) == "timestamp[ns, tz=UTC]"
-    rows = table.drop_columns(["time_exchange", "time_received"]).to_pylist()
+    candle_columns = ["open", "high", "low", "trades"]  # null but for candles
+    assert all(table.column(name).null_count == len(table) for name in candle_columns)
+    rows = table.drop_columns(["time_exchange", "time_received", *candle_columns]).to_pylist()
     assert rows[0] == {
         "exchange": "binance_spot",
         "instrument": "eth_usdt",
@@ -606,7 +614,7 @@ def test_from_arrow_tables_of_one_instrument() -> None:
         }
     )
     candles = MarketData.from_arrow(millis, kind="candles", exchange="okx", instrument="a")
-    assert candles == MarketData.from_events([EngineEvent.trade("okx", "a", 2, 3, "Buy", at(0))])
+    assert candles == MarketData.from_events([EngineEvent.candle("okx", "a", 1, 2, 1, 2, 3, at(0))])
 
     class Stream:  # anything with __arrow_c_stream__
         def __arrow_c_stream__(self, requested_schema: object = None) -> object:
@@ -723,7 +731,7 @@ def test_a_million_trades_load_without_a_python_object_per_row(tmp_path: Path) -
     assert len(data) == 1_000_000
     assert peak < 20_000_000  # Python-side; the events live in native memory
     per_event = data.nbytes / len(data)
-    assert per_event < 70
+    assert per_event < 80
     print(f"1M trades: {per_event:.1f} native bytes/event, Python peak {peak / 1e6:.2f} MB")
 
 

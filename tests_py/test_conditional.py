@@ -384,6 +384,44 @@ def test_a_gap_on_the_book_fills_at_the_bid_not_at_the_trigger() -> None:
     assert row(result, "s").average_price == D(90)
 
 
+# --- on candles ------------------------------------------------------------------------------
+
+
+def candle(o: int, h: int, low: int, c: int, seconds: float) -> EngineEvent:
+    return EngineEvent.candle("okx", "btc_usdt", o, h, low, c, 10, at(seconds))
+
+
+def test_a_candle_triggers_at_the_first_of_its_four_prices_that_reaches_the_trigger() -> None:
+    # The stop reaches the exchange at the second candle's open (98; spec §11). Its path:
+    # 98, then the nearer extreme 99 (99 - 98 = 1 < 98 - 94 = 4), then 94, then 97: 94 is the
+    # first price at or below 95, and the market Sell meets it.
+    events = [candle(100, 101, 99, 100, 60), candle(98, 99, 94, 97, 120)]
+    result, _ = run({0: [stop("Sell", 1, 95, "s")]}, events, btc=1)
+    s = row(result, "s")
+    assert (s.time_triggered, s.average_price, s.status) == (at(120), D(94), "filled")
+
+
+def test_a_candle_that_gaps_past_a_stop_fills_at_its_open() -> None:
+    # The second candle opens at 90, below the stop at 95: it triggers there and fills at 90.
+    events = [candle(100, 101, 99, 100, 60), candle(90, 92, 89, 91, 120)]
+    result, _ = run({0: [stop("Sell", 1, 95, "s")]}, events, btc=1)
+    assert row(result, "s").average_price == D(90)
+
+
+def test_a_candle_through_both_legs_tries_the_nearer_extreme_first() -> None:
+    # Open 100, high 106, low 94: a tie (6 each way) tries the low first, so the stop at 95
+    # triggers (at 94) and the take-profit at 105 is cancelled, as backtesting.py's
+    # pessimistic rule has it. The pair reaches the exchange at this candle's open.
+    pair = oco(
+        stop("Sell", 1, 95, "sl"),
+        take_profit("okx", "btc_usdt", "Sell", 1, 105, strategy_id="s", cid="tp"),
+    )
+    events = [candle(100, 101, 99, 100, 60), candle(100, 106, 94, 101, 120)]
+    result, _ = run({0: [pair]}, events, btc=1)
+    assert (row(result, "sl").status, row(result, "sl").average_price) == ("filled", D(94))
+    assert row(result, "tp").status == "cancelled"
+
+
 # --- brackets and pairs ----------------------------------------------------------------------
 
 

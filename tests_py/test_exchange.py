@@ -332,6 +332,23 @@ def test_taker_and_maker_fees_are_charged_in_the_quote_asset() -> None:
     assert asset.balance_end == D("9986.499")
 
 
+def test_a_negative_maker_fee_is_a_rebate_credited_in_the_quote_asset() -> None:
+    # m1 (Buy 1 at 95) rests, holding 95 x 1 x (1 - 0.0002) = 94.981 usdt; the trade at 94
+    # fills it at 95 with a rebate of 0.0002 x 95 = 0.019: usdt 10,000 - 95 + 0.019 =
+    # 9,905.019. A margin account's Sell at 101 resting, filled by a trade at 102, is credited
+    # the same way: realised 0 and a rebate of 0.0002 x 101 = 0.0202.
+    exchange = SimulatedExchange(fees_percent="0.001", maker_fees_percent="-0.0002")
+    events = [trade(100, 0), trade(94, 1)]
+    result, strategy = run({0: [limit("Buy", 1, 95, "m1")]}, events, exchange)
+    assert strategy.seen[1].balance(USDT) == D("9905.019")
+    assert [(f.price, f.fees) for f in result.fills] == [(D(95), D("-0.019"))]
+    margin = SimulatedExchange(account="margin", maker_fees_percent="-0.0002")
+    events = [trade(100, 0), trade(102, 1)]
+    result, strategy = run({0: [limit("Sell", 1, 101, "s")]}, events, margin)
+    assert strategy.seen[1].balance(USDT) == D("10000.0202")
+    assert SimulatedExchange(maker_fees_percent="-0.01").maker_fee == D("-0.01")
+
+
 def test_resting_orders_reserve_and_refusals_name_asset_need_and_free() -> None:
     events = [trade(100, s) for s in range(5)]
     plan: dict[int, list[Request]] = {
@@ -827,6 +844,7 @@ def test_a_short_last_return_period_counts_pro_rata() -> None:
         ("fees_percent", "-0.001"),
         ("fees_percent", "1.5"),
         ("maker_fees_percent", "2"),
+        ("maker_fees_percent", "-0.0101"),
         ("slippage_bps", "-1"),
         ("slippage_bps", "10000"),
         ("leverage", "0.5"),

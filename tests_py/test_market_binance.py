@@ -197,7 +197,7 @@ def test_bad_archives_and_arguments(tmp_path: Path) -> None:
     good = write(tmp_path / "good.csv", SPOT_AGG)
     with pytest.raises(ValueError, match="exchange must be one of Binance's"):
         MarketData.from_binance(good, kind="agg_trades", instrument="btc_usdt", exchange="okx")
-    with pytest.raises(ValueError, match="kind='klines' is not read yet"):
+    with pytest.raises(MarketDataError, match=r"good\.csv:1: expected 12 fields \(open_time,"):
         MarketData.from_binance(good, kind="klines", instrument="btc_usdt")
     with pytest.raises(ValueError, match="order must be 'check', 'sort' or 'as_is'"):
         MarketData.from_binance(good, kind="agg_trades", instrument="btc_usdt", order="x")  # type: ignore[arg-type]

@@ -3,9 +3,10 @@ through the public API only: `backtest` with a strategy that sends random orders
 `Engine` fed one event at a time.
 
 The markets: trades and L1 books of two instruments, in and out of time order (a step back
-in time is a late event). The orders: market and limit, both sides, every time in force,
-sizes from a fraction of a coin to far beyond any balance, and cancels of earlier orders. The
-exchanges: cash and margin accounts, latency, slippage, either fill volume and limit fill.
+in time is a late event), and candles in the backtest's. The orders: market and limit, both
+sides, every time in force, sizes from a fraction of a coin to far beyond any balance, and
+cancels of earlier orders. The exchanges: cash and margin accounts, latency, slippage, either
+fill volume and limit fill.
 
 After each run: no balance below 0 on a cash account; the quote balance is the initial one
 plus the fills' signed values minus their fees, exactly (and the base balance moves by the
@@ -73,7 +74,8 @@ AMOUNTS = st.integers(min_value=0, max_value=40).map(lambda n: D(n) / 4)
 
 @dataclass(frozen=True)
 class Market:
-    """One market event, as drawn: `price` (a trade) or `bid` / `ask` levels (an L1 book)."""
+    """One market event, as drawn: `price` (a trade), `bid` / `ask` levels (an L1 book) or
+    `candle` prices (open, high, low, close; `amount` its volume)."""
 
     instrument: str
     time: datetime
@@ -81,8 +83,11 @@ class Market:
     amount: Decimal = Decimal(0)
     bid: tuple[Decimal, Decimal] | None = None
     ask: tuple[Decimal, Decimal] | None = None
+    candle: tuple[Decimal, Decimal, Decimal, Decimal] | None = None
 
     def event(self) -> EngineEvent:
+        if self.candle is not None:
+            return EngineEvent.candle("okx", self.instrument, *self.candle, self.amount, self.time)
         if self.price is not None:
             return EngineEvent.trade(
                 "okx", self.instrument, self.price, self.amount, "Sell", self.time
@@ -92,7 +97,7 @@ class Market:
 
 
 @st.composite
-def markets(draw: st.DrawFn) -> list[Market]:
+def markets(draw: st.DrawFn, candles: bool = False) -> list[Market]:
     """2 to 25 events; a negative step makes a late event (stamped before the latest seen)."""
     events, ms = [], 0
     for _ in range(draw(st.integers(min_value=2, max_value=25))):
@@ -100,7 +105,14 @@ def markets(draw: st.DrawFn) -> list[Market]:
         time = T0 + timedelta(milliseconds=ms)
         instrument = draw(st.sampled_from(list(INSTRUMENTS)))
         price = draw(PRICES)
-        if draw(st.booleans()):
+        if candles and draw(st.integers(min_value=0, max_value=2)) == 0:
+            low, high = sorted((price, draw(PRICES)))
+            inside = st.integers(min_value=int(low * 4), max_value=int(high * 4)).map(
+                lambda n: D(n) / 4
+            )
+            ohlc = (draw(inside), high, low, draw(inside))
+            events.append(Market(instrument, time, amount=draw(AMOUNTS), candle=ohlc))
+        elif draw(st.booleans()):
             amount = draw(AMOUNTS.filter(lambda a: a > 0))
             events.append(Market(instrument, time, price=price, amount=amount))
         else:
@@ -266,7 +278,7 @@ def run_backtest(
 
 
 @settings(max_examples=EXAMPLES)
-@given(st.data(), markets(), EXCHANGES, st.booleans())
+@given(st.data(), markets(candles=True), EXCHANGES, st.booleans())
 def test_a_backtest_under_random_markets_and_orders(
     data: st.DataObject, events: list[Market], exchange: SimulatedExchange, close: bool
 ) -> None:

@@ -21,6 +21,7 @@ from barter_python.snapshot import DecimalInput
 __all__ = [
     "MAX_LATENCY_MS",
     "MAX_MOCK_LATENCY_MS",
+    "MAX_REBATE",
     "BarterMockExchange",
     "Bracket",
     "ConditionalOrder",
@@ -49,6 +50,10 @@ def _fraction(value: Decimal) -> Decimal:
     return value
 
 
+MAX_REBATE = Decimal("-0.01")
+"""The most negative `maker_fees_percent`: a rebate of 1 % of a fill's value."""
+
+
 def _latency(value: int, bound: int) -> int:
     if not 0 <= value <= bound:
         raise ValueError(f"must be from 0 to {bound} ms, got {value}")
@@ -57,8 +62,9 @@ def _latency(value: int, bound: int) -> int:
 
 class SimulatedExchange(BaseModel, frozen=True, extra="forbid"):
     """The SDK's exchange: market orders at the touch (`slippage_bps` worse), limit orders
-    that rest and fill when crossed (`limit_fill`), cancels, fees in the quote asset, a cash or
-    margin `account`, latency in event time. The default exchange everywhere.
+    that rest and fill when crossed (`limit_fill`), cancels, fees in the quote asset (a negative
+    `maker_fees_percent`, down to -0.01, is a rebate credited to it), a cash or margin
+    `account`, latency in event time. The default exchange everywhere.
 
     `fill_volume="unlimited"` is for market orders only: a limit order never takes more than
     the book shows at its touch. Nothing fills against an event stamped before the order
@@ -97,10 +103,20 @@ class SimulatedExchange(BaseModel, frozen=True, extra="forbid"):
     def _money(cls, value: object) -> Decimal | None:
         return None if value is None else _decimal(value)
 
-    @field_validator("fees_percent", "maker_fees_percent")
+    @field_validator("fees_percent")
     @classmethod
-    def _fee(cls, value: Decimal | None) -> Decimal | None:
-        return None if value is None else _fraction(value)
+    def _fee(cls, value: Decimal) -> Decimal:
+        return _fraction(value)
+
+    @field_validator("maker_fees_percent")
+    @classmethod
+    def _maker_fee(cls, value: Decimal | None) -> Decimal | None:
+        # A negative maker fee is a rebate, as venues pay market makers (spec §12).
+        if value is not None and not MAX_REBATE <= value <= 1:
+            raise ValueError(
+                f"must be from {MAX_REBATE} (a rebate of 1 %) to 1 (0.001 is 0.1 %), got {value}"
+            )
+        return value
 
     @field_validator("slippage_bps")
     @classmethod

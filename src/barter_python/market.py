@@ -36,7 +36,7 @@ _TIMES = frozenset({"time", "time_exchange", "time_received"})
 _TEXTS = frozenset({"exchange", "instrument", "kind", "side"})
 _NUMBERS = frozenset(
     {"price", "amount", "bid_price", "bid_amount", "ask_price", "ask_amount"}
-    | {"open", "high", "low", "close", "volume"}
+    | {"open", "high", "low", "close", "volume", "trades"}
 )
 _NULL_TIME = -(2**63)  # the native layer reads it as a missing time
 
@@ -151,9 +151,10 @@ class MarketData(_native.MarketData):
 
         - `trades`: `time,price,amount,side` (side: `Buy`/`Sell`, or barter's aliases)
         - `l1`: `time,bid_price,bid_amount,ask_price,ask_amount`
-        - `candles`: `time,open,high,low,close,volume`: each candle becomes a trade at its
-          close price with `amount = volume`, side Buy (barter's engine prices from trades
-          and L1 books, not from candles), at the row's time: give each candle's close time.
+        - `candles`: `time,open,high,low,close,volume`: barter-data's `Candle` events at
+          the row's time, which is the candle's close time (a `BarStrategy` gets each one as
+          its bar then; the simulated exchange sees it as four prices: open, the nearer of
+          high and low, the other, close).
 
         `time` is RFC 3339 (`2025-03-25T23:07:00.715Z`) or integer epoch milliseconds. Rows
         are strict: a wrong field count, a bad number, a price `<= 0`, an amount `< 0`, a
@@ -183,6 +184,9 @@ class MarketData(_native.MarketData):
         - `trades`: `id,price,qty,quote_qty,time,is_buyer_maker[,is_best_match]`
         - `agg_trades`: `agg_trade_id,price,quantity,first_trade_id,last_trade_id,
           transact_time,is_buyer_maker[,is_best_match]`
+        - `klines`: `open_time,open,high,low,close,volume,close_time,quote_volume,count,
+          taker_buy_volume,taker_buy_quote_volume,ignore`: barter-data's `Candle` events at
+          `close_time`, as `from_csv(kind="candles")` loads them, `count` their trade count.
         - `book_ticker` (futures): `update_id,best_bid_price,best_bid_qty,best_ask_price,
           best_ask_qty,transaction_time,event_time`: an L1 book at the transaction time,
           received at the event time; a crossed or locked book is skipped and counted in
@@ -197,7 +201,6 @@ class MarketData(_native.MarketData):
         a book ticker, else the trade time) under `"check"`; `"sort"` sorts them stably;
         `"as_is"` keeps the files' order. Every problem raises `MarketDataError` naming the
         file, line and column (all of a file's problems at once, the first 20).
-        `kind="klines"` is refused until candles load as candles.
         """
         paths = [source] if isinstance(source, str | os.PathLike) else list(source)
         if not paths:
@@ -312,9 +315,10 @@ class MarketData(_native.MarketData):
 
     def to_arrow(self) -> pyarrow.Table:
         """The events as a `pyarrow.Table`, one row each: `time_exchange`, `time_received`
-        (timestamp[ns, UTC]), `exchange`, `instrument`, `kind` (`trade`, `l1`,
-        `reconnecting`), `side` (dictionary strings), `price`, `amount`, `bid_price`,
-        `bid_amount`, `ask_price`, `ask_amount` (float64; null where the kind has none).
+        (timestamp[ns, UTC]), `exchange`, `instrument`, `kind` (`trade`, `l1`, `candle`,
+        `reconnecting`), `side` (dictionary strings), `price`, `amount` (a candle's close and
+        volume), `bid_price`, `bid_amount`, `ask_price`, `ask_amount`, `open`, `high`, `low`,
+        `trades` (a candle's trade count) (float64; null where the kind has none).
         Needs pyarrow (`barter-python[arrow]`)."""
         pa = _pyarrow()
         length = len(self)

@@ -1,6 +1,7 @@
 //! Bars built natively from trades, for a `BarStrategy` (spec §10): per instrument, aligned to
 //! UTC multiples of the interval, handed over once their interval has ended (the first event of
-//! a later interval, or the end of the data), never before. Candle data passes through as bars.
+//! a later interval, or the end of the data), never before. Candles join the bar they end in,
+//! and the candle that ends a bar hands it over at once, at its close.
 //! Python is called per bar, not per event.
 
 use super::keys::Keys;
@@ -47,57 +48,69 @@ impl Bars {
         }
     }
 
-    /// A market event: a trade goes into its instrument's bar (closing the bar before it if
-    /// the trade falls in a later interval); a candle is a bar as it is.
+    /// A market event: a trade or a candle goes into its instrument's bar (closing the bar
+    /// before it if it falls in a later interval); a candle that ends its bar hands it over.
     pub fn market(&mut self, event: &MarketEvent<InstrumentIndex, DataKind>) {
         let Some(slot) = self.open.get_mut(event.instrument.index()) else {
             return;
         };
-        match &event.kind {
+        let every = self.every;
+        let align = |time: i64| time - time.rem_euclid(every);
+        // What the event adds: a trade is a bar of one price.
+        let (piece, ends_bar) = match &event.kind {
             DataKind::Trade(trade) => {
-                let time = nanos(event.time_exchange);
-                let start = time - time.rem_euclid(self.every);
-                match slot {
-                    Some(bar) if bar.start == start => {
-                        bar.high = bar.high.max(trade.price);
-                        bar.low = bar.low.min(trade.price);
-                        bar.close = trade.price;
-                        bar.volume += trade.amount;
-                        bar.trades += 1;
-                    }
-                    // A late trade (recordings are not always in order) joins the open bar.
-                    Some(bar) if start < bar.start => {
-                        bar.volume += trade.amount;
-                        bar.trades += 1;
-                    }
-                    _ => {
-                        if let Some(done) = slot.take() {
-                            self.ready.push(done);
-                        }
-                        *slot = Some(Building {
-                            instrument: event.instrument,
-                            start,
-                            open: trade.price,
-                            high: trade.price,
-                            low: trade.price,
-                            close: trade.price,
-                            volume: trade.amount,
-                            trades: 1,
-                        });
-                    }
-                }
+                let piece = Building {
+                    instrument: event.instrument,
+                    start: align(nanos(event.time_exchange)),
+                    open: trade.price,
+                    high: trade.price,
+                    low: trade.price,
+                    close: trade.price,
+                    volume: trade.amount,
+                    trades: 1,
+                };
+                (piece, false)
             }
-            DataKind::Candle(candle) => self.ready.push(Building {
-                instrument: event.instrument,
-                start: nanos(candle.close_time) - self.every,
-                open: candle.open,
-                high: candle.high,
-                low: candle.low,
-                close: candle.close,
-                volume: candle.volume,
-                trades: candle.trade_count,
-            }),
-            _ => {}
+            DataKind::Candle(candle) => {
+                // The bar the candle ends in: a close time is the interval's last instant
+                // (Binance's: its last millisecond) or its end.
+                let close = nanos(candle.close_time).saturating_sub(1);
+                let piece = Building {
+                    instrument: event.instrument,
+                    start: align(close),
+                    open: candle.open,
+                    high: candle.high,
+                    low: candle.low,
+                    close: candle.close,
+                    volume: candle.volume,
+                    trades: candle.trade_count,
+                };
+                // A candle closing within a millisecond of its bar's end completes the bar:
+                // handed over at the candle's close, not at the next event.
+                (piece, piece.start + every - close <= 1_000_000)
+            }
+            _ => return,
+        };
+        match slot {
+            Some(bar) if bar.start == piece.start => {
+                bar.high = bar.high.max(piece.high);
+                bar.low = bar.low.min(piece.low);
+                bar.close = piece.close;
+                bar.volume += piece.volume;
+                bar.trades += piece.trades;
+            }
+            // A late trade (recordings are not always in order) joins the open bar.
+            Some(bar) if piece.start < bar.start => {
+                bar.volume += piece.volume;
+                bar.trades += piece.trades;
+            }
+            _ => {
+                self.ready.extend(slot.take());
+                *slot = Some(piece);
+            }
+        }
+        if ends_bar {
+            self.ready.extend(slot.take());
         }
     }
 

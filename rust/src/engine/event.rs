@@ -16,7 +16,7 @@ use barter_data::books::Level;
 use barter_data::event::{DataKind, MarketEvent};
 use barter_data::streams::consumer::MarketStreamEvent;
 use barter_data::streams::reconnect;
-use barter_data::subscription::{book::OrderBookL1, trade::PublicTrade};
+use barter_data::subscription::{book::OrderBookL1, candle::Candle, trade::PublicTrade};
 use barter_instrument::{
     exchange::ExchangeId,
     instrument::{name::InstrumentNameInternal, InstrumentIndex},
@@ -85,6 +85,35 @@ impl PyEngineEvent {
             side: side.0,
         };
         Ok(market(exchange.0, instrument, time, DataKind::Trade(trade)))
+    }
+
+    /// A candle (barter-data's `Candle`), `time` its close time.
+    #[staticmethod]
+    #[pyo3(signature = (exchange, instrument, open, high, low, close, volume, time=None, trades=0))]
+    #[allow(clippy::too_many_arguments)]
+    fn candle(
+        exchange: Enum<ExchangeId>,
+        instrument: &str,
+        open: &Bound<'_, PyAny>,
+        high: &Bound<'_, PyAny>,
+        low: &Bound<'_, PyAny>,
+        close: &Bound<'_, PyAny>,
+        volume: &Bound<'_, PyAny>,
+        time: Option<DateTime<Utc>>,
+        trades: u64,
+    ) -> PyResult<Self> {
+        let time = time_or_now(time);
+        let candle = DataKind::Candle(Candle {
+            close_time: time,
+            open: float(open, "open", Role::Price)?,
+            high: float(high, "high", Role::Price)?,
+            low: float(low, "low", Role::Price)?,
+            close: float(close, "close", Role::Price)?,
+            volume: float(volume, "volume", Role::Amount)?,
+            trade_count: trades,
+        });
+        market::check(&candle).map_err(PyValueError::new_err)?;
+        Ok(market(exchange.0, instrument, Some(time), candle))
     }
 
     /// A level-1 order book (barter-data's `OrderBookL1`): best bid and ask `(price, amount)`.

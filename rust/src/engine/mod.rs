@@ -29,6 +29,7 @@ use crate::exchange::market::Quote;
 use crate::exchange::queue::QueuedTxMap;
 use crate::exchange::simulated::{self, Listing, Simulated};
 use crate::exchange::Exchange;
+use crate::market;
 use crate::order::PyStrategyId;
 use audit::{Audit, PyAudit};
 use barter::engine::{
@@ -481,6 +482,9 @@ impl PyEngine {
             self.core.strategy.send([work]);
         }
         if self.poisoned.is_none() {
+            if let EngineEvent::Market(reconnect::Event::Item(market)) = &event {
+                price_candle(&mut self.core.state, market);
+            }
             if let EngineEvent::Account(AccountStreamEvent::Item(account)) = &event {
                 audit.account(&account.kind, &self.keys);
             }
@@ -892,6 +896,33 @@ fn check_balances(
 }
 
 /// Register the engine classes on the native module.
+/// barter's `DefaultInstrumentMarketData` takes no price from a candle. Its close is the
+/// instrument's last traded price at its close time, set before barter processes the event,
+/// as a trade there would be (spec §11): barter's state, its close helpers and the risk limits
+/// then price the instrument.
+fn price_candle(
+    state: &mut State,
+    event: &barter_data::event::MarketEvent<InstrumentIndex, barter_data::event::DataKind>,
+) {
+    let barter_data::event::DataKind::Candle(candle) = &event.kind else {
+        return;
+    };
+    let (Ok(close), Some(instrument)) = (
+        market::exact(candle.close),
+        state.instruments.0.get_index_mut(event.instrument.index()),
+    ) else {
+        return;
+    };
+    let data = &mut instrument.1.data;
+    if data
+        .last_traded_price
+        .as_ref()
+        .is_none_or(|last| last.time < event.time_exchange)
+    {
+        data.last_traded_price = Some(Timed::new(close, event.time_exchange));
+    }
+}
+
 pub fn register(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_class::<PyEngine>()?;
     module.add_class::<PyEngineEvent>()?;

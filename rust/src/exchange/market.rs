@@ -6,6 +6,7 @@
 use crate::market;
 use barter_data::books::Level;
 use barter_data::event::DataKind;
+use barter_data::subscription::candle::Candle;
 use barter_instrument::Side;
 use rust_decimal::Decimal;
 
@@ -54,6 +55,22 @@ pub fn touch(
     }
 }
 
+/// A candle as the prices it went through, in order (spec §11): the open, the nearer of high
+/// and low to the open, the other, the close. On a tie the low comes first, the order that
+/// tries a long position's stop before its target. Compared exactly (the four were checked
+/// exact when loaded), as `f64` differences can misjudge a tie.
+pub fn path(candle: &Candle) -> [f64; 4] {
+    let exact = |value: f64| market::exact(value).unwrap_or_default();
+    let open = exact(candle.open);
+    let high_first = exact(candle.high) - open < open - exact(candle.low);
+    let (first, second) = if high_first {
+        (candle.high, candle.low)
+    } else {
+        (candle.low, candle.high)
+    };
+    [candle.open, first, second, candle.close]
+}
+
 /// The mid of two prices; halved first where their sum is beyond barter's decimal range
 /// (prices near its limit), where the last digit may then differ.
 fn mid(bid: Decimal, ask: Decimal) -> Decimal {
@@ -64,10 +81,12 @@ fn mid(bid: Decimal, ask: Decimal) -> Decimal {
 }
 
 impl Quote {
-    /// Take in one market event (trades and L1 books; other kinds change nothing).
+    /// Take in one market event (trades, L1 books and candles, whose close is the last price;
+    /// other kinds change nothing).
     pub fn update(&mut self, kind: &DataKind) {
         match kind {
-            DataKind::Trade(trade) => self.last = Some((trade.price, trade.amount)),
+            DataKind::Trade(trade) => self.print(trade.price, trade.amount),
+            DataKind::Candle(candle) => self.print(candle.close, candle.volume),
             DataKind::OrderBookL1(book) => {
                 self.bid = book.best_bid;
                 self.ask = book.best_ask;
@@ -75,6 +94,11 @@ impl Quote {
             }
             _ => {}
         }
+    }
+
+    /// A trade at `price` of `amount` (as barter-data carries them): the last trade.
+    pub fn print(&mut self, price: f64, amount: f64) {
+        self.last = Some((price, amount));
     }
 
     /// A quote priced by a snapshot before any market event.
@@ -200,6 +224,32 @@ mod tests {
         // An empty side falls back to the last trade.
         quote.update(&book(Some(("99", "2")), None));
         assert_eq!(quote.touch(Side::Buy), Some(last));
+    }
+
+    #[test]
+    fn a_candle_goes_to_the_nearer_extreme_first() {
+        let candle = |open, high, low, close| Candle {
+            close_time: Default::default(),
+            open,
+            high,
+            low,
+            close,
+            volume: 1.0,
+            trade_count: 1,
+        };
+        // 0.3 - 0.2 and 0.2 - 0.1 are a tie in decimals, not in f64: the low first.
+        assert_eq!(path(&candle(0.2, 0.3, 0.1, 0.25)), [0.2, 0.1, 0.3, 0.25]);
+        assert_eq!(
+            path(&candle(100.0, 101.0, 95.0, 96.0)),
+            [100.0, 101.0, 95.0, 96.0]
+        );
+        assert_eq!(
+            path(&candle(100.0, 110.0, 99.0, 105.0)),
+            [100.0, 99.0, 110.0, 105.0]
+        );
+        let mut quote = Quote::default();
+        quote.update(&DataKind::Candle(candle(100.0, 101.0, 95.0, 96.0)));
+        assert_eq!(quote.mark(), Some(d("96")));
     }
 
     #[test]

@@ -201,6 +201,12 @@ pub struct Simulated {
     started: bool,
     /// The data ended: no later market event will come, so requests arrive at once.
     ended: bool,
+    /// Per instrument, whether its last market event was a candle: its close is its last
+    /// price, so a request sent now reaches the market at the instrument's next price
+    /// (`route`, `simulated/candle.rs`).
+    after_candle: Vec<bool>,
+    /// Requests held until their instrument's next market event, in the order sent.
+    held: Vec<(InstrumentIndex, Pending)>,
 }
 
 const BPS: Decimal = Decimal::from_parts(10_000, 0, 0, false, 0);
@@ -215,8 +221,9 @@ impl Simulated {
         balances: Vec<Decimal>,
         now: DateTime<Utc>,
     ) -> Self {
-        let positions = vec![Position::default(); listings.len()];
-        let conditional = Box::new(Book::new(listings.len()));
+        let listings_len = listings.len();
+        let positions = vec![Position::default(); listings_len];
+        let conditional = Box::new(Book::new(listings_len));
         let holdings = balances
             .into_iter()
             .map(|total| Holding {
@@ -238,6 +245,8 @@ impl Simulated {
             made: now,
             started: false,
             ended: false,
+            after_candle: vec![false; listings_len],
+            held: Vec::new(),
         }
     }
 
@@ -299,17 +308,40 @@ impl Simulated {
     ) {
         self.advance(event.time_exchange);
         let instrument = event.instrument.index();
-        if let Some(quote) = self.quotes.get_mut(instrument) {
-            quote.update(&event.kind);
-        } else {
+        if instrument >= self.quotes.len() {
             return;
         }
+        if let DataKind::Candle(candle) = &event.kind {
+            return self.candle(event.instrument, candle, check, out);
+        }
+        self.quotes[instrument].update(&event.kind);
         if !self.conditional.is_empty() {
             self.trigger(event, check, out);
         }
         if !self.resting.is_empty() {
             self.expire_days(out);
             self.cross(event, out);
+        }
+        self.release(event.instrument, check, out);
+    }
+
+    /// Requests whose time has come reach the exchange: those held for `instrument`'s next
+    /// price, then those whose latency has passed.
+    fn release(
+        &mut self,
+        instrument: InstrumentIndex,
+        check: &mut Check<'_>,
+        out: &mut Vec<Event>,
+    ) {
+        self.after_candle[instrument.index()] = false;
+        if self.held.iter().any(|(of, _)| *of == instrument) {
+            let (now, later) = std::mem::take(&mut self.held)
+                .into_iter()
+                .partition(|(of, _)| *of == instrument);
+            self.held = later;
+            for (_, pending) in now {
+                self.arrive(pending, check, out);
+            }
         }
         while self
             .pending
@@ -373,11 +405,33 @@ impl Simulated {
             ExecutionRequest::Cancel(cancel) => Pending::Cancel(cancel),
             ExecutionRequest::Shutdown => return,
         };
-        if self.settings.latency_ms > 0 && !self.ended {
-            self.pending.push_back((self.arrival(), pending));
-        } else {
+        if let Some(pending) = self.route(pending) {
             self.arrive(pending, check, out);
         }
+    }
+
+    /// A request sent now: on its way (latency), held for its instrument's next price (after a
+    /// candle), or given back to reach the exchange at once.
+    fn route(&mut self, pending: Pending) -> Option<Pending> {
+        let instrument = match &pending {
+            Pending::Open(order) => self.orders[*order].key.instrument,
+            Pending::Cancel(cancel) => cancel.key.instrument,
+            Pending::Place(orders, _) => match orders.first() {
+                Some(order) => self.orders[*order].key.instrument,
+                None => return None,
+            },
+        };
+        if self.ended {
+            return Some(pending);
+        }
+        if self.settings.latency_ms > 0 {
+            self.pending.push_back((self.arrival(), pending));
+        } else if self.after_candle.get(instrument.index()) == Some(&true) {
+            self.held.push((instrument, pending));
+        } else {
+            return Some(pending);
+        }
+        None
     }
 
     /// The data ended: what is still on its way never arrives (resting orders stay open), and
@@ -388,13 +442,21 @@ impl Simulated {
         let reason =
             format!("did not reach the exchange before the data ended (latency {latency} ms)");
         for (_, pending) in std::mem::take(&mut self.pending) {
-            match pending {
-                Pending::Open(order) => self.expire(order, reason.clone(), out),
-                Pending::Cancel(cancel) => self.refuse_cancel(cancel, reason.clone(), out),
-                Pending::Place(orders, _) => {
-                    for order in orders {
-                        self.expire(order, reason.clone(), out);
-                    }
+            self.never_arrives(pending, reason.clone(), out);
+        }
+        let reason = "sent at a candle's close: no price came after it before the data ended";
+        for (_, pending) in std::mem::take(&mut self.held) {
+            self.never_arrives(pending, reason.into(), out);
+        }
+    }
+
+    fn never_arrives(&mut self, pending: Pending, reason: String, out: &mut Vec<Event>) {
+        match pending {
+            Pending::Open(order) => self.expire(order, reason, out),
+            Pending::Cancel(cancel) => self.refuse_cancel(cancel, reason, out),
+            Pending::Place(orders, _) => {
+                for order in orders {
+                    self.expire(order, reason.clone(), out);
                 }
             }
         }
@@ -748,25 +810,40 @@ impl Simulated {
         Ok(())
     }
 
-    /// Resting orders of the event's instrument that it crosses fill at their limit, maker fee;
-    /// never an order that reached the exchange after the event's exchange time.
+    /// Resting orders of the event's instrument that it crosses fill (`cross_offers`).
     fn cross(&mut self, event: &MarketEvent<InstrumentIndex, DataKind>, out: &mut Vec<Event>) {
         let (instrument, kind, time) = (event.instrument, &event.kind, event.time_exchange);
-        let touch = self.settings.limit_fill == LimitFill::Touch;
         // What the event offers to each side: (price, amount) a resting Buy or Sell meets.
-        let (for_buy, for_sell) = match kind {
+        let offers = match kind {
             DataKind::Trade(_) => {
                 let Some(trade) = self.quotes[instrument.index()].last_trade() else {
                     return;
                 };
-                (Some(trade), Some(trade))
+                [Some(trade), Some(trade)]
             }
-            DataKind::OrderBookL1(book) => (
+            DataKind::OrderBookL1(book) => [
                 book.best_ask.map(|level| (level.price, level.amount)),
                 book.best_bid.map(|level| (level.price, level.amount)),
-            ),
+            ],
             _ => return,
         };
+        let book = matches!(kind, DataKind::OrderBookL1(_));
+        self.cross_offers(instrument, time, offers, book, out);
+    }
+
+    /// Resting orders of `instrument` that the offers (`[for a Buy, for a Sell]`, each a price
+    /// and the amount there) cross fill at their limit, maker fee; never an order that reached
+    /// the exchange after `time`. What each offer has left after them, under displayed
+    /// volume; `book`: the offers are the latest book's, whose amounts the fills consume.
+    fn cross_offers(
+        &mut self,
+        instrument: InstrumentIndex,
+        time: DateTime<Utc>,
+        [for_buy, for_sell]: [Option<(Decimal, Decimal)>; 2],
+        book: bool,
+        out: &mut Vec<Event>,
+    ) -> [Option<Decimal>; 2] {
+        let touch = self.settings.limit_fill == LimitFill::Touch;
         let mut left_buy = for_buy.map(|(_, amount)| amount);
         let mut left_sell = for_sell.map(|(_, amount)| amount);
         let mut at = 0;
@@ -797,7 +874,7 @@ impl Simulated {
                 let available = left.unwrap_or(Decimal::ZERO);
                 quantity = quantity.min(available);
                 *left = Some(available - quantity);
-                if matches!(kind, DataKind::OrderBookL1(_)) {
+                if book {
                     // What a resting order takes off the book is not offered to a taker.
                     self.quotes[instrument.index()].consume(side, quantity);
                 }
@@ -818,6 +895,7 @@ impl Simulated {
                 at += 1;
             }
         }
+        [left_buy, left_sell]
     }
 
     /// A resting order's fill: its reservation is released for what fills, then settled.
@@ -1259,5 +1337,6 @@ impl Position {
     }
 }
 
+mod candle;
 #[cfg(test)]
 mod tests;

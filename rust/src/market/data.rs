@@ -1,13 +1,13 @@
 //! `barter_python._native.MarketData`: market events for a backtest, held natively.
 //!
 //! Each event is a compact record of what barter's engine reads from barter-data's
-//! `MarketEvent` (exchange time, received time, exchange, instrument, and a trade, an L1 book
-//! or a market disconnection), in the order they were recorded (spec §8, replay order: barter's
-//! recordings are in arrival order, which exchange time does not always follow); `merge`
-//! interleaves sources by exchange time and `sort` sorts on request. The replay turns each one back
-//! into barter's `MarketStreamEvent` (`Event::to_barter`). Loaders: barter's JSON files
-//! (`json`), CSV tables (`csv`), Arrow columns (`columns`), engine events; pickling uses a
-//! compact binary form (`binary`).
+//! `MarketEvent` (exchange time, received time, exchange, instrument, and a trade, an L1 book,
+//! a candle or a market disconnection), in the order they were recorded (spec §8, replay
+//! order: barter's recordings are in arrival order, which exchange time does not always
+//! follow); `merge` interleaves sources by exchange time and `sort` sorts on request. The
+//! replay turns each one back into barter's `MarketStreamEvent` (`Event::to_barter`). Loaders:
+//! barter's JSON files (`json`), CSV tables (`csv`), Arrow columns (`columns`), engine events;
+//! pickling uses a compact binary form (`binary`).
 
 mod binance;
 mod binary;
@@ -28,7 +28,7 @@ use barter_data::books::Level as BarterLevel;
 use barter_data::event::{DataKind, MarketEvent};
 use barter_data::streams::consumer::MarketStreamEvent;
 use barter_data::streams::reconnect;
-use barter_data::subscription::{book::OrderBookL1, trade::PublicTrade};
+use barter_data::subscription::{book::OrderBookL1, candle::Candle, trade::PublicTrade};
 use barter_instrument::{exchange::ExchangeId, instrument::name::InstrumentNameInternal, Side};
 use chrono::{DateTime, Utc};
 use fnv::{FnvHashMap, FnvHashSet};
@@ -80,11 +80,21 @@ pub enum Kind {
     Trade { price: f64, amount: f64, side: Side },
     /// barter-data's `OrderBookL1`, its `last_update_time` being the exchange time.
     L1 { bid: Level, ask: Level },
+    /// barter-data's `Candle`, its `close_time` being the event's exchange time; `trades`
+    /// its `trade_count` (a `u32` keeps the event at 72 bytes).
+    Candle {
+        open: f64,
+        high: f64,
+        low: f64,
+        close: f64,
+        volume: f64,
+        trades: u32,
+    },
     /// The exchange's market stream disconnected (`reconnect::Event::Reconnecting`).
     Reconnecting,
 }
 
-/// One market event: 64 bytes.
+/// One market event: 72 bytes.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Event {
     /// Nanoseconds since the Unix epoch, UTC.
@@ -128,6 +138,22 @@ impl Event {
                 best_bid: bid.to_barter(),
                 best_ask: ask.to_barter(),
             }),
+            Kind::Candle {
+                open,
+                high,
+                low,
+                close,
+                volume,
+                trades,
+            } => DataKind::Candle(Candle {
+                close_time: time_exchange,
+                open,
+                high,
+                low,
+                close,
+                volume,
+                trade_count: trades.into(),
+            }),
         };
         reconnect::Event::Item(MarketEvent {
             time_exchange,
@@ -154,6 +180,40 @@ fn l1(bid: Level, ask: Level) -> Result<Kind, String> {
         market::check_mid(bid, ask)?;
     }
     Ok(Kind::L1 { bid, ask })
+}
+
+/// A candle whose prices (checked `> 0`) hold together: open and close within low..high. Each
+/// problem is `field: problem`; a NaN (a number already refused) is not compared.
+pub fn candle(
+    [open, high, low, close]: [f64; 4],
+    volume: f64,
+    trades: u64,
+) -> Result<Kind, Vec<String>> {
+    let mut problems = Vec::new();
+    for (field, value) in [("open", open), ("close", close), ("low", low)] {
+        if value > high {
+            problems.push(format!("{field}: above high {high}, got {value}"));
+        }
+    }
+    for (field, value) in [("open", open), ("close", close)] {
+        if value < low {
+            problems.push(format!("{field}: below low {low}, got {value}"));
+        }
+    }
+    let trades = u32::try_from(trades)
+        .map_err(|_| problems.push(format!("trades: at most {}, got {trades}", u32::MAX)))
+        .unwrap_or(0);
+    if !problems.is_empty() {
+        return Err(problems);
+    }
+    Ok(Kind::Candle {
+        open,
+        high,
+        low,
+        close,
+        volume,
+        trades,
+    })
 }
 
 /// Market events in their recorded order, and the instruments they name, sorted as barter's
@@ -430,10 +490,22 @@ impl Builder {
                 );
                 l1(bid, ask).map_err(|problem| problems.push(problem)).ok()
             }
+            DataKind::Candle(bar) => {
+                let [open, high, low, close] = [
+                    ("open", bar.open),
+                    ("high", bar.high),
+                    ("low", bar.low),
+                    ("close", bar.close),
+                ]
+                .map(|(field, value)| note(field, market::checked(value, Role::Price)));
+                let volume = note("volume", market::checked(bar.volume, Role::Amount));
+                candle([open, high, low, close], volume, bar.trade_count)
+                    .map_err(|found| problems.extend(found))
+                    .ok()
+            }
             other => {
                 problems.push(format!(
-                    "kind: {}: MarketData holds trades and L1 books (barter's engine prices \
-                     from those only)",
+                    "kind: {}: MarketData holds trades, L1 books and candles",
                     other.kind_name()
                 ));
                 None
@@ -810,11 +882,12 @@ impl PyMarketData {
     fn __repr__(slf: &Bound<'_, Self>) -> PyResult<String> {
         let data = &slf.get().data;
         let name = slf.get_type().name()?;
-        let (mut trades, mut books, mut reconnections) = (0, 0, 0);
+        let (mut trades, mut books, mut candles, mut reconnections) = (0, 0, 0, 0);
         for event in &data.events {
             match event.kind {
                 Kind::Trade { .. } => trades += 1,
                 Kind::L1 { .. } => books += 1,
+                Kind::Candle { .. } => candles += 1,
                 Kind::Reconnecting => reconnections += 1,
             }
         }
@@ -828,7 +901,8 @@ impl PyMarketData {
             _ => String::new(),
         };
         Ok(format!(
-            "<{name}: {} events ({trades} trades, {books} l1, {reconnections} disconnections), \
+            "<{name}: {} events ({trades} trades, {books} l1, {candles} candles, \
+             {reconnections} disconnections), \
              {} instruments{span}>",
             data.events.len(),
             data.instruments.len(),
@@ -958,7 +1032,7 @@ mod tests {
 
     #[test]
     fn event_is_compact() {
-        assert_eq!(std::mem::size_of::<Event>(), 64);
+        assert_eq!(std::mem::size_of::<Event>(), 72);
     }
 
     #[test]

@@ -258,6 +258,22 @@ pub fn check(kind: &DataKind) -> Result<(), String> {
             Ok(())
         }
         DataKind::OrderBookL1(book) => check_l1(book),
+        DataKind::Candle(candle) => {
+            let prices = [
+                ("open", candle.open),
+                ("high", candle.high),
+                ("low", candle.low),
+                ("close", candle.close),
+            ];
+            for (field, value) in prices {
+                checked(value, Role::Price).map_err(|why| format!("candle {field} {why}"))?;
+            }
+            checked(candle.volume, Role::Amount).map_err(|why| format!("candle volume {why}"))?;
+            let prices = prices.map(|(_, value)| value);
+            data::candle(prices, candle.volume, candle.trade_count)
+                .map(drop)
+                .map_err(|problems| format!("candle {}", problems.join("; ")))
+        }
         _ => Ok(()),
     }
 }

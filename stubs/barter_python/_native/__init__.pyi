@@ -436,6 +436,20 @@ class EngineEvent:
         """A public trade (barter-data's `PublicTrade`, which holds floats); `time` must be
         timezone-aware (default: now)."""
     @staticmethod
+    def candle(
+        exchange: ExchangeId | str,
+        instrument: str,
+        open: DecimalInput,
+        high: DecimalInput,
+        low: DecimalInput,
+        close: DecimalInput,
+        volume: DecimalInput,
+        time: datetime | None = None,
+        trades: int = 0,
+    ) -> EngineEvent:
+        """A candle (barter-data's `Candle`) closing at `time` (timezone-aware; default: now):
+        prices > 0 with open and close within low..high, volume >= 0."""
+    @staticmethod
     def l1(
         exchange: ExchangeId | str,
         instrument: str,

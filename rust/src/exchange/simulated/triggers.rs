@@ -87,10 +87,7 @@ impl Simulated {
                 self.orders.len() - 1
             })
             .collect();
-        let pending = Pending::Place(orders, entry);
-        if self.settings.latency_ms > 0 && !self.ended {
-            self.pending.push_back((self.arrival(), pending));
-        } else {
+        if let Some(pending) = self.route(Pending::Place(orders, entry)) {
             self.arrive(pending, check, out);
         }
     }
@@ -237,6 +234,31 @@ impl Simulated {
             }
             _ => {}
         }
+        self.trigger_mark(instrument, check, out);
+    }
+
+    /// One of a candle's four prices, printed as a trade (`candle.rs`), in turn: the candle
+    /// triggers at the first of them that reaches a trigger.
+    pub(super) fn trigger_print(
+        &mut self,
+        instrument: InstrumentIndex,
+        check: &mut Check<'_>,
+        out: &mut Vec<super::Event>,
+    ) {
+        if self.conditional.watches(TriggerOn::Trade) {
+            if let Some(price) = self.lane_price(instrument, TriggerOn::Trade, Side::Buy) {
+                self.on_price(instrument, TriggerOn::Trade, price, check, out);
+            }
+        }
+        self.trigger_mark(instrument, check, out);
+    }
+
+    fn trigger_mark(
+        &mut self,
+        instrument: InstrumentIndex,
+        check: &mut Check<'_>,
+        out: &mut Vec<super::Event>,
+    ) {
         if self.conditional.watches(TriggerOn::Mark) {
             if let Some(mark) = self.quotes[instrument.index()].mark() {
                 self.on_price(instrument, TriggerOn::Mark, mark, check, out);

@@ -1,13 +1,13 @@
-//! Binance's public dumps (data.binance.vision), spot and USD-M futures: trades, aggTrades and
-//! bookTicker, in Binance's exact column order (spec §11's table); a klines header is known,
-//! so that a klines file given as another kind is named. Spot files have
+//! Binance's public dumps (data.binance.vision), spot and USD-M futures: trades, aggTrades,
+//! klines (as barter-data's candles) and bookTicker, in Binance's exact column order (spec
+//! §11's table). Spot files have
 //! no header and futures files have had one since 2022, so a header row is sniffed, never
 //! assumed. Spot times are microseconds from 2025 and milliseconds before; futures stay in
 //! milliseconds: a time of 10^14 or more is read as microseconds (10^14 ms is the year 5138).
 
 use super::order::Order;
 use super::vendor::{self, Format, Row};
-use super::{l1, Builder, Failure, Instrument, Kind, Level, MarketData};
+use super::{candle, l1, Builder, Failure, Instrument, Kind, Level, MarketData};
 use crate::market::Role;
 use barter_instrument::Side;
 
@@ -24,12 +24,7 @@ impl FileKind {
         match text {
             "trades" => Ok(FileKind::Trades),
             "agg_trades" => Ok(FileKind::AggTrades),
-            "klines" => Err(
-                "kind='klines' is not read yet: klines will load as candles \
-                 (barter-data's Candle), never as a trade at the close; until then \
-                 MarketData.from_csv(kind='candles') reads them"
-                    .to_string(),
-            ),
+            "klines" => Ok(FileKind::Klines),
             "book_ticker" => Ok(FileKind::BookTicker),
             other => Err(format!(
                 "kind must be 'trades', 'agg_trades', 'klines' or 'book_ticker', got {other:?}"
@@ -232,8 +227,29 @@ fn row(kind: FileKind, record: &csv::StringRecord, instrument: u32) -> Result<Ro
                     }
                 }
             }
-            // Refused by `parse`: candles are not events of the SDK yet.
-            FileKind::Klines => None,
+            // A candle at its close time (Binance's: the last millisecond of the interval).
+            FileKind::Klines => {
+                let [open, high, low, close] = [1, 2, 3, 4].map(|at| number(at, Role::Price));
+                let volume = number(5, Role::Amount);
+                let trades = record[8].parse::<u64>().map_err(|_| {
+                    format!("count: must be a whole number >= 0, got {:?}", &record[8])
+                });
+                match (time(record, 6, names), trades) {
+                    (Ok(time), Ok(trades)) => candle([open, high, low, close], volume, trades)
+                        .map(|kind| Row::Event {
+                            time_exchange: time,
+                            time_received: time,
+                            instrument,
+                            kind,
+                        })
+                        .map_err(|found| problems.extend(found))
+                        .ok(),
+                    (time, trades) => {
+                        problems.extend(time.err().into_iter().chain(trades.err()));
+                        None
+                    }
+                }
+            }
             FileKind::BookTicker => {
                 let bid = Level {
                     price: number(1, Role::Price),
@@ -356,6 +372,44 @@ mod tests {
                 amount: 0.25,
                 side: Side::Sell
             }
+        );
+    }
+
+    #[test]
+    fn a_kline_is_a_candle_at_its_close_time() {
+        let kline = [
+            "1735689600000000",
+            "93500.10",
+            "93600.00",
+            "93400.00",
+            "93550.25",
+            "12.5",
+            "1735689659999999",
+            "1168753.1",
+            "420",
+            "6.1",
+            "570000.2",
+            "0",
+        ];
+        let Ok(Row::Event {
+            kind,
+            time_exchange,
+            ..
+        }) = row(FileKind::Klines, &record(&kline), 0)
+        else {
+            panic!("a kline row")
+        };
+        assert_eq!(time_exchange, 1_735_689_659_999_999_000);
+        let bar = candle([93500.1, 93600.0, 93400.0, 93550.25], 12.5, 420).unwrap();
+        assert_eq!(kind, bar);
+        let mut upside_down = kline;
+        upside_down[2] = "93000";
+        let Err(problems) = row(FileKind::Klines, &record(&upside_down), 0) else {
+            panic!("refused")
+        };
+        assert!(
+            problems[0].starts_with("open: above high 93000"),
+            "{problems:?}"
         );
     }
 

@@ -1,6 +1,6 @@
 //! The pickled form of `MarketData`: a small little-endian binary layout (37 bytes a trade,
-//! 53 an L1 book), read back with every check a loader makes, so that no byte string can
-//! build data a loader would refuse.
+//! 53 an L1 book, 65 a candle), read back with every check a loader makes, so that no byte
+//! string can build data a loader would refuse.
 //!
 //! ```text
 //! "BPMD" version:u8
@@ -10,15 +10,16 @@
 //!   tag 0 trade Buy, 1 trade Sell: instrument:u32 price:f64 amount:f64
 //!   tag 2 l1: instrument:u32 bid_price bid_amount ask_price ask_amount: f64 (NaN: empty side)
 //!   tag 3 reconnecting: exchange_len:u8 exchange
+//!   tag 4 candle (version 3): instrument:u32 open high low close volume: f64 trades:u32
 //! ```
 
-use super::{l1, Builder, Event, Kind, Level, MarketData};
+use super::{candle, l1, Builder, Event, Kind, Level, MarketData};
 use crate::bind::enums;
 use crate::market::{self, Role};
 use barter_instrument::{exchange::ExchangeId, instrument::name::InstrumentNameInternal, Side};
 
 const MAGIC: &[u8; 4] = b"BPMD";
-const VERSION: u8 = 2;
+const VERSION: u8 = 3;
 
 pub fn encode(data: &MarketData) -> Vec<u8> {
     let mut out = Vec::with_capacity(16 + data.events().len() * 53);
@@ -41,6 +42,7 @@ pub fn encode(data: &MarketData) -> Vec<u8> {
             } => 1,
             Kind::L1 { .. } => 2,
             Kind::Reconnecting => 3,
+            Kind::Candle { .. } => 4,
         };
         out.push(tag);
         out.extend_from_slice(&event.time_exchange.to_le_bytes());
@@ -48,6 +50,21 @@ pub fn encode(data: &MarketData) -> Vec<u8> {
         let numbers = match event.kind {
             Kind::Trade { price, amount, .. } => vec![price, amount],
             Kind::L1 { bid, ask } => vec![bid.price, bid.amount, ask.price, ask.amount],
+            Kind::Candle {
+                open,
+                high,
+                low,
+                close,
+                volume,
+                trades,
+            } => {
+                out.extend_from_slice(&event.instrument.to_le_bytes());
+                for number in [open, high, low, close, volume] {
+                    out.extend_from_slice(&number.to_le_bytes());
+                }
+                out.extend_from_slice(&trades.to_le_bytes());
+                continue;
+            }
             Kind::Reconnecting => {
                 exchange_name(&mut out, event.exchange);
                 continue;
@@ -176,6 +193,15 @@ fn read(bytes: &[u8]) -> Result<MarketData, String> {
                     let bid = reader.level()?;
                     l1(bid, reader.level()?)?
                 }
+                4 if version >= 3 => {
+                    let mut prices = [0.0; 4];
+                    for price in &mut prices {
+                        *price = reader.number(Role::Price)?;
+                    }
+                    let volume = reader.number(Role::Amount)?;
+                    candle(prices, volume, reader.u32()?.into())
+                        .map_err(|problems| problems.join("; "))?
+                }
                 other => return Err(format!("unknown event tag {other}")),
             };
             (builder.instrument(key).0, key, kind)
@@ -236,6 +262,16 @@ mod tests {
         let mut first = bytes[..bytes.len() - 8].to_vec();
         first[4] = 1;
         assert_eq!(decode(&first).map(|old| old.skipped), Ok(0));
+        // Candles came with version 3.
+        let mut builder = Builder::default();
+        let key = builder.key((ExchangeId::Okx, InstrumentNameInternal::new("a")));
+        let bar = candle([100.5, 101.0, 99.25, 100.0], 3.5, 12).unwrap();
+        builder.data(3, 3, key, bar);
+        let candles = encode(&builder.finish());
+        assert_eq!(decode(&candles).map(|back| back.events[0].kind), Ok(bar));
+        let mut second = candles.clone();
+        second[4] = 2;
+        assert!(decode(&second).is_err());
         for cut in 0..bytes.len() {
             assert!(decode(&bytes[..cut]).is_err());
         }

@@ -3,7 +3,7 @@
 //! Python object is made per row.
 
 use super::table::{self, Cells, Layout};
-use super::{l1, Builder, Event, Failure, Instrument, Kind, Level, MarketData, Problems};
+use super::{candle, l1, Builder, Event, Failure, Instrument, Kind, Level, MarketData, Problems};
 use crate::market::{self, Role};
 use barter_instrument::{exchange::ExchangeId, instrument::name::InstrumentNameInternal, Side};
 use fnv::FnvHashMap;
@@ -32,7 +32,10 @@ const EVENT_COLUMNS: [&str; 12] = [
     "ask_price",
     "ask_amount",
 ];
-const KINDS: [&str; 3] = ["trade", "l1", "reconnecting"];
+/// A candle's columns beside `EVENT_COLUMNS`, its close in `price` and volume in `amount`
+/// (as `state.event` reads them); needed only by a table that has candles.
+const CANDLE_COLUMNS: [&str; 4] = ["open", "high", "low", "trades"];
+const KINDS: [&str; 4] = ["trade", "l1", "candle", "reconnecting"];
 const SIDES: [&str; 2] = ["Buy", "Sell"];
 
 enum Column {
@@ -143,6 +146,12 @@ impl Columns {
     /// A table in `to_arrow`'s layout: any instruments, trades, books and disconnections.
     pub fn events(&self) -> Result<MarketData, Failure> {
         let columns = self.get(&EVENT_COLUMNS)?;
+        let candle_columns = self.get(&CANDLE_COLUMNS).map_err(|_| {
+            format!(
+                "a candle row needs the columns {}",
+                CANDLE_COLUMNS.join(", ")
+            )
+        });
         let row_of = |row| Row {
             columns: &columns,
             row,
@@ -180,6 +189,36 @@ impl Columns {
                     let (bid, ask) = (level(8, 9), level(10, 11));
                     l1(bid, ask).map_err(|problem| found.push(problem)).ok()
                 }
+                Ok("candle") => match &candle_columns {
+                    Ok(extra) => {
+                        let close = note(6, cells.number(6, Role::Price));
+                        let volume = note(7, cells.number(7, Role::Amount));
+                        let more = Row {
+                            columns: extra,
+                            row,
+                        };
+                        let [open, high, low] = [0, 1, 2].map(|at| {
+                            more.number(at, Role::Price).map_err(|problem| {
+                                found.push(format!("{}: {problem}", CANDLE_COLUMNS[at]))
+                            })
+                        });
+                        let trades = more.count(3).map_err(|problem| {
+                            found.push(format!("trades: {problem}"));
+                        });
+                        match (open, high, low, trades) {
+                            (Ok(open), Ok(high), Ok(low), Ok(trades)) => {
+                                candle([open, high, low, close], volume, trades)
+                                    .map_err(|problems| found.extend(problems))
+                                    .ok()
+                            }
+                            _ => None,
+                        }
+                    }
+                    Err(problem) => {
+                        found.push(problem.clone());
+                        None
+                    }
+                },
                 Ok("reconnecting") => Some(Kind::Reconnecting),
                 Ok(other) => {
                     found.push(format!("kind: must be one of {KINDS:?}, got {other:?}"));
@@ -249,6 +288,20 @@ struct Row<'a> {
 }
 
 impl Row<'_> {
+    /// A whole number `>= 0` from a number column (a candle's trade count).
+    fn count(&self, at: usize) -> Result<u64, String> {
+        match self.columns[at] {
+            Column::Number(values) => {
+                let value = values[self.row];
+                let whole = value >= 0.0 && value.fract() == 0.0 && value < u64::MAX as f64;
+                whole
+                    .then_some(value as u64)
+                    .ok_or_else(|| format!("must be a whole number >= 0, got {value}"))
+            }
+            _ => Err("must be a number column".into()),
+        }
+    }
+
     fn is_null(&self, at: usize) -> bool {
         match self.columns[at] {
             Column::Time(values) => values[self.row] == NULL_TIME,
@@ -381,7 +434,8 @@ pub fn export<'py>(py: Python<'py>, data: &MarketData) -> PyResult<Bound<'py, Py
         codes(&mut events.iter().map(|e| match e.kind {
             Kind::Trade { .. } => 0,
             Kind::L1 { .. } => 1,
-            Kind::Reconnecting => 2,
+            Kind::Candle { .. } => 2,
+            Kind::Reconnecting => 3,
         })),
         None,
         Some(KINDS.to_vec()),
@@ -395,6 +449,22 @@ pub fn export<'py>(py: Python<'py>, data: &MarketData) -> PyResult<Bound<'py, Py
         _ => None,
     };
     let is_trade = |e: &Event| trade(e).is_some();
+    // A candle's close and volume are its `price` and `amount`.
+    let price_amount = |e: &Event| match e.kind {
+        Kind::Trade { price, amount, .. } => Some((price, amount)),
+        Kind::Candle { close, volume, .. } => Some((close, volume)),
+        _ => None,
+    };
+    let bar = |e: &Event| match e.kind {
+        Kind::Candle {
+            open,
+            high,
+            low,
+            trades,
+            ..
+        } => Some([open, high, low, trades.into()]),
+        _ => None,
+    };
     put(
         "side",
         codes(&mut events.iter().map(|e| match trade(e) {
@@ -419,13 +489,17 @@ pub fn export<'py>(py: Python<'py>, data: &MarketData) -> PyResult<Bound<'py, Py
         _ => None,
     };
     type Value<'a> = &'a dyn Fn(&Event) -> Option<f64>;
-    let numbers: [(&str, Value); 6] = [
-        ("price", &|e| trade(e).map(|t| t.0)),
-        ("amount", &|e| trade(e).map(|t| t.1)),
+    let numbers: [(&str, Value); 10] = [
+        ("price", &|e| price_amount(e).map(|t| t.0)),
+        ("amount", &|e| price_amount(e).map(|t| t.1)),
         ("bid_price", &|e| level(e, true).map(|l| l.0)),
         ("bid_amount", &|e| level(e, true).map(|l| l.1)),
         ("ask_price", &|e| level(e, false).map(|l| l.0)),
         ("ask_amount", &|e| level(e, false).map(|l| l.1)),
+        ("open", &|e| bar(e).map(|b| b[0])),
+        ("high", &|e| bar(e).map(|b| b[1])),
+        ("low", &|e| bar(e).map(|b| b[2])),
+        ("trades", &|e| bar(e).map(|b| b[3])),
     ];
     for (name, value) in numbers {
         let (data, valid) = number(value);

@@ -1,7 +1,7 @@
 //! Tables of one instrument's market data (CSV files, Arrow tables): their columns, and the
 //! event each row makes, checked the same way whatever the table's source.
 
-use super::{l1, Event, Kind, Level};
+use super::{candle, l1, Event, Kind, Level};
 use crate::bind::enums;
 use crate::market::Role;
 use barter_instrument::{exchange::ExchangeId, Side};
@@ -12,8 +12,8 @@ pub enum Layout {
     Trades,
     /// `time,bid_price,bid_amount,ask_price,ask_amount`: barter-data's `OrderBookL1`.
     L1,
-    /// `time,open,high,low,close,volume`: a trade at the close price, `volume` traded, side
-    /// Buy (barter's engine prices from trades and L1 only, not from candles).
+    /// `time,open,high,low,close,volume`: barter-data's `Candle`, `time` its close time (no
+    /// trade count: 0).
     Candles,
 }
 
@@ -79,25 +79,12 @@ impl Layout {
                     .ok()
             }
             Layout::Candles => {
-                let [open, high, low] = [1, 2, 3].map(|at| note(at, row.number(at, Role::Price)));
-                let close = note(4, row.number(4, Role::TradePrice));
+                let [open, high, low, close] =
+                    [1, 2, 3, 4].map(|at| note(at, row.number(at, Role::Price)));
                 let volume = note(5, row.number(5, Role::Amount));
-                // NaN (a refused number) compares false: only real values are checked here.
-                for (at, value) in [(1, open), (4, close), (3, low)] {
-                    if value > high {
-                        problems.push(format!("{}: above high {high}, got {value}", columns[at]));
-                    }
-                }
-                for (at, value) in [(1, open), (4, close)] {
-                    if value < low {
-                        problems.push(format!("{}: below low {low}, got {value}", columns[at]));
-                    }
-                }
-                Some(Kind::Trade {
-                    price: close,
-                    amount: volume,
-                    side: Side::Buy,
-                })
+                candle([open, high, low, close], volume, 0)
+                    .map_err(|found| problems.extend(found))
+                    .ok()
             }
         };
         let time = time
