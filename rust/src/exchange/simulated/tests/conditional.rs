@@ -321,3 +321,32 @@ fn untriggered_orders_on_their_way_expire_when_the_data_ends() {
     run.exchange.end(&mut run.out);
     assert_eq!(run.status("s").0, Status::Expired);
 }
+
+#[test]
+fn a_candle_triggers_at_the_first_of_its_four_prices_that_reaches_the_trigger() {
+    let candle = |open, high, low, close| {
+        DataKind::Candle(barter_data::subscription::candle::Candle {
+            close_time: at(1),
+            open,
+            high,
+            low,
+            close,
+            volume: 10.0,
+            trade_count: 1,
+        })
+    };
+    let mut run = Run::new(settings(), "2", "0");
+    run.trade(0, 100.0);
+    run.one(stop("sl", SELL, "95", "1"));
+    run.one(take_profit("tp", SELL, "105", "1"));
+    // Open 100, high 106, low 94: a tie (6 each way) goes to the low first: 100, 94, 106,
+    // 101. 94 reaches the stop (a market Sell at 94), then 106 the take-profit (at 106).
+    run.market_event(1, candle(100.0, 106.0, 94.0, 101.0));
+    assert_eq!(
+        run.fills(),
+        [
+            (SELL, d("94"), d("1"), d("0")),
+            (SELL, d("106"), d("1"), d("0"))
+        ]
+    );
+}
