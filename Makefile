@@ -47,13 +47,14 @@ stubtest: ## the stubs against the installed compiled module
 
 check: build test-rust test-py lint typecheck stubtest engine-demo backtest-demo strategy-demo bench-quick leak-quick ## every check CI runs
 
-bench: build ## benchmarks: SDK vs pure Rust, pure Python and barter's builder; engine, backtest, simulated exchange (beside NautilusTrader if `make nautilus-venv`), the live system on loopback, sweep throughput, vendor file loads and the catalog's streaming replay (prints ratios)
+bench: build ## benchmarks: SDK vs pure Rust, pure Python and barter's builder; engine, backtest, simulated exchange and its conditional orders (beside NautilusTrader if `make nautilus-venv`), the live system on loopback, sweep throughput, vendor file loads and the catalog's streaming replay (prints ratios)
 	cargo build --release --bin bench_native --bin bench_engine
 	$(BIN)/python benchmarks/run.py
 	$(BIN)/python benchmarks/flatten_cli.py
 	$(BIN)/python benchmarks/engine.py
 	$(BIN)/python benchmarks/backtest.py
 	$(BIN)/python benchmarks/exchange.py
+	$(BIN)/python benchmarks/conditional.py
 	$(BIN)/python benchmarks/live.py
 	$(BIN)/python benchmarks/strategy_kit.py
 	$(BIN)/python benchmarks/sweep.py
@@ -68,6 +69,7 @@ bench-quick: build ## the benchmarks at small sizes, as CI runs them
 	$(BIN)/python benchmarks/engine.py --quick
 	$(BIN)/python benchmarks/backtest.py --quick
 	$(BIN)/python benchmarks/exchange.py --quick
+	$(BIN)/python benchmarks/conditional.py --quick
 	$(BIN)/python benchmarks/live.py --quick
 	$(BIN)/python benchmarks/strategy_kit.py --quick
 	$(BIN)/python benchmarks/sweep.py --quick

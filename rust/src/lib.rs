@@ -20,6 +20,7 @@ pub mod session;
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     order::register(m)?;
+    exchange::conditional::py::register(m)?;
     m.add_class::<book::kept::PyBook>()?;
     m.add_class::<book::filter::PyInstrumentFilter>()?;
     m.add_class::<book::file::PyBookRows>()?;

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, field_validator
 
-from barter_python._native import to_decimal
+from barter_python._native import Bracket, ConditionalOrder, to_decimal
 from barter_python.snapshot import DecimalInput
 
 __all__ = [
@@ -23,6 +23,8 @@ __all__ = [
     "MAX_MOCK_LATENCY_MS",
     "MAX_REBATE",
     "BarterMockExchange",
+    "Bracket",
+    "ConditionalOrder",
     "Exchange",
     "SimulatedExchange",
     "with_shorthands",

@@ -27,7 +27,9 @@ from barter_python._native import (
     InstrumentFilter,
     to_decimal,
 )
+from barter_python.conditional import bracket, oco, stop_order, take_profit, trailing_stop
 from barter_python.errors import StrategyImportError
+from barter_python.exchange import Bracket, ConditionalOrder
 from barter_python.instrument import ExchangeId
 from barter_python.order import (
     ClientOrderId,
@@ -52,17 +54,25 @@ __all__ = [
     "InstrumentFilter",
     "Requests",
     "Strategy",
+    "bracket",
     "build_ioc_market_order_to_close_position",
     "cancel_orders_on_disconnect",
     "close_open_positions_with_market_orders",
     "close_positions_on_trading_disabled",
+    "oco",
     "order_percent",
     "order_target",
     "order_value",
+    "stop_order",
     "strategy_class",
+    "take_profit",
+    "trailing_stop",
 ]
 
-Requests = tuple[Iterable[OrderRequestCancel], Iterable[OrderRequestOpen]]
+# Opens may hold conditional orders (spec §13), which the simulated exchange holds itself.
+Requests = tuple[
+    Iterable[OrderRequestCancel], Iterable[OrderRequestOpen | ConditionalOrder | Bracket]
+]
 
 
 class Strategy(Protocol):

@@ -3,7 +3,7 @@
 
 use super::clock::Clock;
 use super::keys::Keys;
-use super::requests;
+use super::requests::{self, ToExchange};
 use super::view::PyStateView;
 use super::State;
 use crate::bind::enums::Enum;
@@ -101,26 +101,35 @@ impl PyEngineActions {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    /// Close the recorder and turn the recorded actions into barter commands.
-    pub fn finish(&self, py: Python<'_>, keys: &Keys, state: &State) -> PyResult<Vec<Command>> {
+    /// Close the recorder and turn the recorded actions into barter commands, and what the
+    /// simulated exchange is asked directly (conditional orders, and cancels of them).
+    pub fn finish(
+        &self,
+        py: Python<'_>,
+        keys: &Keys,
+        state: &State,
+    ) -> PyResult<(Vec<Command>, Vec<ToExchange>)> {
         self.closed.store(true, Ordering::Release);
-        let mut commands = Vec::new();
+        let (mut commands, mut exchange) = (Vec::new(), Vec::new());
         for action in self.recorded().drain(..) {
             match action {
-                Recorded::CancelOrders(filter) => commands.push(Command::CancelOrders(
-                    filter.resolve(py, &keys.index, &keys.inputs)?,
-                )),
+                Recorded::CancelOrders(filter) => {
+                    let filter = filter.resolve(py, &keys.index, &keys.inputs)?;
+                    exchange.push(ToExchange::Cancel(filter.clone()));
+                    commands.push(Command::CancelOrders(filter));
+                }
                 Recorded::ClosePositions(filter) => commands.push(Command::ClosePositions(
                     filter.resolve(py, &keys.index, &keys.inputs)?,
                 )),
                 Recorded::Send(cancels, opens) => {
-                    let (cancels, opens) =
+                    let requests =
                         requests::requests(keys, state, cancels.bind(py), opens.bind(py))?;
-                    commands.extend(requests::send_commands(cancels, opens));
+                    exchange.extend(requests.placements.into_iter().map(ToExchange::Place));
+                    commands.extend(requests::send_commands(requests.cancels, requests.opens));
                 }
             }
         }
-        Ok(commands)
+        Ok((commands, exchange))
     }
 }
 

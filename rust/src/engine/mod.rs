@@ -286,7 +286,9 @@ impl PyEngine {
         let mut strategy = PyStrategy::new(strategy, id, keys.clone(), clock.clone())?;
         if let Venue::Simulated(exchange) = &venue {
             let margin = exchange.settings().account == simulated::Account::Margin;
-            strategy.seen_mut().watch(exchange.quotes(), margin);
+            strategy
+                .seen_mut()
+                .watch(exchange.quotes(), margin, exchange.conditional());
         }
         let core = Engine::new(clock, state, txs, strategy, risk);
         Ok(Self {
@@ -316,12 +318,34 @@ impl PyEngine {
         cancels: &Bound<'_, PyAny>,
         opens: &Bound<'_, PyAny>,
     ) -> PyResult<PyAudit> {
-        let (cancels, opens) = requests::requests(&self.keys, &self.core.state, cancels, opens)?;
+        let requests = requests::requests(&self.keys, &self.core.state, cancels, opens)?;
         let mut audit = Audit::default();
-        for command in requests::send_commands(cancels, opens) {
-            self.step(py, EngineEvent::Command(command), &mut audit)?;
-        }
+        self.send_requests_to(py, requests, &mut audit)?;
         self.finish(py, audit)
+    }
+
+    /// Requests through barter's engine (cancels, then opens), conditional orders to the
+    /// exchange first (so that a bracket's legs are held before its entry can fill).
+    pub fn send_requests_to(
+        &mut self,
+        py: Python<'_>,
+        requests: requests::Requests,
+        audit: &mut Audit,
+    ) -> PyResult<()> {
+        let requests::Requests {
+            cancels,
+            opens,
+            placements,
+        } = requests;
+        if !placements.is_empty() {
+            let work = placements.into_iter().map(requests::ToExchange::Place);
+            self.core.strategy.send(work);
+            self.settle(py, audit)?;
+        }
+        for command in requests::send_commands(cancels, opens) {
+            self.step(py, EngineEvent::Command(command), audit)?;
+        }
+        Ok(())
     }
 
     /// The simulated exchange, if the engine trades on it.
@@ -338,21 +362,31 @@ impl PyEngine {
         &mut self,
         market: &barter_data::event::MarketEvent<InstrumentIndex, barter_data::event::DataKind>,
     ) -> Vec<AccountEvent> {
-        self.on_exchange(|exchange, out| exchange.on_market(market, out))
+        self.on_exchange(|exchange, check, out| exchange.on_market(market, check, out))
     }
 
     /// Work on the simulated exchange, its answers collected. It does not panic by design;
     /// were it to, the engine is poisoned as for a panic inside barter (no panic reaches
     /// Python, and no half-settled state is traded on).
+    /// What a triggered conditional order sends is checked by the risk manager (`check`).
     fn on_exchange(
         &mut self,
-        work: impl FnOnce(&mut Simulated, &mut Vec<AccountEvent>),
+        work: impl FnOnce(&mut Simulated, &mut simulated::Check<'_>, &mut Vec<AccountEvent>),
     ) -> Vec<AccountEvent> {
         let mut out = Vec::new();
-        if let Venue::Simulated(exchange) = &mut self.venue {
-            let done = std::panic::catch_unwind(AssertUnwindSafe(|| work(exchange, &mut out)));
+        let Self {
+            core,
+            venue,
+            poisoned,
+            ..
+        } = self;
+        if let Venue::Simulated(exchange) = venue {
+            let (risk, state) = (&core.risk, &core.state);
+            let mut check = |open: &requests::IndexedOpen| risk.check_one(state, open);
+            let done =
+                std::panic::catch_unwind(AssertUnwindSafe(|| work(exchange, &mut check, &mut out)));
             if done.is_err() {
-                self.poisoned = Some("the simulated exchange failed".into());
+                *poisoned = Some("the simulated exchange failed".into());
                 out.clear();
             }
         }
@@ -362,7 +396,7 @@ impl PyEngine {
     /// The data ended: requests still on their way to the simulated exchange expire, and from
     /// now on requests reach it at once (the end-of-data close).
     pub fn exchange_end(&mut self, py: Python<'_>, audit: &mut Audit) -> PyResult<()> {
-        let out = self.on_exchange(|exchange, out| exchange.end(out));
+        let out = self.on_exchange(|exchange, _, out| exchange.end(out));
         self.account_events(py, out, audit)
     }
 
@@ -442,6 +476,11 @@ impl PyEngine {
     /// Python: it poisons the engine and raises `EngineError`, now and on every later call.
     pub fn step(&mut self, py: Python<'_>, event: EngineEvent, audit: &mut Audit) -> PyResult<()> {
         self.core.strategy.before(&event);
+        if let EngineEvent::Command(Command::CancelOrders(filter)) = &event {
+            // barter cancels the orders it knows; the exchange its untriggered ones.
+            let work = requests::ToExchange::Cancel(filter.clone());
+            self.core.strategy.send([work]);
+        }
         if self.poisoned.is_none() {
             if let EngineEvent::Market(reconnect::Event::Item(market)) = &event {
                 price_candle(&mut self.core.state, market);
@@ -498,13 +537,32 @@ impl PyEngine {
     /// until the engine sends nothing more.
     fn settle_simulated(&mut self, py: Python<'_>, audit: &mut Audit) -> PyResult<()> {
         loop {
+            // Conditional orders first: a bracket's legs are held before its entry fills.
+            let work = self.core.strategy.take_outbox();
             let requests = self.core.execution_txs.drain();
-            if requests.is_empty() {
+            if requests.is_empty() && work.is_empty() {
                 return Ok(());
             }
-            let out = self.on_exchange(|exchange, out| {
+            let selected = |filter: &InstrumentFilter| -> Vec<InstrumentIndex> {
+                let instruments = self.core.state.instruments.instruments(filter);
+                instruments.map(|state| state.key).collect()
+            };
+            let work: Vec<_> = work
+                .into_iter()
+                .map(|work| match work {
+                    requests::ToExchange::Place(placement) => Ok(placement),
+                    requests::ToExchange::Cancel(filter) => Err(selected(&filter)),
+                })
+                .collect();
+            let out = self.on_exchange(|exchange, check, out| {
+                for work in work {
+                    match work {
+                        Ok(placement) => exchange.place(placement, check, out),
+                        Err(selected) => exchange.cancel_conditionals(|i| selected.contains(&i)),
+                    }
+                }
                 for request in requests {
-                    exchange.request(request, out);
+                    exchange.request(request, check, out);
                 }
             });
             if self.poisoned.is_some() {
@@ -532,6 +590,16 @@ impl PyEngine {
     /// exchange's response, or a timeout after 1 s) and for the trade of every fill, processing
     /// each through the engine.
     fn settle_mock(&mut self, py: Python<'_>, audit: &mut Audit) -> PyResult<()> {
+        let placed = self.core.strategy.take_outbox();
+        if placed
+            .iter()
+            .any(|work| matches!(work, requests::ToExchange::Place(_)))
+        {
+            return Err(PyValueError::new_err(
+                "conditional orders need the simulated exchange (exchange=SimulatedExchange()): \
+                 barter's mock exchange knows only market and limit orders",
+            ));
+        }
         'rounds: loop {
             let released = match self.core.execution_txs.release() {
                 Ok(released) => released,

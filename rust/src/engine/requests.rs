@@ -3,6 +3,8 @@
 
 use super::keys::Keys;
 use super::State;
+use crate::exchange::conditional::py::{Named, PyBracket, PyConditionalOrder};
+use crate::exchange::conditional::{Conditional, Indexed, Placement};
 use crate::order::{PyOrderRequestCancel, PyOrderRequestOpen};
 use barter::engine::command::Command;
 use barter::engine::state::instrument::data::InstrumentDataState;
@@ -25,23 +27,125 @@ use rust_decimal::Decimal;
 pub type IndexedCancel = OrderRequestCancel<ExchangeIndex, InstrumentIndex>;
 pub type IndexedOpen = OrderRequestOpen<ExchangeIndex, InstrumentIndex>;
 
-/// The caller's `OrderRequestCancel`s and `OrderRequestOpen`s as barter's indexed requests,
-/// refused if barter could not carry them out on `state` (see `check_opens`).
+/// What the simulated exchange is asked directly: conditional orders to hold, and barter's
+/// `cancel_orders` for the untriggered ones (barter's engine knows only its own orders).
+pub enum ToExchange {
+    Place(Placement),
+    Cancel(barter::engine::state::instrument::filter::InstrumentFilter),
+}
+
+/// What a call asks of barter's engine and, for conditional orders, of the exchange itself.
+#[derive(Default)]
+pub struct Requests {
+    pub cancels: Vec<IndexedCancel>,
+    pub opens: Vec<IndexedOpen>,
+    /// Conditional orders, brackets' legs and pairs, for the simulated exchange (a bracket's
+    /// entry is in `opens`).
+    pub placements: Vec<Placement>,
+}
+
+/// The caller's `OrderRequestCancel`s and `OrderRequestOpen`s (with `ConditionalOrder`s and
+/// `Bracket`s among the opens) as barter's indexed requests, refused if barter could not
+/// carry them out on `state` (see `check_opens`), or if two share a cid.
 pub fn requests(
     keys: &Keys,
     state: &State,
     cancels: &Bound<'_, PyAny>,
     opens: &Bound<'_, PyAny>,
-) -> PyResult<(Vec<IndexedCancel>, Vec<IndexedOpen>)> {
+) -> PyResult<Requests> {
     // Most calls return nothing: skip making iterators over empty lists.
     let empty = |list: &Bound<'_, PyAny>| list.cast::<PyList>().is_ok_and(|l| l.is_empty());
     if empty(cancels) && empty(opens) {
-        return Ok((Vec::new(), Vec::new()));
+        return Ok(Requests::default());
     }
     let cancels = indexed::<PyOrderRequestCancel, _>(keys, cancels, "cancels", |r| &r.0)?;
-    let opens = indexed::<PyOrderRequestOpen, _>(keys, opens, "opens", |r| &r.0)?;
-    check_opens(&opens, state, keys.fees_percent)?;
-    Ok((cancels, opens))
+    let mut requests = Requests {
+        cancels,
+        ..Requests::default()
+    };
+    for item in opens.try_iter()? {
+        let item = item?;
+        if let Ok(open) = item.cast::<PyOrderRequestOpen>() {
+            requests.opens.push(keys.index_request(&open.get().0)?);
+        } else if let Ok(order) = item.cast::<PyConditionalOrder>() {
+            let order = index_conditional(keys, &order.get().0)?;
+            requests.placements.push(Placement::One(order));
+        } else if let Ok(bracket) = item.cast::<PyBracket>() {
+            let bracket = &bracket.get().0;
+            let entry = bracket
+                .entry
+                .as_ref()
+                .map(|e| keys.index_request(e))
+                .transpose()?;
+            let legs = bracket.legs.iter().map(|leg| index_conditional(keys, leg));
+            let legs = legs.collect::<PyResult<Vec<_>>>()?;
+            let placement = Placement::Linked {
+                entry: entry.as_ref().map(|entry| entry.key.cid.clone()),
+                legs,
+            };
+            requests.opens.extend(entry);
+            requests.placements.push(placement);
+        } else {
+            return Err(PyTypeError::new_err(format!(
+                "opens must hold OrderRequestOpen, ConditionalOrder or Bracket, got {}",
+                crate::bind::classes::type_name(&item)
+            )));
+        }
+    }
+    if !requests.placements.is_empty() {
+        unique_cids(keys, &requests)?;
+    }
+    check_opens(&requests.opens, state, keys.fees_percent)?;
+    Ok(requests)
+}
+
+fn index_conditional(keys: &Keys, order: &Named) -> PyResult<Indexed> {
+    let key = &order.key;
+    Ok(Conditional {
+        key: barter_execution::order::OrderKey {
+            exchange: keys.exchange_index(key.exchange)?,
+            instrument: keys.instrument_index(key.exchange, &key.instrument)?,
+            strategy: key.strategy.clone(),
+            cid: key.cid.clone(),
+        },
+        side: order.side,
+        quantity: order.quantity,
+        kind: order.kind,
+        trigger: order.trigger,
+        offset: order.offset,
+        limit: order.limit,
+        trigger_on: order.trigger_on,
+        strict: order.strict,
+        reduce_only: order.reduce_only,
+    })
+}
+
+/// A batch with conditional orders: no two of its orders may share a cid (a cancel names its
+/// order by cid alone).
+fn unique_cids(keys: &Keys, requests: &Requests) -> PyResult<()> {
+    let legs = requests
+        .placements
+        .iter()
+        .flat_map(|placement| match placement {
+            Placement::One(order) => std::slice::from_ref(order),
+            Placement::Linked { legs, .. } => legs.as_slice(),
+        });
+    let all = legs
+        .map(|leg| &leg.key)
+        .chain(requests.opens.iter().map(|open| &open.key));
+    let mut seen = fnv::FnvHashSet::default();
+    for key in all {
+        if !seen.insert((key.instrument, key.cid.0.as_str())) {
+            let input = keys.instrument(key.instrument);
+            return Err(PyValueError::new_err(format!(
+                "cid: duplicate cid {} in one batch ({}:{})",
+                key.cid,
+                input.exchange.as_str(),
+                input.instrument
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// Each item of `items`, which must be a `Class`, as barter's indexed request.

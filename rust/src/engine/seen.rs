@@ -6,12 +6,16 @@
 use super::keys::Keys;
 use super::{value, State};
 use crate::bind::enums::Enum;
+use crate::exchange::conditional::py::PyConditionalOrder;
+use crate::exchange::conditional::{Book, Conditional};
 use crate::exchange::market::Quote;
 use crate::market;
 use barter_data::books::Level;
 use barter_data::event::{DataKind, MarketEvent};
 use barter_data::streams::consumer::MarketStreamEvent;
 use barter_data::streams::reconnect;
+use barter_execution::order::OrderKey;
+use barter_instrument::instrument::name::InstrumentNameInternal;
 use barter_instrument::{
     asset::AssetIndex, exchange::ExchangeId, instrument::InstrumentIndex, Side,
 };
@@ -108,7 +112,19 @@ pub struct Seen {
     quotes: Option<QuotesPtr>,
     /// The simulated exchange keeps a margin account.
     margin: bool,
+    /// The simulated exchange's untriggered conditional orders.
+    conditional: Option<BookPtr>,
 }
+
+/// The simulated exchange's conditional orders: boxed inside the exchange, which is boxed
+/// inside the engine, so it never moves while the engine lives.
+#[derive(Clone, Copy)]
+struct BookPtr(*const Book);
+
+// SAFETY: as `QuotesPtr`: read with the GIL held, during a strategy call (when the exchange is
+// not working) or from the engine itself.
+unsafe impl Send for BookPtr {}
+unsafe impl Sync for BookPtr {}
 
 /// The simulated exchange's quotes: a buffer that never moves or resizes while the engine
 /// lives (the exchange is boxed inside the engine and its quotes are never pushed to).
@@ -122,9 +138,43 @@ unsafe impl Sync for QuotesPtr {}
 
 impl Seen {
     /// The exchange whose quotes strategy calls read.
-    pub fn watch(&mut self, quotes: &[Quote], margin: bool) {
+    pub fn watch(&mut self, quotes: &[Quote], margin: bool, conditional: &Book) {
         self.quotes = Some(QuotesPtr(quotes.as_ptr(), quotes.len()));
         self.margin = margin;
+        self.conditional = Some(BookPtr(conditional));
+    }
+
+    /// The untriggered conditional orders in the caller's keys, with their current trigger
+    /// and quantity, in placement order (none without a simulated exchange).
+    pub fn conditional_orders(&self, keys: &Keys) -> Vec<PyConditionalOrder> {
+        let Some(BookPtr(book)) = self.conditional else {
+            return Vec::new();
+        };
+        // SAFETY: see `BookPtr`.
+        let book = unsafe { &*book };
+        book.held()
+            .map(|(_, held)| {
+                let spec = &held.spec;
+                let input = keys.instrument(spec.key.instrument);
+                PyConditionalOrder(Conditional {
+                    key: OrderKey {
+                        exchange: input.exchange,
+                        instrument: InstrumentNameInternal::new(input.instrument.as_str()),
+                        strategy: spec.key.strategy.clone(),
+                        cid: spec.key.cid.clone(),
+                    },
+                    side: spec.side,
+                    quantity: spec.quantity,
+                    kind: spec.kind,
+                    trigger: held.trigger,
+                    offset: spec.offset,
+                    limit: spec.limit,
+                    trigger_on: spec.trigger_on,
+                    strict: spec.strict,
+                    reduce_only: spec.reduce_only,
+                })
+            })
+            .collect()
     }
 
     fn quotes(&self) -> Option<&[Quote]> {

@@ -10,7 +10,7 @@ use super::actions::{Hook, HookOutput, PyEngineActions};
 use super::bars::{Bars, Declared, PyBar};
 use super::clock::Clock;
 use super::keys::Keys;
-use super::requests::{self, IndexedCancel, IndexedOpen};
+use super::requests::{self, IndexedCancel, IndexedOpen, ToExchange};
 use super::seen::{Current, Seen};
 use super::view::PyStateView;
 use super::{Core, State};
@@ -63,6 +63,9 @@ pub struct PyStrategy {
     flushing: AtomicBool,
     /// A warm-up: the strategy is called as usual and its requests are dropped.
     muted: AtomicBool,
+    /// Conditional orders returned and cancels of them asked for, for the simulated exchange
+    /// (barter's engine carries only ordinary orders): handed over when the engine settles.
+    outbox: Mutex<Vec<ToExchange>>,
 }
 
 impl PyStrategy {
@@ -102,6 +105,7 @@ impl PyStrategy {
             bars,
             flushing: AtomicBool::new(false),
             muted: AtomicBool::new(false),
+            outbox: Mutex::new(Vec::new()),
         })
     }
 
@@ -206,6 +210,18 @@ impl PyStrategy {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
+    /// Work for the simulated exchange, in the order asked.
+    pub fn send(&self, work: impl IntoIterator<Item = ToExchange>) {
+        let mut outbox = self.outbox.lock().unwrap_or_else(|p| p.into_inner());
+        outbox.extend(work);
+    }
+
+    /// What was asked of the exchange since the last take.
+    pub fn take_outbox(&mut self) -> Vec<ToExchange> {
+        let outbox = self.outbox.get_mut().unwrap_or_else(|p| p.into_inner());
+        std::mem::take(outbox)
+    }
+
     /// The first Python error raised inside a strategy call since the last take.
     pub fn take_failure(&self) -> Option<PyErr> {
         self.failure().take()
@@ -263,7 +279,11 @@ impl PyStrategy {
                         crate::bind::classes::type_name(&returned)
                     ))
                 })?;
-            requests::requests(&self.keys, state, &cancels, &opens)
+            let requests = requests::requests(&self.keys, state, &cancels, &opens)?;
+            if !self.muted.load(Ordering::Relaxed) {
+                self.send(requests.placements.into_iter().map(ToExchange::Place));
+            }
+            Ok((requests.cancels, requests.opens))
         })();
         drop(entered);
         // Each call gets a view of its own: one the strategy kept stays closed for good. A view
@@ -304,7 +324,10 @@ impl PyStrategy {
             drop(entered);
             let recorded = actions.get().finish(py, &keys, &engine.state);
             match called.and(recorded) {
-                Ok(commands) => commands,
+                Ok((commands, exchange)) => {
+                    engine.strategy.send(exchange);
+                    commands
+                }
                 Err(err) => {
                     engine.strategy.fail(err);
                     Vec::new()

@@ -12,6 +12,7 @@ use super::seen::{Event, PyMarketEventView, PyQuote, Seen};
 use super::{PyEngine, State};
 use crate::bind::classes::Class;
 use crate::bind::enums::Enum;
+use crate::exchange::conditional::py::PyConditionalOrder;
 use crate::order::{Open, PyOrderRequestOpen};
 use barter::engine::clock::EngineClock;
 use barter::engine::state::trading::TradingState;
@@ -373,6 +374,14 @@ impl PyStateView {
             out.set_item(key(py, exchange, &name)?, price)?;
         }
         Ok(out)
+    }
+
+    /// The simulated exchange's untriggered conditional orders (spec §13), in placement order,
+    /// each with its current trigger (a trailing stop's moves) and quantity (a bracket's legs
+    /// grow with its entry's fills); empty on barter's mock and in a live system's snapshot.
+    fn conditional_orders(&self, py: Python<'_>) -> PyResult<Vec<PyConditionalOrder>> {
+        let found = self.read_seen(py, |seen, _, keys| seen.conditional_orders(keys))?;
+        Ok(found.unwrap_or_default())
     }
 
     /// Orders the engine tracks (in flight or open), as the requests that opened them, by

@@ -2,6 +2,7 @@
 //! `MockExchange`, chosen by the Python exchange model a caller passes
 //! (`barter_python.exchange`), and the queue that holds the engine's requests for either.
 
+pub mod conditional;
 pub mod market;
 pub mod queue;
 pub mod simulated;

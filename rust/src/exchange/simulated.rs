@@ -5,6 +5,7 @@
 //! order snapshots, cancel responses), which barter's engine processes as it would a real
 //! exchange's. Deterministic: exchange order ids are sequential, nothing reads a clock.
 
+use super::conditional::Book;
 use super::market::{Quote, Touch};
 use crate::book::snapshot::Spec;
 use barter::execution::request::ExecutionRequest;
@@ -28,6 +29,9 @@ use barter_integration::collection::snapshot::Snapshot;
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use std::collections::VecDeque;
+pub use triggers::{Check, Condition};
+
+mod triggers;
 
 /// How the account holds what it trades.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -117,6 +121,8 @@ pub struct OrderRecord {
     pub fees: Decimal,
     pub status: Status,
     pub reason: Option<String>,
+    /// A conditional order's trigger (spec §13); `request` is what it sends when triggered.
+    pub condition: Option<Box<Condition>>,
 }
 
 impl OrderRecord {
@@ -164,6 +170,11 @@ struct Resting {
 enum Pending {
     Open(usize),
     Cancel(OrderRequestCancel<ExchangeIndex, InstrumentIndex>),
+    /// Conditional orders (their records), and the entry whose fills grow them if any.
+    Place(
+        Vec<usize>,
+        Option<barter_execution::order::id::ClientOrderId>,
+    ),
 }
 
 pub type Event = AccountEvent<ExchangeIndex, AssetIndex, InstrumentIndex>;
@@ -179,6 +190,8 @@ pub struct Simulated {
     resting: Vec<Resting>,
     pending: VecDeque<(DateTime<Utc>, Pending)>,
     orders: Vec<OrderRecord>,
+    /// Untriggered conditional orders (boxed: strategy calls read it where it lies).
+    conditional: Box<Book>,
     /// The latest exchange time of the market events seen (event time, never the wall clock);
     /// before the first, the time the exchange was made at.
     now: DateTime<Utc>,
@@ -210,6 +223,7 @@ impl Simulated {
     ) -> Self {
         let listings_len = listings.len();
         let positions = vec![Position::default(); listings_len];
+        let conditional = Box::new(Book::new(listings_len));
         let holdings = balances
             .into_iter()
             .map(|total| Holding {
@@ -226,6 +240,7 @@ impl Simulated {
             resting: Vec::new(),
             pending: VecDeque::new(),
             orders: Vec::new(),
+            conditional,
             now,
             made: now,
             started: false,
@@ -281,12 +296,14 @@ impl Simulated {
         &self.settings
     }
 
-    /// One market event, before anything else happens at it: the view is updated, resting
-    /// orders it crosses fill, day orders of an ended day expire, and requests whose latency
-    /// has passed arrive and are handled against the market as of this event.
+    /// One market event, before anything else happens at it: the view is updated,
+    /// conditional orders it triggers are sent (`check`: the risk manager's), resting orders
+    /// it crosses fill, day orders of an ended day expire, and requests whose latency has
+    /// passed arrive and are handled against the market as of this event.
     pub fn on_market(
         &mut self,
         event: &MarketEvent<InstrumentIndex, DataKind>,
+        check: &mut Check<'_>,
         out: &mut Vec<Event>,
     ) {
         self.advance(event.time_exchange);
@@ -295,19 +312,27 @@ impl Simulated {
             return;
         }
         if let DataKind::Candle(candle) = &event.kind {
-            return self.candle(event.instrument, candle, out);
+            return self.candle(event.instrument, candle, check, out);
         }
         self.quotes[instrument].update(&event.kind);
+        if !self.conditional.is_empty() {
+            self.trigger(event, check, out);
+        }
         if !self.resting.is_empty() {
             self.expire_days(out);
             self.cross(event, out);
         }
-        self.release(event.instrument, out);
+        self.release(event.instrument, check, out);
     }
 
     /// Requests whose time has come reach the exchange: those held for `instrument`'s next
     /// price, then those whose latency has passed.
-    fn release(&mut self, instrument: InstrumentIndex, out: &mut Vec<Event>) {
+    fn release(
+        &mut self,
+        instrument: InstrumentIndex,
+        check: &mut Check<'_>,
+        out: &mut Vec<Event>,
+    ) {
         self.after_candle[instrument.index()] = false;
         if self.held.iter().any(|(of, _)| *of == instrument) {
             let (now, later) = std::mem::take(&mut self.held)
@@ -315,7 +340,7 @@ impl Simulated {
                 .partition(|(of, _)| *of == instrument);
             self.held = later;
             for (_, pending) in now {
-                self.arrive(pending, out);
+                self.arrive(pending, check, out);
             }
         }
         while self
@@ -324,7 +349,7 @@ impl Simulated {
             .is_some_and(|(arrival, _)| *arrival <= self.now)
         {
             if let Some((_, pending)) = self.pending.pop_front() {
-                self.arrive(pending, out);
+                self.arrive(pending, check, out);
             }
         }
     }
@@ -355,7 +380,12 @@ impl Simulated {
     }
 
     /// A request from barter's engine: handled now with no latency, else on its way.
-    pub fn request(&mut self, request: ExecutionRequest, out: &mut Vec<Event>) {
+    pub fn request(
+        &mut self,
+        request: ExecutionRequest,
+        check: &mut Check<'_>,
+        out: &mut Vec<Event>,
+    ) {
         let pending = match request {
             ExecutionRequest::Open(open) => {
                 let OrderRequestOpen { key, state } = open;
@@ -368,6 +398,7 @@ impl Simulated {
                     fees: Decimal::ZERO,
                     status: Status::Open,
                     reason: None,
+                    condition: None,
                 });
                 Pending::Open(self.orders.len() - 1)
             }
@@ -375,7 +406,7 @@ impl Simulated {
             ExecutionRequest::Shutdown => return,
         };
         if let Some(pending) = self.route(pending) {
-            self.arrive(pending, out);
+            self.arrive(pending, check, out);
         }
     }
 
@@ -385,6 +416,10 @@ impl Simulated {
         let instrument = match &pending {
             Pending::Open(order) => self.orders[*order].key.instrument,
             Pending::Cancel(cancel) => cancel.key.instrument,
+            Pending::Place(orders, _) => match orders.first() {
+                Some(order) => self.orders[*order].key.instrument,
+                None => return None,
+            },
         };
         if self.ended {
             return Some(pending);
@@ -419,13 +454,19 @@ impl Simulated {
         match pending {
             Pending::Open(order) => self.expire(order, reason, out),
             Pending::Cancel(cancel) => self.refuse_cancel(cancel, reason, out),
+            Pending::Place(orders, _) => {
+                for order in orders {
+                    self.expire(order, reason.clone(), out);
+                }
+            }
         }
     }
 
-    fn arrive(&mut self, pending: Pending, out: &mut Vec<Event>) {
+    fn arrive(&mut self, pending: Pending, check: &mut Check<'_>, out: &mut Vec<Event>) {
         match pending {
             Pending::Open(order) => self.open(order, out),
             Pending::Cancel(cancel) => self.cancel(cancel, out),
+            Pending::Place(orders, entry) => self.take_in(orders, entry, check, out),
         }
     }
 
@@ -989,6 +1030,10 @@ impl Simulated {
         record.filled = filled;
         record.notional = notional;
         record.fees = fees;
+        if !self.conditional.is_empty() {
+            self.grow_legs(order, quantity);
+        }
+        let record = &self.orders[order];
         let id = order_id(order);
         let trade = Trade {
             id: TradeId::new(format!("{}-{}", id.0, record.filled)),
@@ -1061,6 +1106,19 @@ impl Simulated {
         cancel: OrderRequestCancel<ExchangeIndex, InstrumentIndex>,
         out: &mut Vec<Event>,
     ) {
+        if self.cancel_held(cancel.key.instrument, &cancel.key.cid.0) {
+            let response: OrderResponseCancel = OrderResponseCancel {
+                key: cancel.key.clone(),
+                state: Ok(Cancelled::new(
+                    OrderId::new(cancel.key.cid.0.clone()),
+                    self.now,
+                )),
+            };
+            return out.push(AccountEvent {
+                exchange: cancel.key.exchange,
+                kind: AccountEventKind::OrderCancelled(response),
+            });
+        }
         let found = self.resting.iter().position(|r| {
             let key = &self.orders[r.order].key;
             key.cid == cancel.key.cid && key.instrument == cancel.key.instrument
@@ -1085,14 +1143,10 @@ impl Simulated {
             return self.refuse_cancel(cancel, reason, out);
         };
         let order = self.unrest(at, out);
+        let reason = self.cancelled_reason();
         let record = &mut self.orders[order];
         record.status = Status::Cancelled;
-        // After the data, only the end-of-data close cancels (before it closes).
-        record.reason = Some(if self.ended {
-            "cancelled by the end-of-data close".into()
-        } else {
-            "cancelled by request".into()
-        });
+        record.reason = Some(reason);
         let response: OrderResponseCancel = OrderResponseCancel {
             key: record.key.clone(),
             state: Ok(Cancelled::new(order_id(order), self.now)),

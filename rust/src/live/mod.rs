@@ -324,12 +324,8 @@ impl PyLiveSystem {
         let (cancels, opens) = (cancels.unbind(), opens.unbind());
         self.call(py, move |py, worker| {
             let state = &worker.session.engine.core().state;
-            let (cancels, opens) =
-                requests::requests(&keys, state, cancels.bind(py), opens.bind(py))?;
-            for command in requests::send_commands(cancels, opens) {
-                worker.other(py, EngineEvent::Command(command))?;
-            }
-            Ok(())
+            let requests = requests::requests(&keys, state, cancels.bind(py), opens.bind(py))?;
+            worker.send(py, requests)
         })
     }
 

@@ -7,6 +7,7 @@ use super::queue::{Entry, Item, Market, Queue};
 use crate::bind::error::panic_text;
 use crate::engine::event;
 use crate::engine::keys::Keys;
+use crate::engine::requests::Requests;
 use crate::session::Session;
 use barter::engine::clock::EngineClock;
 use barter::engine::state::trading::TradingState;
@@ -226,6 +227,21 @@ impl Worker {
     /// A command or a trading state update through barter's engine, its outcome reported;
     /// refused once barter has failed inside.
     pub fn other(&mut self, py: Python<'_>, event: EngineEvent) -> PyResult<()> {
+        self.outside(py, |session| session.other(py, event))
+    }
+
+    /// Requests from `LiveSystem.send_requests` (conditional orders among them), their outcome
+    /// reported as a command's is.
+    pub fn send(&mut self, py: Python<'_>, requests: Requests) -> PyResult<()> {
+        self.outside(py, |session| session.send_requests(py, requests))
+    }
+
+    /// Work on the session from outside the market stream, its outcome reported.
+    fn outside(
+        &mut self,
+        py: Python<'_>,
+        work: impl FnOnce(&mut Session) -> PyResult<()>,
+    ) -> PyResult<()> {
         if self.failed {
             let message = "the engine stopped after a failure inside barter".to_string();
             return Err(crate::bind::error::new_err(
@@ -235,7 +251,7 @@ impl Worker {
             ));
         }
         let marks = self.marks();
-        let done = self.session.other(py, event);
+        let done = work(&mut self.session);
         self.report(py, marks, done);
         Ok(())
     }

@@ -121,11 +121,11 @@ id_class!(PyClientOrderId, ClientOrderId, "ClientOrderId", {
     }
 });
 
-fn to_json<T: Serialize>(value: &T) -> PyResult<String> {
+pub fn to_json<T: Serialize>(value: &T) -> PyResult<String> {
     serde_json::to_string(value).map_err(|err| PyValueError::new_err(err.to_string()))
 }
 
-fn from_json<T: DeserializeOwned>(json: &str, what: &str) -> PyResult<T> {
+pub fn from_json<T: DeserializeOwned>(json: &str, what: &str) -> PyResult<T> {
     serde_json::from_str(json)
         .map_err(|err| PyValueError::new_err(format!("invalid {what} JSON: {err}")))
 }
@@ -195,7 +195,7 @@ macro_rules! json_pymethods {
     };
 }
 
-fn key_repr(py: Python<'_>, key: &Key) -> PyResult<String> {
+pub fn key_repr(py: Python<'_>, key: &Key) -> PyResult<String> {
     Ok(format!(
         "OrderKey(exchange={}, instrument={}, strategy=StrategyId({}), cid=ClientOrderId({}))",
         enums::repr(py, key.exchange)?,
@@ -225,7 +225,7 @@ fn cancel_repr(py: Python<'_>, cancel: &RequestCancel) -> PyResult<String> {
 }
 
 /// The `__reduce__` of every JSON-backed class: `(Class.from_json, (json,))`.
-fn reduce_via_json<'py, T: Serialize>(
+pub fn reduce_via_json<'py, T: Serialize>(
     slf: &Bound<'py, PyAny>,
     value: &T,
 ) -> PyResult<(Bound<'py, PyAny>, (String,))> {

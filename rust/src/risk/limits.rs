@@ -93,6 +93,12 @@ impl RiskManager for Limits {
 }
 
 impl Limits {
+    /// One open order alone (what a conditional order sends when triggered): `Err(the limit
+    /// it breaks)`.
+    pub fn check_one(&self, state: &State, open: &OrderRequestOpen) -> Result<(), String> {
+        self.open(state, open, &mut Batch::default())
+    }
+
     /// `Err(the limit it breaks)` for an open order.
     fn open(
         &self,

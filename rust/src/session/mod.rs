@@ -14,6 +14,7 @@ pub mod table;
 use crate::bind::error::{self, Kind};
 use crate::engine::audit::Audit;
 use crate::engine::clock::Clock;
+use crate::engine::requests::Requests;
 use crate::engine::PyEngine;
 use barter::engine::clock::EngineClock;
 use barter::engine::command::Command;
@@ -150,6 +151,19 @@ impl Session {
         done.and(recorded)
     }
 
+    /// Requests from outside a strategy call (`LiveSystem.send_requests`), recorded as any
+    /// other event is.
+    pub fn send_requests(&mut self, py: Python<'_>, requests: Requests) -> PyResult<()> {
+        let fills_before = self.audit.trades_len();
+        let audit = &mut self.audit;
+        let done = without_algo(&mut self.engine, |engine| {
+            engine.send_requests_to(py, requests, audit)?;
+            engine.settle(py, audit)
+        });
+        let recorded = self.record(fills_before);
+        done.and(recorded)
+    }
+
     fn settle(&mut self, py: Python<'_>) -> PyResult<()> {
         let audit = &mut self.audit;
         without_algo(&mut self.engine, |engine| engine.settle(py, audit))
@@ -234,7 +248,7 @@ fn close_at_end(
     engine.core_mut().state.trading = TradingState::Disabled;
     if engine
         .simulated()
-        .is_some_and(|exchange| exchange.has_resting())
+        .is_some_and(|exchange| exchange.has_resting() || !exchange.conditional().is_empty())
     {
         let cancel = Command::CancelOrders(InstrumentFilter::None);
         engine.step(py, EngineEvent::Command(cancel), audit)?;

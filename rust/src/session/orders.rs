@@ -4,7 +4,7 @@
 //! an order it accepts in full, in one trade, at the order's price). Orders the risk manager
 //! refused never reach an exchange: they are read off the audit, for either.
 
-use super::rows::OrderRow;
+use super::rows::{OrderRow, RowKind};
 use crate::bind::enums::Enum;
 use crate::engine::audit::Audit;
 use crate::engine::keys::Keys;
@@ -70,10 +70,11 @@ pub fn simulated(exchange: &Simulated, keys: &Keys) -> Vec<OrderRow> {
             fees,
             status,
             reason,
+            condition,
             ..
         } = record;
         let input = keys.instrument(key.instrument);
-        rows.push(row(
+        let mut row = row(
             *time,
             input.exchange,
             &input.instrument,
@@ -87,7 +88,17 @@ pub fn simulated(exchange: &Simulated, keys: &Keys) -> Vec<OrderRow> {
                 reason: reason.clone(),
                 ..blank()
             },
-        ));
+        );
+        if let Some(condition) = condition {
+            row.kind = RowKind::Conditional(condition.spec.name());
+            row.trigger = condition.trigger;
+            row.time_triggered = condition.time_triggered;
+        }
+        rows.push(row);
+    }
+    // An untriggered trailing stop's trigger is where it stands now.
+    for (_, held) in exchange.conditional().held() {
+        rows[held.order].trigger = held.trigger;
     }
     rows
 }
@@ -161,7 +172,7 @@ fn row(
         instrument: instrument.to_string(),
         cid: cid.to_string(),
         side: Enum(request.side),
-        kind: Enum(request.kind),
+        kind: RowKind::Order(request.kind),
         time_in_force: Enum(request.time_in_force),
         price: request.price,
         quantity: request.quantity,
@@ -177,7 +188,7 @@ fn blank() -> OrderRow {
         instrument: String::new(),
         cid: String::new(),
         side: Enum(barter_instrument::Side::Buy),
-        kind: Enum(barter_execution::order::OrderKind::Market),
+        kind: RowKind::Order(barter_execution::order::OrderKind::Market),
         time_in_force: Enum(barter_execution::order::TimeInForce::ImmediateOrCancel),
         price: Decimal::ZERO,
         quantity: Decimal::ZERO,
@@ -186,5 +197,7 @@ fn blank() -> OrderRow {
         fees: Decimal::ZERO,
         status: "open",
         reason: None,
+        trigger: None,
+        time_triggered: None,
     }
 }

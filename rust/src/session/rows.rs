@@ -86,7 +86,7 @@ pub struct OrderRow {
     pub instrument: String,
     pub cid: String,
     pub side: Enum<Side>,
-    pub kind: Enum<OrderKind>,
+    pub kind: RowKind,
     pub time_in_force: Enum<TimeInForce>,
     pub price: Decimal,
     pub quantity: Decimal,
@@ -95,6 +95,39 @@ pub struct OrderRow {
     pub fees: Decimal,
     pub status: &'static str,
     pub reason: Option<String>,
+    /// A conditional order's trigger (reached, or the current one while untriggered).
+    pub trigger: Option<Decimal>,
+    pub time_triggered: Option<DateTime<Utc>>,
+}
+
+/// An order's kind: barter's `OrderKind`, or a conditional order's (`"stop"`, ...), which
+/// names what it is rather than what it sends.
+#[derive(Clone, Copy)]
+pub enum RowKind {
+    Order(OrderKind),
+    Conditional(&'static str),
+}
+
+impl RowKind {
+    pub fn text(self, py: Python<'_>) -> PyResult<&'static str> {
+        match self {
+            RowKind::Order(kind) => crate::bind::enums::text(py, kind),
+            RowKind::Conditional(name) => Ok(name),
+        }
+    }
+}
+
+impl<'py> IntoPyObject<'py> for RowKind {
+    type Target = PyAny;
+    type Output = Bound<'py, PyAny>;
+    type Error = PyErr;
+
+    fn into_pyobject(self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        match self {
+            RowKind::Order(kind) => Ok(Enum(kind).into_pyobject(py)?.into_any()),
+            RowKind::Conditional(name) => Ok(pyo3::types::PyString::new(py, name).into_any()),
+        }
+    }
 }
 
 /// The account's value in one quote asset at one time.

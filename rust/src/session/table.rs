@@ -25,7 +25,7 @@ const MAX_PRECISION: u32 = 38;
 
 enum Values {
     Text(StringArray),
-    Time(Vec<i64>),
+    Time(Vec<Option<i64>>),
     Number(Vec<Option<Decimal>>),
 }
 
@@ -66,8 +66,19 @@ impl Columns {
         Ok(self.text(name, texts.into_iter()))
     }
 
-    fn time(mut self, name: &'static str, values: impl Iterator<Item = DateTime<Utc>>) -> Self {
-        let micros = values.map(|time| time.timestamp_micros()).collect();
+    fn time(self, name: &'static str, values: impl Iterator<Item = DateTime<Utc>>) -> Self {
+        self.times(name, values.map(Some))
+    }
+
+    /// A time column with gaps (a conditional order's `time_triggered`).
+    fn times(
+        mut self,
+        name: &'static str,
+        values: impl Iterator<Item = Option<DateTime<Utc>>>,
+    ) -> Self {
+        let micros = values
+            .map(|time| time.map(|t| t.timestamp_micros()))
+            .collect();
         self.0.push((name, Values::Time(micros)));
         self
     }
@@ -236,6 +247,10 @@ fn fills(py: Python<'_>, rows: &[FillRow]) -> PyResult<Columns> {
 }
 
 fn orders(py: Python<'_>, rows: &[OrderRow]) -> PyResult<Columns> {
+    let kinds = rows
+        .iter()
+        .map(|r| r.kind.text(py))
+        .collect::<PyResult<Vec<_>>>()?;
     Ok(Columns::default()
         .time("time", rows.iter().map(|r| r.time))
         .named(py, "exchange", rows.iter().map(|r| r.exchange.0))?
@@ -245,7 +260,7 @@ fn orders(py: Python<'_>, rows: &[OrderRow]) -> PyResult<Columns> {
         )
         .text("cid", rows.iter().map(|r| Some(r.cid.as_str())))
         .named(py, "side", rows.iter().map(|r| r.side.0))?
-        .named(py, "kind", rows.iter().map(|r| r.kind.0))?
+        .text("kind", kinds.into_iter().map(Some))
         .named(py, "time_in_force", rows.iter().map(|r| r.time_in_force.0))?
         .number("price", rows.iter().map(|r| Some(r.price)))
         .number("quantity", rows.iter().map(|r| Some(r.quantity)))
@@ -253,7 +268,9 @@ fn orders(py: Python<'_>, rows: &[OrderRow]) -> PyResult<Columns> {
         .number("average_price", rows.iter().map(|r| r.average_price))
         .number("fees", rows.iter().map(|r| Some(r.fees)))
         .text("status", rows.iter().map(|r| Some(r.status)))
-        .text("reason", rows.iter().map(|r| r.reason.as_deref())))
+        .text("reason", rows.iter().map(|r| r.reason.as_deref()))
+        .number("trigger", rows.iter().map(|r| r.trigger))
+        .times("time_triggered", rows.iter().map(|r| r.time_triggered)))
 }
 
 fn equity(py: Python<'_>, rows: &[EquityRow]) -> PyResult<Columns> {

@@ -12,10 +12,12 @@ from pathlib import Path
 
 from barter_python.backtest.config import BacktestConfig
 from barter_python.engine import DefaultStrategy, EngineStateView, Requests, market_order
+from barter_python.exchange import Bracket
 from barter_python.instrument import ExchangeId, Side
 from barter_python.market import MarketData
-from barter_python.order import OrderRequestOpen
+from barter_python.order import OrderKey, OrderRequestCancel, OrderRequestOpen, RequestCancel
 from barter_python.snapshot import DecimalInput
+from barter_python.strategy import bracket
 
 __all__ = ["SAMPLE_DATA", "SmaCross", "sample_config", "sample_data"]
 
@@ -61,6 +63,11 @@ class SmaCross(DefaultStrategy):
     last `slow`, buy `quantity`; when it crosses below, sell the whole position. Orders are
     barter's market IOC requests with numbered cids (`sma-1`, `sma-2`, ...), so a backtest's
     result is byte-identical from run to run.
+
+    With `stop_loss` and/or `take_profit` (fractions of the entry's price: `0.002` is 0.2 %),
+    each buy is a bracket (spec §13): the simulated exchange holds a stop that far below the
+    price and a take-profit that far above it for what the buy filled, one cancelling the
+    other; a cross below cancels them (cids `sma-n-sl`, `sma-n-tp`) as it sells.
     """
 
     def __init__(
@@ -73,6 +80,8 @@ class SmaCross(DefaultStrategy):
         quantity: DecimalInput = 1,
         bar_seconds: int = 5,
         strategy_id: str = "sma",
+        stop_loss: DecimalInput | None = None,
+        take_profit: DecimalInput | None = None,
     ) -> None:
         if not 0 < fast < slow:
             raise ValueError(f"need 0 < fast < slow, got fast={fast}, slow={slow}")
@@ -86,6 +95,8 @@ class SmaCross(DefaultStrategy):
         self.last: Decimal | None = None  # barter's latest price in the current bar
         self.above: bool | None = None  # was the fast mean above the slow one
         self.orders = 0
+        self.stop_loss = None if stop_loss is None else Decimal(str(stop_loss))
+        self.take_profit = None if take_profit is None else Decimal(str(take_profit))
 
     def generate_algo_orders(self, state: EngineStateView) -> Requests:
         price = state.prices().get(self.key)
@@ -107,10 +118,36 @@ class SmaCross(DefaultStrategy):
         position = state.positions().get(self.key)
         held = position.quantity if position is not None and position.side is Side.BUY else 0
         if above and not held:
-            return [], [self._order(Side.BUY, self.quantity, price)]
+            return [], [self._entry(price)]
         if not above and held:
-            return [], [self._order(Side.SELL, held, price)]
+            return self._cancel_legs(), [self._order(Side.SELL, held, price)]
         return [], []
+
+    def _entry(self, price: Decimal) -> OrderRequestOpen | Bracket:
+        entry = self._order(Side.BUY, self.quantity, price)
+        if self.stop_loss is None and self.take_profit is None:
+            return entry
+        # To the cent: the sample's prices are quoted in cents.
+        cent = Decimal("0.01")
+        below = None if self.stop_loss is None else (price * (1 - self.stop_loss)).quantize(cent)
+        above = (
+            None if self.take_profit is None else (price * (1 + self.take_profit)).quantize(cent)
+        )
+        return bracket(entry, stop_loss=below, take_profit=above, reduce_only=True)
+
+    def _cancel_legs(self) -> list[OrderRequestCancel]:
+        """Cancels of the last entry's legs, if it had any (a leg already gone is refused,
+        harmlessly)."""
+        if self.stop_loss is None and self.take_profit is None:
+            return []
+        exchange, instrument = self.key
+        entry = f"{self.strategy_id}-{self.orders}"  # the last order sent: the entry
+        return [
+            OrderRequestCancel(
+                OrderKey(exchange, instrument, self.strategy_id, f"{entry}-{leg}"), RequestCancel()
+            )
+            for leg in ("sl", "tp")
+        ]
 
     def _order(self, side: Side, quantity: DecimalInput, price: Decimal) -> OrderRequestOpen:
         self.orders += 1

@@ -31,6 +31,7 @@ from barter_python._native import (
     OrderRequestCancel,
     OrderRequestOpen,
 )
+from barter_python.exchange import Bracket, ConditionalOrder
 from barter_python.instrument import ExchangeId
 from barter_python.live.config import LiveConfig
 from barter_python.session.result import SessionResult, results_from
@@ -148,10 +149,10 @@ class LiveSystem:
     def send_requests(
         self,
         cancels: Iterable[OrderRequestCancel] = (),
-        opens: Iterable[OrderRequestOpen] = (),
+        opens: Iterable[OrderRequestOpen | ConditionalOrder | Bracket] = (),
     ) -> None:
-        """Send orders through barter's engine (cancels first); refused whole, with
-        `ValueError`, if one is invalid."""
+        """Send orders through barter's engine (cancels first), and conditional orders to the
+        paper exchange (spec §13); refused whole, with `ValueError`, if one is invalid."""
         self._native.send_requests(list(cancels), list(opens))
 
     def shutdown(self, *, drain: bool = True, timeout: float | None = None) -> SessionResult:

@@ -123,17 +123,26 @@ class Fill(BaseModel, frozen=True, extra="forbid"):
     order_id: str
 
 
+# A conditional order's kind (spec §13) in `OrderRecord.kind`.
+ConditionalKind = Literal["stop", "stop_limit", "take_profit", "take_profit_limit", "trailing_stop"]
+
+
 class OrderRecord(BaseModel, frozen=True, extra="forbid"):
     """An order the strategy, a hook or the end-of-data close sent: what it asked (`price` as
     named), what filled, at what average price and fees, where it stands and the exchange's
-    reason (why refused, expired or cancelled), or the risk manager's (the limit it broke)."""
+    reason (why refused, expired or cancelled), or the risk manager's (the limit it broke).
+
+    A conditional order is one record: its `kind` (`"stop"`, ...), its `trigger` (the one it
+    reached, or holds while untriggered), `time_triggered`, and what it sent when triggered
+    (`price`, `quantity`, `time_in_force`, and its fills and status); `"open"` while untriggered.
+    """
 
     time: datetime
     exchange: ExchangeId
     instrument: str
     cid: str
     side: Side
-    kind: OrderKind
+    kind: OrderKind | ConditionalKind
     time_in_force: TimeInForce
     price: Decimal
     quantity: Decimal
@@ -142,6 +151,8 @@ class OrderRecord(BaseModel, frozen=True, extra="forbid"):
     fees: Decimal
     status: Literal["filled", "partially_filled", "cancelled", "expired", "refused", "open"]
     reason: str | None
+    trigger: Decimal | None = None
+    time_triggered: datetime | None = None
 
 
 class SessionResult(BaseModel, frozen=True, extra="forbid"):

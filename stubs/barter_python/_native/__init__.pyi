@@ -36,7 +36,9 @@ __all__ = [
     "Bar",
     "Book",
     "BookRows",
+    "Bracket",
     "ClientOrderId",
+    "ConditionalOrder",
     "Connectivity",
     "Engine",
     "EngineActions",
@@ -283,6 +285,82 @@ class OrderRequestOpen:
     def __hash__(self) -> int: ...
 
 @final
+class ConditionalOrder:
+    """A stop, take-profit or trailing stop, held untriggered by the simulated exchange
+    (spec §13); use `barter_python.strategy.stop_order` and friends."""
+
+    def __new__(
+        cls,
+        key: OrderKey,
+        side: Side | str,
+        quantity: DecimalInput,
+        kind: str,
+        *,
+        trigger: DecimalInput | None = None,
+        limit: DecimalInput | None = None,
+        offset: DecimalInput | None = None,
+        offset_bps: DecimalInput | None = None,
+        trigger_on: str = "trade",
+        strict: bool = False,
+        reduce_only: bool = False,
+    ) -> ConditionalOrder: ...
+    @property
+    def key(self) -> OrderKey: ...
+    @property
+    def side(self) -> Side: ...
+    @property
+    def quantity(self) -> Decimal: ...
+    @property
+    def kind(self) -> str: ...
+    @property
+    def trigger(self) -> Decimal | None: ...
+    @property
+    def limit(self) -> Decimal | None: ...
+    @property
+    def offset(self) -> Decimal | None: ...
+    @property
+    def offset_bps(self) -> Decimal | None: ...
+    @property
+    def trigger_on(self) -> str: ...
+    @property
+    def strict(self) -> bool: ...
+    @property
+    def reduce_only(self) -> bool: ...
+    def to_json(self) -> str: ...
+    @staticmethod
+    def from_json(json: str) -> ConditionalOrder: ...
+    def __eq__(self, other: object, /) -> bool: ...
+    def __hash__(self) -> int: ...
+
+@final
+class Bracket:
+    """An entry with a stop-loss and a take-profit growing with its fills, or two conditional
+    orders of which one triggering cancels the other; use `barter_python.strategy.bracket`
+    and `oco`."""
+
+    @staticmethod
+    def with_entry(
+        entry: object,
+        *,
+        stop_loss: DecimalInput | None = None,
+        take_profit: DecimalInput | None = None,
+        trigger_on: str = "trade",
+        strict: bool = False,
+        reduce_only: bool = False,
+    ) -> Bracket: ...
+    @staticmethod
+    def oco(first: ConditionalOrder, second: ConditionalOrder) -> Bracket: ...
+    @property
+    def entry(self) -> OrderRequestOpen | None: ...
+    @property
+    def legs(self) -> list[ConditionalOrder]: ...
+    def to_json(self) -> str: ...
+    @staticmethod
+    def from_json(json: str) -> Bracket: ...
+    def __eq__(self, other: object, /) -> bool: ...
+    def __hash__(self) -> int: ...
+
+@final
 class OrderRequestCancel:
     """barter's `OrderRequestCancel<ExchangeId, InstrumentNameInternal>`."""
 
@@ -338,7 +416,9 @@ class Engine:
     def close_positions(self, filter: InstrumentFilter | None = None) -> Audit:
         """barter's `close_positions` action (`Command::ClosePositions`)."""
     def send_requests(
-        self, cancels: Iterable[OrderRequestCancel], opens: Iterable[OrderRequestOpen]
+        self,
+        cancels: Iterable[OrderRequestCancel],
+        opens: Iterable[OrderRequestOpen | ConditionalOrder | Bracket],
     ) -> Audit:
         """barter's `send_requests` (`Command::SendCancelRequests`, `SendOpenRequests`)."""
     @property
@@ -614,6 +694,9 @@ class EngineStateView:
         """Open positions, keyed by `(exchange, instrument)`."""
     def prices(self) -> dict[tuple[ExchangeId, str], Decimal]:
         """barter's price of each instrument that has one."""
+    def conditional_orders(self) -> list[ConditionalOrder]:
+        """The simulated exchange's untriggered conditional orders, in placement order, each
+        with its current trigger and quantity; empty on barter's mock."""
     def open_orders(self) -> list[OrderRequestOpen]:
         """Orders the engine tracks (in flight or open), as the requests that opened them."""
     @property
@@ -647,7 +730,9 @@ class EngineActions:
     def cancel_orders(self, filter: InstrumentFilter | None = None) -> None: ...
     def close_positions(self, filter: InstrumentFilter | None = None) -> None: ...
     def send_requests(
-        self, cancels: Iterable[OrderRequestCancel], opens: Iterable[OrderRequestOpen]
+        self,
+        cancels: Iterable[OrderRequestCancel],
+        opens: Iterable[OrderRequestOpen | ConditionalOrder | Bracket],
     ) -> None: ...
 
 def market_data_from_events(events: Iterable[EngineEvent]) -> MarketData:
@@ -777,7 +862,7 @@ class OrderRow:
     @property
     def side(self) -> Side: ...
     @property
-    def kind(self) -> OrderKind: ...
+    def kind(self) -> OrderKind | str: ...
     @property
     def time_in_force(self) -> TimeInForce: ...
     @property
@@ -794,6 +879,10 @@ class OrderRow:
     def status(self) -> str: ...
     @property
     def reason(self) -> str | None: ...
+    @property
+    def trigger(self) -> Decimal | None: ...
+    @property
+    def time_triggered(self) -> datetime | None: ...
 
 @final
 class EquityRow:
@@ -952,7 +1041,9 @@ class LiveSystem:
     def cancel_orders(self, filter: InstrumentFilter | None = None) -> None: ...
     def close_positions(self, filter: InstrumentFilter | None = None) -> None: ...
     def send_requests(
-        self, cancels: Iterable[OrderRequestCancel], opens: Iterable[OrderRequestOpen]
+        self,
+        cancels: Iterable[OrderRequestCancel],
+        opens: Iterable[OrderRequestOpen | ConditionalOrder | Bracket],
     ) -> None: ...
     def shutdown(self, *, drain: bool = True, timeout: float | None = None) -> RunOutput:
         """Stop the streams and the engine; the session's rows (the same on every call)."""

@@ -4,7 +4,7 @@
 //! a candle's close trades at the next candle's open, as backtesting.py fills at the next
 //! bar's open, whatever the latency (a candle has no times inside it).
 
-use super::{Event, Simulated};
+use super::{Check, Event, Simulated};
 use crate::exchange::market;
 use crate::market::exact;
 use barter_data::subscription::candle::Candle;
@@ -15,12 +15,17 @@ impl Simulated {
         &mut self,
         instrument: InstrumentIndex,
         candle: &Candle,
+        check: &mut Check<'_>,
         out: &mut Vec<Event>,
     ) {
         let volume = exact(candle.volume).unwrap_or_default();
         let mut left = [Some(volume), Some(volume)];
         for (step, price) in market::path(candle).into_iter().enumerate() {
             self.quotes[instrument.index()].print(price, candle.volume);
+            if !self.conditional.is_empty() {
+                // Each price in turn: the candle triggers at the first that reaches a trigger.
+                self.trigger_print(instrument, check, out);
+            }
             if !self.resting.is_empty() {
                 if step == 0 {
                     self.expire_days(out);
@@ -30,7 +35,7 @@ impl Simulated {
                 left = self.cross_offers(instrument, self.now, offers, false, out);
             }
             if step == 0 {
-                self.release(instrument, out);
+                self.release(instrument, check, out);
             }
         }
         self.after_candle[instrument.index()] = true;

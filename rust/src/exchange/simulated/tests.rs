@@ -20,6 +20,11 @@ const FOK: TimeInForce = TimeInForce::FillOrKill;
 const BUY: Side = Side::Buy;
 const SELL: Side = Side::Sell;
 
+/// A risk manager that approves every order.
+fn approve(_: &OrderRequestOpen<ExchangeIndex, InstrumentIndex>) -> Result<(), String> {
+    Ok(())
+}
+
 fn d(text: &str) -> Decimal {
     text.parse().expect("a decimal")
 }
@@ -92,7 +97,7 @@ impl Run {
             instrument: InstrumentIndex(0),
             kind,
         };
-        self.exchange.on_market(&event, &mut self.out);
+        self.exchange.on_market(&event, &mut approve, &mut self.out);
         self
     }
 
@@ -146,7 +151,7 @@ impl Run {
             state,
         };
         self.exchange
-            .request(ExecutionRequest::Open(open), &mut self.out);
+            .request(ExecutionRequest::Open(open), &mut approve, &mut self.out);
         self
     }
 
@@ -171,8 +176,11 @@ impl Run {
             key: Self::key(cid),
             state: RequestCancel { id: None },
         };
-        self.exchange
-            .request(ExecutionRequest::Cancel(cancel), &mut self.out);
+        self.exchange.request(
+            ExecutionRequest::Cancel(cancel),
+            &mut approve,
+            &mut self.out,
+        );
         self
     }
 
@@ -721,3 +729,5 @@ fn resting_margin_orders_count_as_filled_and_an_order_that_reduces_the_gross_val
     let reason = "gross position value 960 would exceed leverage 2 x equity 200";
     assert_eq!(run.status("more"), (Status::Refused, Some(reason)));
 }
+
+mod conditional;
