@@ -205,7 +205,7 @@ def test_a_root_that_is_a_file_and_unknown_names_are_refused(
     with pytest.raises(MarketDataError, match="'sol_usdt' is not in the catalog, which holds "):
         catalog.query(instruments=["sol_usdt"])
     with pytest.raises(MarketDataError, match=r"kinds: candles not in the catalog .* trades"):
-        catalog.query(kinds=["candles"])  # type: ignore[list-item]
+        catalog.query(kinds=["candles"])
     with pytest.raises(ValueError, match="needs a time zone"):
         catalog.query(start=datetime(2024, 3, 1))
     (tmp_path / "c" / "binance_spot" / "btc_usdt" / "l1").mkdir(exist_ok=True)
@@ -214,7 +214,7 @@ def test_a_root_that_is_a_file_and_unknown_names_are_refused(
         catalog.entries()
 
 
-def test_disconnections_and_candles_are_refused(tmp_path: Path) -> None:
+def test_disconnections_are_refused_candles_kept(tmp_path: Path) -> None:
     from barter_python._native import EngineEvent
 
     at = datetime(2024, 3, 1, tzinfo=UTC)
@@ -224,10 +224,20 @@ def test_disconnections_and_candles_are_refused(tmp_path: Path) -> None:
     ]
     with pytest.raises(MarketDataError, match="a market disconnection of binance_spot"):
         Catalog(tmp_path).write(MarketData.from_events(events))
-    candle = EngineEvent.candle("binance_spot", "btc_usdt", "1", "2", "1", "2", "5", at)
-    with pytest.raises(MarketDataError, match=r"a candle of binance_spot .* not store candles yet"):
-        Catalog(tmp_path).write(MarketData.from_events([events[0], candle]))
     assert Catalog(tmp_path).entries() == []
+    # A candle: exact decimals, its trade count, in the `candles` folder.
+    candle = EngineEvent.candle(
+        "binance_spot", "btc_usdt", "93500.1", "93600", "93400.12345678", "93550.25", "12.5",
+        at, trades=420,
+    )  # fmt: skip
+    data = MarketData.from_events([candle])
+    [entry] = Catalog(tmp_path).write(data)
+    assert (entry.kind, entry.events) == ("candles", 1)
+    assert Catalog(tmp_path).query(kinds=["candles"]).load() == data
+    pq = pytest.importorskip("pyarrow.parquet")
+    table = pq.read_table(tmp_path / "binance_spot" / "btc_usdt" / "candles" / "2024-03-01.parquet")
+    assert str(table.schema.field("low").type) == "decimal128(18, 8)"
+    assert table.column("trades").to_pylist() == [420]
 
 
 # --- queries --------------------------------------------------------------------------------

@@ -403,9 +403,9 @@ def _codes(pa: Any, column: Any) -> tuple[Any, list[str | None]]:
 
 # The catalog (spec §11) ------------------------------------------------------------------
 
-CatalogKind = Literal["trades", "l1"]
+CatalogKind = Literal["candles", "l1", "trades"]
 ImportProgress = Callable[[Literal["checking", "writing"], int], object]
-_CATALOG_KINDS: tuple[CatalogKind, ...] = ("trades", "l1")
+_CATALOG_KINDS: tuple[CatalogKind, ...] = ("trades", "l1", "candles")
 
 
 @dataclass(frozen=True)
@@ -463,8 +463,8 @@ class Catalog:
 
     def write(self, data: MarketData, *, replace: bool = False) -> list[CatalogEntry]:
         """`data`'s events into the catalog, a file per instrument, kind and day (each file in
-        the data's order); the entries of those days. A market disconnection or a candle is
-        refused (the catalog keeps trades and L1 books; candles are not stored yet)."""
+        the data's order); the entries of those days. A market disconnection is refused (the
+        catalog keeps trades, L1 books and candles)."""
         if not isinstance(data, _native.MarketData):
             raise TypeError(f"data must be a MarketData, got {type(data).__name__}")
         return self._entries(_native.catalog_write(os.fspath(self.root), data, replace))

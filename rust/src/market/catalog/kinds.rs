@@ -1,17 +1,21 @@
 //! The catalog's kinds: each kind's folder name and Parquet columns, and its events to and
 //! from Arrow record batches. Every match on a kind is in this file, one arm per kind: a new
-//! kind (candles, L2) is one arm in each.
+//! kind (L2) is one arm in each.
 //!
 //! Columns: `time_exchange` and `time_received` (TIMESTAMP(ns, UTC)), then the kind's exact
 //! decimals (DECIMAL, one scale per file: the largest any value needs, so every value is held
-//! exactly) and, for trades, `side` (`Buy`/`Sell`).
+//! exactly) and, for trades, `side` (`Buy`/`Sell`), for candles `trades` (UINT32, the trade
+//! count).
 
-use crate::market::data::{Event, Kind, Level};
+use crate::market::data::{self, Event, Kind, Level};
 use crate::market::{self, Role};
 use arrow_array::cast::AsArray;
-use arrow_array::types::{Decimal128Type, TimestampMicrosecondType, TimestampNanosecondType};
+use arrow_array::types::{
+    Decimal128Type, TimestampMicrosecondType, TimestampNanosecondType, UInt32Type,
+};
 use arrow_array::{
     Array, ArrayRef, Decimal128Array, RecordBatch, StringArray, TimestampNanosecondArray,
+    UInt32Array,
 };
 use arrow_schema::{DataType, Field, Schema, SchemaRef, TimeUnit};
 use barter_instrument::{exchange::ExchangeId, Side};
@@ -24,29 +28,42 @@ use std::sync::Arc;
 pub const ROW_GROUP: usize = 65_536;
 
 /// The most decimal columns a kind has.
-const WIDTH: usize = 4;
+const WIDTH: usize = 5;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum FileKind {
     // In the order of their folders' names.
+    Candles,
     L1,
     Trades,
 }
 
-/// An event's decimals in its kind's column order (NaN for null) and its side.
+/// The column a kind has after its decimals.
+#[derive(Clone, Copy, PartialEq)]
+enum Extra {
+    None,
+    /// `side`: a trade's `Buy` or `Sell`.
+    Side,
+    /// `trades`: a candle's trade count.
+    Count,
+}
+
+/// An event's decimals in its kind's column order (NaN for null), its side and its count.
 struct Values {
     decimals: [f64; WIDTH],
     side: Option<Side>,
+    count: u32,
 }
 
 impl FileKind {
-    pub const ALL: [FileKind; 2] = [FileKind::L1, FileKind::Trades];
+    pub const ALL: [FileKind; 3] = [FileKind::Candles, FileKind::L1, FileKind::Trades];
 
     /// The kind's folder: `MarketData`'s kind name.
     pub fn name(self) -> &'static str {
         match self {
             FileKind::Trades => "trades",
             FileKind::L1 => "l1",
+            FileKind::Candles => "candles",
         }
     }
 
@@ -54,15 +71,15 @@ impl FileKind {
         Self::ALL
             .into_iter()
             .find(|kind| kind.name() == text)
-            .ok_or_else(|| format!("kind must be 'l1' or 'trades', got {text:?}"))
+            .ok_or_else(|| format!("kind must be 'candles', 'l1' or 'trades', got {text:?}"))
     }
 
-    /// The decimal columns, each with the checks its values get; and whether there is a side.
-    fn columns(self) -> (&'static [(&'static str, Role)], bool) {
+    /// The decimal columns, each with the checks its values get; and the column after them.
+    fn columns(self) -> (&'static [(&'static str, Role)], Extra) {
         match self {
             FileKind::Trades => (
                 &[("price", Role::TradePrice), ("amount", Role::Amount)],
-                true,
+                Extra::Side,
             ),
             FileKind::L1 => (
                 &[
@@ -71,7 +88,17 @@ impl FileKind {
                     ("ask_price", Role::Price),
                     ("ask_amount", Role::Amount),
                 ],
-                false,
+                Extra::None,
+            ),
+            FileKind::Candles => (
+                &[
+                    ("open", Role::Price),
+                    ("high", Role::Price),
+                    ("low", Role::Price),
+                    ("close", Role::Price),
+                    ("volume", Role::Amount),
+                ],
+                Extra::Count,
             ),
         }
     }
@@ -84,7 +111,7 @@ impl FileKind {
     pub fn schema(self, digits: Digits) -> Result<SchemaRef, String> {
         let time = DataType::Timestamp(TimeUnit::Nanosecond, Some("UTC".into()));
         let decimal = DataType::Decimal128(digits.precision()?, digits.scale as i8);
-        let (decimals, sided) = self.columns();
+        let (decimals, extra) = self.columns();
         let mut fields = vec![
             Field::new("time_exchange", time.clone(), false),
             Field::new("time_received", time, false),
@@ -94,8 +121,10 @@ impl FileKind {
                 .iter()
                 .map(|(name, _)| Field::new(*name, decimal.clone(), true)),
         );
-        if sided {
-            fields.push(Field::new("side", DataType::Utf8, false));
+        match extra {
+            Extra::Side => fields.push(Field::new("side", DataType::Utf8, false)),
+            Extra::Count => fields.push(Field::new("trades", DataType::UInt32, false)),
+            Extra::None => {}
         }
         Ok(Arc::new(Schema::new(fields)))
     }
@@ -111,31 +140,45 @@ fn split(kind: &Kind) -> Option<(FileKind, Values)> {
         } => (
             FileKind::Trades,
             Values {
-                decimals: [price, amount, nan, nan],
+                decimals: [price, amount, nan, nan, nan],
                 side: Some(side),
+                count: 0,
             },
         ),
         Kind::L1 { bid, ask } => (
             FileKind::L1,
             Values {
-                decimals: [bid.price, bid.amount, ask.price, ask.amount],
+                decimals: [bid.price, bid.amount, ask.price, ask.amount, nan],
                 side: None,
+                count: 0,
             },
         ),
-        // Not stored (yet): `unstored` says why.
-        Kind::Candle { .. } | Kind::Reconnecting => return None,
+        Kind::Candle {
+            open,
+            high,
+            low,
+            close,
+            volume,
+            trades,
+        } => (
+            FileKind::Candles,
+            Values {
+                decimals: [open, high, low, close, volume],
+                side: None,
+                count: trades,
+            },
+        ),
+        // Not stored: `unstored` says why.
+        Kind::Reconnecting => return None,
     })
 }
 
 /// What an event without a file kind is, and what to do with it.
-pub fn unstored(kind: &Kind) -> (&'static str, &'static str) {
-    match kind {
-        Kind::Candle { .. } => ("a candle", "the catalog does not store candles yet"),
-        _ => (
-            "a market disconnection",
-            "keep disconnections in barter's files",
-        ),
-    }
+pub fn unstored(_: &Kind) -> (&'static str, &'static str) {
+    (
+        "a market disconnection",
+        "keep disconnections in barter's files",
+    )
 }
 
 /// The event kind of values read back (each `(f64, exact decimal)`, `None` for null).
@@ -143,8 +186,16 @@ fn join(
     file: FileKind,
     values: &[Option<(f64, Decimal)>],
     side: Option<Side>,
+    count: u32,
 ) -> Result<Kind, String> {
     match file {
+        FileKind::Candles => match values {
+            [Some(open), Some(high), Some(low), Some(close), Some(volume)] => {
+                let prices = [open.0, high.0, low.0, close.0];
+                data::candle(prices, volume.0, count.into()).map_err(|found| found.join("; "))
+            }
+            _ => Err("a candle needs open, high, low, close and volume".into()),
+        },
         FileKind::Trades => match (values, side) {
             ([Some((price, _)), Some((amount, _))], Some(side)) => Ok(Kind::Trade {
                 price: *price,
@@ -246,7 +297,7 @@ pub fn batch(
         .collect::<Option<_>>()
         .ok_or("an event the catalog does not store has no columns")?;
     let precision = digits.precision()?;
-    let (decimals, sided) = file.columns();
+    let (decimals, extra) = file.columns();
     for at in 0..decimals.len() {
         let values = rows
             .iter()
@@ -257,12 +308,19 @@ pub fn batch(
             .map_err(|err| err.to_string())?;
         columns.push(Arc::new(array));
     }
-    if sided {
-        let sides = rows.iter().map(|row| match row.side {
-            Some(Side::Buy) => "Buy",
-            _ => "Sell",
-        });
-        columns.push(Arc::new(StringArray::from_iter_values(sides)));
+    match extra {
+        Extra::Side => {
+            let sides = rows.iter().map(|row| match row.side {
+                Some(Side::Buy) => "Buy",
+                _ => "Sell",
+            });
+            columns.push(Arc::new(StringArray::from_iter_values(sides)));
+        }
+        Extra::Count => {
+            let counts = rows.iter().map(|row| row.count);
+            columns.push(Arc::new(UInt32Array::from_iter_values(counts)));
+        }
+        Extra::None => {}
     }
     RecordBatch::try_new(schema.clone(), columns).map_err(|err| err.to_string())
 }
@@ -370,7 +428,7 @@ pub fn events(
 ) -> Result<(), String> {
     let time_exchange = times(batch, "time_exchange")?;
     let time_received = times(batch, "time_received")?;
-    let (names, sided) = file.columns();
+    let (names, extra) = file.columns();
     let decimals = names
         .iter()
         .map(|(name, role)| {
@@ -388,7 +446,7 @@ pub fn events(
             }
         })
         .collect::<Result<Vec<_>, String>>()?;
-    let sides = if sided {
+    let sides = if extra == Extra::Side {
         let column = batch.column_by_name("side").ok_or("no column side")?;
         Some(
             column
@@ -397,6 +455,20 @@ pub fn events(
         )
     } else {
         None
+    };
+    let counts = match extra {
+        Extra::Count => {
+            let column = batch.column_by_name("trades").ok_or("no column trades")?;
+            if column.null_count() > 0 {
+                return Err("column trades: counts must not be null".into());
+            }
+            Some(
+                column
+                    .as_primitive_opt::<UInt32Type>()
+                    .ok_or("column trades must be UINT32")?,
+            )
+        }
+        _ => None,
     };
     let mut values = [None; WIDTH];
     out.reserve(batch.num_rows());
@@ -417,7 +489,8 @@ pub fn events(
             Some("Sell") => Some(Side::Sell),
             Some(other) => return Err(at(format!("side must be Buy or Sell, got {other:?}"))),
         };
-        let kind = join(file, &values[..names.len()], side).map_err(at)?;
+        let count = counts.map_or(0, |counts| counts.value(row));
+        let kind = join(file, &values[..names.len()], side, count).map_err(at)?;
         out.push(Event {
             time_exchange: time_exchange[row],
             time_received: time_received[row],
@@ -507,6 +580,9 @@ mod tests {
             ),
         ];
         assert_eq!(round_trip(FileKind::L1, &books).1, books);
+        let bar = data::candle([93500.1, 93600.0, 93400.0, 93550.25], 12.5, 420).unwrap();
+        let candles = [event(5, bar)];
+        assert_eq!(round_trip(FileKind::Candles, &candles).1, candles);
     }
 
     #[test]
@@ -541,6 +617,7 @@ mod tests {
         };
         assert!(digits.precision().unwrap_err().contains("48 digits"));
         assert_eq!(FileKind::parse("l1"), Ok(FileKind::L1));
-        assert!(FileKind::parse("candles").is_err());
+        assert_eq!(FileKind::parse("candles"), Ok(FileKind::Candles));
+        assert!(FileKind::parse("l2").is_err());
     }
 }
