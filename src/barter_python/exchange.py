@@ -10,6 +10,7 @@ See docs/exchange.md for the fill model beside barter's mock.
 
 from __future__ import annotations
 
+import math
 from decimal import Decimal
 from typing import TYPE_CHECKING, Literal
 
@@ -68,7 +69,12 @@ class SimulatedExchange(BaseModel, frozen=True, extra="forbid"):
 
     `fill_volume="unlimited"` is for market orders only: a limit order never takes more than
     the book shows at its touch. Nothing fills against an event stamped before the order
-    reached the exchange."""
+    reached the exchange.
+
+    With L2 data (spec §12) takers walk the book and what own fills take is not offered again
+    until the feed changes the level; `queue` models a resting order's place in its level's
+    queue as hftbacktest does (`"risk_averse"`, or `"probabilistic"` with `queue_function`
+    `"power"` (`queue_power` n) or `"log"`); `"none"` keeps `limit_fill`. See docs/exchange.md."""
 
     kind: Literal["simulated"] = "simulated"
     account: Literal["cash", "margin"] = "cash"
@@ -79,6 +85,9 @@ class SimulatedExchange(BaseModel, frozen=True, extra="forbid"):
     fill_volume: Literal["unlimited", "displayed"] = "unlimited"
     limit_fill: Literal["through", "touch"] = "through"
     latency_ms: int = 0
+    queue: Literal["none", "risk_averse", "probabilistic"] = "none"
+    queue_function: Literal["power", "log"] = "power"
+    queue_power: float = 2
 
     if TYPE_CHECKING:  # what the validators accept, for type checkers without Pydantic's plugin
 
@@ -94,6 +103,9 @@ class SimulatedExchange(BaseModel, frozen=True, extra="forbid"):
             fill_volume: Literal["unlimited", "displayed"] = ...,
             limit_fill: Literal["through", "touch"] = ...,
             latency_ms: int = ...,
+            queue: Literal["none", "risk_averse", "probabilistic"] = ...,
+            queue_function: Literal["power", "log"] = ...,
+            queue_power: float = ...,
         ) -> None: ...
 
     @field_validator(
@@ -136,6 +148,13 @@ class SimulatedExchange(BaseModel, frozen=True, extra="forbid"):
     @classmethod
     def _latency(cls, value: int) -> int:
         return _latency(value, MAX_LATENCY_MS)
+
+    @field_validator("queue_power")
+    @classmethod
+    def _queue_power(cls, value: float) -> float:
+        if not (value > 0 and math.isfinite(value)):
+            raise ValueError(f"must be a finite number > 0 (the power n of back^n), got {value}")
+        return value
 
     @property
     def maker_fee(self) -> Decimal:

@@ -12,6 +12,7 @@ pub mod actions;
 pub mod audit;
 pub mod bars;
 pub mod clock;
+pub mod depth;
 pub mod event;
 pub mod keys;
 pub mod requests;
@@ -934,6 +935,7 @@ pub fn register(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_class::<view::PyConnectivity>()?;
     module.add_class::<seen::PyMarketEventView>()?;
     module.add_class::<seen::PyQuote>()?;
+    module.add_class::<depth::PyBookView>()?;
     module.add_class::<bars::PyBar>()?;
     module.add_function(wrap_pyfunction!(event::load_market_events, module)?)?;
     module.add_function(wrap_pyfunction!(event::market_data_from_events, module)?)?;

@@ -3,6 +3,7 @@
 //! event before barter processes it, without allocating; Python objects are made only when a
 //! strategy reads them, once per event.
 
+use super::depth::{Books, PyBookView};
 use super::keys::Keys;
 use super::{value, State};
 use crate::bind::enums::Enum;
@@ -12,6 +13,7 @@ use crate::exchange::market::Quote;
 use crate::market;
 use barter_data::books::Level;
 use barter_data::event::{DataKind, MarketEvent};
+use barter_data::subscription::book::OrderBookEvent;
 use barter_data::streams::consumer::MarketStreamEvent;
 use barter_data::streams::reconnect;
 use barter_execution::order::OrderKey;
@@ -114,6 +116,8 @@ pub struct Seen {
     margin: bool,
     /// The simulated exchange's untriggered conditional orders.
     conditional: Option<BookPtr>,
+    /// The L2 books as the engine processed them (`state.book`).
+    books: Books,
 }
 
 /// The simulated exchange's conditional orders: boxed inside the exchange, which is boxed
@@ -237,6 +241,16 @@ impl Seen {
         if same && self.object.is_none() {
             self.object = Some(object.clone_ref(py));
         }
+    }
+
+    /// An L2 event, as the engine processes it.
+    pub fn book_event(&mut self, instrument: InstrumentIndex, event: &OrderBookEvent) {
+        self.books.update(instrument, event);
+    }
+
+    /// `state.book(...)`: the instrument's L2 book, its `depth` best levels a side.
+    pub fn book(&self, instrument: InstrumentIndex, depth: usize) -> Option<PyBookView> {
+        self.books.view(instrument, depth)
     }
 
     /// `state.quote(...)`: the exchange's view of one instrument, `None` before any market or

@@ -22,6 +22,7 @@ use barter::strategy::{
     on_trading_disabled::OnTradingDisabled,
 };
 use barter::EngineEvent;
+use barter_data::event::DataKind;
 use barter_data::streams::reconnect;
 use barter_execution::order::id::{ClientOrderId, StrategyId};
 use barter_instrument::{
@@ -137,6 +138,11 @@ impl PyStrategy {
             return;
         };
         self.seen_mut().see(Some(Current::of(market)));
+        if let reconnect::Event::Item(item) = market {
+            if let DataKind::OrderBook(book) = &item.kind {
+                self.seen_mut().book_event(item.instrument, book);
+            }
+        }
         if let (Some((bars, _)), reconnect::Event::Item(item)) = (&mut self.bars, market) {
             bars.get_mut()
                 .unwrap_or_else(|p| p.into_inner())

@@ -7,6 +7,7 @@
 //! strategy that reads nothing pays nothing.
 
 use super::clock::Clock;
+use super::depth::PyBookView;
 use super::keys::Keys;
 use super::seen::{Event, PyMarketEventView, PyQuote, Seen};
 use super::{PyEngine, State};
@@ -249,6 +250,22 @@ impl PyStateView {
     ) -> PyResult<Option<PyQuote>> {
         let found = self.read_seen(py, |seen, _, keys| {
             Ok::<_, PyErr>(seen.quote(keys.named(exchange.0, instrument)?))
+        })?;
+        Ok(found.transpose()?.flatten())
+    }
+
+    /// The instrument's L2 book as the engine last processed it: its `depth` best levels a
+    /// side (`None` before its first L2 event).
+    #[pyo3(signature = (exchange, instrument, depth=10))]
+    fn book(
+        &self,
+        py: Python<'_>,
+        exchange: Enum<ExchangeId>,
+        instrument: &str,
+        depth: usize,
+    ) -> PyResult<Option<PyBookView>> {
+        let found = self.read_seen(py, |seen, _, keys| {
+            Ok::<_, PyErr>(seen.book(keys.named(exchange.0, instrument)?, depth))
         })?;
         Ok(found.transpose()?.flatten())
     }

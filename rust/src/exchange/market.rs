@@ -1,6 +1,6 @@
 //! The simulated exchange's own view of one instrument's market: every trade's price (several
 //! in one millisecond included, unlike barter's engine, which keeps the first) and the latest L1
-//! book. Kept apart from matching and from whatever drives it (a replay, the `Engine`, a live
+//! book (or an L2 book's top, `exchange::depth`). Kept apart from matching and from whatever drives it (a replay, the `Engine`, a live
 //! stream).
 
 use crate::market;
@@ -87,13 +87,16 @@ impl Quote {
         match kind {
             DataKind::Trade(trade) => self.print(trade.price, trade.amount),
             DataKind::Candle(candle) => self.print(candle.close, candle.volume),
-            DataKind::OrderBookL1(book) => {
-                self.bid = book.best_bid;
-                self.ask = book.best_ask;
-                self.had_l1 = true;
-            }
+            DataKind::OrderBookL1(book) => self.show(book.best_bid, book.best_ask),
             _ => {}
         }
+    }
+
+    /// The best bid and ask of a book: an L1 book's, or an L2 book's top (spec §12).
+    pub fn show(&mut self, bid: Option<Level>, ask: Option<Level>) {
+        self.bid = bid;
+        self.ask = ask;
+        self.had_l1 = true;
     }
 
     /// A trade at `price` of `amount` (as barter-data carries them): the last trade.

@@ -3,11 +3,13 @@
 //! (`barter_python.exchange`), and the queue that holds the engine's requests for either.
 
 pub mod conditional;
+pub mod depth;
 pub mod market;
 pub mod queue;
 pub mod simulated;
 
 use crate::bind::decimal;
+use depth::position::{Function, Model};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use rust_decimal::Decimal;
@@ -49,6 +51,16 @@ impl Exchange {
                     _ => LimitFill::Through,
                 },
                 latency_ms: model.getattr("latency_ms")?.extract()?,
+                queue: match text("queue")?.as_str() {
+                    "risk_averse" => Some(Model::RiskAverse),
+                    "probabilistic" => Some(Model::Probabilistic(
+                        match text("queue_function")?.as_str() {
+                            "log" => Function::Log,
+                            _ => Function::Power(model.getattr("queue_power")?.extract()?),
+                        },
+                    )),
+                    _ => None,
+                },
             })),
             "barter_mock" => Ok(Exchange::BarterMock {
                 fees_percent: money("fees_percent")?,

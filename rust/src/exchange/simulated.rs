@@ -6,6 +6,8 @@
 //! exchange's. Deterministic: exchange order ids are sequential, nothing reads a clock.
 
 use super::conditional::Book;
+use super::depth::position::{Model, Queue};
+use super::depth::Depth;
 use super::market::{Quote, Touch};
 use crate::book::snapshot::Spec;
 use barter::execution::request::ExecutionRequest;
@@ -70,6 +72,9 @@ pub struct Settings {
     pub fill_volume: FillVolume,
     pub limit_fill: LimitFill,
     pub latency_ms: i64,
+    /// The queue position model of resting orders on an L2 book (spec §12); `None`:
+    /// `limit_fill` decides.
+    pub queue: Option<Model>,
 }
 
 /// One instrument the exchange lists: barter's indices of its exchange and assets, and its
@@ -123,6 +128,8 @@ pub struct OrderRecord {
     pub reason: Option<String>,
     /// A conditional order's trigger (spec §13); `request` is what it sends when triggered.
     pub condition: Option<Box<Condition>>,
+    /// What the L2 book held ahead of it when it came to rest, under a queue model (spec §12).
+    pub queue_ahead: Option<Decimal>,
 }
 
 impl OrderRecord {
@@ -163,6 +170,8 @@ struct Resting {
     order: usize,
     reserved: Decimal,
     since: DateTime<Utc>,
+    /// Its place in its level's queue, under a queue model with an L2 book.
+    queue: Option<Queue>,
 }
 
 /// A request on its way to the exchange (latency).
@@ -185,6 +194,8 @@ pub struct Simulated {
     settings: Settings,
     listings: Vec<Listing>,
     quotes: Vec<Quote>,
+    /// Per instrument, its L2 book (empty until an L2 event).
+    depths: Vec<Depth>,
     holdings: Vec<Holding>,
     positions: Vec<Position>,
     resting: Vec<Resting>,
@@ -207,6 +218,8 @@ pub struct Simulated {
     after_candle: Vec<bool>,
     /// Requests held until their instrument's next market event, in the order sent.
     held: Vec<(InstrumentIndex, Pending)>,
+    /// What the run should know of how it was simulated (a queue model without L2 data).
+    warnings: Vec<String>,
 }
 
 const BPS: Decimal = Decimal::from_parts(10_000, 0, 0, false, 0);
@@ -235,6 +248,7 @@ impl Simulated {
             settings,
             listings,
             quotes,
+            depths: vec![Depth::default(); listings_len],
             holdings,
             positions,
             resting: Vec::new(),
@@ -247,6 +261,7 @@ impl Simulated {
             ended: false,
             after_candle: vec![false; listings_len],
             held: Vec::new(),
+            warnings: Vec::new(),
         }
     }
 
@@ -313,6 +328,9 @@ impl Simulated {
         }
         if let DataKind::Candle(candle) = &event.kind {
             return self.candle(event.instrument, candle, check, out);
+        }
+        if let DataKind::OrderBook(book) = &event.kind {
+            self.depth_update(instrument, book);
         }
         self.quotes[instrument].update(&event.kind);
         if !self.conditional.is_empty() {
@@ -399,6 +417,7 @@ impl Simulated {
                     status: Status::Open,
                     reason: None,
                     condition: None,
+                    queue_ahead: None,
                 });
                 Pending::Open(self.orders.len() - 1)
             }
@@ -504,7 +523,7 @@ impl Simulated {
             out.push(self.snapshot(resting, OrderState::active(open)));
             return;
         }
-        let Some(touch) = self.quotes[instrument].touch(request.side) else {
+        let Some(touch) = self.touch(key.instrument, request.side) else {
             let reason = format!("no market for {} yet", listing.name);
             return self.refuse(order, None, reason, out);
         };
@@ -550,41 +569,39 @@ impl Simulated {
         }
     }
 
-    /// Fill at the touch, made worse by the slippage, never beyond the limit.
+    /// Fill at the touch (an L1 book's or the last trade), or walk an L2 book from the best
+    /// level outwards (spec §12), each fill made worse by the slippage, never beyond the limit.
     fn take(&mut self, order: usize, touch: Touch, limit: Option<Decimal>, out: &mut Vec<Event>) {
         let request = &self.orders[order].request;
         let (side, quantity, tif) = (request.side, request.quantity, request.time_in_force);
-        let slipped = (touch.price / BPS)
-            .checked_mul(self.settings.slippage_bps)
-            .and_then(|slip| match side {
-                Side::Buy => touch.price.checked_add(slip),
-                Side::Sell => touch.price.checked_sub(slip),
-            });
-        let Some(mut price) = slipped else {
-            let reason = format!(
-                "the touch {} with {} bps of slippage is beyond barter's decimal range",
-                touch.price, self.settings.slippage_bps
-            );
-            return self.refuse(order, None, reason, out);
-        };
-        if let Some(limit) = limit {
-            price = match side {
-                Side::Buy => price.min(limit),
-                Side::Sell => price.max(limit),
-            };
-        }
+        let instrument = self.orders[order].key.instrument.index();
         // "unlimited" is for market orders only: a limit order takes at most what the book
         // shows (its touch is within the limit: it is marketable).
-        let shown = match (limit, self.settings.fill_volume) {
-            (None, FillVolume::Unlimited) => None,
-            _ => touch.amount,
+        let unlimited = limit.is_none() && self.settings.fill_volume == FillVolume::Unlimited;
+        let depth = &self.depths[instrument];
+        let walks = depth.has_book() && !depth.levels(super::depth::opposite(side)).is_empty();
+        let shown = if unlimited { None } else { touch.amount };
+        let mut levels = if walks {
+            depth.walk(side, quantity, limit)
+        } else {
+            vec![(touch.price, shown.map_or(quantity, |shown| quantity.min(shown)))]
         };
-        let fill = shown.map_or(quantity, |shown| quantity.min(shown));
+        let mut fill: Decimal = levels.iter().map(|(_, quantity)| *quantity).sum();
+        if walks && unlimited && fill < quantity {
+            // The rest at the last level taken: the replayed book cannot show what lies beyond.
+            match levels.last_mut() {
+                Some((_, last)) => *last += quantity - fill,
+                None => levels.push((touch.price, quantity)),
+            }
+            fill = quantity;
+        }
+        let shown_at = if walks {
+            "in the book within its limit".to_string()
+        } else {
+            format!("displayed at the touch {}", touch.price)
+        };
         if fill < quantity && tif == TimeInForce::FillOrKill {
-            let reason = format!(
-                "FillOrKill: only {fill} displayed at the touch {}",
-                touch.price
-            );
+            let reason = format!("FillOrKill: only {fill} {shown_at}");
             return self.expire(order, reason, out);
         }
         // The marketable part of a GTC or day order takes; its remainder rests.
@@ -603,25 +620,42 @@ impl Simulated {
             let reason = format!("nothing displayed at the touch {}", touch.price);
             return self.expire(order, reason, out);
         }
+        let mut fills = Vec::with_capacity(levels.len());
+        for (level, quantity) in levels.into_iter().filter(|(_, q)| !q.is_zero()) {
+            let Some(price) = self.slipped(side, level, limit) else {
+                let reason = format!(
+                    "the touch {level} with {} bps of slippage is beyond barter's decimal range",
+                    self.settings.slippage_bps
+                );
+                return self.refuse(order, None, reason, out);
+            };
+            fills.push((level, price, quantity));
+        }
         let fee = self.settings.taker_fee;
-        let change = Change::Fill(fill);
-        if let Err(Refusal(asset, reason)) = self.affordable(order, side, price, change, fee) {
+        if let Err(Refusal(asset, reason)) = self.affordable_fills(order, side, &fills, fee) {
             return self.refuse(order, asset, reason, out);
         }
-        if let Err(reason) = self.fill(order, price, fill, fee, out) {
-            return self.refuse(order, None, reason, out);
-        }
-        if shown.is_some() {
-            // What it took is not offered again until the next book.
-            let instrument = self.orders[order].key.instrument.index();
-            self.quotes[instrument].consume(side, fill);
+        for (level, price, quantity) in fills {
+            if let Err(reason) = self.fill(order, price, quantity, fee, out) {
+                if self.orders[order].filled.is_zero() {
+                    return self.refuse(order, None, reason, out);
+                }
+                return self.expire(order, reason, out);
+            }
+            // What it took is not offered again until the feed changes the level.
+            if walks {
+                self.depths[instrument].take(side, level, quantity);
+            } else if shown.is_some() {
+                self.quotes[instrument].consume(side, quantity);
+            }
         }
         if fill == quantity {
             return self.finish(order, Status::Filled, None, out);
         }
         let rest = quantity - fill;
         if !rests {
-            let reason = format!("the rest ({rest}) expired: only {fill} displayed at the touch");
+            let shown_at = if walks { "in the book" } else { "displayed at the touch" };
+            let reason = format!("the rest ({rest}) expired: only {fill} {shown_at}");
             return self.finish(order, Status::PartiallyFilled, Some(reason), out);
         }
         if let Err(Refusal(_, why)) = self.rest(order, out) {
@@ -630,6 +664,57 @@ impl Simulated {
         }
     }
 
+    /// A taker's price at `level`: worse by the slippage, never beyond the limit; `None`
+    /// beyond barter's decimal range.
+    fn slipped(&self, side: Side, level: Decimal, limit: Option<Decimal>) -> Option<Decimal> {
+        let slip = (level / BPS).checked_mul(self.settings.slippage_bps)?;
+        let price = match side {
+            Side::Buy => level.checked_add(slip)?,
+            Side::Sell => level.checked_sub(slip)?,
+        };
+        Some(match (limit, side) {
+            (None, _) => price,
+            (Some(limit), Side::Buy) => price.min(limit),
+            (Some(limit), Side::Sell) => price.max(limit),
+        })
+    }
+
+    /// Whether the account can take these taker fills (`(level, price, quantity)`): a cash
+    /// Buy needs Σ price × quantity × (1 + fee) of its quote, anything else as `affordable`.
+    fn affordable_fills(
+        &self,
+        order: usize,
+        side: Side,
+        fills: &[(Decimal, Decimal, Decimal)],
+        fee: Decimal,
+    ) -> Result<(), Refusal> {
+        let total = fills.iter().map(|(_, _, quantity)| *quantity).sum();
+        let worst = fills.last().map_or(Decimal::ZERO, |(_, price, _)| *price);
+        if self.settings.account == Account::Margin || side == Side::Sell {
+            return self.affordable(order, side, worst, Change::Fill(total), fee);
+        }
+        let need = fills
+            .iter()
+            .try_fold(Decimal::ZERO, |need, (_, price, quantity)| {
+                need.checked_add(cost(*price, *quantity, fee)?)
+            })
+            .ok_or_else(too_large)?;
+        let listing = &self.listings[self.orders[order].key.instrument.index()];
+        self.cash_covers(listing, listing.quote, need)
+    }
+
+    /// Refused, naming the asset, where its free balance is below `need`.
+    fn cash_covers(&self, listing: &Listing, asset: AssetIndex, need: Decimal) -> Result<(), Refusal> {
+        let free = self.holding(asset).free();
+        if need > free {
+            let name = self.asset_name(listing, asset);
+            return Err(Refusal(
+                Some(asset),
+                format!("needs {need} {name}, {free} {name} free"),
+            ));
+        }
+        Ok(())
+    }
     /// Whether the account can take this change: free balances on a cash account, the
     /// leverage on a margin one (resting orders counted as filled). The error names the asset
     /// (cash) and says what is needed and free.
@@ -652,15 +737,7 @@ impl Simulated {
                     ),
                     Side::Sell => (listing.base, change.quantity()),
                 };
-                let free = self.holding(asset).free();
-                if need > free {
-                    let name = self.asset_name(listing, asset);
-                    return Err(Refusal(
-                        Some(asset),
-                        format!("needs {need} {name}, {free} {name} free"),
-                    ));
-                }
-                Ok(())
+                self.cash_covers(listing, asset, need)
             }
             Account::Margin => {
                 let (_, before) = self
@@ -801,10 +878,12 @@ impl Simulated {
                 self.balance_event(record_exchange(&self.listings, &self.orders[order]), asset),
             );
         }
+        let queue = self.join_queue(order);
         self.resting.push(Resting {
             order,
             reserved,
             since: self.now,
+            queue,
         });
         out.push(self.snapshot(order, OrderState::active(self.open_state(order))));
         Ok(())
@@ -825,10 +904,24 @@ impl Simulated {
                 book.best_ask.map(|level| (level.price, level.amount)),
                 book.best_bid.map(|level| (level.price, level.amount)),
             ],
+            DataKind::OrderBook(_) => self.depth_offers(instrument),
             _ => return,
         };
-        let book = matches!(kind, DataKind::OrderBookL1(_));
-        self.cross_offers(instrument, time, offers, book, out);
+        let book = !matches!(kind, DataKind::Trade(_));
+        let left = self.cross_offers(instrument, time, offers, book, false, out);
+        if self.settings.queue.is_some() {
+            // What orders without a queue took is not given again.
+            let mut offers = offers;
+            for (offer, left) in offers.iter_mut().zip(left) {
+                if let (Some((_, amount)), Some(left)) = (offer.as_mut(), left) {
+                    *amount = left;
+                }
+            }
+            let left = self.cross_offers(instrument, time, offers, book, true, out);
+            if let DataKind::Trade(trade) = kind {
+                self.queue_trade(instrument, time, trade, left, out);
+            }
+        }
     }
 
     /// Resting orders of `instrument` that the offers (`[for a Buy, for a Sell]`, each a price
@@ -841,16 +934,28 @@ impl Simulated {
         time: DateTime<Utc>,
         [for_buy, for_sell]: [Option<(Decimal, Decimal)>; 2],
         book: bool,
+        queued: bool,
         out: &mut Vec<Event>,
     ) -> [Option<Decimal>; 2] {
-        let touch = self.settings.limit_fill == LimitFill::Touch;
+        // Orders in a queue (spec §12) fill when the opposite best reaches them or a trade
+        // goes through them; at their price, the queue decides (`queue_trade`).
+        let touch = if queued {
+            book
+        } else {
+            self.settings.limit_fill == LimitFill::Touch
+        };
         let mut left_buy = for_buy.map(|(_, amount)| amount);
         let mut left_sell = for_sell.map(|(_, amount)| amount);
         let mut at = 0;
         while at < self.resting.len() {
-            let Resting { order, since, .. } = self.resting[at];
+            let Resting {
+                order,
+                since,
+                queue,
+                ..
+            } = self.resting[at];
             let record = &self.orders[order];
-            if record.key.instrument != instrument || time < since {
+            if record.key.instrument != instrument || time < since || queue.is_some() != queued {
                 at += 1;
                 continue;
             }
@@ -874,28 +979,35 @@ impl Simulated {
                 let available = left.unwrap_or(Decimal::ZERO);
                 quantity = quantity.min(available);
                 *left = Some(available - quantity);
-                if book {
+                if let (true, Some((price, _))) = (book, offer) {
                     // What a resting order takes off the book is not offered to a taker.
-                    self.quotes[instrument.index()].consume(side, quantity);
+                    self.consume(instrument.index(), side, price, quantity);
                 }
             }
             if quantity <= Decimal::ZERO {
                 at += 1;
                 continue;
             }
-            if !self.fill_resting(at, quantity, out) {
-                continue; // expired and taken off the book: `at` is already the next order
-            }
-            if self.orders[order].remaining().is_zero() {
-                // Off the book, releasing any rounding dust of its reservation.
-                self.unrest(at, out);
-                self.finish(order, Status::Filled, None, out);
-            } else {
-                out.push(self.snapshot(order, OrderState::active(self.open_state(order))));
-                at += 1;
-            }
+            at = self.settle_resting(at, quantity, out);
         }
         [left_buy, left_sell]
+    }
+
+    /// The resting order at `at` fills `quantity` (`fill_resting`): off the book when filled,
+    /// else reported open as it stands. Where the next resting order now is.
+    fn settle_resting(&mut self, at: usize, quantity: Decimal, out: &mut Vec<Event>) -> usize {
+        let order = self.resting[at].order;
+        if !self.fill_resting(at, quantity, out) {
+            return at; // expired and taken off the book: `at` is already the next order
+        }
+        if self.orders[order].remaining().is_zero() {
+            // Off the book, releasing any rounding dust of its reservation.
+            self.unrest(at, out);
+            self.finish(order, Status::Filled, None, out);
+            return at;
+        }
+        out.push(self.snapshot(order, OrderState::active(self.open_state(order))));
+        at + 1
     }
 
     /// A resting order's fill: its reservation is released for what fills, then settled.
@@ -1338,5 +1450,6 @@ impl Position {
 }
 
 mod candle;
+mod l2;
 #[cfg(test)]
 mod tests;

@@ -71,6 +71,7 @@ pub fn simulated(exchange: &Simulated, keys: &Keys) -> Vec<OrderRow> {
             status,
             reason,
             condition,
+            queue_ahead,
             ..
         } = record;
         let input = keys.instrument(key.instrument);
@@ -86,6 +87,7 @@ pub fn simulated(exchange: &Simulated, keys: &Keys) -> Vec<OrderRow> {
                 fees: *fees,
                 status: status.as_str(),
                 reason: reason.clone(),
+                queue_ahead: *queue_ahead,
                 ..blank()
             },
         );
@@ -199,5 +201,6 @@ fn blank() -> OrderRow {
         reason: None,
         trigger: None,
         time_triggered: None,
+        queue_ahead: None,
     }
 }

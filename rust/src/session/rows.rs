@@ -98,6 +98,8 @@ pub struct OrderRow {
     /// A conditional order's trigger (reached, or the current one while untriggered).
     pub trigger: Option<Decimal>,
     pub time_triggered: Option<DateTime<Utc>>,
+    /// What the L2 book held ahead of a resting order when it came to rest (spec §12).
+    pub queue_ahead: Option<Decimal>,
 }
 
 /// An order's kind: barter's `OrderKind`, or a conditional order's (`"stop"`, ...), which
@@ -176,6 +178,8 @@ pub struct RunOutput {
     pub orders: Vec<OrderRow>,
     pub equity: Vec<EquityRow>,
     pub exposure: Vec<ExposureRow>,
+    /// How the run was simulated where the data fell short of the settings.
+    pub warnings: Vec<String>,
 }
 
 /// Register the row classes on the native module.

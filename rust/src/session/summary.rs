@@ -92,9 +92,13 @@ pub fn results(
         order_id: trade.order_id.0.to_string(),
     });
     let (equity, exposure) = curve_rows(engine, curve);
-    let (exchange, orders) = match engine.simulated() {
-        Some(exchange) => ("simulated", orders::simulated(exchange, keys)),
-        None => ("barter_mock", orders::mock(audit, times)),
+    let (exchange, orders, warnings) = match engine.simulated() {
+        Some(exchange) => (
+            "simulated",
+            orders::simulated(exchange, keys),
+            exchange.warnings().map(str::to_string).collect(),
+        ),
+        None => ("barter_mock", orders::mock(audit, times), Vec::new()),
     };
     let orders = orders::all(orders, audit, times);
     RunOutput {
@@ -113,6 +117,7 @@ pub fn results(
         orders,
         equity,
         exposure,
+        warnings,
     }
 }
 

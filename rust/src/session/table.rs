@@ -270,7 +270,8 @@ fn orders(py: Python<'_>, rows: &[OrderRow]) -> PyResult<Columns> {
         .text("status", rows.iter().map(|r| Some(r.status)))
         .text("reason", rows.iter().map(|r| r.reason.as_deref()))
         .number("trigger", rows.iter().map(|r| r.trigger))
-        .times("time_triggered", rows.iter().map(|r| r.time_triggered)))
+        .times("time_triggered", rows.iter().map(|r| r.time_triggered))
+        .number("queue_ahead", rows.iter().map(|r| r.queue_ahead)))
 }
 
 fn equity(py: Python<'_>, rows: &[EquityRow]) -> PyResult<Columns> {

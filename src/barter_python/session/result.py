@@ -135,6 +135,9 @@ class OrderRecord(BaseModel, frozen=True, extra="forbid"):
     A conditional order is one record: its `kind` (`"stop"`, ...), its `trigger` (the one it
     reached, or holds while untriggered), `time_triggered`, and what it sent when triggered
     (`price`, `quantity`, `time_in_force`, and its fills and status); `"open"` while untriggered.
+
+    `queue_ahead`: what the L2 book held ahead of a resting order when it came to rest, under a
+    queue model (`SimulatedExchange.queue`, spec §12); `None` where no queue model applied.
     """
 
     time: datetime
@@ -153,6 +156,7 @@ class OrderRecord(BaseModel, frozen=True, extra="forbid"):
     reason: str | None
     trigger: Decimal | None = None
     time_triggered: datetime | None = None
+    queue_ahead: Decimal | None = None
 
 
 class SessionResult(BaseModel, frozen=True, extra="forbid"):
@@ -179,6 +183,7 @@ class SessionResult(BaseModel, frozen=True, extra="forbid"):
     orders: list[OrderRecord]
     equity: list[EquityPoint]
     portfolio: list[PortfolioStats]
+    warnings: list[str] = []
 
     # A session's result keeps its rows native, as columns: the lists below are made when
     # first read (`_made`), and tables come from the columns (`_columns`). A result read
@@ -444,6 +449,7 @@ def _models(
         totals=stats_of(positions),
         positions=positions,
         exchange=output.exchange,
+        warnings=list(output.warnings),
     )
     # Private attributes of a frozen model: set once, here.
     result.__pydantic_private__ = {"_native": output, "_equity_interval": equity_interval}

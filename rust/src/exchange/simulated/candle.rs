@@ -32,7 +32,7 @@ impl Simulated {
                 }
                 let price = exact(price).unwrap_or_default();
                 let offers = left.map(|amount| amount.map(|amount| (price, amount)));
-                left = self.cross_offers(instrument, self.now, offers, false, out);
+                left = self.cross_offers(instrument, self.now, offers, false, false, out);
             }
             if step == 0 {
                 self.release(instrument, check, out);

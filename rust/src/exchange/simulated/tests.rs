@@ -45,6 +45,7 @@ fn settings() -> Settings {
         fill_volume: FillVolume::Unlimited,
         limit_fill: LimitFill::Through,
         latency_ms: 0,
+        queue: None,
     }
 }
 
@@ -731,3 +732,4 @@ fn resting_margin_orders_count_as_filled_and_an_order_that_reduces_the_gross_val
 }
 
 mod conditional;
+mod depth;

@@ -83,6 +83,7 @@ impl Simulated {
                         time_triggered: None,
                         spec,
                     })),
+                    queue_ahead: None,
                 });
                 self.orders.len() - 1
             })
