@@ -7,6 +7,7 @@
 //! URLs are constants inside barter-data: they connect through barter's `DynamicStreams` to
 //! the exchange itself, and refuse an endpoint.
 
+use super::depth::{self, BinanceBook, BinanceFuturesUsdBook, BinanceSpotBook};
 use crate::bind::enums::Enum;
 use crate::bind::error::{catch_quietly, panic_text};
 use barter_data::error::DataError;
@@ -23,7 +24,7 @@ use barter_data::streams::consumer::{
     init_market_stream, MarketStreamResult, STREAM_RECONNECTION_POLICY,
 };
 use barter_data::streams::reconnect;
-use barter_data::subscription::book::OrderBooksL1;
+use barter_data::subscription::book::{OrderBooksL1, OrderBooksL2};
 use barter_data::subscription::trade::PublicTrades;
 use barter_data::subscription::{SubKind, Subscription, SubscriptionKind};
 use barter_data::Identifier;
@@ -83,7 +84,7 @@ static SLOTS: Mutex<[Slot; 4]> = Mutex::new(
     }; 4],
 );
 
-fn slot_url(slot: usize) -> Option<&'static str> {
+pub fn slot_url(slot: usize) -> Option<&'static str> {
     SLOTS.lock().unwrap_or_else(|p| p.into_inner())[slot].url
 }
 
@@ -259,6 +260,22 @@ pub async fn connect(
             .collect();
         for kind in kinds {
             match (exchange, kind) {
+                (ExchangeId::BinanceSpot, SubKind::OrderBooksL2) => {
+                    ours.push(binance_l2::<BinanceSpotBook>(subs.clone()))
+                }
+                (ExchangeId::BinanceFuturesUsd, SubKind::OrderBooksL2) => {
+                    ours.push(binance_l2::<BinanceFuturesUsdBook>(subs.clone()))
+                }
+                (ExchangeId::BybitSpot, SubKind::OrderBooksL2) => ours.push(
+                    of_kind::<Bybit<BybitSpotAt>, OrderBooksL2>(subs.clone(), OrderBooksL2).boxed(),
+                ),
+                (ExchangeId::BybitPerpetualsUsd, SubKind::OrderBooksL2) => ours.push(
+                    of_kind::<Bybit<BybitPerpetualsUsdAt>, OrderBooksL2>(
+                        subs.clone(),
+                        OrderBooksL2,
+                    )
+                    .boxed(),
+                ),
                 (ExchangeId::BinanceSpot, kind) => ours.push(stream(
                     Binance::<BinanceSpotAt>::default(),
                     subs.clone(),
@@ -361,6 +378,26 @@ where
         }
         .boxed()
     };
+    opened(exchange, init).await
+}
+
+/// A Binance L2 book behind the SDK's server (`depth`): barter's transformer, the snapshot
+/// from the endpoint's host.
+fn binance_l2<Book: BinanceBook>(subs: Vec<Wanted>) -> BoxFuture<'static, Result<Feed, Failed>> {
+    let exchange = <Book::Server as ExchangeServer>::ID;
+    let init = move || -> Init {
+        depth::connect::<Book>(subs.clone())
+            .map(|books| books.map(|books| books.map(Into::into).boxed()))
+            .boxed()
+    };
+    opened(exchange, init).boxed()
+}
+
+/// A stream's first connection, which must succeed, then `guarded`.
+async fn opened(
+    exchange: ExchangeId,
+    init: impl Fn() -> Init + Send + 'static,
+) -> Result<Feed, Failed> {
     let first = init().await.map_err(|error| Failed { exchange, error })?;
     Ok(guarded(exchange, first, init))
 }
