@@ -6,41 +6,30 @@
 //! Binance sequencing rules, unchanged) answers for the SDK's servers, and the snapshot comes
 //! from the endpoint's host when one is set, else from barter's URL.
 
-use super::streams::{slot_url, BinanceFuturesUsdAt, BinanceSpotAt, Wanted};
-use async_trait::async_trait;
 use barter_data::error::DataError;
 use barter_data::event::MarketEvent;
 use barter_data::exchange::binance::book::l2::BinanceOrderBookL2Snapshot;
-use barter_data::exchange::binance::futures::l2::{
-    BinanceFuturesUsdOrderBooksL2Transformer, HTTP_BOOK_L2_SNAPSHOT_URL_BINANCE_FUTURES_USD,
-};
-use barter_data::exchange::binance::futures::BinanceFuturesUsd;
 use barter_data::exchange::binance::market::BinanceMarket;
-use barter_data::exchange::binance::spot::l2::{
-    BinanceSpotOrderBooksL2Transformer, HTTP_BOOK_L2_SNAPSHOT_URL_BINANCE_SPOT,
-};
-use barter_data::exchange::binance::spot::BinanceSpot;
 use barter_data::exchange::binance::{Binance, BinanceWsStream};
 use barter_data::exchange::{Connector, ExchangeServer};
 use barter_data::instrument::InstrumentData;
 use barter_data::streams::consumer::{MarketStreamResult, StreamKey, STREAM_RECONNECTION_POLICY};
 use barter_data::streams::reconnect::stream::{init_reconnecting_stream, ReconnectingStream};
 use barter_data::subscription::book::{OrderBookEvent, OrderBooksL2};
-use barter_data::subscription::{Map, Subscription, SubscriptionKind};
+use barter_data::subscription::{Subscription, SubscriptionKind};
 use barter_data::transformer::ExchangeTransformer;
 use barter_data::{Identifier, MarketStream, SnapshotFetcher};
 use barter_instrument::instrument::InstrumentIndex;
 use barter_integration::error::SocketError;
-use barter_integration::protocol::websocket::WsMessage;
 use barter_integration::Transformer;
 use futures::future::{try_join_all, BoxFuture};
 use futures::{FutureExt, StreamExt};
 use serde::de::DeserializeOwned;
+use std::fmt::Display;
 use std::future::Future;
-use tokio::sync::mpsc::UnboundedSender;
 
 /// barter's transformer, unchanged, answering for one of the SDK's servers.
-pub struct Relayed<T>(T);
+pub struct Relayed<T>(pub T);
 
 impl<T: Transformer> Transformer for Relayed<T> {
     type Error = T::Error;
@@ -54,75 +43,72 @@ impl<T: Transformer> Transformer for Relayed<T> {
 }
 
 /// One Binance market whose L2 book the SDK streams: barter's server and transformer for it,
-/// the SDK's server, the slot of its endpoint and where its REST snapshot is.
+/// the SDK's server and its endpoint, and where the REST snapshot is.
 pub trait BinanceBook: Send + Sync + 'static {
     type Server: ExchangeServer + Sync + 'static;
     type Transformer: ExchangeTransformer<Binance<Self::Server>, InstrumentIndex, OrderBooksL2>
         + Transformer<Input: DeserializeOwned>
         + Send;
-    const SLOT: usize;
     const SNAPSHOT_PATH: &'static str;
     const SNAPSHOT_URL: &'static str;
+    /// The endpoint the SDK's server streams from, if one is set.
+    fn endpoint() -> Option<&'static str>;
 }
 
-macro_rules! book {
-    ($name:ident, $server:ty, $slot:expr, $barter:ty, $transformer:ident, $path:expr, $url:expr) => {
+/// A `BinanceBook` for one of the SDK's servers: `$barter`'s transformer relayed for it.
+macro_rules! binance_book {
+    ($name:ident, $server:ty, $endpoint:expr, $barter:ty, $transformer:ident, $path:expr, $url:expr) => {
         pub struct $name;
 
-        impl BinanceBook for $name {
+        impl $crate::live::depth::BinanceBook for $name {
             type Server = $server;
-            type Transformer = Relayed<$transformer<InstrumentIndex>>;
-            const SLOT: usize = $slot;
+            type Transformer = $crate::live::depth::Relayed<
+                $transformer<barter_instrument::instrument::InstrumentIndex>,
+            >;
             const SNAPSHOT_PATH: &'static str = $path;
             const SNAPSHOT_URL: &'static str = $url;
+            fn endpoint() -> Option<&'static str> {
+                $endpoint
+            }
         }
 
-        #[async_trait]
-        impl<Key> ExchangeTransformer<Binance<$server>, Key, OrderBooksL2>
-            for Relayed<$transformer<Key>>
+        #[async_trait::async_trait]
+        impl<Key>
+            barter_data::transformer::ExchangeTransformer<
+                barter_data::exchange::binance::Binance<$server>,
+                Key,
+                barter_data::subscription::book::OrderBooksL2,
+            > for $crate::live::depth::Relayed<$transformer<Key>>
         where
             Key: Clone + PartialEq + Send + Sync,
         {
             async fn init(
-                instruments: Map<Key>,
-                snapshots: &[MarketEvent<Key, OrderBookEvent>],
-                sink: UnboundedSender<WsMessage>,
-            ) -> Result<Self, DataError> {
-                <$transformer<Key> as ExchangeTransformer<$barter, Key, OrderBooksL2>>::init(
-                    instruments,
-                    snapshots,
-                    sink,
-                )
+                instruments: barter_data::subscription::Map<Key>,
+                snapshots: &[barter_data::event::MarketEvent<
+                    Key,
+                    barter_data::subscription::book::OrderBookEvent,
+                >],
+                sink: tokio::sync::mpsc::UnboundedSender<
+                    barter_integration::protocol::websocket::WsMessage,
+                >,
+            ) -> Result<Self, barter_data::error::DataError> {
+                <$transformer<Key> as barter_data::transformer::ExchangeTransformer<
+                    $barter,
+                    Key,
+                    barter_data::subscription::book::OrderBooksL2,
+                >>::init(instruments, snapshots, sink)
                 .await
-                .map(Relayed)
+                .map($crate::live::depth::Relayed)
             }
         }
     };
 }
-
-book!(
-    BinanceSpotBook,
-    BinanceSpotAt,
-    0,
-    BinanceSpot,
-    BinanceSpotOrderBooksL2Transformer,
-    "/api/v3/depth",
-    HTTP_BOOK_L2_SNAPSHOT_URL_BINANCE_SPOT
-);
-book!(
-    BinanceFuturesUsdBook,
-    BinanceFuturesUsdAt,
-    1,
-    BinanceFuturesUsd,
-    BinanceFuturesUsdOrderBooksL2Transformer,
-    "/fapi/v1/depth",
-    HTTP_BOOK_L2_SNAPSHOT_URL_BINANCE_FUTURES_USD
-);
+pub(crate) use binance_book;
 
 /// Where the book's starting snapshot is fetched: on the endpoint's host (`ws` becomes
 /// `http`, `wss` `https`) when one is set, else barter-data's URL.
 pub fn snapshot_url<Book: BinanceBook>() -> String {
-    let endpoint = slot_url(Book::SLOT).and_then(|url| url::Url::parse(url).ok());
+    let endpoint = Book::endpoint().and_then(|url| url::Url::parse(url).ok());
     let Some(mut url) = endpoint else {
         return Book::SNAPSHOT_URL.to_string();
     };
@@ -183,9 +169,13 @@ type Books =
 /// barter-data's reconnecting market stream (`init_market_stream`'s steps: reconnect with its
 /// backoff, end a connection on a terminal error, say `Reconnecting`), for a Binance L2 book
 /// behind the SDK's server.
-pub fn connect<Book: BinanceBook>(subs: Vec<Wanted>) -> BoxFuture<'static, Result<Books, DataError>>
+pub fn connect<Book, Instrument>(
+    subs: Vec<Instrument>,
+) -> BoxFuture<'static, Result<Books, DataError>>
 where
-    Subscription<Binance<Book::Server>, Wanted, OrderBooksL2>: Identifier<<Binance<Book::Server> as Connector>::Channel>
+    Book: BinanceBook,
+    Instrument: InstrumentData<Key = InstrumentIndex> + Display + Clone + Send + Sync + 'static,
+    Subscription<Binance<Book::Server>, Instrument, OrderBooksL2>: Identifier<<Binance<Book::Server> as Connector>::Channel>
         + Identifier<<Binance<Book::Server> as Connector>::Market>,
 {
     let exchange = <Book::Server as ExchangeServer>::ID;
@@ -200,7 +190,7 @@ where
             async move {
                 <BinanceWsStream<Book::Transformer> as MarketStream<
                     Binance<Book::Server>,
-                    Wanted,
+                    Instrument,
                     OrderBooksL2,
                 >>::init::<Snapshots<Book>>(&subscriptions)
                 .await

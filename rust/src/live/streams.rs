@@ -7,12 +7,20 @@
 //! URLs are constants inside barter-data: they connect through barter's `DynamicStreams` to
 //! the exchange itself, and refuse an endpoint.
 
-use super::depth::{self, BinanceBook, BinanceFuturesUsdBook, BinanceSpotBook};
+use super::depth::{self, binance_book, BinanceBook};
 use crate::bind::enums::Enum;
 use crate::bind::error::{catch_quietly, panic_text};
 use barter_data::error::DataError;
 use barter_data::event::DataKind;
+use barter_data::exchange::binance::futures::l2::{
+    BinanceFuturesUsdOrderBooksL2Transformer, HTTP_BOOK_L2_SNAPSHOT_URL_BINANCE_FUTURES_USD,
+};
+use barter_data::exchange::binance::futures::BinanceFuturesUsd;
 use barter_data::exchange::binance::futures::WEBSOCKET_BASE_URL_BINANCE_FUTURES_USD;
+use barter_data::exchange::binance::spot::l2::{
+    BinanceSpotOrderBooksL2Transformer, HTTP_BOOK_L2_SNAPSHOT_URL_BINANCE_SPOT,
+};
+use barter_data::exchange::binance::spot::BinanceSpot;
 use barter_data::exchange::binance::spot::WEBSOCKET_BASE_URL_BINANCE_SPOT;
 use barter_data::exchange::binance::Binance;
 use barter_data::exchange::bybit::futures::WEBSOCKET_BASE_URL_BYBIT_PERPETUALS_USD;
@@ -84,7 +92,7 @@ static SLOTS: Mutex<[Slot; 4]> = Mutex::new(
     }; 4],
 );
 
-pub fn slot_url(slot: usize) -> Option<&'static str> {
+fn slot_url(slot: usize) -> Option<&'static str> {
     SLOTS.lock().unwrap_or_else(|p| p.into_inner())[slot].url
 }
 
@@ -127,6 +135,25 @@ server!(
     3,
     ExchangeId::BybitPerpetualsUsd,
     WEBSOCKET_BASE_URL_BYBIT_PERPETUALS_USD
+);
+
+binance_book!(
+    BinanceSpotBook,
+    BinanceSpotAt,
+    slot_url(0),
+    BinanceSpot,
+    BinanceSpotOrderBooksL2Transformer,
+    "/api/v3/depth",
+    HTTP_BOOK_L2_SNAPSHOT_URL_BINANCE_SPOT
+);
+binance_book!(
+    BinanceFuturesUsdBook,
+    BinanceFuturesUsdAt,
+    slot_url(1),
+    BinanceFuturesUsd,
+    BinanceFuturesUsdOrderBooksL2Transformer,
+    "/fapi/v1/depth",
+    HTTP_BOOK_L2_SNAPSHOT_URL_BINANCE_FUTURES_USD
 );
 
 /// The one rule of an endpoint (`LiveConfig.endpoints`' validator calls it): an exchange whose
@@ -386,7 +413,7 @@ where
 fn binance_l2<Book: BinanceBook>(subs: Vec<Wanted>) -> BoxFuture<'static, Result<Feed, Failed>> {
     let exchange = <Book::Server as ExchangeServer>::ID;
     let init = move || -> Init {
-        depth::connect::<Book>(subs.clone())
+        depth::connect::<Book, Wanted>(subs.clone())
             .map(|books| books.map(|books| books.map(Into::into).boxed()))
             .boxed()
     };
