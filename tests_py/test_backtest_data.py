@@ -391,7 +391,8 @@ def test_csv_every_problem_at_once(tmp_path: Path) -> None:
         f'{path}:4: price: must be a decimal number, got "abc"',
         f'{path}:5: price: must be > 0, got "0"',
         f'{path}:6: amount: must be >= 0, got "-2"',
-        f'{path}:7: side: must be Buy or Sell (or barter\'s aliases), got "Hold"',
+        f"{path}:7: side: must be Buy or Sell (or barter's aliases), or empty for none, "
+        'got "Hold"',
         f"{path}:7: time: must be an RFC 3339 time or integer epoch milliseconds "
         '(years 1677-2262), got "yesterday"',
         f"{path}:8: price: barter's engine would read it as 4182.190402060001 "
@@ -564,9 +565,13 @@ def test_to_arrow_columns() -> None:
         "high",
         "low",
         "trades",
+        "is_snapshot",
+        "message",
+        "sequence",
     ]
     assert str(table.schema.field("time_exchange").type) == "timestamp[ns, tz=UTC]"
-    candle_columns = ["open", "high", "low", "trades"]  # null but for candles
+    # null but for candles, and L2 books (test_market_l2.py)
+    candle_columns = ["open", "high", "low", "trades", "is_snapshot", "message", "sequence"]
     assert all(table.column(name).null_count == len(table) for name in candle_columns)
     rows = table.drop_columns(["time_exchange", "time_received", *candle_columns]).to_pylist()
     assert rows[0] == {
@@ -630,12 +635,12 @@ def test_from_arrow_errors_name_rows() -> None:
     )
     with pytest.raises(MarketDataError) as error:
         MarketData.from_arrow(table, kind="trades", exchange="okx", instrument="a")
+    # A null side is a trade without an aggressor side (test_market_l2.py), not a problem.
     assert str(error.value).splitlines() == [
-        "table: 4 problems:",
+        "table: 3 problems:",
         "row 1: amount: must be >= 0, got -1",
         "row 1: time: missing, got null",
         "row 2: price: missing, got null",
-        "row 2: side: missing, got null",
     ]
     naive = pa.table(
         {

@@ -1,9 +1,11 @@
 """Market data for a backtest, held natively: no Python object per event.
 
 `MarketData` keeps barter-data's market events as compact native records (exchange and
-received time, exchange, instrument, and a trade, an L1 book or a market disconnection),
-in the order given (a source keeps its recorded order; `sort()` and `merge()` order by
-exchange time), and the instruments they name in barter's order. It is
+received time, exchange, instrument, and a trade, an L1 or L2 book, a candle or a market
+disconnection; an L2 book's levels beside them), in the order given (a source keeps its
+recorded order; `sort()` and `merge()` order by the receive time, which is the exchange time
+where a source has only that one: spec §12's two clocks), and the instruments they name in
+barter's order. It is
 immutable and pickles to a compact binary form, so a sweep ships it to each worker once.
 
 Prices and amounts are barter-data's `f64`; a number is accepted only if it survives that:
@@ -55,7 +57,8 @@ _NUMBERS = frozenset(
     {"price", "amount", "bid_price", "bid_amount", "ask_price", "ask_amount"}
     | {"open", "high", "low", "close", "volume", "trades"}
 )
-_NULL_TIME = -(2**63)  # the native layer reads it as a missing time
+_INTEGERS = frozenset({"is_snapshot", "message", "sequence"})  # an L2 row's
+_NULL_TIME = -(2**63)  # the native layer reads it as a missing time (or integer)
 
 
 class _InstrumentLike(Protocol):
@@ -121,9 +124,9 @@ def _buffer(array: Any, format: Literal["q", "i", "d"]) -> memoryview[Any]:
 
 
 class MarketData(_native.MarketData):
-    """Market events for a backtest: trades, L1 books and market disconnections, in the order
-    given (`sort()` orders them by exchange time). Immutable; `==` compares events; pickles
-    compactly.
+    """Market events for a backtest: trades, L1 and L2 books, candles and market
+    disconnections, in the order given (`sort()` orders them by receive time). Immutable; `==`
+    compares events; pickles compactly.
 
     `instruments` lists the `(exchange, instrument)` pairs the events name, in barter's
     `IndexedInstruments` order (by exchange, then name). `len()` counts events.
@@ -239,7 +242,17 @@ class MarketData(_native.MarketData):
     ) -> Self:
         """Tardis.dev's downloadable CSVs, the kind read from the header:
 
-        - `trades`: `exchange,symbol,timestamp,local_timestamp,id,side,price,amount`
+        - `trades`: `exchange,symbol,timestamp,local_timestamp,id,side,price,amount` (a side
+          of `unknown`, or empty: a trade without an aggressor side, whose `side` is null)
+        - `incremental_book_L2`: `exchange,symbol,timestamp,local_timestamp,is_snapshot,side,
+          price,amount`, L2 book messages (barter-data's `OrderBookEvent`): consecutive rows of
+          one symbol with the same times and `is_snapshot` are one message; a snapshot after
+          updates replaces the book
+        - `book_snapshot_N` (any N): `exchange,symbol,timestamp,local_timestamp,asks[0].price,
+          asks[0].amount,bids[0].price,bids[0].amount,asks[1].price,...`, each row an L2
+          snapshot of the N best levels a side (empty cells: fewer levels). It says nothing
+          about the levels beyond its depth: those are unknown, not empty. A crossed or locked
+          one is skipped and counted in `skipped`
         - `quotes`: `exchange,symbol,timestamp,local_timestamp,ask_amount,ask_price,bid_price,
           bid_amount` (an L1 book; a crossed or locked one is skipped and counted in
           `skipped`; an empty side is a side without a level)
@@ -251,8 +264,8 @@ class MarketData(_native.MarketData):
         exchange comes from each row's `exchange` (`binance` -> binance_spot,
         `binance-futures` -> binance_futures_usd, `bybit-spot` -> bybit_spot, `bybit` ->
         bybit_perpetuals_usd, `okex` -> okx, ...) unless `exchange` is given. `source`, `order`
-        and the errors as `from_binance`'s. A trade whose side is not buy or sell, and L2 files
-        (`incremental_book_L2`, `book_snapshot_N`), are refused until §12's depth lands.
+        and the errors as `from_binance`'s; an L2 message is refused as `from_arrow`'s are
+        (an update before the first snapshot, a crossed or locked snapshot, a bad level).
         """
         native = _native.MarketData._load_tardis(
             _sources(source),
@@ -276,7 +289,7 @@ class MarketData(_native.MarketData):
         cls,
         table: Any,
         *,
-        kind: TableKind | Literal["events"] = "events",
+        kind: TableKind | Literal["l2", "events"] = "events",
         exchange: ExchangeId | str | None = None,
         instrument: str | None = None,
         order: Order = "check",
@@ -290,6 +303,17 @@ class MarketData(_native.MarketData):
         milliseconds; numbers any numeric type. Columns are handed over whole: no Python
         object per row. Other columns are ignored. `order` as `from_csv`'s, in the receive
         time (`time_received`, else the time). Needs pyarrow (`barter-python[arrow]`).
+
+        `"l2"` reads one instrument's L2 book messages (barter-data's `OrderBookEvent`), a row
+        per level: `time`, `side` (`"bid"` or `"ask"`), `price`, `amount` (the level's new
+        absolute amount; 0 deletes it in an update), `is_snapshot` (a snapshot is the whole
+        book; an update changes the levels it names), and optionally `message` (an integer:
+        the rows of one message share it; without it, consecutive rows with the same times
+        and `is_snapshot` are one message), `sequence` (barter's `OrderBook.sequence`, 0
+        without it) and `time_received`. A message takes its times and sequence from its first
+        row. Refused: an update before the instrument's first snapshot, a crossed or locked
+        snapshot (best bid >= best ask) or one with an amount of 0, a negative amount, a price
+        <= 0, a number that is not an exact decimal, a side other than `"bid"`/`"ask"`.
         """
         pa = _pyarrow()
         if not isinstance(table, pa.Table):
@@ -306,6 +330,8 @@ class MarketData(_native.MarketData):
                 columns[name] = _buffer(codes, "i")
             elif name in _NUMBERS:
                 columns[name] = _buffer(_numbers(pa, table.column(name), name), "d")
+            elif name in _INTEGERS:
+                columns[name] = _buffer(_integers(pa, table.column(name), name), "q")
         if kind == "events":
             if exchange is not None or instrument is not None:
                 raise ValueError("an events table names its own exchanges and instruments")
@@ -324,17 +350,25 @@ class MarketData(_native.MarketData):
         `reconnecting`), `side` (dictionary strings), `price`, `amount` (a candle's close and
         volume), `bid_price`, `bid_amount`, `ask_price`, `ask_amount`, `open`, `high`, `low`,
         `trades` (a candle's trade count) (float64; null where the kind has none).
+        An L2 message (kind `l2`) is a row per level: its `side` (`bid` or `ask`), `price` and
+        `amount`, with `is_snapshot` (bool), `message` (int64, the event's index: the rows of
+        one message share it) and `sequence` (uint64), null for other kinds; a message
+        without levels is one row with a null side. `from_arrow` reads it back.
         Needs pyarrow (`barter-python[arrow]`)."""
         pa = _pyarrow()
-        length = len(self)
+        columns = self._columns()
+        length = len(columns["time_exchange"][0]) // 8  # a row per event, or per L2 level
         arrays = {}
-        for name, (data, validity, names) in self._columns().items():
+        for name, (data, validity, names) in columns.items():
             buffers = [None if validity is None else pa.py_buffer(validity), pa.py_buffer(data)]
             if names is not None:
                 codes = pa.Array.from_buffers(pa.int32(), length, buffers)
                 arrays[name] = pa.DictionaryArray.from_arrays(codes, pa.array(names, pa.string()))
             elif name in _TIMES:
                 arrays[name] = pa.Array.from_buffers(pa.timestamp("ns", "UTC"), length, buffers)
+            elif name in _INTEGERS:
+                type = {"is_snapshot": pa.bool_(), "message": pa.int64()}.get(name, pa.uint64())
+                arrays[name] = pa.Array.from_buffers(type, length, buffers)
             else:
                 arrays[name] = pa.Array.from_buffers(pa.float64(), length, buffers)
         return pa.table(arrays)
@@ -393,6 +427,15 @@ def _numbers(pa: Any, column: Any, name: str) -> Any:
     return pa.compute.fill_null(floats, float("nan")).combine_chunks()
 
 
+def _integers(pa: Any, column: Any, name: str) -> Any:
+    """int64 values (a flag as 0 or 1), nulls as `_NULL_TIME`."""
+    try:
+        integers = column.cast(pa.int64())
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as error:
+        raise MarketDataError(f"table: column {name}: must be integers ({error})") from None
+    return pa.compute.fill_null(integers, pa.scalar(_NULL_TIME, pa.int64())).combine_chunks()
+
+
 def _codes(pa: Any, column: Any) -> tuple[Any, list[str | None]]:
     """int32 codes into a list of labels, nulls as -1."""
     encoded = column.cast(pa.string()).combine_chunks().dictionary_encode()
@@ -403,9 +446,9 @@ def _codes(pa: Any, column: Any) -> tuple[Any, list[str | None]]:
 
 # The catalog (spec §11) ------------------------------------------------------------------
 
-CatalogKind = Literal["candles", "l1", "trades"]
+CatalogKind = Literal["candles", "l1", "l2", "trades"]
 ImportProgress = Callable[[Literal["checking", "writing"], int], object]
-_CATALOG_KINDS: tuple[CatalogKind, ...] = ("trades", "l1", "candles")
+_CATALOG_KINDS: tuple[CatalogKind, ...] = ("trades", "l1", "l2", "candles")
 
 
 @dataclass(frozen=True)
@@ -430,7 +473,7 @@ class MarketQuery(_native.MarketQuery):
     (`start <= time < end`), not their data. Picklable as that, so a worker reads the files
     itself. `backtest(strategy, query, config)` replays it row group by row group, in bounded
     memory; `load()` reads it all. The files of one instrument and kind follow each other by
-    date; the instruments and kinds are interleaved by exchange time as `MarketData.merge`
+    date; the instruments and kinds are interleaved by receive time as `MarketData.merge`
     interleaves its parts (in the order exchange, instrument, kind: the first on a tie).
     `len()` counts the events from the files' footers."""
 
@@ -443,10 +486,12 @@ class MarketQuery(_native.MarketQuery):
 
 class Catalog:
     """A folder of Parquet files, `{exchange}/{instrument}/{kind}/{YYYY-MM-DD}.parquet`, one per
-    instrument, kind (`trades`, `l1`) and UTC day of the exchange time, that pandas, polars,
-    DuckDB and pyarrow open as they are: `time_exchange` and `time_received` as
+    instrument, kind (`trades`, `l1`, `l2`, `candles`) and UTC day of the exchange time, that
+    pandas, polars, DuckDB and pyarrow open as they are: `time_exchange` and `time_received` as
     TIMESTAMP(ns, UTC), prices and amounts as exact DECIMALs (one scale per file, the largest
-    its values need), a trade's `side` as `Buy`/`Sell`. Row groups of 65,536 rows.
+    its values need), a trade's `side` as `Buy`/`Sell` (null: no aggressor side), an l2 file a
+    row per level (`side` `bid`/`ask`, `is_snapshot`, `message`, `sequence`). Row groups of
+    65,536 rows.
 
     Every write is whole or nothing: each file is written under a temporary name and renamed
     once every file of the call is built and checked; a day already in the catalog with other

@@ -8,6 +8,7 @@ use crate::engine::audit::Audit;
 use crate::engine::clock::{Clock, ReplayClock};
 use crate::engine::event;
 use crate::market::catalog::PyMarketQuery;
+use crate::market::data::book::BookLevel;
 use crate::market::data::{self, Instrument, PyMarketData};
 use crate::session::config::SessionConfig;
 use crate::session::rows::RunOutput;
@@ -50,7 +51,7 @@ pub fn run_backtest<'py>(
                 total,
                 events: query
                     .stream()
-                    .map(|event| event.map_err(|failure| failure.into_py(py))),
+                    .map(|item| item.map_err(|failure| failure.into_py(py))),
             };
             return replay(py, strategy, source, config, progress);
         }
@@ -65,14 +66,18 @@ pub fn run_backtest<'py>(
             instruments: data.instruments(),
             exchanges,
             total: data.events().len(),
-            events: data.events().iter().copied().map(Ok),
+            events: data
+                .events()
+                .iter()
+                .map(|event| Ok((*event, data.levels()))),
         };
         replay(py, strategy, source, config, progress)
     })
 }
 
-/// What the replay reads: market events in replay order, the instruments they index and
-/// every exchange they name, and how many there are (for progress).
+/// What the replay reads: market events in replay order, each with the level arena its L2
+/// levels are in (`data::book`), the instruments they index and every exchange they name,
+/// and how many there are (for progress).
 struct Source<'a, Events> {
     instruments: &'a [Instrument],
     exchanges: Vec<ExchangeId>,
@@ -83,7 +88,7 @@ struct Source<'a, Events> {
 fn replay<'py>(
     py: Python<'py>,
     strategy: Bound<'py, PyAny>,
-    source: Source<'_, impl Iterator<Item = PyResult<data::Event>>>,
+    source: Source<'_, impl Iterator<Item = PyResult<(data::Event, impl AsRef<[BookLevel]>)>>>,
     config: &Bound<'py, PyAny>,
     progress: Option<Bound<'py, PyAny>>,
 ) -> PyResult<RunOutput> {
@@ -96,7 +101,7 @@ fn replay<'py>(
     let Some(first) = events.next().transpose()? else {
         return Err(PyValueError::new_err("the market data has no events"));
     };
-    let start = first.time_exchange;
+    let start = first.0.time_exchange;
     let close_at_end: bool = config.getattr("close_positions_at_end")?.extract()?;
     let warmup_until = warmup_until(config)?;
     let config = SessionConfig::extract(config)?;
@@ -132,15 +137,15 @@ fn replay<'py>(
 
     // The events before `warmup_until` (up to the first at or after it) warm the strategy up.
     let mut trading = warmup_until.is_none();
-    for (at, event) in std::iter::once(Ok(first)).chain(events).enumerate() {
-        let event = event?;
+    for (at, item) in std::iter::once(Ok(first)).chain(events).enumerate() {
+        let (event, arena) = item?;
         if at % PROGRESS_EVERY == 0 {
             py.check_signals()?;
             if let Some(progress) = &progress {
                 progress.call1((at, total))?;
             }
         }
-        let market = event.to_barter(|instrument| indices[instrument]);
+        let market = event.to_barter(arena.as_ref(), |instrument| indices[instrument]);
         let engine = &session.engine;
         event::check_market(engine.keys(), &engine.core().state, &market).map_err(|err| {
             PyValueError::new_err(format!("market event {at}: {}", err.value(py)))

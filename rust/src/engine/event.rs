@@ -6,6 +6,7 @@ use super::requests;
 use super::State;
 use crate::bind::decimal;
 use crate::bind::enums::Enum;
+use crate::market::data::book::{self, BookLevel};
 use crate::market::data::{loaded, no_events, Builder, PyMarketData};
 use crate::market::problems::Problems;
 use crate::market::{self, InstrumentRef, Role};
@@ -144,6 +145,37 @@ impl PyEngineEvent {
             time,
             DataKind::OrderBookL1(book),
         ))
+    }
+
+    /// An L2 book message (barter-data's `OrderBookEvent`): a `Snapshot` (the whole book) or
+    /// an `Update` (levels with their new absolute amount; 0 deletes the level), `bids` and
+    /// `asks` as `(price, amount)` pairs, `time` the exchange time (the book's `time_engine`).
+    #[staticmethod]
+    #[pyo3(signature = (exchange, instrument, bids, asks, snapshot=true, time=None, sequence=0))]
+    #[allow(clippy::too_many_arguments)]
+    fn l2(
+        exchange: Enum<ExchangeId>,
+        instrument: &str,
+        bids: Vec<(Bound<'_, PyAny>, Bound<'_, PyAny>)>,
+        asks: Vec<(Bound<'_, PyAny>, Bound<'_, PyAny>)>,
+        snapshot: bool,
+        time: Option<DateTime<Utc>>,
+        sequence: u64,
+    ) -> PyResult<Self> {
+        let time = time_or_now(time);
+        let side = |name: &str, levels: Vec<(Bound<'_, PyAny>, Bound<'_, PyAny>)>| {
+            let mut book = Vec::with_capacity(levels.len());
+            for (at, (price, amount)) in levels.into_iter().enumerate() {
+                let price = float(&price, &format!("{name}[{at}] price"), Role::Price)?;
+                let amount = float(&amount, &format!("{name}[{at}] amount"), Role::Amount)?;
+                book.push(BookLevel { price, amount });
+            }
+            Ok::<_, PyErr>(book)
+        };
+        let (bids, asks) = (side("bids", bids)?, side("asks", asks)?);
+        book::check(snapshot, &bids, &asks).map_err(PyValueError::new_err)?;
+        let kind = book::to_barter(snapshot, sequence, &bids, &asks, time);
+        Ok(market(exchange.0, instrument, Some(time), kind))
     }
 
     /// The exchange's market data stream disconnected: barter calls the strategy's

@@ -4,13 +4,15 @@
 //! `MarketEvent` (exchange time, received time, exchange, instrument, and a trade, an L1 book,
 //! a candle or a market disconnection), in the order they were recorded (spec §8, replay
 //! order: barter's recordings are in arrival order, which exchange time does not always
-//! follow); `merge` interleaves sources by exchange time and `sort` sorts on request. The
+//! follow); `merge` interleaves sources and `sort` sorts on request, both by the receive time
+//! (`order::clock`: spec §12's two clocks; a source with one clock has it as both). The
 //! replay turns each one back into barter's `MarketStreamEvent` (`Event::to_barter`). Loaders:
 //! barter's JSON files (`json`), CSV tables (`csv`), Arrow columns (`columns`), engine events;
 //! pickling uses a compact binary form (`binary`).
 
 pub mod binance;
 mod binary;
+pub mod book;
 mod columns;
 mod csv;
 mod json;
@@ -18,6 +20,7 @@ pub mod order;
 mod source;
 mod table;
 pub mod tardis;
+mod tardis_book;
 pub mod vendor;
 
 use crate::bind::enums::Enum;
@@ -30,6 +33,7 @@ use barter_data::streams::consumer::MarketStreamEvent;
 use barter_data::streams::reconnect;
 use barter_data::subscription::{book::OrderBookL1, candle::Candle, trade::PublicTrade};
 use barter_instrument::{exchange::ExchangeId, instrument::name::InstrumentNameInternal, Side};
+use book::{BookLevel, Span};
 use chrono::{DateTime, Utc};
 use fnv::{FnvHashMap, FnvHashSet};
 use pyo3::exceptions::PyValueError;
@@ -74,10 +78,21 @@ impl PartialEq for Level {
     }
 }
 
+/// The `PublicTrade.id` of a trade without an aggressor side (a Tardis `unknown`): barter's
+/// `PublicTrade.side` is not optional, so such a trade reaches barter as a `Buy` with this id,
+/// by which the simulated exchange knows it has no side (spec §12: it counts against the
+/// queues of both sides).
+pub const SIDELESS_TRADE_ID: &str = "sideless";
+
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Kind {
-    /// barter-data's `PublicTrade` (its id is not kept: the engine does not read it).
-    Trade { price: f64, amount: f64, side: Side },
+    /// barter-data's `PublicTrade` (its id is not kept: the engine does not read it); `side`
+    /// is the aggressor's, `None` for a trade without one (`SIDELESS_TRADE_ID`).
+    Trade {
+        price: f64,
+        amount: f64,
+        side: Option<Side>,
+    },
     /// barter-data's `OrderBookL1`, its `last_update_time` being the exchange time.
     L1 { bid: Level, ask: Level },
     /// barter-data's `Candle`, its `close_time` being the event's exchange time; `trades`
@@ -90,8 +105,29 @@ pub enum Kind {
         volume: f64,
         trades: u32,
     },
+    /// barter-data's `OrderBookEvent` (`book`): a snapshot or an update, its levels a span
+    /// of the level arena, `sequence` its `OrderBook.sequence`.
+    L2 {
+        snapshot: bool,
+        sequence: u64,
+        levels: Span,
+    },
     /// The exchange's market stream disconnected (`reconnect::Event::Reconnecting`).
     Reconnecting,
+}
+
+impl Kind {
+    /// An L2 event's flag, sequence and levels.
+    pub fn l2(self) -> Option<(bool, u64, Span)> {
+        match self {
+            Kind::L2 {
+                snapshot,
+                sequence,
+                levels,
+            } => Some((snapshot, sequence, levels)),
+            _ => None,
+        }
+    }
 }
 
 /// One market event: 72 bytes.
@@ -118,8 +154,13 @@ pub fn nanos(time: DateTime<Utc>) -> Result<i64, String> {
 
 impl Event {
     /// barter's market event; `key` maps an index into `MarketData::instruments` to the
-    /// engine's instrument key.
-    pub fn to_barter<K>(&self, key: impl FnOnce(usize) -> K) -> MarketStreamEvent<K, DataKind> {
+    /// engine's instrument key, and `arena` is the level arena an L2 event's span points into
+    /// (`MarketData::levels`, or a streamed chunk's).
+    pub fn to_barter<K>(
+        &self,
+        arena: &[BookLevel],
+        key: impl FnOnce(usize) -> K,
+    ) -> MarketStreamEvent<K, DataKind> {
         let time_exchange = utc(self.time_exchange);
         let kind = match self.kind {
             Kind::Reconnecting => return reconnect::Event::Reconnecting(self.exchange),
@@ -128,10 +169,13 @@ impl Event {
                 amount,
                 side,
             } => DataKind::Trade(PublicTrade {
-                id: String::new(),
+                id: match side {
+                    Some(_) => String::new(),
+                    None => SIDELESS_TRADE_ID.to_string(),
+                },
                 price,
                 amount,
-                side,
+                side: side.unwrap_or(Side::Buy),
             }),
             Kind::L1 { bid, ask } => DataKind::OrderBookL1(OrderBookL1 {
                 last_update_time: time_exchange,
@@ -154,6 +198,14 @@ impl Event {
                 volume,
                 trade_count: trades.into(),
             }),
+            Kind::L2 {
+                snapshot,
+                sequence,
+                levels,
+            } => {
+                let (bids, asks) = levels.sides(arena);
+                book::to_barter(snapshot, sequence, bids, asks, time_exchange)
+            }
         };
         reconnect::Event::Item(MarketEvent {
             time_exchange,
@@ -222,6 +274,8 @@ pub fn candle(
 pub struct MarketData {
     instruments: Vec<Instrument>,
     events: Vec<Event>,
+    /// The levels of the L2 events, in event order (`book`).
+    levels: Vec<BookLevel>,
     /// Rows of a vendor file skipped as no market (a crossed or locked book), counted.
     skipped: u64,
 }
@@ -231,28 +285,51 @@ impl MarketData {
         &self.events
     }
 
+    /// The level arena the L2 events' spans point into.
+    pub fn levels(&self) -> &[BookLevel] {
+        &self.levels
+    }
+
     /// Every instrument some event names, in barter's order; `Event::instrument` indexes it.
     pub fn instruments(&self) -> &[Instrument] {
         &self.instruments
     }
 
-    /// The events with `start <= time < end`, in their order.
-    fn slice(&self, start: Option<i64>, end: Option<i64>) -> MarketData {
+    /// The events with `start <= time < end`, in their order. Where the data has L2 books
+    /// before `start` on its UTC day, each such instrument's book as that day's events before
+    /// `start` leave it (from the day's first snapshot: spec §12, where a book starts) comes
+    /// first, as a snapshot at `start` (both clocks).
+    fn slice(&self, start: Option<i64>, end: Option<i64>) -> Result<MarketData, String> {
         let inside = |event: &&Event| {
             start.is_none_or(|start| event.time_exchange >= start)
                 && end.is_none_or(|end| event.time_exchange < end)
         };
         let kept: Vec<Event> = self.events.iter().filter(inside).copied().collect();
         let mut builder = Builder::default();
+        if let Some(start) = start.filter(|start| end.is_none_or(|end| end > *start)) {
+            let mut books = book::Books::default();
+            let day = book::day_start(start)..start;
+            for event in self.events.iter() {
+                if day.contains(&event.time_exchange) {
+                    books.apply(event, &self.levels);
+                }
+            }
+            for snapshot in books.snapshots() {
+                let key = builder.key(self.instruments[snapshot.0 as usize].clone());
+                builder.book_start(start, key, snapshot)?;
+            }
+        }
         builder.extend(self, &kept);
-        MarketData {
+        Ok(MarketData {
             skipped: self.skipped,
             ..builder.finish()
-        }
+        })
     }
 
-    /// The parts interleaved by exchange time: each part keeps its own order, the next event
-    /// is the earliest of the parts' next ones (the first part's on a tie).
+    /// The parts interleaved by time (`order::clock`: the receive time, which is the exchange
+    /// time where a source has only that one; spec §12's two clocks): each part keeps its own
+    /// order, the next event is the earliest of the parts' next ones (the first part's on a
+    /// tie).
     fn merge<'a>(parts: impl IntoIterator<Item = &'a MarketData>) -> MarketData {
         let parts: Vec<&MarketData> = parts.into_iter().collect();
         let mut next = vec![0usize; parts.len()];
@@ -263,7 +340,7 @@ impl MarketData {
                     parts[part]
                         .events
                         .get(next[part])
-                        .map(|e| (e.time_exchange, part))
+                        .map(|e| (order::clock(e), part))
                 })
                 .min();
             let Some((_, part)) = earliest else {
@@ -279,13 +356,20 @@ impl MarketData {
         }
     }
 
-    /// The events sorted stably by exchange time.
+    /// The events sorted stably by time (`order::clock`, as `merge`).
     fn sorted(&self) -> MarketData {
+        self.reordered(|events| events.sort_by_key(order::clock))
+    }
+
+    /// These events rearranged by `arrange`, their levels laid out again in the new order.
+    pub fn reordered(&self, arrange: impl FnOnce(&mut [Event])) -> MarketData {
         let mut events = self.events.clone();
-        events.sort_by_key(|event| event.time_exchange);
+        arrange(&mut events);
+        let levels = book::relay(&mut events, &self.levels);
         MarketData {
             instruments: self.instruments.clone(),
             events,
+            levels,
             skipped: self.skipped,
         }
     }
@@ -296,7 +380,9 @@ impl MarketData {
             .iter()
             .map(|(_, name)| std::mem::size_of::<Instrument>() + name.name().len())
             .sum();
-        std::mem::size_of_val(self.events.as_slice()) + names
+        std::mem::size_of_val(self.events.as_slice())
+            + std::mem::size_of_val(self.levels.as_slice())
+            + names
     }
 }
 
@@ -330,8 +416,11 @@ pub struct Builder {
     keys: FnvHashMap<Instrument, u32>,
     instruments: Vec<Instrument>,
     events: Vec<Event>,
+    levels: Vec<BookLevel>,
     /// The exchange and received times of the last data event: a disconnection takes them.
     last: Option<(i64, i64)>,
+    /// The instruments whose L2 book has started (their first snapshot read).
+    started: book::Started,
 }
 
 impl Builder {
@@ -346,9 +435,72 @@ impl Builder {
             })
     }
 
-    /// The events collected so far, taken out (a streaming reader writes them away).
-    pub fn take(&mut self) -> Vec<Event> {
-        std::mem::take(&mut self.events)
+    /// The events collected so far and their level arena, taken out (a streaming reader
+    /// writes them away).
+    pub fn take(&mut self) -> (Vec<Event>, Vec<BookLevel>) {
+        (
+            std::mem::take(&mut self.events),
+            std::mem::take(&mut self.levels),
+        )
+    }
+
+    /// An L2 message of instrument `key` whose levels were checked one by one (`book::level`):
+    /// refused if it breaks a message's rules (`book::check`) or is an update before the
+    /// instrument's first snapshot.
+    #[allow(clippy::too_many_arguments)]
+    pub fn l2(
+        &mut self,
+        time_exchange: i64,
+        time_received: i64,
+        key: u32,
+        snapshot: bool,
+        sequence: u64,
+        bids: &[BookLevel],
+        asks: &[BookLevel],
+    ) -> Result<(), String> {
+        let named = |why: String| {
+            let (exchange, name) = &self.instruments[key as usize];
+            format!("{why} (instrument '{name}' on '{}')", exchange.as_str())
+        };
+        book::check(snapshot, bids, asks).map_err(named)?;
+        self.started.check(key, snapshot).map_err(named)?;
+        let levels = self.arena(bids, asks)?;
+        let kind = Kind::L2 {
+            snapshot,
+            sequence,
+            levels,
+        };
+        self.data(time_exchange, time_received, key, kind);
+        Ok(())
+    }
+
+    /// `bids` then `asks` appended to the arena: their span.
+    pub fn arena(&mut self, bids: &[BookLevel], asks: &[BookLevel]) -> Result<Span, String> {
+        book::append(&mut self.levels, bids, asks)
+    }
+
+    /// A book as it stands at `start` (`book::Books`) as a snapshot at that time, its
+    /// instrument `key`.
+    pub fn book_start(
+        &mut self,
+        start: i64,
+        key: u32,
+        snapshot: book::Snapshot,
+    ) -> Result<(), String> {
+        let (_, sequence, bids, asks) = snapshot;
+        let levels = self.arena(&bids, &asks)?;
+        let kind = Kind::L2 {
+            snapshot: true,
+            sequence,
+            levels,
+        };
+        self.data(start, start, key, kind);
+        Ok(())
+    }
+
+    /// How many events are held.
+    pub fn held(&self) -> usize {
+        self.events.len()
     }
 
     pub fn has_data(&self) -> bool {
@@ -394,6 +546,18 @@ impl Builder {
         });
     }
 
+    /// An event with its own times, its instrument a key of this builder, an L2 event's span
+    /// pointing into `arena` (its levels are copied into this builder's).
+    pub fn push_from(&mut self, mut event: Event, arena: &[BookLevel]) {
+        if let Kind::L2 { levels, .. } = &mut event.kind {
+            let (bids, asks) = levels.sides(arena);
+            levels.at = self.levels.len() as u64;
+            self.levels.extend_from_slice(bids);
+            self.levels.extend_from_slice(asks);
+        }
+        self.push(event);
+    }
+
     /// `events` of `part` (already checked), renumbered into this builder.
     fn extend(&mut self, part: &MarketData, events: &[Event]) {
         let keys: Vec<u32> = part
@@ -401,13 +565,19 @@ impl Builder {
             .iter()
             .map(|instrument| self.key(instrument.clone()))
             .collect();
-        self.events.extend(events.iter().map(|event| Event {
-            instrument: match event.kind {
+        for event in events {
+            let instrument = match event.kind {
                 Kind::Reconnecting => u32::MAX,
                 _ => keys[event.instrument as usize],
-            },
-            ..*event
-        }));
+            };
+            self.push_from(
+                Event {
+                    instrument,
+                    ..*event
+                },
+                &part.levels,
+            );
+        }
     }
 
     /// A barter market event whose instrument is an index into `given` or a name; returns the
@@ -470,11 +640,13 @@ impl Builder {
                 .map_err(|problem| problems.push(format!("{field}: {problem}")))
                 .unwrap_or(f64::NAN)
         };
+        let mut book = None;
         let kind = match &event.kind {
             DataKind::Trade(trade) => Some(Kind::Trade {
                 price: note("price", market::checked(trade.price, Role::TradePrice)),
                 amount: note("amount", market::checked(trade.amount, Role::Amount)),
-                side: trade.side,
+                // The SDK's own side-less trades come back as they went out (`to_barter`).
+                side: (trade.id != SIDELESS_TRADE_ID).then_some(trade.side),
             }),
             DataKind::OrderBookL1(book) => {
                 let mut level = |side: &str, level: Option<BarterLevel>| {
@@ -508,9 +680,13 @@ impl Builder {
                     .map_err(|found| problems.extend(found))
                     .ok()
             }
+            DataKind::OrderBook(message) => {
+                book = Some(book::of_barter(message).map_err(|found| problems.extend(found)));
+                None
+            }
             other => {
                 problems.push(format!(
-                    "kind: {}: MarketData holds trades, L1 books and candles",
+                    "kind: {}: MarketData holds trades, L1 and L2 books and candles",
                     other.kind_name()
                 ));
                 None
@@ -520,15 +696,22 @@ impl Builder {
             .map_err(|problem| problems.push(format!("time_exchange: {problem}")));
         let time_received = nanos(event.time_received)
             .map_err(|problem| problems.push(format!("time_received: {problem}")));
-        if let (true, Some(instrument), Some(kind), Ok(exchange), Ok(received)) = (
+        if let (true, Some(instrument), Ok(exchange), Ok(received)) = (
             problems.is_empty(),
             instrument,
-            kind,
             time_exchange,
             time_received,
         ) {
             let key = self.key(instrument);
-            self.data(exchange, received, key, kind);
+            match (kind, book) {
+                (Some(kind), _) => self.data(exchange, received, key, kind),
+                (None, Some(Ok(message))) => {
+                    let (snapshot, sequence, bids, asks) = message;
+                    let added = self.l2(exchange, received, key, snapshot, sequence, &bids, &asks);
+                    problems.extend(added.err());
+                }
+                (None, _) => {}
+            }
         }
         problems
     }
@@ -542,6 +725,7 @@ impl Builder {
         let Builder {
             instruments,
             mut events,
+            levels,
             ..
         } = self;
         let mut named = vec![false; instruments.len()];
@@ -569,6 +753,7 @@ impl Builder {
         MarketData {
             instruments,
             events,
+            levels,
             skipped: 0,
         }
     }
@@ -713,9 +898,10 @@ impl PyMarketData {
         loaded(py, result)
     }
 
-    /// Columns of `length` rows in `layout` ("trades", "l1", "candles" or "events"): numbers
-    /// as buffers of f64 (NaN for null), times as int64 nanoseconds (i64::MIN for null), text
-    /// as int32 codes (-1 for null) into `labels[column]`.
+    /// Columns of `length` rows in `layout` ("trades", "l1", "l2", "candles" or "events"):
+    /// numbers as buffers of f64 (NaN for null), times and integers (`is_snapshot`, `message`,
+    /// `sequence`) as int64 (i64::MIN for null), text as int32 codes (-1 for null) into
+    /// `labels[column]`.
     #[staticmethod]
     #[pyo3(signature = (kind, length, columns, labels, exchange=None, instrument=None))]
     fn _from_columns(
@@ -738,13 +924,14 @@ impl PyMarketData {
                     "an events table names its own exchanges and instruments",
                 ))
             }
+            ("l2", Some(instrument)) => py.detach(|| input.l2(instrument)),
             (kind, Some(instrument)) => {
                 let layout = table::Layout::parse(kind).map_err(PyValueError::new_err)?;
                 py.detach(|| input.table(layout, instrument))
             }
             (_, None) => {
                 return Err(PyValueError::new_err(
-                    "a trades, l1 or candles table needs exchange and instrument",
+                    "a trades, l1, l2 or candles table needs exchange and instrument",
                 ))
             }
         };
@@ -840,7 +1027,8 @@ impl PyMarketData {
         wrap(&slf.get_type(), merged)
     }
 
-    /// The events sorted stably by exchange time (a recording replays in its recorded order).
+    /// The events sorted stably by receive time (the exchange time where a source has only
+    /// that one); a recording replays in its recorded order.
     fn sort<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
         let data = slf.get().data.clone();
         let sorted = slf.py().detach(|| data.sorted());
@@ -855,7 +1043,10 @@ impl PyMarketData {
     ) -> PyResult<Bound<'py, PyAny>> {
         let (start, end) = (bound(start, "start")?, bound(end, "end")?);
         let data = slf.get().data.clone();
-        let sliced = slf.py().detach(|| data.slice(start, end));
+        let sliced = slf
+            .py()
+            .detach(|| data.slice(start, end))
+            .map_err(PyValueError::new_err)?;
         wrap(&slf.get_type(), sliced)
     }
 
@@ -878,10 +1069,12 @@ impl PyMarketData {
         let data = &slf.get().data;
         let name = slf.get_type().name()?;
         let (mut trades, mut books, mut candles, mut reconnections) = (0, 0, 0, 0);
+        let mut l2 = 0;
         for event in &data.events {
             match event.kind {
                 Kind::Trade { .. } => trades += 1,
                 Kind::L1 { .. } => books += 1,
+                Kind::L2 { .. } => l2 += 1,
                 Kind::Candle { .. } => candles += 1,
                 Kind::Reconnecting => reconnections += 1,
             }
@@ -895,10 +1088,14 @@ impl PyMarketData {
             ),
             _ => String::new(),
         };
+        // L2 books are named where there are some (the repr of other data stays as it was).
+        let l2 = match l2 {
+            0 => String::new(),
+            _ => format!("{l2} l2 ({} levels), ", data.levels.len()),
+        };
         Ok(format!(
-            "<{name}: {} events ({trades} trades, {books} l1, {candles} candles, \
-             {reconnections} disconnections), \
-             {} instruments{span}>",
+            "<{name}: {} events ({trades} trades, {books} l1, {l2}{candles} candles, \
+             {reconnections} disconnections), {} instruments{span}>",
             data.events.len(),
             data.instruments.len(),
         ))
@@ -957,7 +1154,7 @@ mod tests {
         Kind::Trade {
             price,
             amount: 1.0,
-            side: Side::Buy,
+            side: Some(Side::Buy),
         }
     }
 
@@ -1018,11 +1215,87 @@ mod tests {
             })
             .collect();
         assert_eq!(prices, vec![1.0, 2.0, 3.0, 4.0]);
-        let sliced = merged.slice(Some(2), Some(3));
+        let sliced = merged.slice(Some(2), Some(3)).unwrap();
         assert_eq!(sliced.events.len(), 2);
         assert_eq!(sliced.instruments.len(), 2);
-        assert_eq!(merged.slice(Some(3), Some(1)).events.len(), 0);
-        assert_eq!(merged.slice(None, None), merged);
+        assert_eq!(merged.slice(Some(3), Some(1)).unwrap().events.len(), 0);
+        assert_eq!(merged.slice(None, None).unwrap(), merged);
+    }
+
+    #[test]
+    fn sort_lays_the_levels_out_again_in_event_order() {
+        let level = |price| BookLevel { price, amount: 1.0 };
+        let mut builder = Builder::default();
+        let key = builder.key(instrument(ExchangeId::Okx, "a"));
+        builder
+            .l2(5, 5, key, true, 0, &[level(1.0)], &[level(2.0)])
+            .unwrap();
+        builder.l2(3, 3, key, false, 0, &[level(0.5)], &[]).unwrap();
+        let sorted = builder.finish().sorted();
+        assert_eq!(sorted.levels, vec![level(0.5), level(1.0), level(2.0)]);
+        let spans: Vec<u64> = sorted
+            .events
+            .iter()
+            .map(|event| match event.kind {
+                Kind::L2 { levels, .. } => levels.at,
+                _ => u64::MAX,
+            })
+            .collect();
+        assert_eq!(spans, vec![0, 1]);
+    }
+
+    #[test]
+    fn barters_json_order_books_load_as_l2() {
+        // barter-data's own serde of an `OrderBookEvent` market event.
+        let book = barter_data::books::OrderBook::new(
+            9,
+            Some(utc(5)),
+            [BarterLevel::new(
+                rust_decimal::Decimal::new(995, 1),
+                rust_decimal::Decimal::ONE,
+            )],
+            [BarterLevel::new(
+                rust_decimal::Decimal::new(1005, 1),
+                rust_decimal::Decimal::TWO,
+            )],
+        );
+        let event = MarketEvent {
+            time_exchange: utc(5),
+            time_received: utc(6),
+            exchange: ExchangeId::Okx,
+            instrument: "btc_usdt",
+            kind: DataKind::OrderBook(barter_data::subscription::book::OrderBookEvent::Snapshot(
+                book,
+            )),
+        };
+        let json = format!(
+            "[{{\"Item\": {{\"Ok\": {}}}}}]",
+            serde_json::to_string(&event).unwrap()
+        );
+        let mut builder = Builder::default();
+        let mut problems = Problems::new("j");
+        let parsed = market::json::parse("j", json.as_bytes(), &mut problems, &mut |event| {
+            builder.barter(&event, None)
+        });
+        assert!(parsed.is_ok() && problems.check().is_ok());
+        let data = builder.finish();
+        assert_eq!(
+            data.levels,
+            vec![
+                BookLevel {
+                    price: 99.5,
+                    amount: 1.0
+                },
+                BookLevel {
+                    price: 100.5,
+                    amount: 2.0
+                }
+            ]
+        );
+        let reconnect::Event::Item(back) = data.events[0].to_barter(&data.levels, |i| i) else {
+            panic!("an item")
+        };
+        assert_eq!(back.kind, event.kind);
     }
 
     #[test]
@@ -1040,7 +1313,7 @@ mod tests {
         };
         builder.data(5, 6, key, l1(bid, Level::EMPTY).unwrap());
         let data = builder.finish();
-        let event = data.events[0].to_barter(|index| index + 10);
+        let event = data.events[0].to_barter(&[], |index| index + 10);
         let reconnect::Event::Item(event) = event else {
             panic!("an item")
         };

@@ -465,6 +465,20 @@ class EngineEvent:
         """A level-1 book (barter-data's `OrderBookL1`): best `(price, amount)` each side,
         amounts >= 0 and not both 0; `time` must be timezone-aware (default: now)."""
     @staticmethod
+    def l2(
+        exchange: ExchangeId | str,
+        instrument: str,
+        bids: Sequence[tuple[DecimalInput, DecimalInput]],
+        asks: Sequence[tuple[DecimalInput, DecimalInput]],
+        snapshot: bool = True,
+        time: datetime | None = None,
+        sequence: int = 0,
+    ) -> EngineEvent:
+        """An L2 book message (barter-data's `OrderBookEvent`): a `Snapshot` (the whole book;
+        not crossed or locked, no amount 0) or, with `snapshot=False`, an `Update` (levels with
+        their new absolute amount; 0 deletes the level). `bids` and `asks` are `(price,
+        amount)` pairs; `time` is the exchange time (timezone-aware; default: now)."""
+    @staticmethod
     def market_disconnected(exchange: ExchangeId | str) -> EngineEvent:
         """The exchange's market data stream disconnected."""
     @staticmethod
@@ -536,11 +550,12 @@ class MarketData:
     def nbytes(self) -> int:
         """Bytes of native memory the events and instrument names take."""
     def merge(self, *others: MarketData) -> Self:
-        """This data and `others` interleaved by exchange time: each part keeps its own
-        order; the next event is the earliest of the parts' next ones (ties: the earlier part)."""
+        """This data and `others` interleaved by receive time (`time_received`, which is the
+        exchange time where a source has only that one): each part keeps its own order; the
+        next event is the earliest of the parts' next ones (ties: the earlier part)."""
     def sort(self) -> Self:
-        """The events sorted stably by exchange time (data keeps its recorded order unless
-        asked)."""
+        """The events sorted stably by receive time (`time_received`; data keeps its recorded
+        order unless asked)."""
     def slice(self, start: datetime | None = None, end: datetime | None = None) -> Self:
         """The events with `start <= time_exchange < end`, in their order (a bound left out
         is open)."""
@@ -1085,6 +1100,11 @@ class LocalExchange:
         """Close every connection; how many were open."""
     def reject_next_subscription(self) -> None:
         """Answer the next SUBSCRIBE with Binance's failure response."""
+    def _set_snapshot(self, symbol: str, body: str) -> None:
+        """The REST depth snapshot (Binance's JSON) served for `symbol` from now on."""
+    @property
+    def snapshot_requests(self) -> int:
+        """REST depth snapshot requests answered."""
     def close(self) -> None:
         """Stop listening and close every connection."""
 

@@ -4,18 +4,23 @@
 //!
 //! Columns: `time_exchange` and `time_received` (TIMESTAMP(ns, UTC)), then the kind's exact
 //! decimals (DECIMAL, one scale per file: the largest any value needs, so every value is held
-//! exactly) and, for trades, `side` (`Buy`/`Sell`), for candles `trades` (UINT32, the trade
-//! count).
+//! exactly) and, for trades, `side` (`Buy`/`Sell`, null: no aggressor side), for candles
+//! `trades` (UINT32, the trade count). An l2 file has a row per level of each message (one
+//! with a null `side` for a message without levels): `price`, `amount`, `side` (`bid`/`ask`),
+//! `is_snapshot` (BOOLEAN), `message` (UINT64: the message's index in the file, which the
+//! rows of one message share) and `sequence` (UINT64, barter's `OrderBook.sequence`).
 
+use crate::market::data::book::{self, BookLevel, BookSide};
 use crate::market::data::{self, Event, Kind, Level};
 use crate::market::{self, Role};
 use arrow_array::cast::AsArray;
+use arrow_array::types::UInt64Type;
 use arrow_array::types::{
     Decimal128Type, TimestampMicrosecondType, TimestampNanosecondType, UInt32Type,
 };
 use arrow_array::{
-    Array, ArrayRef, Decimal128Array, RecordBatch, StringArray, TimestampNanosecondArray,
-    UInt32Array,
+    Array, ArrayRef, BooleanArray, Decimal128Array, RecordBatch, StringArray,
+    TimestampNanosecondArray, UInt32Array, UInt64Array,
 };
 use arrow_schema::{DataType, Field, Schema, SchemaRef, TimeUnit};
 use barter_instrument::{exchange::ExchangeId, Side};
@@ -35,6 +40,7 @@ pub enum FileKind {
     // In the order of their folders' names.
     Candles,
     L1,
+    L2,
     Trades,
 }
 
@@ -46,6 +52,8 @@ enum Extra {
     Side,
     /// `trades`: a candle's trade count.
     Count,
+    /// An l2 row's `side`, `is_snapshot`, `message` and `sequence`.
+    Book,
 }
 
 /// An event's decimals in its kind's column order (NaN for null), its side and its count.
@@ -55,14 +63,29 @@ struct Values {
     count: u32,
 }
 
+/// An l2 row beside its level's decimals: the level's side (`None`: a message without
+/// levels), the message's flag, index in the file and sequence.
+struct BookRow {
+    side: Option<BookSide>,
+    snapshot: bool,
+    message: u64,
+    sequence: u64,
+}
+
 impl FileKind {
-    pub const ALL: [FileKind; 3] = [FileKind::Candles, FileKind::L1, FileKind::Trades];
+    pub const ALL: [FileKind; 4] = [
+        FileKind::Candles,
+        FileKind::L1,
+        FileKind::L2,
+        FileKind::Trades,
+    ];
 
     /// The kind's folder: `MarketData`'s kind name.
     pub fn name(self) -> &'static str {
         match self {
             FileKind::Trades => "trades",
             FileKind::L1 => "l1",
+            FileKind::L2 => "l2",
             FileKind::Candles => "candles",
         }
     }
@@ -71,7 +94,7 @@ impl FileKind {
         Self::ALL
             .into_iter()
             .find(|kind| kind.name() == text)
-            .ok_or_else(|| format!("kind must be 'candles', 'l1' or 'trades', got {text:?}"))
+            .ok_or_else(|| format!("kind must be 'candles', 'l1', 'l2' or 'trades', got {text:?}"))
     }
 
     /// The decimal columns, each with the checks its values get; and the column after them.
@@ -100,12 +123,19 @@ impl FileKind {
                 ],
                 Extra::Count,
             ),
+            FileKind::L2 => (
+                &[("price", Role::Price), ("amount", Role::Amount)],
+                Extra::Book,
+            ),
         }
     }
 
     /// The file kind of an event, `None` for one not stored (`unstored`).
     pub fn of(kind: &Kind) -> Option<FileKind> {
-        split(kind).map(|(file, _)| file)
+        match kind {
+            Kind::L2 { .. } => Some(FileKind::L2),
+            _ => split(kind).map(|(file, _)| file),
+        }
     }
 
     pub fn schema(self, digits: Digits) -> Result<SchemaRef, String> {
@@ -122,8 +152,15 @@ impl FileKind {
                 .map(|(name, _)| Field::new(*name, decimal.clone(), true)),
         );
         match extra {
-            Extra::Side => fields.push(Field::new("side", DataType::Utf8, false)),
+            // Null: a trade without an aggressor side.
+            Extra::Side => fields.push(Field::new("side", DataType::Utf8, true)),
             Extra::Count => fields.push(Field::new("trades", DataType::UInt32, false)),
+            Extra::Book => fields.extend([
+                Field::new("side", DataType::Utf8, true),
+                Field::new("is_snapshot", DataType::Boolean, false),
+                Field::new("message", DataType::UInt64, false),
+                Field::new("sequence", DataType::UInt64, false),
+            ]),
             Extra::None => {}
         }
         Ok(Arc::new(Schema::new(fields)))
@@ -141,7 +178,7 @@ fn split(kind: &Kind) -> Option<(FileKind, Values)> {
             FileKind::Trades,
             Values {
                 decimals: [price, amount, nan, nan, nan],
-                side: Some(side),
+                side,
                 count: 0,
             },
         ),
@@ -169,7 +206,7 @@ fn split(kind: &Kind) -> Option<(FileKind, Values)> {
             },
         ),
         // Not stored: `unstored` says why.
-        Kind::Reconnecting => return None,
+        Kind::Reconnecting | Kind::L2 { .. } => return None,
     })
 }
 
@@ -179,6 +216,47 @@ pub fn unstored(_: &Kind) -> (&'static str, &'static str) {
         "a market disconnection",
         "keep disconnections in barter's files",
     )
+}
+
+/// The rows of `events` (their L2 spans pointing into `arena`, their messages numbered from
+/// `first`): a row each, an L2 message a row per level (one if it has none).
+fn rows<'a>(
+    (events, arena, first): (&'a [Event], &[BookLevel], u64),
+) -> Result<Vec<(&'a Event, Values, Option<BookRow>)>, String> {
+    let nan = f64::NAN;
+    let mut rows = Vec::with_capacity(events.len());
+    for (at, event) in events.iter().enumerate() {
+        let Some((snapshot, sequence, levels)) = event.kind.l2() else {
+            let (_, values) =
+                split(&event.kind).ok_or("an event the catalog does not store has no columns")?;
+            rows.push((event, values, None));
+            continue;
+        };
+        let row = |side, price, amount| {
+            let values = Values {
+                decimals: [price, amount, nan, nan, nan],
+                side: None,
+                count: 0,
+            };
+            let message = first + at as u64;
+            let book = BookRow {
+                side,
+                snapshot,
+                message,
+                sequence,
+            };
+            (event, values, Some(book))
+        };
+        let (bids, asks) = levels.sides(arena);
+        let sided = |side| move |level: &BookLevel| row(Some(side), level.price, level.amount);
+        let before = rows.len();
+        rows.extend(bids.iter().map(sided(BookSide::Bid)));
+        rows.extend(asks.iter().map(sided(BookSide::Ask)));
+        if rows.len() == before {
+            rows.push(row(None, nan, nan));
+        }
+    }
+    Ok(rows)
 }
 
 /// The event kind of values read back (each `(f64, exact decimal)`, `None` for null).
@@ -196,13 +274,14 @@ fn join(
             }
             _ => Err("a candle needs open, high, low, close and volume".into()),
         },
-        FileKind::Trades => match (values, side) {
-            ([Some((price, _)), Some((amount, _))], Some(side)) => Ok(Kind::Trade {
+        FileKind::L2 => Err("an l2 row is read with its message (BookColumns)".into()),
+        FileKind::Trades => match values {
+            [Some((price, _)), Some((amount, _))] => Ok(Kind::Trade {
                 price: *price,
                 amount: *amount,
                 side,
             }),
-            _ => Err("a trade needs price, amount and side".into()),
+            _ => Err("a trade needs price and amount".into()),
         },
         FileKind::L1 => {
             let level = |price: Option<(f64, Decimal)>, amount: Option<(f64, Decimal)>| match (
@@ -243,11 +322,16 @@ pub struct Digits {
 }
 
 impl Digits {
-    pub fn add(&mut self, event: &Event) -> Result<(), String> {
-        let Some((_, values)) = split(&event.kind) else {
-            return Ok(());
-        };
-        for value in values.decimals.into_iter().filter(|value| !value.is_nan()) {
+    /// The digits of `event`'s values (an L2 span's levels in `arena`) added.
+    pub fn add(&mut self, event: &Event, arena: &[BookLevel]) -> Result<(), String> {
+        for (_, values, _) in rows((std::slice::from_ref(event), arena, 0))? {
+            self.add_values(values.decimals)?;
+        }
+        Ok(())
+    }
+
+    fn add_values(&mut self, decimals: [f64; WIDTH]) -> Result<(), String> {
+        for value in decimals.into_iter().filter(|value| !value.is_nan()) {
             let decimal = market::exact(value)?;
             let digits = decimal
                 .mantissa()
@@ -274,16 +358,18 @@ impl Digits {
     }
 }
 
-/// `events` (all of `file`'s kind) as a record batch of `schema`.
+/// `events` (all of `file`'s kind; their L2 spans pointing into `arena`, their messages
+/// numbered from `first`) as a record batch of `schema`.
 pub fn batch(
     schema: &SchemaRef,
     file: FileKind,
     digits: Digits,
-    events: &[Event],
+    events: (&[Event], &[BookLevel], u64),
 ) -> Result<RecordBatch, String> {
+    let all = rows(events)?;
     let times = |time: fn(&Event) -> i64| -> ArrayRef {
         Arc::new(
-            TimestampNanosecondArray::from_iter_values(events.iter().map(time))
+            TimestampNanosecondArray::from_iter_values(all.iter().map(|row| time(row.0)))
                 .with_timezone("UTC"),
         )
     };
@@ -291,11 +377,10 @@ pub fn batch(
         times(|event| event.time_exchange),
         times(|event| event.time_received),
     ];
-    let rows: Vec<Values> = events
-        .iter()
-        .map(|event| split(&event.kind).map(|(_, values)| values))
-        .collect::<Option<_>>()
-        .ok_or("an event the catalog does not store has no columns")?;
+    let (rows, books): (Vec<Values>, Vec<Option<BookRow>>) = all
+        .into_iter()
+        .map(|(_, values, book)| (values, book))
+        .unzip();
     let precision = digits.precision()?;
     let (decimals, extra) = file.columns();
     for at in 0..decimals.len() {
@@ -311,14 +396,29 @@ pub fn batch(
     match extra {
         Extra::Side => {
             let sides = rows.iter().map(|row| match row.side {
-                Some(Side::Buy) => "Buy",
-                _ => "Sell",
+                Some(Side::Buy) => Some("Buy"),
+                Some(Side::Sell) => Some("Sell"),
+                None => None,
             });
-            columns.push(Arc::new(StringArray::from_iter_values(sides)));
+            columns.push(Arc::new(StringArray::from_iter(sides)));
         }
         Extra::Count => {
             let counts = rows.iter().map(|row| row.count);
             columns.push(Arc::new(UInt32Array::from_iter_values(counts)));
+        }
+        Extra::Book => {
+            let books = books
+                .iter()
+                .map(|row| row.as_ref().ok_or("an l2 row without its message"))
+                .collect::<Result<Vec<&BookRow>, _>>()?;
+            let sides = books.iter().map(|row| row.side.map(BookSide::name));
+            columns.push(Arc::new(StringArray::from_iter(sides)));
+            let flags = books.iter().map(|row| Some(row.snapshot));
+            columns.push(Arc::new(BooleanArray::from_iter(flags)));
+            let messages = books.iter().map(|row| row.message);
+            columns.push(Arc::new(UInt64Array::from_iter_values(messages)));
+            let sequences = books.iter().map(|row| row.sequence);
+            columns.push(Arc::new(UInt64Array::from_iter_values(sequences)));
         }
         Extra::None => {}
     }
@@ -410,21 +510,167 @@ fn times(batch: &RecordBatch, name: &str) -> Result<Vec<i64>, String> {
 /// How many trade prices a reader remembers as checked.
 const CHECKED: usize = 1 << 16;
 
-/// Per-file reading state: the trade prices checked against barter's reading.
+/// Per-file reading state: the trade prices checked against barter's reading, and the l2
+/// message whose rows are being read (its rows may go on in the next batch).
 #[derive(Default)]
 pub struct Reading {
     checked: FnvHashSet<u64>,
+    message: Option<Message>,
+}
+
+/// An l2 message being read: its index in the file, first row, times, flag and levels.
+struct Message {
+    id: u64,
+    row: usize,
+    times: (i64, i64),
+    snapshot: bool,
+    sequence: u64,
+    bids: Vec<BookLevel>,
+    asks: Vec<BookLevel>,
+}
+
+/// The l2 message read whole (checked as a loader checks a message), appended to `out` and
+/// its levels to `levels`.
+fn message_read(
+    message: Message,
+    (exchange, instrument): (ExchangeId, u32),
+    out: &mut Vec<Event>,
+    levels: &mut Vec<BookLevel>,
+) -> Result<(), String> {
+    let at = |why: String| format!("row {}: {why}", message.row);
+    book::no_empty_level(message.snapshot, &message.bids, &message.asks).map_err(at)?;
+    let span = book::append(levels, &message.bids, &message.asks).map_err(at)?;
+    out.push(Event {
+        time_exchange: message.times.0,
+        time_received: message.times.1,
+        exchange,
+        instrument,
+        kind: Kind::L2 {
+            snapshot: message.snapshot,
+            sequence: message.sequence,
+            levels: span,
+        },
+    });
+    Ok(())
+}
+
+/// A file read to its end: the l2 message its last rows hold, read whole.
+pub fn finish(
+    reading: &mut Reading,
+    key: (ExchangeId, u32),
+    out: &mut Vec<Event>,
+    levels: &mut Vec<BookLevel>,
+) -> Result<(), String> {
+    match reading.message.take() {
+        Some(message) => message_read(message, key, out, levels),
+        None => Ok(()),
+    }
+}
+
+/// An l2 file's columns beside its decimals.
+struct BookColumns<'a> {
+    sides: &'a arrow_array::StringArray,
+    flags: &'a BooleanArray,
+    messages: &'a UInt64Array,
+    sequences: &'a UInt64Array,
+}
+
+impl<'a> BookColumns<'a> {
+    fn of(batch: &'a RecordBatch) -> Result<Self, String> {
+        let column = |name: &str| {
+            let column = batch
+                .column_by_name(name)
+                .ok_or_else(|| format!("no column {name}"))?;
+            match name == "side" || column.null_count() == 0 {
+                true => Ok(column),
+                false => Err(format!("column {name} must not be null")),
+            }
+        };
+        let wrong = |name: &str, kind: &str| format!("column {name} must be {kind}");
+        Ok(BookColumns {
+            sides: column("side")?
+                .as_string_opt::<i32>()
+                .ok_or_else(|| wrong("side", "text"))?,
+            flags: column("is_snapshot")?
+                .as_boolean_opt()
+                .ok_or_else(|| wrong("is_snapshot", "BOOLEAN"))?,
+            messages: column("message")?
+                .as_primitive_opt::<UInt64Type>()
+                .ok_or_else(|| wrong("message", "UINT64"))?,
+            sequences: column("sequence")?
+                .as_primitive_opt::<UInt64Type>()
+                .ok_or_else(|| wrong("sequence", "UINT64"))?,
+        })
+    }
+
+    /// Row `row` (its decimals `price` and `amount`) added to the message being read, or
+    /// starting the next one (the one read is then appended to `out`).
+    #[allow(clippy::too_many_arguments)]
+    fn row(
+        &self,
+        row: usize,
+        at: usize,
+        times: (i64, i64),
+        price_amount: &[Option<(f64, Decimal)>],
+        reading: &mut Reading,
+        key: (ExchangeId, u32),
+        out: &mut Vec<Event>,
+        levels: &mut Vec<BookLevel>,
+    ) -> Result<(), String> {
+        let id = self.messages.value(row);
+        if reading
+            .message
+            .as_ref()
+            .is_some_and(|message| message.id != id)
+        {
+            finish(reading, key, out, levels)?;
+        }
+        let message = reading.message.get_or_insert_with(|| Message {
+            id,
+            row: at,
+            times,
+            snapshot: self.flags.value(row),
+            sequence: self.sequences.value(row),
+            bids: Vec::new(),
+            asks: Vec::new(),
+        });
+        let side = self
+            .sides
+            .is_valid(row)
+            .then(|| BookSide::parse(self.sides.value(row)))
+            .transpose()
+            .map_err(|why| format!("row {at}: side: {why}"))?;
+        match (side, price_amount) {
+            (None, [None, None]) => Ok(()),
+            (Some(side), [Some((price, _)), Some((amount, _))]) => {
+                let level = BookLevel {
+                    price: *price,
+                    amount: *amount,
+                };
+                match side {
+                    BookSide::Bid => message.bids.push(level),
+                    BookSide::Ask => message.asks.push(level),
+                }
+                Ok(())
+            }
+            _ => Err(format!(
+                "row {at}: an l2 row has a side, price and amount, or none of them"
+            )),
+        }
+    }
 }
 
 /// The events of a record batch of `file`'s kind, for `instrument` (an index) on `exchange`,
-/// appended to `out`; a problem names the row (counted from `first_row`).
+/// appended to `out` (the levels of L2 messages to `levels`; a message whose rows may go on
+/// in the next batch waits in `reading`: `finish`); a problem names the row (counted from
+/// `first_row`).
 pub fn events(
     file: FileKind,
     batch: &RecordBatch,
     (exchange, instrument): (ExchangeId, u32),
     first_row: usize,
     reading: &mut Reading,
-    out: &mut Vec<Event>,
+    (out, levels): (&mut Vec<Event>, &mut Vec<BookLevel>),
 ) -> Result<(), String> {
     let time_exchange = times(batch, "time_exchange")?;
     let time_received = times(batch, "time_received")?;
@@ -470,6 +716,10 @@ pub fn events(
         }
         _ => None,
     };
+    let books = match extra {
+        Extra::Book => Some(BookColumns::of(batch)?),
+        _ => None,
+    };
     let mut values = [None; WIDTH];
     out.reserve(batch.num_rows());
     for row in 0..batch.num_rows() {
@@ -483,11 +733,26 @@ pub fn events(
                 ),
             };
         }
-        let side = match sides.map(|sides| sides.value(row)) {
+        if let Some(books) = &books {
+            let times = (time_exchange[row], time_received[row]);
+            let key = (exchange, instrument);
+            let row_at = first_row + row;
+            let price_amount = &values[..names.len()];
+            books.row(row, row_at, times, price_amount, reading, key, out, levels)?;
+            continue;
+        }
+        let side = match sides
+            .filter(|sides| sides.is_valid(row))
+            .map(|s| s.value(row))
+        {
             None => None,
             Some("Buy") => Some(Side::Buy),
             Some("Sell") => Some(Side::Sell),
-            Some(other) => return Err(at(format!("side must be Buy or Sell, got {other:?}"))),
+            Some(other) => {
+                return Err(at(format!(
+                    "side must be Buy, Sell or null (no aggressor side), got {other:?}"
+                )))
+            }
         };
         let count = counts.map_or(0, |counts| counts.value(row));
         let kind = join(file, &values[..names.len()], side, count).map_err(at)?;
@@ -520,10 +785,10 @@ mod tests {
     fn round_trip(file: FileKind, events: &[Event]) -> (Digits, Vec<Event>) {
         let mut digits = Digits::default();
         for event in events {
-            digits.add(event).unwrap();
+            digits.add(event, &[]).unwrap();
         }
         let schema = file.schema(digits).unwrap();
-        let batch = batch(&schema, file, digits, events).unwrap();
+        let batch = batch(&schema, file, digits, (events, &[], 0)).unwrap();
         let mut back = Vec::new();
         let key = (ExchangeId::BinanceSpot, 0);
         events_of(file, &batch, key, &mut back);
@@ -536,7 +801,15 @@ mod tests {
         key: (ExchangeId, u32),
         out: &mut Vec<Event>,
     ) {
-        events(file, batch, key, 0, &mut Reading::default(), out).unwrap();
+        events(
+            file,
+            batch,
+            key,
+            0,
+            &mut Reading::default(),
+            (out, &mut Vec::new()),
+        )
+        .unwrap();
     }
 
     #[test]
@@ -547,7 +820,7 @@ mod tests {
                 Kind::Trade {
                     price: 65120.5,
                     amount: 0.00000001,
-                    side: Side::Buy,
+                    side: Some(Side::Buy),
                 },
             ),
             event(
@@ -555,7 +828,7 @@ mod tests {
                 Kind::Trade {
                     price: 87232.01,
                     amount: 12.0,
-                    side: Side::Sell,
+                    side: Some(Side::Sell),
                 },
             ),
         ];
@@ -618,6 +891,7 @@ mod tests {
         assert!(digits.precision().unwrap_err().contains("48 digits"));
         assert_eq!(FileKind::parse("l1"), Ok(FileKind::L1));
         assert_eq!(FileKind::parse("candles"), Ok(FileKind::Candles));
-        assert!(FileKind::parse("l2").is_err());
+        assert_eq!(FileKind::parse("l2"), Ok(FileKind::L2));
+        assert!(FileKind::parse("l3").is_err());
     }
 }

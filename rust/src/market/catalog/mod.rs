@@ -78,12 +78,16 @@ impl PyMarketQuery {
             .iter()
             .map(|instrument| builder.key(instrument.clone()))
             .collect();
-        for event in self.stream() {
-            let event = event?;
-            builder.push(data::Event {
-                instrument: keys[event.instrument as usize],
-                ..event
-            });
+        for item in self.stream() {
+            let (event, arena) = item?;
+            let instrument = keys[event.instrument as usize];
+            builder.push_from(
+                data::Event {
+                    instrument,
+                    ..event
+                },
+                &arena,
+            );
         }
         if !builder.has_data() {
             return Err(data::no_events("the query"));

@@ -5,6 +5,7 @@
 
 use super::kinds::{self, Digits, FileKind, ROW_GROUP};
 use super::read::{Bounds, Cursor, Part};
+use crate::market::data::book::{self, BookLevel};
 use crate::market::data::order::{self, Order};
 use crate::market::data::vendor::Each;
 use crate::market::data::{utc, Builder, Event, Instrument, MarketData};
@@ -50,7 +51,7 @@ fn day_of(event: &Event) -> Option<(FileKind, i64)> {
 fn unstored(event: &Event) -> Failure {
     let (what, advice) = kinds::unstored(&event.kind);
     Failure::Data(format!(
-        "{what} of {} at {}: the catalog holds trades and l1 books only; {advice}",
+        "{what} of {} at {}: the catalog holds trades, l1 and l2 books and candles; {advice}",
         event.exchange.as_str(),
         utc(event.time_exchange).to_rfc3339()
     ))
@@ -98,11 +99,13 @@ pub fn write(root: &Path, data: &MarketData, replace: bool) -> Result<Vec<String
     for (day, (digits, events)) in &mut days {
         check_name(&day.instrument)?;
         for event in events.iter() {
-            digits.add(event).map_err(|why| files.refused(day, why))?;
+            digits
+                .add(event, data.levels())
+                .map_err(|why| files.refused(day, why))?;
         }
         let at = files.open(day.clone(), *digits)?;
         for event in events {
-            files.push(at, *event)?;
+            files.push(at, *event, data.levels())?;
         }
     }
     files.commit(replace)
@@ -142,11 +145,12 @@ pub fn import(
         Ok::<usize, Failure>(at)
     };
     read(&mut |builder, file| {
-        for event in builder.take() {
-            let at = which(builder, &event, &mut days)?;
+        let (events, levels) = builder.take();
+        for event in &events {
+            let at = which(builder, event, &mut days)?;
             let (day, digits) = &mut days[at];
             digits
-                .add(&event)
+                .add(event, &levels)
                 .map_err(|why| Failure::Data(format!("{}: {why}", day.path(root).display())))?;
         }
         file.map_or(Ok(()), |index| progress("checking", index + 1))
@@ -157,13 +161,14 @@ pub fn import(
     let mut files = Files::new(root, order);
     let mut opened: Vec<Option<usize>> = vec![None; days.len()];
     read(&mut |builder, file| {
-        for event in builder.take() {
-            let at = which(builder, &event, &mut days)?;
+        let (events, levels) = builder.take();
+        for event in &events {
+            let at = which(builder, event, &mut days)?;
             let pending = match opened[at] {
                 Some(pending) => pending,
                 None => *opened[at].insert(files.open(days[at].0.clone(), days[at].1)?),
             };
-            files.push(pending, event)?;
+            files.push(pending, *event, &levels)?;
         }
         file.map_or(Ok(()), |index| progress("writing", index + 1))
     })?;
@@ -178,7 +183,10 @@ struct Pending {
     digits: Digits,
     schema: SchemaRef,
     writer: Option<ArrowWriter<File>>,
-    buffered: Vec<Event>,
+    /// The events not yet written, and their levels.
+    buffered: Builder,
+    /// How many events were written: the next one's `message` in an l2 file.
+    written: u64,
 }
 
 /// The files of one call. Dropped before `commit` finishes, it removes its temporary files
@@ -228,15 +236,17 @@ impl Files {
             digits,
             schema,
             writer: Some(writer),
-            buffered: Vec::new(),
+            buffered: Builder::default(),
+            written: 0,
         });
         Ok(self.pending.len() - 1)
     }
 
-    fn push(&mut self, at: usize, event: Event) -> Result<(), Failure> {
+    /// `event`, its L2 span pointing into `arena`, buffered for its file.
+    fn push(&mut self, at: usize, event: Event, arena: &[BookLevel]) -> Result<(), Failure> {
         let pending = &mut self.pending[at];
-        pending.buffered.push(event);
-        if self.order != Order::Sort && pending.buffered.len() >= ROW_GROUP {
+        pending.buffered.push_from(event, arena);
+        if self.order != Order::Sort && pending.buffered.held() >= ROW_GROUP {
             self.flush(at)?;
         }
         Ok(())
@@ -246,24 +256,24 @@ impl Files {
     fn flush(&mut self, at: usize) -> Result<(), Failure> {
         let pending = &mut self.pending[at];
         let refused = |why: String| Failure::Data(format!("{}: {why}", pending.path.display()));
-        for chunk in pending.buffered.chunks(ROW_GROUP) {
-            let batch = kinds::batch(&pending.schema, pending.day.kind, pending.digits, chunk)
+        let (events, levels) = pending.buffered.take();
+        for chunk in events.chunks(ROW_GROUP) {
+            let rows = (chunk, levels.as_slice(), pending.written);
+            let batch = kinds::batch(&pending.schema, pending.day.kind, pending.digits, rows)
                 .map_err(refused)?;
             let writer = pending.writer.as_mut().expect("open until finished");
             writer
                 .write(&batch)
                 .map_err(|err| refused(err.to_string()))?;
+            pending.written += chunk.len() as u64;
         }
-        pending.buffered.clear();
         Ok(())
     }
 
     /// Every file finished; then the days checked against those already there; then renamed.
     fn commit(mut self, replace: bool) -> Result<Vec<String>, Failure> {
         for at in 0..self.pending.len() {
-            if self.order == Order::Sort {
-                self.pending[at].buffered.sort_by_key(order::clock);
-            }
+            order::arrange(self.order, &mut self.pending[at].buffered);
             self.flush(at)?;
             let pending = &mut self.pending[at];
             let writer = pending.writer.take().expect("open until finished");
@@ -336,7 +346,7 @@ fn first_difference(day: &Day, a: &Path, b: &Path) -> Result<Option<usize>, Fail
     loop {
         match (a.take()?, b.take()?) {
             (None, None) => return Ok(None),
-            (Some(x), Some(y)) if x == y => at += 1,
+            (Some(x), Some(y)) if book::same((&x.0, x.1), (&y.0, y.1)) => at += 1,
             _ => return Ok(Some(at)),
         }
     }
@@ -375,7 +385,7 @@ mod tests {
             kind: Kind::Trade {
                 price: 1.0,
                 amount: 1.0,
-                side: barter_instrument::Side::Buy,
+                side: Some(barter_instrument::Side::Buy),
             },
             ..event
         };

@@ -257,7 +257,7 @@ fn row(kind: FileKind, record: &csv::StringRecord, instrument: u32) -> Result<Ro
                         kind: Kind::Trade {
                             price,
                             amount,
-                            side,
+                            side: Some(side),
                         },
                     }),
                     (time, side) => {
@@ -409,7 +409,7 @@ mod tests {
             Kind::Trade {
                 price: 100.5,
                 amount: 0.25,
-                side: Side::Sell
+                side: Some(Side::Sell)
             }
         );
     }

@@ -11,15 +11,18 @@
 //!   tag 2 l1: instrument:u32 bid_price bid_amount ask_price ask_amount: f64 (NaN: empty side)
 //!   tag 3 reconnecting: exchange_len:u8 exchange
 //!   tag 4 candle (version 3): instrument:u32 open high low close volume: f64 trades:u32
+//!   tag 7 trade without an aggressor side (version 4): as tags 0 and 1
+//!   tag 5 l2 update, 6 l2 snapshot (version 4): instrument:u32 sequence:u64 bids:u32 asks:u32
+//!     { price:f64 amount:f64 } for each bid, then each ask
 //! ```
 
-use super::{candle, l1, Builder, Event, Kind, Level, MarketData};
+use super::{book, candle, l1, Builder, Event, Kind, Level, MarketData};
 use crate::bind::enums;
 use crate::market::{self, Role};
 use barter_instrument::{exchange::ExchangeId, instrument::name::InstrumentNameInternal, Side};
 
 const MAGIC: &[u8; 4] = b"BPMD";
-const VERSION: u8 = 3;
+const VERSION: u8 = 4;
 
 pub fn encode(data: &MarketData) -> Vec<u8> {
     let mut out = Vec::with_capacity(16 + data.events().len() * 53);
@@ -35,14 +38,18 @@ pub fn encode(data: &MarketData) -> Vec<u8> {
     for event in data.events() {
         let tag = match event.kind {
             Kind::Trade {
-                side: Side::Buy, ..
+                side: Some(Side::Buy),
+                ..
             } => 0,
             Kind::Trade {
-                side: Side::Sell, ..
+                side: Some(Side::Sell),
+                ..
             } => 1,
+            Kind::Trade { side: None, .. } => 7,
             Kind::L1 { .. } => 2,
             Kind::Reconnecting => 3,
             Kind::Candle { .. } => 4,
+            Kind::L2 { snapshot, .. } => 5 + u8::from(snapshot),
         };
         out.push(tag);
         out.extend_from_slice(&event.time_exchange.to_le_bytes());
@@ -67,6 +74,20 @@ pub fn encode(data: &MarketData) -> Vec<u8> {
             }
             Kind::Reconnecting => {
                 exchange_name(&mut out, event.exchange);
+                continue;
+            }
+            Kind::L2 {
+                sequence, levels, ..
+            } => {
+                out.extend_from_slice(&event.instrument.to_le_bytes());
+                out.extend_from_slice(&sequence.to_le_bytes());
+                out.extend_from_slice(&levels.bids.to_le_bytes());
+                out.extend_from_slice(&levels.asks.to_le_bytes());
+                let (bids, asks) = levels.sides(data.levels());
+                for level in bids.iter().chain(asks) {
+                    out.extend_from_slice(&level.price.to_le_bytes());
+                    out.extend_from_slice(&level.amount.to_le_bytes());
+                }
                 continue;
             }
         };
@@ -138,6 +159,21 @@ impl<'a> Reader<'a> {
         market::checked(self.f64()?, role)
     }
 
+    fn u64(&mut self) -> Result<u64, String> {
+        self.array().map(u64::from_le_bytes)
+    }
+
+    /// `count` L2 levels, each checked as a loader checks it.
+    fn book_levels(&mut self, count: u32) -> Result<Vec<book::BookLevel>, String> {
+        // A count beyond the bytes left is a truncation, not an allocation.
+        let mut levels = Vec::with_capacity((count as usize).min(self.bytes.len() / 16));
+        for _ in 0..count {
+            let (price, amount) = (self.f64()?, self.f64()?);
+            levels.push(book::level(price, amount).map_err(|problems| problems.join("; "))?);
+        }
+        Ok(levels)
+    }
+
     fn level(&mut self) -> Result<Level, String> {
         let (price, amount) = (self.f64()?, self.f64()?);
         if price.is_nan() && amount.is_nan() {
@@ -184,10 +220,14 @@ fn read(bytes: &[u8]) -> Result<MarketData, String> {
                 .get(index)
                 .ok_or_else(|| format!("instrument {index} of {}", keys.len()))?;
             let kind = match tag {
-                0 | 1 => Kind::Trade {
+                0 | 1 | 7 if tag < 7 || version >= 4 => Kind::Trade {
                     price: reader.number(Role::TradePrice)?,
                     amount: reader.number(Role::Amount)?,
-                    side: if tag == 0 { Side::Buy } else { Side::Sell },
+                    side: match tag {
+                        0 => Some(Side::Buy),
+                        1 => Some(Side::Sell),
+                        _ => None,
+                    },
                 },
                 2 => {
                     let bid = reader.level()?;
@@ -201,6 +241,17 @@ fn read(bytes: &[u8]) -> Result<MarketData, String> {
                     let volume = reader.number(Role::Amount)?;
                     candle(prices, volume, reader.u32()?.into())
                         .map_err(|problems| problems.join("; "))?
+                }
+                5 | 6 if version >= 4 => {
+                    let (sequence, bids, asks) = (reader.u64()?, reader.u32()?, reader.u32()?);
+                    let (bids, asks) = (reader.book_levels(bids)?, reader.book_levels(asks)?);
+                    let snapshot = tag == 6;
+                    book::no_empty_level(snapshot, &bids, &asks)?;
+                    Kind::L2 {
+                        snapshot,
+                        sequence,
+                        levels: builder.arena(&bids, &asks)?,
+                    }
                 }
                 other => return Err(format!("unknown event tag {other}")),
             };
@@ -236,6 +287,34 @@ mod tests {
     use super::*;
 
     #[test]
+    fn l2_books_and_sideless_trades_round_trip_from_version_4() {
+        let level = |price, amount| book::BookLevel { price, amount };
+        let mut builder = Builder::default();
+        let key = builder.key((ExchangeId::Okx, InstrumentNameInternal::new("a")));
+        let (bids, asks) = ([level(99.5, 1.0), level(99.0, 2.0)], [level(100.5, 0.25)]);
+        builder.l2(1, 2, key, true, 7, &bids, &asks).unwrap();
+        builder
+            .l2(3, 4, key, false, 8, &[level(99.0, 0.0)], &[])
+            .unwrap();
+        let sideless = Kind::Trade {
+            price: 100.0,
+            amount: 0.5,
+            side: None,
+        };
+        builder.data(5, 5, key, sideless);
+        let data = builder.finish();
+        let bytes = encode(&data);
+        // 3 levels, then 1: 16 bytes each beside the events' own.
+        assert_eq!(decode(&bytes), Ok(data));
+        let mut older = bytes.clone();
+        older[4] = 3;
+        assert!(decode(&older).is_err(), "version 3 had no l2 books");
+        for cut in 0..bytes.len() {
+            assert!(decode(&bytes[..cut]).is_err());
+        }
+    }
+
+    #[test]
     fn refuses_bad_bytes_without_panicking() {
         assert!(decode(b"").is_err());
         assert!(decode(b"BPMD\x03").is_err());
@@ -248,7 +327,7 @@ mod tests {
             Kind::Trade {
                 price: 1.5,
                 amount: 2.0,
-                side: Side::Sell,
+                side: Some(Side::Sell),
             },
         );
         builder.reconnecting(ExchangeId::Okx);

@@ -83,7 +83,7 @@ pub fn load(
     if !builder.has_data() {
         return Err(super::no_events(path));
     }
-    order::arrange(order, &mut builder.events);
+    order::arrange(order, &mut builder);
     Ok(builder.finish())
 }
 
@@ -105,7 +105,7 @@ impl Cells for Row<'_> {
         market::float_of_text(text, role).map_err(|problem| format!("{problem}, got {text:?}"))
     }
 
-    fn side(&self, at: usize) -> Result<Side, String> {
+    fn side(&self, at: usize) -> Result<Option<Side>, String> {
         table::side(self.cell(at))
     }
 }

@@ -3,7 +3,7 @@
 //! only one). `check` refuses a backward step, `sort` sorts stably, `as_is` keeps the file's
 //! order. barter's own recordings keep their recorded order (§8) and take no `order`.
 
-use super::{Event, Failure, MarketData, Problems};
+use super::{book, Builder, Event, Failure, MarketData, Problems};
 use chrono::SecondsFormat;
 
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -44,10 +44,12 @@ pub fn backward(before: i64, after: i64) -> Option<String> {
     })
 }
 
-/// Sorted stably by the clock, under `Order::Sort`.
-pub fn arrange(order: Order, events: &mut [Event]) {
+/// The builder's events sorted stably by the clock (their levels laid out again), under
+/// `Order::Sort`.
+pub fn arrange(order: Order, builder: &mut Builder) {
     if order == Order::Sort {
-        events.sort_by_key(clock);
+        builder.events.sort_by_key(clock);
+        builder.levels = book::relay(&mut builder.events, &builder.levels);
     }
 }
 
@@ -61,15 +63,7 @@ pub fn arranged(
 ) -> Result<Option<MarketData>, Failure> {
     match order {
         Order::AsIs => Ok(None),
-        Order::Sort => {
-            let mut events = data.events.clone();
-            arrange(order, &mut events);
-            Ok(Some(MarketData {
-                instruments: data.instruments.clone(),
-                events,
-                skipped: data.skipped,
-            }))
-        }
+        Order::Sort => Ok(Some(data.reordered(|events| events.sort_by_key(clock)))),
         Order::Check => {
             let mut problems = Problems::new(source);
             let mut latest = i64::MIN;

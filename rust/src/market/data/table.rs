@@ -108,11 +108,17 @@ pub trait Cells {
     /// Nanoseconds since the Unix epoch, UTC.
     fn time(&self, at: usize) -> Result<i64, String>;
     fn number(&self, at: usize, role: Role) -> Result<f64, String>;
-    fn side(&self, at: usize) -> Result<Side, String>;
+    /// A trade's aggressor side, `None` for an empty cell (a trade without one).
+    fn side(&self, at: usize) -> Result<Option<Side>, String>;
 }
 
-/// barter's `Side` from text: barter's serde names and aliases (`Buy`, `buy`, `BUY`, `b`).
-pub fn side(text: &str) -> Result<Side, String> {
-    enums::parse_serde::<Side>(text)
-        .ok_or_else(|| format!("must be Buy or Sell (or barter's aliases), got {text:?}"))
+/// barter's `Side` from text: barter's serde names and aliases (`Buy`, `buy`, `BUY`, `b`);
+/// empty text is a trade without an aggressor side.
+pub fn side(text: &str) -> Result<Option<Side>, String> {
+    if text.is_empty() {
+        return Ok(None);
+    }
+    enums::parse_serde::<Side>(text).map(Some).ok_or_else(|| {
+        format!("must be Buy or Sell (or barter's aliases), or empty for none, got {text:?}")
+    })
 }

@@ -1,11 +1,13 @@
-//! Tardis.dev's downloadable CSVs (spec §11's table): `trades` and `quotes`, their kind read
-//! from the header. Times are microseconds since the epoch: `timestamp` the exchange's,
+//! Tardis.dev's downloadable CSVs (spec §11's table): `trades`, `quotes`,
+//! `incremental_book_L2` and `book_snapshot_N` (`tardis_book`), their kind read from the
+//! header. Times are microseconds since the epoch: `timestamp` the exchange's,
 //! `local_timestamp` the collector's (the receive time, which the files are sorted by). Each
 //! row names its exchange and symbol; `instruments` maps a symbol to the SDK's instrument.
 
 use super::order::Order;
+use super::tardis_book::{self, Message};
 use super::vendor::{self, Format, Row};
-use super::{l1, Builder, Failure, Kind, Level, MarketData};
+use super::{book, l1, Builder, Failure, Kind, Level, MarketData};
 use crate::market::Role;
 use barter_instrument::exchange::ExchangeId;
 use barter_instrument::instrument::name::InstrumentNameInternal;
@@ -47,6 +49,9 @@ const L2: [&str; 8] = [
 enum FileKind {
     Trades,
     Quotes,
+    Incremental,
+    /// `book_snapshot_N`, N levels a side.
+    Snapshots(usize),
 }
 
 /// Tardis's exchange ids as barter's (the ones barter-data streams).
@@ -100,6 +105,8 @@ struct Tardis {
     /// The `(exchange, symbol)` of each builder key made, and symbols seen unmapped.
     keys: FnvHashMap<(String, String), u32>,
     seen: Vec<String>,
+    /// The L2 message being read (`incremental_book_L2`).
+    message: Option<Message>,
 }
 
 impl Tardis {
@@ -110,6 +117,7 @@ impl Tardis {
             exchange,
             keys: FnvHashMap::default(),
             seen: Vec::new(),
+            message: None,
         }
     }
 }
@@ -121,18 +129,23 @@ impl Format for Tardis {
             FileKind::Trades
         } else if names == QUOTES {
             FileKind::Quotes
-        } else if names == L2 || names.get(4).is_some_and(|n| n.starts_with("asks[0]")) {
-            return Err(
-                "Tardis's L2 files (incremental_book_L2, book_snapshot_N) load once L2 \
-                 books are events of the SDK (spec §12); trades and quotes load now"
-                    .to_string(),
-            );
+        } else if names == L2 {
+            FileKind::Incremental
+        } else if let Some(depth) = names
+            .get(4..)
+            .filter(|_| names[..4] == TRADES[..4])
+            .and_then(tardis_book::snapshot_depth)
+        {
+            FileKind::Snapshots(depth)
         } else {
             return Err(format!(
-                "the header names no Tardis file this loader reads: expected {} (trades) or {} \
-                 (quotes), got {}",
+                "the header names no Tardis file this loader reads: expected {} (trades), {} \
+                 (quotes), {} (incremental_book_L2) or {},asks[0].price,asks[0].amount,\
+                 bids[0].price,bids[0].amount,asks[1].price,... (book_snapshot_N), got {}",
                 TRADES.join(","),
                 QUOTES.join(","),
+                L2.join(","),
+                TRADES[..4].join(","),
                 names.join(",")
             ));
         };
@@ -143,6 +156,10 @@ impl Format for Tardis {
         Ok(true)
     }
 
+    fn end(&mut self) -> Option<Row> {
+        self.message.take().map(|message| message.row(false))
+    }
+
     fn row(
         &mut self,
         record: &csv::StringRecord,
@@ -151,12 +168,25 @@ impl Format for Tardis {
         let Some(kind) = self.kind else {
             return Err(vec!["a Tardis file starts with its header".to_string()]);
         };
-        let names = if kind == FileKind::Trades {
-            &TRADES
-        } else {
-            &QUOTES
+        let names: &[&str] = match kind {
+            FileKind::Trades => &TRADES,
+            FileKind::Quotes => &QUOTES,
+            FileKind::Incremental => &L2,
+            // The levels' names: `tardis_book::snapshot_column`.
+            FileKind::Snapshots(depth) => {
+                let fields = 4 + 4 * depth;
+                if record.len() != fields {
+                    return Err(vec![format!(
+                        "expected {fields} fields (book_snapshot_{depth}), got {}",
+                        record.len()
+                    )]);
+                }
+                &TRADES[..4]
+            }
         };
-        vendor::fields(record, names)?;
+        if !matches!(kind, FileKind::Snapshots(_)) {
+            vendor::fields(record, names)?;
+        }
         let mut problems = Vec::new();
         let instrument = self
             .instrument(&record[0], &record[1], builder)
@@ -173,13 +203,14 @@ impl Format for Tardis {
             FileKind::Trades => {
                 let price = number(6, Role::TradePrice);
                 let amount = number(7, Role::Amount);
+                // `unknown` (or empty): a trade without an aggressor side.
                 let side = match &record[5] {
-                    "buy" => Some(Side::Buy),
-                    "sell" => Some(Side::Sell),
+                    "buy" => Some(Some(Side::Buy)),
+                    "sell" => Some(Some(Side::Sell)),
+                    "unknown" | "" => Some(None),
                     other => {
                         problems.push(format!(
-                            "side: must be buy or sell, got {other:?} (a trade without an \
-                             aggressor side loads once §12's sideless trades exist)"
+                            "side: must be buy, sell or unknown (no aggressor side), got {other:?}"
                         ));
                         None
                     }
@@ -209,6 +240,38 @@ impl Format for Tardis {
                 }
                 l1(bid, ask).map_err(|why| problems.push(why)).ok()
             }
+            FileKind::Incremental => {
+                let level = tardis_book::level(&record[5], &record[6], &record[7]);
+                let flag = tardis_book::flag(&record[4]);
+                return match (instrument, exchange_time, received, flag, level) {
+                    (
+                        Some(key),
+                        Some(exchange),
+                        Some(received),
+                        Ok(snapshot),
+                        Ok((side, level)),
+                    ) if problems.is_empty() => {
+                        Ok(self.level((key, exchange, received), snapshot, side, level, record))
+                    }
+                    (.., flag, level) => {
+                        problems.extend(flag.err());
+                        problems.extend(level.err().into_iter().flatten());
+                        Err(problems)
+                    }
+                };
+            }
+            FileKind::Snapshots(_) => {
+                let line = record.position().map_or(0, |p| p.line());
+                return match (instrument, exchange_time, received) {
+                    (Some(key), Some(exchange), Some(received)) if problems.is_empty() => {
+                        let mut message = Message::new((key, exchange, received), true, line);
+                        let cells: Vec<&str> = record.iter().skip(4).collect();
+                        tardis_book::snapshot_levels(&cells, &mut message)?;
+                        Ok(message.row(true))
+                    }
+                    _ => Err(problems),
+                };
+            }
         };
         match (instrument, exchange_time, received, made) {
             (Some(instrument), Some(time_exchange), Some(time_received), Some(kind))
@@ -227,6 +290,31 @@ impl Format for Tardis {
 }
 
 impl Tardis {
+    /// An `incremental_book_L2` level of `keys` (instrument, times): added to the message being
+    /// read, or starting the next one (then the message read is the row's).
+    fn level(
+        &mut self,
+        keys: (u32, i64, i64),
+        snapshot: bool,
+        side: book::BookSide,
+        level: book::BookLevel,
+        record: &csv::StringRecord,
+    ) -> Row {
+        let continued = self
+            .message
+            .as_ref()
+            .is_some_and(|message| message.continued_by(keys, snapshot));
+        let mut done = None;
+        if !continued {
+            let line = record.position().map_or(0, |p| p.line());
+            done = self.message.replace(Message::new(keys, snapshot, line));
+        }
+        if let Some(message) = &mut self.message {
+            message.add(side, level);
+        }
+        done.map_or(Row::Pending, |message| message.row(false))
+    }
+
     /// The builder key of a row's `(exchange, symbol)`, made once.
     fn instrument(
         &mut self,

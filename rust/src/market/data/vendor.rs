@@ -2,6 +2,7 @@
 //! or `.zip`), a header handled by the format, each row made into an event, skipped and
 //! counted, or reported with its file and line, and the time order of §11 kept.
 
+use super::book::BookLevel;
 use super::order::{self, Order};
 use super::{source, Builder, Failure, Kind, MarketData, Problems};
 
@@ -14,6 +15,19 @@ pub enum Row {
         instrument: u32,
         kind: Kind,
     },
+    /// An L2 message (its rows read): checked as `Builder::l2` checks it, a problem reported
+    /// at `line`, its first row's.
+    Book {
+        time_exchange: i64,
+        time_received: i64,
+        instrument: u32,
+        snapshot: bool,
+        bids: Vec<BookLevel>,
+        asks: Vec<BookLevel>,
+        line: u64,
+    },
+    /// A row of an L2 message still being read: nothing to add yet.
+    Pending,
     /// A crossed or locked book: skipped and counted, never used.
     Skipped,
 }
@@ -29,6 +43,10 @@ pub trait Format {
         record: &csv::StringRecord,
         builder: &mut Builder,
     ) -> Result<Row, Vec<String>>;
+    /// What a file's last rows still hold once it is read (an L2 message).
+    fn end(&mut self) -> Option<Row> {
+        None
+    }
 }
 
 /// How many rows `read` reads between two calls of its `each`.
@@ -46,7 +64,7 @@ pub fn load(
 ) -> Result<MarketData, Failure> {
     let mut builder = Builder::default();
     let skipped = read(paths, order, format, &mut builder, &mut |_, _| Ok(()))?;
-    order::arrange(order, &mut builder.events);
+    order::arrange(order, &mut builder);
     Ok(MarketData {
         skipped,
         ..builder.finish()
@@ -74,7 +92,15 @@ pub fn read(
             .from_reader(source::open(path)?);
         let mut record = csv::StringRecord::new();
         let mut first = true;
-        while next(&mut reader, &mut record, path, &mut problems)? {
+        let mut added = Added {
+            builder,
+            problems: &mut problems,
+            latest: &mut latest,
+            skipped: &mut skipped,
+            order,
+            path,
+        };
+        while next(&mut reader, &mut record, path, added.problems)? {
             // The location is written only for a problem: most rows have none.
             let line = record.position().map_or(0, |p| p.line());
             let at = || format!("{path}:{line}");
@@ -87,32 +113,22 @@ pub fn read(
             }
             rows += 1;
             if rows % CHUNK == 0 {
-                each(builder, None)?;
+                each(added.builder, None)?;
             }
-            match format.row(&record, builder) {
-                Ok(Row::Skipped) => skipped += 1,
-                Ok(Row::Event {
-                    time_exchange,
-                    time_received,
-                    instrument,
-                    kind,
-                }) => {
-                    let backward = order::backward(latest, time_received);
-                    if let Some(problem) = backward.filter(|_| order == Order::Check) {
-                        problems.add(at(), problem);
-                    }
-                    latest = latest.max(time_received);
-                    builder.data(time_exchange, time_received, instrument, kind);
-                }
+            match format.row(&record, added.builder) {
+                Ok(row) => added.row(row, line),
                 Err(found) => {
                     for problem in found {
-                        problems.add(at(), problem);
+                        added.problems.add(at(), problem);
                     }
                 }
             }
         }
         if first {
             return Err(Failure::Data(format!("{path}: empty file: no rows")));
+        }
+        if let Some(row) = format.end() {
+            added.row(row, 0);
         }
         problems.check()?;
         each(builder, Some(index))?;
@@ -121,6 +137,69 @@ pub fn read(
         return Err(super::no_events(&paths.join(", ")));
     }
     Ok(skipped)
+}
+
+/// Where `read` adds what a row made.
+struct Added<'a> {
+    builder: &'a mut Builder,
+    problems: &'a mut Problems,
+    /// The latest receive time read (§11's time order).
+    latest: &'a mut i64,
+    skipped: &'a mut u64,
+    order: Order,
+    path: &'a str,
+}
+
+impl Added<'_> {
+    /// `row`, read at `line`, added (or its problems noted).
+    fn row(&mut self, row: Row, line: u64) {
+        let mut ordered = |time_received: i64, line: u64| {
+            let backward = order::backward(*self.latest, time_received);
+            if let Some(problem) = backward.filter(|_| self.order == Order::Check) {
+                self.problems
+                    .add(format_args!("{}:{line}", self.path), problem);
+            }
+            *self.latest = (*self.latest).max(time_received);
+        };
+        match row {
+            Row::Skipped => *self.skipped += 1,
+            Row::Pending => {}
+            Row::Event {
+                time_exchange,
+                time_received,
+                instrument,
+                kind,
+            } => {
+                ordered(time_received, line);
+                self.builder
+                    .data(time_exchange, time_received, instrument, kind);
+            }
+            Row::Book {
+                time_exchange,
+                time_received,
+                instrument,
+                snapshot,
+                bids,
+                asks,
+                line,
+            } => {
+                ordered(time_received, line);
+                let added = self.builder.l2(
+                    time_exchange,
+                    time_received,
+                    instrument,
+                    snapshot,
+                    0,
+                    &bids,
+                    &asks,
+                );
+                if let Err(problem) = added {
+                    self.problems
+                        .add(format_args!("{}:{line}", self.path), problem);
+                }
+            }
+        }
+    }
 }
 
 /// The next record of a CSV reader (`false` at the end); a record the reader cannot split
