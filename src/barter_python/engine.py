@@ -21,6 +21,7 @@ from typing import Any, Self, overload
 from barter_python import _native
 from barter_python._native import (
     Audit,
+    BookView,
     Connectivity,
     EngineActions,
     EngineEvent,
@@ -53,6 +54,7 @@ from barter_python.strategy import (
 
 __all__ = [
     "Audit",
+    "BookView",
     "CancelOrdersOnDisconnect",
     "ClosePositionsOnTradingDisabled",
     "Connectivity",

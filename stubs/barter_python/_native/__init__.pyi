@@ -696,6 +696,9 @@ class EngineStateView:
         """The market event this strategy call is for (None outside a market event's call)."""
     def quote(self, exchange: ExchangeId | str, instrument: str) -> Quote | None:
         """The simulated exchange's view of an instrument: what an order would meet."""
+    def book(self, exchange: ExchangeId | str, instrument: str, depth: int = 10) -> BookView | None:
+        """The instrument's L2 book as the engine processed it: its `depth` best levels a side
+        (None before its first L2 event)."""
     def quote_asset(self, exchange: ExchangeId | str, instrument: str) -> str:
         """The instrument's quote asset."""
     def equity(self, exchange: ExchangeId | str, asset: str) -> Decimal | None:
@@ -1135,6 +1138,39 @@ class MarketEventView:
     @property
     def ask(self) -> Decimal | None:
         """An L1 book's best ask price."""
+
+@final
+class BookView:
+    """An instrument's L2 book as a strategy call sees it (`state.book`): `(price, amount)`
+    levels best first, the time of its last event and its sequence."""
+
+    def __new__(
+        cls,
+        bids: Sequence[tuple[DecimalInput, DecimalInput]],
+        asks: Sequence[tuple[DecimalInput, DecimalInput]],
+        time: datetime | None = None,
+        sequence: int = 0,
+    ) -> BookView: ...
+    @property
+    def bids(self) -> tuple[tuple[Decimal, Decimal], ...]: ...
+    @property
+    def asks(self) -> tuple[tuple[Decimal, Decimal], ...]: ...
+    @property
+    def time(self) -> datetime | None: ...
+    @property
+    def sequence(self) -> int: ...
+    def __eq__(self, other: object) -> bool: ...
+    def __reduce__(
+        self,
+    ) -> tuple[
+        type[BookView],
+        tuple[
+            tuple[tuple[Decimal, Decimal], ...],
+            tuple[tuple[Decimal, Decimal], ...],
+            datetime | None,
+            int,
+        ],
+    ]: ...
 
 @final
 class Quote:

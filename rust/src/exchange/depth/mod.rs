@@ -6,10 +6,6 @@
 
 pub mod position;
 
-/// The id of a trade whose aggressor is unknown (Tardis `unknown`): it counts against the
-/// queues of both sides.
-pub const SIDELESS_TRADE_ID: &str = "sideless";
-
 use barter_data::books::{Level, OrderBook};
 use barter_data::subscription::book::OrderBookEvent;
 use barter_instrument::Side;

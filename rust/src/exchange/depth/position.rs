@@ -79,9 +79,13 @@ impl Queue {
         self.front = 0.0;
     }
 
-    /// The level at the order's price now holds `new` (a feed update).
+    /// The level at the order's price now holds `new` (a feed event); nothing changes where
+    /// the level did not (the trades since its last change still count toward the next).
     pub fn level(&mut self, model: Model, new: f64) {
         let prev = self.level;
+        if new == prev {
+            return;
+        }
         let change = prev - new - self.traded;
         self.level = new;
         self.traded = 0.0;
@@ -156,9 +160,21 @@ mod tests {
         queue.level = 10.0;
         queue.level(Model::Probabilistic(Function::Power(2.0)), 2.0);
         assert!(close(queue.front, 8.0 / 17.0), "{}", queue.front);
-        // Then the level goes: nothing can be ahead.
+        // Then the level goes: nothing can be ahead (front = min(2 - 2, 0), up to f64 noise).
         queue.level(Model::Probabilistic(Function::Power(2.0)), 0.0);
-        assert_eq!(queue.front, 0.0);
+        assert!(close(queue.front, 0.0), "{}", queue.front);
+    }
+
+    #[test]
+    fn trades_count_until_the_level_itself_changes() {
+        // Behind 5; a trade of 2; an event that leaves the level at 5 changes nothing; the
+        // level then falls to 3: chg = 5 - 3 - 2 = 0, no cancel: front min(3, 3) = 3.
+        let model = Model::Probabilistic(Function::Power(2.0));
+        let mut queue = Queue::join(5.0);
+        queue.trade(2.0);
+        queue.level(model, 5.0);
+        queue.level(model, 3.0);
+        assert_eq!(queue.front, 3.0);
     }
 
     #[test]

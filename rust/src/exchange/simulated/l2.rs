@@ -5,7 +5,7 @@
 
 use super::{Event, FillVolume, Simulated};
 use crate::exchange::depth::position::Queue;
-use crate::exchange::depth::SIDELESS_TRADE_ID;
+use crate::market::data::SIDELESS_TRADE_ID;
 use crate::exchange::market::Touch;
 use barter_data::subscription::book::OrderBookEvent;
 use barter_data::subscription::trade::PublicTrade;

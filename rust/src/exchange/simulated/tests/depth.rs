@@ -4,7 +4,7 @@
 
 use super::*;
 use crate::exchange::depth::position::{Function, Model};
-use crate::exchange::depth::SIDELESS_TRADE_ID;
+use crate::market::data::SIDELESS_TRADE_ID;
 use barter_data::books::OrderBook;
 use barter_data::subscription::book::OrderBookEvent;
 
