@@ -22,7 +22,9 @@ impl Books {
         if self.0.len() <= at {
             self.0.resize(at + 1, None);
         }
-        self.0[at].get_or_insert_with(OrderBook::default).update(event);
+        self.0[at]
+            .get_or_insert_with(OrderBook::default)
+            .update(event);
     }
 
     /// The `depth` best levels of each side, `None` before the instrument's first L2 event.
@@ -128,9 +130,9 @@ impl PyBookView {
                 _ => format!("({})", shown.join(", ")),
             }
         };
-        let time = self
-            .time
-            .map_or("None".to_string(), |time| format!("'{}'", time.to_rfc3339()));
+        let time = self.time.map_or("None".to_string(), |time| {
+            format!("'{}'", time.to_rfc3339())
+        });
         format!(
             "BookView(bids={}, asks={}, time={time}, sequence={})",
             side(&self.bids),

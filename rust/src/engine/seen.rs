@@ -13,9 +13,9 @@ use crate::exchange::market::Quote;
 use crate::market;
 use barter_data::books::Level;
 use barter_data::event::{DataKind, MarketEvent};
-use barter_data::subscription::book::OrderBookEvent;
 use barter_data::streams::consumer::MarketStreamEvent;
 use barter_data::streams::reconnect;
+use barter_data::subscription::book::OrderBookEvent;
 use barter_execution::order::OrderKey;
 use barter_instrument::instrument::name::InstrumentNameInternal;
 use barter_instrument::{

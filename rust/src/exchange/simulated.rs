@@ -584,7 +584,10 @@ impl Simulated {
         let mut levels = if walks {
             depth.walk(side, quantity, limit)
         } else {
-            vec![(touch.price, shown.map_or(quantity, |shown| quantity.min(shown)))]
+            vec![(
+                touch.price,
+                shown.map_or(quantity, |shown| quantity.min(shown)),
+            )]
         };
         let mut fill: Decimal = levels.iter().map(|(_, quantity)| *quantity).sum();
         if walks && unlimited && fill < quantity {
@@ -654,7 +657,11 @@ impl Simulated {
         }
         let rest = quantity - fill;
         if !rests {
-            let shown_at = if walks { "in the book" } else { "displayed at the touch" };
+            let shown_at = if walks {
+                "in the book"
+            } else {
+                "displayed at the touch"
+            };
             let reason = format!("the rest ({rest}) expired: only {fill} {shown_at}");
             return self.finish(order, Status::PartiallyFilled, Some(reason), out);
         }
@@ -704,7 +711,12 @@ impl Simulated {
     }
 
     /// Refused, naming the asset, where its free balance is below `need`.
-    fn cash_covers(&self, listing: &Listing, asset: AssetIndex, need: Decimal) -> Result<(), Refusal> {
+    fn cash_covers(
+        &self,
+        listing: &Listing,
+        asset: AssetIndex,
+        need: Decimal,
+    ) -> Result<(), Refusal> {
         let free = self.holding(asset).free();
         if need > free {
             let name = self.asset_name(listing, asset);

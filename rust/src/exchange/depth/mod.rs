@@ -215,7 +215,10 @@ mod tests {
             &[("101", "3"), ("102", "4")],
         )));
         // 98 -> 0 deletes it, 100 appears on the ask side ahead of 101.
-        depth.update(&OrderBookEvent::Update(book(&[("98", "0")], &[("100", "5")])));
+        depth.update(&OrderBookEvent::Update(book(
+            &[("98", "0")],
+            &[("100", "5")],
+        )));
         assert_eq!(offers(&depth, Side::Sell), [(d("99"), d("1"))]);
         assert_eq!(
             offers(&depth, Side::Buy),
@@ -261,7 +264,11 @@ mod tests {
         // 0.5 left at 101, then 2 at 102, then 0.5 of 103's 5.
         assert_eq!(
             depth.walk(Side::Buy, d("3"), None),
-            [(d("101"), d("0.5")), (d("102"), d("2")), (d("103"), d("0.5"))]
+            [
+                (d("101"), d("0.5")),
+                (d("102"), d("2")),
+                (d("103"), d("0.5"))
+            ]
         );
         // A limit at 102 stops there: 2.5 of the 3.
         assert_eq!(

@@ -5,8 +5,8 @@
 
 use super::{Event, FillVolume, Simulated};
 use crate::exchange::depth::position::Queue;
-use crate::market::data::SIDELESS_TRADE_ID;
 use crate::exchange::market::Touch;
+use crate::market::data::SIDELESS_TRADE_ID;
 use barter_data::subscription::book::OrderBookEvent;
 use barter_data::subscription::trade::PublicTrade;
 use barter_instrument::{instrument::InstrumentIndex, Side};
@@ -54,7 +54,13 @@ impl Simulated {
 
     /// A `side` order's fill of `quantity` at the book level `price` is not offered again:
     /// taken from the L2 level, else from the L1 touch.
-    pub(super) fn consume(&mut self, instrument: usize, side: Side, price: Decimal, quantity: Decimal) {
+    pub(super) fn consume(
+        &mut self,
+        instrument: usize,
+        side: Side,
+        price: Decimal,
+        quantity: Decimal,
+    ) {
         let depth = &mut self.depths[instrument];
         if depth.has_book() {
             depth.take(side, price, quantity);
@@ -99,7 +105,11 @@ impl Simulated {
         let depth = &self.depths[instrument];
         if !depth.has_book() {
             let name = &self.listings[instrument].name;
-            if !self.warnings.iter().any(|warning| warning.contains(name.as_str())) {
+            if !self
+                .warnings
+                .iter()
+                .any(|warning| warning.contains(name.as_str()))
+            {
                 self.warnings.push(format!(
                     "queue={:?}: no L2 book for {name} when an order came to rest: its resting \
                      orders fill by limit_fill instead",
@@ -156,9 +166,7 @@ impl Simulated {
             };
             let beyond = queue.trade(trade.amount);
             let left = &mut left[usize::from(side == Side::Sell)];
-            let quantity = round_down(beyond, lot)
-                .min(record.remaining())
-                .min(*left);
+            let quantity = round_down(beyond, lot).min(record.remaining()).min(*left);
             if quantity <= Decimal::ZERO {
                 at += 1;
                 continue;

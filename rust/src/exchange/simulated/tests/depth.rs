@@ -67,7 +67,12 @@ impl Run {
 #[test]
 fn a_market_order_walks_three_levels_one_fill_per_level() {
     let mut run = Run::new(fees("0.001", "0"), "0", "10000");
-    run.l2(0, true, &[("99", "1")], &[("101", "1"), ("102", "2"), ("103", "5")]);
+    run.l2(
+        0,
+        true,
+        &[("99", "1")],
+        &[("101", "1"), ("102", "2"), ("103", "5")],
+    );
     run.market("m1", BUY, "3.5");
     // 1 at 101, 2 at 102, 0.5 at 103: 101 + 204 + 51.5 = 356.5; fees 0.001 of each:
     // 0.101 + 0.204 + 0.0515 = 0.3565; average 356.5 / 3.5 = 101.857142...
@@ -80,7 +85,10 @@ fn a_market_order_walks_three_levels_one_fill_per_level() {
         ]
     );
     let order = run.order("m1");
-    assert_eq!((order.status, order.notional, order.fees), (Status::Filled, d("356.5"), d("0.3565")));
+    assert_eq!(
+        (order.status, order.notional, order.fees),
+        (Status::Filled, d("356.5"), d("0.3565"))
+    );
     assert_eq!(order.average_price(), Some(d("356.5") / d("3.5")));
     // usdt 10000 - 356.5 - 0.3565 = 9643.1435; btc 3.5.
     assert_eq!(run.balance(USDT), (d("9643.1435"), d("9643.1435")));
@@ -97,7 +105,12 @@ fn what_the_book_does_not_hold_expires_under_displayed_volume_and_fok_is_all_or_
         ..settings()
     };
     let mut run = Run::new(displayed, "0", "10000");
-    run.l2(0, true, &[("99", "1")], &[("101", "1"), ("102", "2"), ("103", "5")]);
+    run.l2(
+        0,
+        true,
+        &[("99", "1")],
+        &[("101", "1"), ("102", "2"), ("103", "5")],
+    );
     // FOK for 4 within 102: only 1 + 2 = 3 there, nothing fills.
     run.limit("f1", BUY, "102", "4", FOK);
     let reason = "FillOrKill: only 3 in the book within its limit";
@@ -123,7 +136,10 @@ fn unlimited_volume_fills_a_market_orders_rest_at_the_last_level_a_limit_never()
     run.market("m1", BUY, "10");
     assert_eq!(
         run.fills(),
-        [(BUY, d("101"), d("1"), d("0")), (BUY, d("102"), d("9"), d("0"))]
+        [
+            (BUY, d("101"), d("1"), d("0")),
+            (BUY, d("102"), d("9"), d("0"))
+        ]
     );
     // The book is used up; a feed update gives 102 a new amount of 1: a limit IOC for 3 at
     // 105 takes that 1 only.
@@ -167,7 +183,10 @@ fn own_fills_consume_a_level_until_the_feed_changes_its_amount() {
     run.market("m4", BUY, "1");
     assert_eq!(run.fills()[4], (BUY, d("101"), d("1"), d("0")));
     // The quote (and the mark) is the book's top as the feed shows it: mid (99 + 101) / 2.
-    assert_eq!(run.exchange.quote(InstrumentIndex(0)).mark(), Some(d("100")));
+    assert_eq!(
+        run.exchange.quote(InstrumentIndex(0)).mark(),
+        Some(d("100"))
+    );
 }
 
 // --- queue position --------------------------------------------------------------------------
@@ -203,8 +222,8 @@ fn probabilistic_power_two_queue_by_hand() {
     run.limit("b1", BUY, "100", "1", GTC); // front 6
     run.l2(1, false, &[("100", "10")], &[]); // grew (chg = 6 - 10 < 0): front min(6, 10) = 6
     run.print(2, 100.0, 2.0, Some(SELL)); // front 4; 2 traded at the price
-    // 10 -> 5: chg = 10 - 5 - 2 = 3 cancelled; back = 10 - 4 = 6; p = 6² / (6² + 4²) = 9/13;
-    // front = 4 - (4/13)·3 + min(6 - (9/13)·3, 0) = 40/13 ≈ 3.077.
+                                          // 10 -> 5: chg = 10 - 5 - 2 = 3 cancelled; back = 10 - 4 = 6; p = 6² / (6² + 4²) = 9/13;
+                                          // front = 4 - (4/13)·3 + min(6 - (9/13)·3, 0) = 40/13 ≈ 3.077.
     run.l2(3, false, &[("100", "5")], &[]);
     run.print(4, 100.0, 3.0, Some(SELL)); // front 40/13 - 3 = 1/13: nothing yet
     assert!(run.fills().is_empty());
@@ -221,8 +240,8 @@ fn probabilistic_log_queue_by_hand() {
     run.l2(0, true, &[("100", "3")], &[("101", "1")]);
     run.limit("b1", BUY, "100", "1", GTC); // front 3
     run.l2(1, false, &[("100", "10")], &[]); // grew: front 3, the level 10 (back 7)
-    // 10 -> 6: chg 4; p = ln 8 / (ln 8 + ln 4) = 3/5; front = 3 - (2/5)·4 + min(7 - 12/5, 0)
-    // = 1.4.
+                                             // 10 -> 6: chg 4; p = ln 8 / (ln 8 + ln 4) = 3/5; front = 3 - (2/5)·4 + min(7 - 12/5, 0)
+                                             // = 1.4.
     run.l2(2, false, &[("100", "6")], &[]);
     run.print(3, 100.0, 2.0, Some(SELL)); // front 1.4 - 2 = -0.6: 0.6 fills
     assert_eq!(run.fills(), [(BUY, d("100"), d("0.6"), d("0"))]);
@@ -232,12 +251,16 @@ fn probabilistic_log_queue_by_hand() {
 fn a_sideless_trade_counts_against_both_sides_queues() {
     let mut run = Run::new(queue(Model::RiskAverse), "1", "10000");
     run.l2(0, true, &[("100", "1")], &[("101", "1")]);
-    run.limit("b1", BUY, "100", "1", GTC).limit("s1", SELL, "101", "1", GTC);
+    run.limit("b1", BUY, "100", "1", GTC)
+        .limit("s1", SELL, "101", "1", GTC);
     run.print(1, 100.0, 2.0, None); // the Buy's front 1 - 2 = -1: it fills 1
     run.print(2, 101.0, 1.5, None); // the Sell's front 1 - 1.5 = -0.5: it sells 0.5
     assert_eq!(
         run.fills(),
-        [(BUY, d("100"), d("1"), d("0")), (SELL, d("101"), d("0.5"), d("0"))]
+        [
+            (BUY, d("100"), d("1"), d("0")),
+            (SELL, d("101"), d("0.5"), d("0"))
+        ]
     );
 }
 
@@ -262,7 +285,8 @@ fn a_trade_at_the_price_is_shared_among_own_orders_not_given_twice() {
     let mut run = Run::new(queue(Model::RiskAverse), "0", "10000");
     run.l2(0, true, &[("99", "1")], &[("101", "1")]);
     // No level at 100: nothing ahead of either.
-    run.limit("b1", BUY, "100", "1", GTC).limit("b2", BUY, "100", "1", GTC);
+    run.limit("b1", BUY, "100", "1", GTC)
+        .limit("b2", BUY, "100", "1", GTC);
     assert_eq!(run.order("b2").queue_ahead, Some(d("0")));
     run.print(1, 100.0, 1.5, Some(SELL)); // b1 takes 1 of the 1.5, b2 the 0.5 left
     assert_eq!((run.filled("b1"), run.filled("b2")), (d("1"), d("0.5")));
@@ -285,7 +309,7 @@ fn a_level_beyond_a_snapshots_depth_keeps_the_queue() {
     let mut run = Run::new(queue(Model::RiskAverse), "0", "10000");
     run.l2(0, true, &[("100", "1"), ("99", "4")], &[("101", "1")]);
     run.limit("b1", BUY, "99", "1", GTC); // front 4
-    // A 1-level snapshot says nothing of 99: the queue stays 4 (a trade of 3 leaves 1).
+                                          // A 1-level snapshot says nothing of 99: the queue stays 4 (a trade of 3 leaves 1).
     run.l2(1, true, &[("100", "1")], &[("101", "1")]);
     run.print(2, 99.0, 3.0, Some(SELL));
     // An update removing 99 leaves nothing ahead: min(1, 0) = 0; a trade of 0.5 fills 0.5.
@@ -298,12 +322,15 @@ fn a_level_beyond_a_snapshots_depth_keeps_the_queue() {
 fn a_queue_model_without_l2_warns_once_per_instrument_and_falls_back_to_limit_fill() {
     let mut run = Run::new(queue(Model::RiskAverse), "0", "10000");
     run.trade(0, 100.0);
-    run.limit("b1", BUY, "99", "1", GTC).limit("b2", BUY, "98", "1", GTC);
+    run.limit("b1", BUY, "99", "1", GTC)
+        .limit("b2", BUY, "98", "1", GTC);
     let warnings: Vec<&str> = run.exchange.warnings().collect();
     assert_eq!(
         warnings,
-        ["queue=\"risk_averse\": no L2 book for okx:btc_usdt when an order came to rest: its \
-          resting orders fill by limit_fill instead"]
+        [
+            "queue=\"risk_averse\": no L2 book for okx:btc_usdt when an order came to rest: its \
+          resting orders fill by limit_fill instead"
+        ]
     );
     assert_eq!(run.order("b1").queue_ahead, None);
     run.trade(1, 98.5); // through 99 (limit_fill="through"): b1 fills
