@@ -34,6 +34,7 @@ from test_exchange import (
 
 from barter_python.backtest import BacktestConfig, BacktestResult, MarketData, backtest
 from barter_python.exchange import MAX_LATENCY_MS, BarterMockExchange, SimulatedExchange
+from barter_python.market import Catalog, MarketQuery
 
 D = Decimal
 
@@ -228,7 +229,7 @@ def received(tmp_path: Path, rows: list[tuple[int, int, int]]) -> MarketData:
 
 def two_clocks(
     plan: dict[int, list[Request]],
-    data: MarketData,
+    data: MarketData | MarketQuery,
     exchange: SimulatedExchange,
     clocks: Literal["exchange", "both"] = "both",
 ) -> tuple[BacktestResult, Plan]:
@@ -309,3 +310,17 @@ def test_one_clock_replays_the_same_data_at_its_exchange_times(tmp_path: Path) -
 def test_two_clocks_need_the_simulated_exchange() -> None:
     with pytest.raises(ValidationError, match="clocks='both' needs the simulated exchange"):
         BacktestConfig(instruments=BOOK, exchange=BarterMockExchange(), clocks="both")
+
+
+def test_two_clocks_stream_from_a_catalog_as_from_memory(tmp_path: Path) -> None:
+    # The catalog's streaming replay reads the files twice (the first pass finds the largest
+    # feed latency, 30 ms): the same calls and fill as the data in memory.
+    data = received(tmp_path, [(1000, 1030, 100), (1010, 1040, 101), (1036, 1045, 102)])
+    Catalog(tmp_path / "catalog").write(data)
+    query = Catalog(tmp_path / "catalog").query()
+    plan: dict[int, list[Request]] = {0: [market("Buy", 1, 100, "b")]}
+    streamed, streamed_strategy = two_clocks(plan, query, SimulatedExchange(latency_ms=5))
+    loaded, loaded_strategy = two_clocks(plan, query.load(), SimulatedExchange(latency_ms=5))
+    assert streamed_strategy.seen == loaded_strategy.seen
+    assert streamed.fills == loaded.fills
+    assert streamed.fills[0].time == at(ms(1035))
