@@ -626,3 +626,47 @@ def test_a_lagging_engine_conflates_books_never_trades_and_says_how_old_the_data
     lagging = [e for e in system.events(timeout=0.5) if e.kind == "lagging"]
     assert lagging and "behind" in lagging[0].reason
     system.shutdown()
+
+
+# --- L2 books (spec §12): barter-data's OrderBooksL2 behind an endpoint -------------------------
+
+
+class Kinds(DefaultStrategy):
+    """The kind of each market event the strategy is called for."""
+
+    def __init__(self) -> None:
+        self.kinds: list[str] = []
+
+    def generate_algo_orders(self, state: EngineStateView) -> Requests:
+        event = state.event
+        if event is not None:
+            self.kinds.append(event.kind)
+        return [], []
+
+
+def test_an_l2_stream_starts_from_the_rest_snapshot_then_applies_diffs_in_sequence(
+    exchange: LocalExchange,
+) -> None:
+    # barter's Binance spot sequencing: the snapshot is update 100; the first diff must span
+    # 101 (U <= 101 <= u), each next one start at the previous u + 1; a diff ending at or
+    # before 100 is dropped as stale.
+    exchange.set_depth("BTCUSDT", 100, bids=[("99", "2"), ("98", "5")], asks=[("101", "1")])
+    strategy = Kinds()
+    system = LiveSystem.start(config(exchange.url, streams=["l2"], trading_enabled=True), strategy)
+    assert exchange.wait_connected(1)
+    assert exchange.subscriptions == ["btcusdt@depth@100ms"]
+    wait_for(lambda: exchange.snapshot_requests == 1)  # barter-data subscribes, then asks
+    assert exchange.send_depth("BTCUSDT", 95, 100, bids=[("97", "1")]) == 1  # stale: dropped
+    exchange.send_depth("BTCUSDT", 99, 102, bids=[("99", "0")], asks=[("101", "3")])
+    exchange.send_depth("BTCUSDT", 103, 103, asks=[("102", "4")])
+    # The snapshot and the two diffs in sequence; not the stale one.
+    wait_for(lambda: system.snapshot().events == 3)
+    # A gap (104 to 109 never came): barter's sequencer ends the connection, barter-data
+    # connects again and starts from a new snapshot, the fourth event.
+    exchange.set_depth("BTCUSDT", 120, bids=[("99", "1")], asks=[("100", "1")])
+    exchange.send_depth("BTCUSDT", 110, 110, asks=[("103", "1")])
+    wait_for(lambda: exchange.snapshot_requests == 2 and system.snapshot().events == 4, 10)
+    assert exchange.connections == 2
+    result = system.shutdown()
+    assert result.events == 4
+    assert strategy.kinds == ["other"] * 3 + ["reconnecting", "other"]

@@ -6,6 +6,7 @@
 //! engine and waits blocking on that queue. Python never holds the engine: commands and
 //! snapshots are work sent down the same queue, and their callers wait without the GIL.
 
+mod depth;
 pub mod events;
 pub mod queue;
 pub mod streams;
@@ -582,7 +583,7 @@ fn stopped() -> PyErr {
     PyRuntimeError::new_err("the live system has shut down")
 }
 
-/// `streams` (validated by the model: `trades` and `l1`, at least one, each once) as
+/// `streams` (validated by the model: `trades`, `l1` and `l2`, at least one, each once) as
 /// barter-data's subscription kinds.
 fn sub_kinds(value: &Bound<'_, PyAny>) -> PyResult<Vec<SubKind>> {
     let names: Vec<String> = value.extract()?;
@@ -590,6 +591,7 @@ fn sub_kinds(value: &Bound<'_, PyAny>) -> PyResult<Vec<SubKind>> {
         .iter()
         .map(|name| match name.as_str() {
             "l1" => SubKind::OrderBooksL1,
+            "l2" => SubKind::OrderBooksL2,
             _ => SubKind::PublicTrades,
         })
         .collect())

@@ -7,11 +7,20 @@
 //! URLs are constants inside barter-data: they connect through barter's `DynamicStreams` to
 //! the exchange itself, and refuse an endpoint.
 
+use super::depth::{self, binance_book, BinanceBook};
 use crate::bind::enums::Enum;
 use crate::bind::error::{catch_quietly, panic_text};
 use barter_data::error::DataError;
 use barter_data::event::DataKind;
+use barter_data::exchange::binance::futures::l2::{
+    BinanceFuturesUsdOrderBooksL2Transformer, HTTP_BOOK_L2_SNAPSHOT_URL_BINANCE_FUTURES_USD,
+};
+use barter_data::exchange::binance::futures::BinanceFuturesUsd;
 use barter_data::exchange::binance::futures::WEBSOCKET_BASE_URL_BINANCE_FUTURES_USD;
+use barter_data::exchange::binance::spot::l2::{
+    BinanceSpotOrderBooksL2Transformer, HTTP_BOOK_L2_SNAPSHOT_URL_BINANCE_SPOT,
+};
+use barter_data::exchange::binance::spot::BinanceSpot;
 use barter_data::exchange::binance::spot::WEBSOCKET_BASE_URL_BINANCE_SPOT;
 use barter_data::exchange::binance::Binance;
 use barter_data::exchange::bybit::futures::WEBSOCKET_BASE_URL_BYBIT_PERPETUALS_USD;
@@ -23,7 +32,7 @@ use barter_data::streams::consumer::{
     init_market_stream, MarketStreamResult, STREAM_RECONNECTION_POLICY,
 };
 use barter_data::streams::reconnect;
-use barter_data::subscription::book::OrderBooksL1;
+use barter_data::subscription::book::{OrderBooksL1, OrderBooksL2};
 use barter_data::subscription::trade::PublicTrades;
 use barter_data::subscription::{SubKind, Subscription, SubscriptionKind};
 use barter_data::Identifier;
@@ -126,6 +135,25 @@ server!(
     3,
     ExchangeId::BybitPerpetualsUsd,
     WEBSOCKET_BASE_URL_BYBIT_PERPETUALS_USD
+);
+
+binance_book!(
+    BinanceSpotBook,
+    BinanceSpotAt,
+    slot_url(0),
+    BinanceSpot,
+    BinanceSpotOrderBooksL2Transformer,
+    "/api/v3/depth",
+    HTTP_BOOK_L2_SNAPSHOT_URL_BINANCE_SPOT
+);
+binance_book!(
+    BinanceFuturesUsdBook,
+    BinanceFuturesUsdAt,
+    slot_url(1),
+    BinanceFuturesUsd,
+    BinanceFuturesUsdOrderBooksL2Transformer,
+    "/fapi/v1/depth",
+    HTTP_BOOK_L2_SNAPSHOT_URL_BINANCE_FUTURES_USD
 );
 
 /// The one rule of an endpoint (`LiveConfig.endpoints`' validator calls it): an exchange whose
@@ -259,6 +287,22 @@ pub async fn connect(
             .collect();
         for kind in kinds {
             match (exchange, kind) {
+                (ExchangeId::BinanceSpot, SubKind::OrderBooksL2) => {
+                    ours.push(binance_l2::<BinanceSpotBook>(subs.clone()))
+                }
+                (ExchangeId::BinanceFuturesUsd, SubKind::OrderBooksL2) => {
+                    ours.push(binance_l2::<BinanceFuturesUsdBook>(subs.clone()))
+                }
+                (ExchangeId::BybitSpot, SubKind::OrderBooksL2) => ours.push(
+                    of_kind::<Bybit<BybitSpotAt>, OrderBooksL2>(subs.clone(), OrderBooksL2).boxed(),
+                ),
+                (ExchangeId::BybitPerpetualsUsd, SubKind::OrderBooksL2) => ours.push(
+                    of_kind::<Bybit<BybitPerpetualsUsdAt>, OrderBooksL2>(
+                        subs.clone(),
+                        OrderBooksL2,
+                    )
+                    .boxed(),
+                ),
                 (ExchangeId::BinanceSpot, kind) => ours.push(stream(
                     Binance::<BinanceSpotAt>::default(),
                     subs.clone(),
@@ -361,6 +405,26 @@ where
         }
         .boxed()
     };
+    opened(exchange, init).await
+}
+
+/// A Binance L2 book behind the SDK's server (`depth`): barter's transformer, the snapshot
+/// from the endpoint's host.
+fn binance_l2<Book: BinanceBook>(subs: Vec<Wanted>) -> BoxFuture<'static, Result<Feed, Failed>> {
+    let exchange = <Book::Server as ExchangeServer>::ID;
+    let init = move || -> Init {
+        depth::connect::<Book, Wanted>(subs.clone())
+            .map(|books| books.map(|books| books.map(Into::into).boxed()))
+            .boxed()
+    };
+    opened(exchange, init).boxed()
+}
+
+/// A stream's first connection, which must succeed, then `guarded`.
+async fn opened(
+    exchange: ExchangeId,
+    init: impl Fn() -> Init + Send + 'static,
+) -> Result<Feed, Failed> {
     let first = init().await.map_err(|error| Failed { exchange, error })?;
     Ok(guarded(exchange, first, init))
 }

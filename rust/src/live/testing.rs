@@ -1,6 +1,7 @@
 //! `LocalExchange`: a WebSocket server on 127.0.0.1 speaking Binance spot's market-stream
 //! protocol (a `SUBSCRIBE` and its acknowledgement, trades, book tickers), scripted from
-//! Python: frames sent on request, connections dropped, a subscription rejected. A live
+//! Python: frames sent on request, connections dropped, a subscription rejected; and, on the
+//! same port, the REST depth snapshot barter-data's L2 stream asks for first. A live
 //! system's `endpoints` point barter-data's own Binance connector at it, so tests and
 //! rehearsals need no internet.
 
@@ -9,6 +10,7 @@ use pyo3::exceptions::{PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::mpsc::{unbounded_channel, UnboundedSender};
 use tokio_tungstenite::tungstenite::Message;
@@ -35,6 +37,10 @@ struct Server {
     reject_next: bool,
     /// Text frames sent, once per connection.
     sent: u64,
+    /// The REST depth snapshot of each (upper-case) symbol, as Binance's JSON.
+    snapshots: std::collections::HashMap<String, String>,
+    /// REST requests answered.
+    snapshot_requests: usize,
 }
 
 #[derive(Default)]
@@ -120,6 +126,20 @@ impl PyLocalExchange {
     #[getter]
     fn open_connections(&self) -> usize {
         self.shared.lock().open.len()
+    }
+
+    /// The REST depth snapshot (Binance's JSON) served for `symbol` from now on.
+    fn _set_snapshot(&self, symbol: &str, body: String) {
+        self.shared
+            .lock()
+            .snapshots
+            .insert(symbol.to_uppercase(), body);
+    }
+
+    /// REST depth snapshot requests answered (a stream's (re)connection asks for one).
+    #[getter]
+    fn snapshot_requests(&self) -> usize {
+        self.shared.lock().snapshot_requests
     }
 
     /// Wait until `count` subscribed connections are open; False if not within `timeout` s.
@@ -258,12 +278,16 @@ fn now() -> f64 {
         .map_or(0.0, |d| d.as_secs_f64())
 }
 
-/// The Binance stream a frame belongs to, by its fields: `e: "trade"` or a book ticker's `u`.
+/// The Binance stream a frame belongs to, by its fields: `e: "trade"`, `e: "depthUpdate"` or
+/// a book ticker's `u`.
 fn stream_of(frame: &str) -> Option<String> {
     let value: serde_json::Value = serde_json::from_str(frame).ok()?;
     let symbol = value.get("s")?.as_str()?.to_lowercase();
-    if value.get("e").and_then(|e| e.as_str()) == Some("trade") {
+    let event = value.get("e").and_then(|e| e.as_str());
+    if event == Some("trade") {
         Some(format!("{symbol}@trade"))
+    } else if event == Some("depthUpdate") {
+        Some(format!("{symbol}@depth@100ms"))
     } else if value.get("u").is_some() && value.get("b").is_some() {
         Some(format!("{symbol}@bookTicker"))
     } else {
@@ -286,6 +310,9 @@ fn route(server: &mut Server, stream: Option<&str>, frame: &str) -> usize {
 /// One client: its `SUBSCRIBE` answered, then whatever Python sends it, until either side
 /// closes.
 async fn serve(tcp: TcpStream, shared: Arc<Shared>) {
+    if asks_rest(&tcp).await {
+        return rest(tcp, &shared).await;
+    }
     let Ok(socket) = tokio_tungstenite::accept_async(tcp).await else {
         return;
     };
@@ -323,6 +350,63 @@ async fn serve(tcp: TcpStream, shared: Arc<Shared>) {
         shared.lock().open.retain(|c| c.id != id);
         shared.changed.notify_all();
     }
+}
+
+/// Whether a connection asks for a REST depth snapshot (`GET /api/v3/depth?symbol=..`, or
+/// futures' `/fapi/v1/depth`) rather than a WebSocket (`GET /ws`).
+async fn asks_rest(tcp: &TcpStream) -> bool {
+    let mut head = [0u8; 10];
+    for _ in 0..100 {
+        match tcp.peek(&mut head).await {
+            Ok(n) if n == head.len() => {
+                return head.starts_with(b"GET /api/") || &head == b"GET /fapi/"
+            }
+            Ok(0) | Err(_) => return false,
+            Ok(_) => tokio::time::sleep(Duration::from_millis(1)).await,
+        }
+    }
+    false
+}
+
+/// Answer one REST request with the symbol's snapshot, or Binance's error for an unknown
+/// symbol, and close.
+async fn rest(mut tcp: TcpStream, shared: &Shared) {
+    let mut request = Vec::new();
+    let mut buffer = [0u8; 1024];
+    while !request.windows(4).any(|w| w == b"\r\n\r\n") {
+        match tcp.read(&mut buffer).await {
+            Ok(0) | Err(_) => return,
+            Ok(n) => request.extend_from_slice(&buffer[..n]),
+        }
+        if request.len() > 65_536 {
+            return;
+        }
+    }
+    let head = String::from_utf8_lossy(&request);
+    let target = head.split_whitespace().nth(1).unwrap_or_default();
+    let query = target.split_once('?').map_or("", |(_, query)| query);
+    let symbol = url::form_urlencoded::parse(query.as_bytes())
+        .find(|(name, _)| name == "symbol")
+        .map(|(_, symbol)| symbol.to_uppercase());
+    let body = {
+        let mut server = shared.lock();
+        server.snapshot_requests += 1;
+        symbol.and_then(|symbol| server.snapshots.get(&symbol).cloned())
+    };
+    let (status, body) = match body {
+        Some(body) => ("200 OK", body),
+        None => (
+            "400 Bad Request",
+            r#"{"code":-1121,"msg":"Invalid symbol."}"#.to_string(),
+        ),
+    };
+    let response = format!(
+        "HTTP/1.1 {status}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\
+         Connection: close\r\n\r\n{body}",
+        body.len()
+    );
+    let _ = tcp.write_all(response.as_bytes()).await;
+    let _ = tcp.shutdown().await;
 }
 
 /// Binance's answer to a `SUBSCRIBE` (`{"result":null,"id":1}`, or a failure response when a

@@ -18,7 +18,9 @@ from barter_python.snapshot import DecimalInput, InstrumentSnapshot
 
 __all__ = ["ENDPOINT_EXCHANGES", "LiveConfig", "StreamKind"]
 
-StreamKind = Literal["trades", "l1"]
+StreamKind = Literal["trades", "l1", "l2"]
+# The default: trades and L1 books; "l2" (barter-data's OrderBooksL2: Binance spot and USD-M
+# futures, Bybit spot and perpetuals) is asked for by name.
 STREAM_KINDS: tuple[StreamKind, ...] = ("trades", "l1")
 
 # barter-data reads these exchanges' URLs from a trait the SDK implements; the others' are
@@ -60,7 +62,7 @@ class LiveConfig(SessionConfig, frozen=True, extra="forbid"):
     @classmethod
     def _some_streams(cls, value: list[StreamKind]) -> list[StreamKind]:
         if not value:
-            raise ValueError("at least one of 'trades', 'l1'")
+            raise ValueError("at least one of 'trades', 'l1', 'l2'")
         return list(dict.fromkeys(value))
 
     @field_validator("endpoints")

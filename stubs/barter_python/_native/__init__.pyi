@@ -1087,6 +1087,11 @@ class LocalExchange:
         """Close every connection; how many were open."""
     def reject_next_subscription(self) -> None:
         """Answer the next SUBSCRIBE with Binance's failure response."""
+    def _set_snapshot(self, symbol: str, body: str) -> None:
+        """The REST depth snapshot (Binance's JSON) served for `symbol` from now on."""
+    @property
+    def snapshot_requests(self) -> int:
+        """REST depth snapshot requests answered."""
     def close(self) -> None:
         """Stop listening and close every connection."""
 
