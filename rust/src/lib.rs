@@ -21,6 +21,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     order::register(m)?;
     exchange::conditional::py::register(m)?;
+    m.add_function(wrap_pyfunction!(exchange::check_latency_file, m)?)?;
     m.add_class::<book::kept::PyBook>()?;
     m.add_class::<book::filter::PyInstrumentFilter>()?;
     m.add_class::<book::file::PyBookRows>()?;

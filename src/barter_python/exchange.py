@@ -11,12 +11,14 @@ See docs/exchange.md for the fill model beside barter's mock.
 from __future__ import annotations
 
 import math
+import os
 from decimal import Decimal
+from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
-from pydantic import BaseModel, field_validator
+from pydantic import BaseModel, field_validator, model_validator
 
-from barter_python._native import Bracket, ConditionalOrder, to_decimal
+from barter_python._native import Bracket, ConditionalOrder, check_latency_file, to_decimal
 from barter_python.snapshot import DecimalInput
 
 __all__ = [
@@ -67,6 +69,13 @@ class SimulatedExchange(BaseModel, frozen=True, extra="forbid"):
     `maker_fees_percent`, down to -0.01, is a rebate credited to it), a cash or margin
     `account`, latency in event time. The default exchange everywhere.
 
+    Latency both ways (spec §12): a request reaches the exchange `latency_ms` after it is sent,
+    and the exchange's answers (fills, order snapshots, cancels, refusals) reach barter's
+    engine `response_latency_ms` after the exchange gives them, at the first market event at or
+    after that time (first in, first out). `latency_from` (a CSV of recorded `request_time,
+    exchange_time, response_time`) replaces both with latencies interpolated as hftbacktest's
+    `IntpOrderLatency` does; see docs/exchange.md.
+
     `fill_volume="unlimited"` is for market orders only: a limit order never takes more than
     the book shows at its touch. Nothing fills against an event stamped before the order
     reached the exchange.
@@ -88,6 +97,8 @@ class SimulatedExchange(BaseModel, frozen=True, extra="forbid"):
     queue: Literal["none", "risk_averse", "probabilistic"] = "none"
     queue_function: Literal["power", "log"] = "power"
     queue_power: float = 2
+    response_latency_ms: int = 0
+    latency_from: Path | None = None
 
     if TYPE_CHECKING:  # what the validators accept, for type checkers without Pydantic's plugin
 
@@ -106,6 +117,8 @@ class SimulatedExchange(BaseModel, frozen=True, extra="forbid"):
             queue: Literal["none", "risk_averse", "probabilistic"] = ...,
             queue_function: Literal["power", "log"] = ...,
             queue_power: float = ...,
+            response_latency_ms: int = ...,
+            latency_from: str | os.PathLike[str] | None = ...,
         ) -> None: ...
 
     @field_validator(
@@ -144,7 +157,7 @@ class SimulatedExchange(BaseModel, frozen=True, extra="forbid"):
             raise ValueError(f"must be >= 1, got {value}")
         return value
 
-    @field_validator("latency_ms")
+    @field_validator("latency_ms", "response_latency_ms")
     @classmethod
     def _latency(cls, value: int) -> int:
         return _latency(value, MAX_LATENCY_MS)
@@ -155,6 +168,26 @@ class SimulatedExchange(BaseModel, frozen=True, extra="forbid"):
         if not (value > 0 and math.isfinite(value)):
             raise ValueError(f"must be a finite number > 0 (the power n of back^n), got {value}")
         return value
+    @field_validator("latency_from")
+    @classmethod
+    def _latency_file(cls, value: Path | None) -> Path | None:
+        # Absolute, so that a sweep's workers read the same file; checked now (file, line and
+        # field of a problem) and read again by each run.
+        if value is None:
+            return None
+        path = value.absolute()
+        check_latency_file(path)
+        return path
+
+    @model_validator(mode="after")
+    def _one_latency(self) -> SimulatedExchange:
+        if self.latency_from is not None and (self.latency_ms or self.response_latency_ms):
+            raise ValueError(
+                "latency_from replaces latency_ms and response_latency_ms: leave them at 0, "
+                f"got latency_ms={self.latency_ms}, response_latency_ms="
+                f"{self.response_latency_ms}"
+            )
+        return self
 
     @property
     def maker_fee(self) -> Decimal:

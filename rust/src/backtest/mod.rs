@@ -1,6 +1,7 @@
 //! Backtests: recorded market data (`market::data`) replayed deterministically through a
 //! session (`session`) of barter's `Engine` with a Python strategy.
 
+pub mod clocks;
 pub mod run;
 
 use pyo3::prelude::*;

@@ -1,8 +1,10 @@
 //! The replay: every market event of a `MarketData` through barter's `Engine` (the one
 //! `barter_python.engine` binds) with a Python strategy, deterministically. The engine's clock
-//! is the events' exchange time, its tokio time is paused (the mock exchanges' latency passes
-//! in virtual time), and each event's orders are settled before the next event.
+//! is the events' exchange time (with `clocks="both"`, their receive time, the exchange seeing
+//! each at its exchange time: `clocks`), its tokio time is paused (the mock exchanges' latency
+//! passes in virtual time), and each event's orders are settled before the next event.
 
+use super::clocks::{self, Merge, View};
 use crate::bind::error::{self, Kind};
 use crate::engine::audit::Audit;
 use crate::engine::clock::{Clock, ReplayClock};
@@ -14,6 +16,9 @@ use crate::session::config::SessionConfig;
 use crate::session::rows::RunOutput;
 use crate::session::Session;
 use barter::engine::state::trading::TradingState;
+use barter_data::event::DataKind;
+use barter_data::streams::consumer::MarketStreamEvent;
+use barter_data::streams::reconnect;
 use barter_instrument::exchange::ExchangeId;
 use barter_instrument::instrument::InstrumentIndex;
 use chrono::{DateTime, SecondsFormat, Utc};
@@ -41,18 +46,28 @@ pub fn run_backtest<'py>(
             let total = py
                 .detach(|| query.len())
                 .map_err(|failure| failure.into_py(py))?;
-            let source = Source {
-                instruments: query.instruments(),
-                exchanges: query
-                    .instruments()
-                    .iter()
-                    .map(|(exchange, _)| *exchange)
-                    .collect(),
-                total,
-                events: query
+            let exchanges = query
+                .instruments()
+                .iter()
+                .map(|(exchange, _)| *exchange)
+                .collect();
+            let events = || {
+                query
                     .stream()
-                    .map(|item| item.map_err(|failure| failure.into_py(py))),
+                    .map(|item| item.map_err(|failure| failure.into_py(py)))
             };
+            if !two_clocks(config)? {
+                let views = events().map(|event| event.map(View::Both));
+                let source = Source::new(query.instruments(), exchanges, total, views);
+                return replay(py, strategy, source, config, progress);
+            }
+            // A first pass finds the largest feed latency: the read-ahead's bound.
+            let mut window = 0;
+            for event in events() {
+                window = window.max(clocks::window([&event?.0]));
+            }
+            let views = Merge::new(events(), window);
+            let source = Source::new(query.instruments(), exchanges, total, views);
             return replay(py, strategy, source, config, progress);
         }
         let data = data.cast::<PyMarketData>()?.get().data().clone();
@@ -62,33 +77,61 @@ pub fn run_backtest<'py>(
                 exchanges.push(event.exchange);
             }
         }
-        let source = Source {
-            instruments: data.instruments(),
-            exchanges,
-            total: data.events().len(),
-            events: data
-                .events()
-                .iter()
-                .map(|event| Ok((*event, data.levels()))),
-        };
-        replay(py, strategy, source, config, progress)
+        let (instruments, total) = (data.instruments(), data.events().len());
+        let levels = data.levels();
+        let events = data.events().iter().map(|event| Ok((*event, levels)));
+        if two_clocks(config)? {
+            let views = Merge::new(events, clocks::window(data.events()));
+            let source = Source::new(instruments, exchanges, total, views);
+            replay(py, strategy, source, config, progress)
+        } else {
+            let views = events.map(|event| event.map(View::Both));
+            let source = Source::new(instruments, exchanges, total, views);
+            replay(py, strategy, source, config, progress)
+        }
     })
 }
 
-/// What the replay reads: market events in replay order, each with the level arena its L2
-/// levels are in (`data::book`), the instruments they index and every exchange they name,
-/// and how many there are (for progress).
-struct Source<'a, Events> {
+/// The level arena an event's L2 levels are in: the `MarketData`'s, or a streamed chunk's.
+trait Levels: AsRef<[BookLevel]> + Clone {}
+
+impl<T: AsRef<[BookLevel]> + Clone> Levels for T {}
+
+/// `config.clocks == "both"` (spec §12): the strategy's clock is the events' receive time.
+fn two_clocks(config: &Bound<'_, PyAny>) -> PyResult<bool> {
+    Ok(config.getattr("clocks")?.extract::<String>()? == "both")
+}
+
+/// What the replay reads: the market events' views in replay order (each event with the level
+/// arena its L2 levels are in, `data::book`), the instruments they index and every exchange
+/// they name, and how many events there are (for progress).
+struct Source<'a, Views> {
     instruments: &'a [Instrument],
     exchanges: Vec<ExchangeId>,
     total: usize,
-    events: Events,
+    views: Views,
+}
+
+impl<'a, Views> Source<'a, Views> {
+    fn new(
+        instruments: &'a [Instrument],
+        exchanges: Vec<ExchangeId>,
+        total: usize,
+        views: Views,
+    ) -> Self {
+        Self {
+            instruments,
+            exchanges,
+            total,
+            views,
+        }
+    }
 }
 
 fn replay<'py>(
     py: Python<'py>,
     strategy: Bound<'py, PyAny>,
-    source: Source<'_, impl Iterator<Item = PyResult<(data::Event, impl AsRef<[BookLevel]>)>>>,
+    source: Source<'_, impl Iterator<Item = PyResult<View<(data::Event, impl Levels)>>>>,
     config: &Bound<'py, PyAny>,
     progress: Option<Bound<'py, PyAny>>,
 ) -> PyResult<RunOutput> {
@@ -96,17 +139,21 @@ fn replay<'py>(
         instruments,
         exchanges,
         total,
-        mut events,
+        mut views,
     } = source;
-    let Some(first) = events.next().transpose()? else {
+    let Some(first) = views.next().transpose()? else {
         return Err(PyValueError::new_err("the market data has no events"));
     };
-    let start = first.0.time_exchange;
     let close_at_end: bool = config.getattr("close_positions_at_end")?.extract()?;
     let warmup_until = warmup_until(config)?;
     let config = SessionConfig::extract(config)?;
     let close_as = close_at_end.then(|| config.engine.strategy_id.clone());
-    let clock = ReplayClock::new(data::utc(start));
+    let clock = match &first {
+        View::Both((event, _)) => ReplayClock::new(data::utc(event.time_exchange)),
+        View::Exchange((event, _)) | View::Strategy((event, _)) => {
+            ReplayClock::on_receive_time(data::utc(clocks::strategy_time(event)))
+        }
+    };
     // barter's own backtest requires trading enabled from the first event.
     let mut session = Session::start(
         py,
@@ -137,32 +184,49 @@ fn replay<'py>(
 
     // The events before `warmup_until` (up to the first at or after it) warm the strategy up.
     let mut trading = warmup_until.is_none();
-    for (at, item) in std::iter::once(Ok(first)).chain(events).enumerate() {
-        let (event, arena) = item?;
+    let mut at = 0;
+    for view in std::iter::once(Ok(first)).chain(views) {
+        let ((event, levels), local) = match view? {
+            View::Both(item) => (item, None),
+            View::Strategy(item) => {
+                let local = clocks::strategy_time(&item.0);
+                (item, Some(local))
+            }
+            View::Exchange((event, levels)) => {
+                let market = event.to_barter(levels.as_ref(), |instrument| indices[instrument]);
+                checked(py, &session, &market, at)?;
+                if let reconnect::Event::Item(item) = &market {
+                    session
+                        .exchange_view(py, item)
+                        .map_err(|err| failed(py, at, Some(event.time_exchange), err))?;
+                }
+                continue;
+            }
+        };
+        let time = local.unwrap_or(event.time_exchange);
         if at % PROGRESS_EVERY == 0 {
             py.check_signals()?;
             if let Some(progress) = &progress {
                 progress.call1((at, total))?;
             }
         }
-        let market = event.to_barter(arena.as_ref(), |instrument| indices[instrument]);
-        let engine = &session.engine;
-        event::check_market(engine.keys(), &engine.core().state, &market).map_err(|err| {
-            PyValueError::new_err(format!("market event {at}: {}", err.value(py)))
-        })?;
-        if !trading && warmup_until.is_some_and(|until| event.time_exchange >= until) {
+        let market = event.to_barter(levels.as_ref(), |instrument| indices[instrument]);
+        checked(py, &session, &market, at)?;
+        if !trading && warmup_until.is_some_and(|until| time >= until) {
             trading = true;
             if at > 0 {
-                session.warmed(data::utc(event.time_exchange));
+                session.warmed(data::utc(time));
             }
         }
+        let local = local.map(data::utc);
         let done = if trading {
-            session.market(py, market)
+            session.strategy_view(py, market, local)
         } else {
-            session.warm(py, market)
+            session.warm(py, market, local)
         };
         done.and_then(|()| no_settlement_errors(py, &session.audit))
-            .map_err(|err| failed(py, at, Some(event.time_exchange), err))?;
+            .map_err(|err| failed(py, at, Some(time), err))?;
+        at += 1;
     }
     if !trading {
         return Err(PyValueError::new_err(format!(
@@ -178,6 +242,18 @@ fn replay<'py>(
         .end(py, close_as.as_ref())
         .map_err(|err| failed(py, total, None, err))?;
     session.results(py)
+}
+
+/// Market event `at` is one barter's engine can take (`event::check_market`).
+fn checked(
+    py: Python<'_>,
+    session: &Session,
+    market: &MarketStreamEvent<InstrumentIndex, DataKind>,
+    at: usize,
+) -> PyResult<()> {
+    let engine = &session.engine;
+    event::check_market(engine.keys(), &engine.core().state, market)
+        .map_err(|err| PyValueError::new_err(format!("market event {at}: {}", err.value(py))))
 }
 
 /// `config.warmup_until` in nanoseconds (a time beyond them: never reached).

@@ -15,13 +15,20 @@ use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
 
 /// Replayed time, in nanoseconds since the epoch; clones (the mock exchanges' copies) share it.
+/// `received`: the strategy's clock follows the events' receive time (two clocks, spec §12).
 #[derive(Debug, Clone)]
-pub struct ReplayClock(Arc<AtomicI64>);
+pub struct ReplayClock(Arc<AtomicI64>, bool);
 
 impl ReplayClock {
     /// A clock standing at `start` (the first replayed event's exchange time).
     pub fn new(start: DateTime<Utc>) -> Self {
-        Self(Arc::new(AtomicI64::new(nanos(start))))
+        Self(Arc::new(AtomicI64::new(nanos(start))), false)
+    }
+
+    /// A clock standing at `start` that follows the events' receive time (never before their
+    /// exchange time: a receive time stamped earlier counts as the exchange time).
+    pub fn on_receive_time(start: DateTime<Utc>) -> Self {
+        Self(Arc::new(AtomicI64::new(nanos(start))), true)
     }
 }
 
@@ -31,7 +38,7 @@ impl ReplayClock {
     /// (1677-09-21, which no checked event has), so that the starting balances, stamped with
     /// it, are older than any fill.
     pub fn at_first_event() -> Self {
-        Self(Arc::new(AtomicI64::new(i64::MIN)))
+        Self(Arc::new(AtomicI64::new(i64::MIN)), false)
     }
 }
 
@@ -54,8 +61,12 @@ impl<'a> Processor<&'a EngineEvent<DataKind>> for ReplayClock {
     /// events carry the mock's fill times, which must not push the clock past the data.
     fn process(&mut self, event: &'a EngineEvent<DataKind>) {
         if let EngineEvent::Market(reconnect::Event::Item(market)) = event {
-            self.0
-                .fetch_max(nanos(market.time_exchange), Ordering::Relaxed);
+            let time = if self.1 {
+                market.time_received.max(market.time_exchange)
+            } else {
+                market.time_exchange
+            };
+            self.0.fetch_max(nanos(time), Ordering::Relaxed);
         }
     }
 }

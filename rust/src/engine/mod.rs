@@ -308,6 +308,7 @@ impl PyEngine {
             // the strategy is called for it.
             let fills = self.exchange_market(market);
             self.account_events(py, fills, &mut audit)?;
+            self.deliver(py, market.time_exchange, &mut audit)?;
         }
         self.step(py, event, &mut audit)?;
         self.finish(py, audit)
@@ -384,14 +385,43 @@ impl PyEngine {
         if let Venue::Simulated(exchange) = venue {
             let (risk, state) = (&core.risk, &core.state);
             let mut check = |open: &requests::IndexedOpen| risk.check_one(state, open);
-            let done =
-                std::panic::catch_unwind(AssertUnwindSafe(|| work(exchange, &mut check, &mut out)));
+            // What it answers travels back (response latency) unless it is due at once.
+            let done = std::panic::catch_unwind(AssertUnwindSafe(|| {
+                work(exchange, &mut check, &mut out);
+                exchange.respond(&mut out);
+            }));
             if done.is_err() {
                 *poisoned = Some("the simulated exchange failed".into());
                 out.clear();
             }
         }
         out
+    }
+
+    /// Two clocks (spec §12): the strategy's clock reached `local`; requests sent from now on
+    /// leave then, and those whose latency has passed by then reach the exchange (their
+    /// answers wait for `deliver`).
+    pub fn exchange_local(&mut self, local: chrono::DateTime<chrono::Utc>) {
+        self.on_exchange(|exchange, check, _| {
+            exchange.set_local(local);
+            exchange.arrive_until(local, false, check);
+        });
+    }
+
+    /// The exchange's answers that reach barter's engine by strategy time `until` (response
+    /// latency), through it in order.
+    pub fn deliver(
+        &mut self,
+        py: Python<'_>,
+        until: chrono::DateTime<chrono::Utc>,
+        audit: &mut Audit,
+    ) -> PyResult<()> {
+        let Venue::Simulated(exchange) = &mut self.venue else {
+            return Ok(());
+        };
+        let mut due = Vec::new();
+        exchange.deliver(until, &mut due);
+        self.account_events(py, due, audit)
     }
 
     /// The data ended: requests still on their way to the simulated exchange expire, and from

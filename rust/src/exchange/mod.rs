@@ -4,16 +4,20 @@
 
 pub mod conditional;
 pub mod depth;
+pub mod latency;
 pub mod market;
 pub mod queue;
 pub mod simulated;
 
 use crate::bind::decimal;
 use depth::position::{Function, Model};
+use latency::{Latency, Recorded};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use rust_decimal::Decimal;
 use simulated::{Account, FillVolume, LimitFill, Settings};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 /// The exchange a session's config names (Python's `Exchange`: a `SimulatedExchange` or a
 /// `BarterMockExchange` model, validated there: each field's range is checked once, in the
@@ -25,6 +29,31 @@ pub enum Exchange {
         fees_percent: Decimal,
         latency_ms: u64,
     },
+}
+
+/// A `SimulatedExchange`'s latency: its `latency_from` file, read now (a problem names the
+/// file and line), else `latency_ms` and `response_latency_ms`.
+fn latency(model: &Bound<'_, PyAny>) -> PyResult<Latency> {
+    let from: Option<PathBuf> = model.getattr("latency_from")?.extract()?;
+    if let Some(path) = from {
+        return read_latency(&path);
+    }
+    Ok(Latency::constant(
+        model.getattr("latency_ms")?.extract()?,
+        model.getattr("response_latency_ms")?.extract()?,
+    ))
+}
+
+fn read_latency(path: &Path) -> PyResult<Latency> {
+    let recorded = Recorded::read(path).map_err(PyValueError::new_err)?;
+    Ok(Latency::Recorded(Arc::new(recorded)))
+}
+
+/// Check a `latency_from` file (`SimulatedExchange`'s validator): `ValueError` naming the
+/// file, the line and the field of its first problem.
+#[pyfunction]
+pub fn check_latency_file(path: PathBuf) -> PyResult<()> {
+    read_latency(&path).map(|_| ())
 }
 
 impl Exchange {
@@ -50,7 +79,6 @@ impl Exchange {
                     "touch" => LimitFill::Touch,
                     _ => LimitFill::Through,
                 },
-                latency_ms: model.getattr("latency_ms")?.extract()?,
                 queue: match text("queue")?.as_str() {
                     "risk_averse" => Some(Model::RiskAverse),
                     "probabilistic" => Some(Model::Probabilistic(
@@ -61,6 +89,7 @@ impl Exchange {
                     )),
                     _ => None,
                 },
+                latency: latency(model)?,
             })),
             "barter_mock" => Ok(Exchange::BarterMock {
                 fees_percent: money("fees_percent")?,

@@ -8,6 +8,7 @@
 use super::conditional::Book;
 use super::depth::position::{Model, Queue};
 use super::depth::Depth;
+use super::latency::{self, Entry, Latency, Responses};
 use super::market::{Quote, Touch};
 use crate::book::snapshot::Spec;
 use barter::execution::request::ExecutionRequest;
@@ -71,10 +72,10 @@ pub struct Settings {
     pub slippage_bps: Decimal,
     pub fill_volume: FillVolume,
     pub limit_fill: LimitFill,
-    pub latency_ms: i64,
     /// The queue position model of resting orders on an L2 book (spec §12); `None`:
     /// `limit_fill` decides.
     pub queue: Option<Model>,
+    pub latency: Latency,
 }
 
 /// One instrument the exchange lists: barter's indices of its exchange and assets, and its
@@ -220,6 +221,11 @@ pub struct Simulated {
     held: Vec<(InstrumentIndex, Pending)>,
     /// What the run should know of how it was simulated (a queue model without L2 data).
     warnings: Vec<String>,
+    /// Answers on their way to barter's engine (response latency).
+    responses: Responses<Event>,
+    /// The strategy's clock when it runs apart from the exchange's (two clocks, spec §12):
+    /// what it sends leaves then.
+    local: Option<DateTime<Utc>>,
 }
 
 const BPS: Decimal = Decimal::from_parts(10_000, 0, 0, false, 0);
@@ -262,6 +268,8 @@ impl Simulated {
             after_candle: vec![false; listings_len],
             held: Vec::new(),
             warnings: Vec::new(),
+            responses: Responses::default(),
+            local: None,
         }
     }
 
@@ -321,6 +329,10 @@ impl Simulated {
         check: &mut Check<'_>,
         out: &mut Vec<Event>,
     ) {
+        if self.local.is_some() {
+            // Two clocks: what arrives before this event's time is handled at its time.
+            self.arrive_until(event.time_exchange, true, check);
+        }
         self.advance(event.time_exchange);
         let instrument = event.instrument.index();
         if instrument >= self.quotes.len() {
@@ -382,19 +394,75 @@ impl Simulated {
             return;
         }
         self.started = true;
+        // Each request keeps the latency it was sent with.
+        let shift = time - self.now;
         self.now = time;
-        let arrival = self.arrival();
         for (at, _) in &mut self.pending {
-            *at = arrival;
+            *at += shift;
         }
         for resting in &mut self.resting {
             resting.since = time;
         }
     }
 
-    /// When a request sent now reaches the exchange.
-    fn arrival(&self) -> DateTime<Utc> {
-        self.now + chrono::Duration::milliseconds(self.settings.latency_ms)
+    /// When what is sent now leaves: the strategy's time with two clocks, else the
+    /// exchange's.
+    fn sent_at(&self) -> DateTime<Utc> {
+        self.local.map_or(self.now, |local| local.max(self.now))
+    }
+
+    /// The strategy's clock, apart from the exchange's (two clocks): requests sent from now on
+    /// leave at `time`.
+    pub fn set_local(&mut self, time: DateTime<Utc>) {
+        self.local = Some(time);
+    }
+
+    /// With two clocks, requests whose latency has passed by exchange time `until` (before it
+    /// with `strict`: market events at `until` come first) reach the exchange at their time,
+    /// between market events.
+    pub fn arrive_until(&mut self, until: DateTime<Utc>, strict: bool, check: &mut Check<'_>) {
+        while let Some(&(arrival, _)) = self.pending.front() {
+            if arrival > until || (strict && arrival == until) {
+                return;
+            }
+            self.now = self.now.max(arrival);
+            if let Some((_, pending)) = self.pending.pop_front() {
+                // Its answers leave at its time, before the exchange's clock moves on; the
+                // strategy view that follows delivers those due by then.
+                let mut answers = Vec::new();
+                self.arrive(pending, check, &mut answers);
+                self.responses.push(self.answered_at(), answers);
+            }
+        }
+    }
+
+    /// The answers in `out` (the exchange's, at its time now) go to barter's engine at once,
+    /// or wait for their response latency behind any answer still on its way.
+    pub fn respond(&mut self, out: &mut Vec<Event>) {
+        if out.is_empty() || self.ended {
+            return;
+        }
+        let at = self.answered_at();
+        // Due by the strategy's present (one clock: the exchange's) and nothing before it:
+        // with two clocks, what an exchange view causes waits for the next strategy view.
+        let present = latency::nanos(self.local.unwrap_or(self.now));
+        if self.responses.is_empty() && at <= present {
+            return;
+        }
+        self.responses.push(at, out.drain(..));
+    }
+
+    /// When an answer the exchange gives now reaches barter's engine.
+    fn answered_at(&self) -> i64 {
+        let now = latency::nanos(self.now);
+        now.saturating_add(self.settings.latency.response(now))
+    }
+
+    /// The answers that reach barter's engine by strategy time `until`.
+    pub fn deliver(&mut self, until: DateTime<Utc>, out: &mut Vec<Event>) {
+        if !self.responses.is_empty() {
+            self.responses.due(until, out);
+        }
     }
 
     /// A request from barter's engine: handled now with no latency, else on its way.
@@ -408,7 +476,7 @@ impl Simulated {
             ExecutionRequest::Open(open) => {
                 let OrderRequestOpen { key, state } = open;
                 self.orders.push(OrderRecord {
-                    time: self.now,
+                    time: self.sent_at(),
                     key,
                     request: state,
                     filled: Decimal::ZERO,
@@ -424,14 +492,15 @@ impl Simulated {
             ExecutionRequest::Cancel(cancel) => Pending::Cancel(cancel),
             ExecutionRequest::Shutdown => return,
         };
-        if let Some(pending) = self.route(pending) {
+        if let Some(pending) = self.route(pending, out) {
             self.arrive(pending, check, out);
         }
     }
 
-    /// A request sent now: on its way (latency), held for its instrument's next price (after a
+    /// A request sent now: on its way (latency; first in, first out), turned away (a recorded
+    /// rejection, its answer on its way), held for its instrument's next price (after a
     /// candle), or given back to reach the exchange at once.
-    fn route(&mut self, pending: Pending) -> Option<Pending> {
+    fn route(&mut self, pending: Pending, out: &mut Vec<Event>) -> Option<Pending> {
         let instrument = match &pending {
             Pending::Open(order) => self.orders[*order].key.instrument,
             Pending::Cancel(cancel) => cancel.key.instrument,
@@ -443,23 +512,53 @@ impl Simulated {
         if self.ended {
             return Some(pending);
         }
-        if self.settings.latency_ms > 0 {
-            self.pending.push_back((self.arrival(), pending));
-        } else if self.after_candle.get(instrument.index()) == Some(&true) {
-            self.held.push((instrument, pending));
-        } else {
-            return Some(pending);
+        let sent = self.sent_at();
+        let delay = |nanos: i64| sent + chrono::Duration::nanoseconds(nanos);
+        match self.settings.latency.entry(latency::nanos(sent)) {
+            Entry::Arrives(0) => {}
+            Entry::Arrives(nanos) => {
+                let arrival = self
+                    .pending
+                    .back()
+                    .map_or(delay(nanos), |(last, _)| delay(nanos).max(*last));
+                self.pending.push_back((arrival, pending));
+                return None;
+            }
+            Entry::Rejected(nanos) => {
+                // What was answered before it goes first.
+                self.respond(out);
+                let reason = format!(
+                    "rejected by the exchange ({})",
+                    self.settings.latency.describe()
+                );
+                let mut answer = Vec::new();
+                match pending {
+                    Pending::Open(order) => self.refuse(order, None, reason, &mut answer),
+                    other => self.never_arrives(other, reason, &mut answer),
+                }
+                self.responses.push(latency::nanos(delay(nanos)), answer);
+                return None;
+            }
         }
-        None
+        if self.after_candle.get(instrument.index()) == Some(&true) {
+            self.held.push((instrument, pending));
+            return None;
+        }
+        // With two clocks it reaches the exchange at the strategy's time.
+        self.now = sent;
+        Some(pending)
     }
 
     /// The data ended: what is still on its way never arrives (resting orders stay open), and
     /// what is sent from now on (the end-of-data close) is handled at once.
     pub fn end(&mut self, out: &mut Vec<Event>) {
         self.ended = true;
-        let latency = self.settings.latency_ms;
-        let reason =
-            format!("did not reach the exchange before the data ended (latency {latency} ms)");
+        // Answers still on their way reach barter's engine before the results are made.
+        self.responses.all(out);
+        let reason = format!(
+            "did not reach the exchange before the data ended ({})",
+            self.settings.latency.describe()
+        );
         for (_, pending) in std::mem::take(&mut self.pending) {
             self.never_arrives(pending, reason.clone(), out);
         }

@@ -28,6 +28,7 @@ use barter_data::streams::reconnect;
 use barter_execution::order::id::{ClientOrderId, StrategyId};
 use barter_instrument::instrument::InstrumentIndex;
 use barter_integration::collection::one_or_many::OneOrMany;
+use chrono::{DateTime, Utc};
 use config::{Reporting, SessionConfig};
 use equity::Curve;
 use orders::Times;
@@ -82,9 +83,21 @@ impl Session {
         py: Python<'_>,
         market: MarketStreamEvent<InstrumentIndex, DataKind>,
     ) -> PyResult<()> {
+        self.strategy_view(py, market, None)
+    }
+
+    /// With two clocks (`local`: the strategy's time, spec §12), a market event as barter's
+    /// engine and the strategy see it, after the exchange saw it (`exchange_view`); with one,
+    /// as `market`.
+    pub fn strategy_view(
+        &mut self,
+        py: Python<'_>,
+        market: MarketStreamEvent<InstrumentIndex, DataKind>,
+        local: Option<DateTime<Utc>>,
+    ) -> PyResult<()> {
         self.events += 1;
         let fills_before = self.audit.trades_len();
-        let done = self.feed(py, market);
+        let done = self.feed(py, market, local);
         let recorded = self.record(fills_before);
         done.and(recorded)
     }
@@ -95,9 +108,10 @@ impl Session {
         &mut self,
         py: Python<'_>,
         market: MarketStreamEvent<InstrumentIndex, DataKind>,
+        local: Option<DateTime<Utc>>,
     ) -> PyResult<()> {
         self.engine.core().strategy.set_muted(true);
-        let done = self.feed(py, market);
+        let done = self.feed(py, market, local);
         self.engine.core().strategy.set_muted(false);
         done
     }
@@ -119,24 +133,50 @@ impl Session {
             .map_err(PyValueError::new_err)
     }
 
+    /// One clock (`local` None): the exchange sees the event, then barter's engine at the
+    /// same time. Two: the exchange saw it already; barter's engine sees it at `local`. The
+    /// exchange's answers due by then reach barter's engine first.
     fn feed(
         &mut self,
         py: Python<'_>,
         market: MarketStreamEvent<InstrumentIndex, DataKind>,
+        local: Option<DateTime<Utc>>,
     ) -> PyResult<()> {
         if let reconnect::Event::Item(item) = &market {
-            self.curve.market(item);
-            let fills = self.engine.exchange_market(item);
-            if !fills.is_empty() {
-                let audit = &mut self.audit;
-                without_algo(&mut self.engine, |engine| {
-                    engine.account_events(py, fills, audit)
-                })?;
+            let time = match local {
+                None => {
+                    self.exchange_view(py, item)?;
+                    item.time_exchange
+                }
+                Some(local) => local,
+            };
+            if local.is_some() {
+                self.engine.exchange_local(time);
             }
+            let audit = &mut self.audit;
+            without_algo(&mut self.engine, |engine| engine.deliver(py, time, audit))?;
         }
         self.engine
             .step(py, EngineEvent::Market(market), &mut self.audit)?;
         self.settle(py)
+    }
+
+    /// A market event as the exchange sees it: what it fills goes to barter's engine (or on
+    /// its way there, with response latency).
+    pub fn exchange_view(
+        &mut self,
+        py: Python<'_>,
+        item: &barter_data::event::MarketEvent<InstrumentIndex, DataKind>,
+    ) -> PyResult<()> {
+        self.curve.market(item);
+        let fills = self.engine.exchange_market(item);
+        if fills.is_empty() {
+            return Ok(());
+        }
+        let audit = &mut self.audit;
+        without_algo(&mut self.engine, |engine| {
+            engine.account_events(py, fills, audit)
+        })
     }
 
     /// Any other event (a command, a trading state update) through barter's engine, and the

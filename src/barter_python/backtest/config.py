@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
-from pydantic import AwareDatetime
+from pydantic import AwareDatetime, model_validator
 
 from barter_python.exchange import BarterMockExchange, SimulatedExchange
 from barter_python.instrument import ExchangeId
@@ -27,11 +27,18 @@ class BacktestConfig(SessionConfig, frozen=True, extra="forbid"):
     False. Events before `warmup_until` (a UTC time) warm the strategy up: it is called as
     usual and its requests are dropped, and the result (its equity curve, statistics and
     event count) starts at the first event at or after that time.
+
+    `clocks="both"` (spec §12) shows each event to the simulated exchange at its exchange time
+    and to the strategy (barter's engine, `state.time`) at its receive time (`time_received`),
+    as hftbacktest does; an order sent at strategy time `t` reaches the exchange at `t +
+    latency`. `"exchange"` (the default) replays every event at its exchange time, in the
+    data's order, as barter's own backtests do.
     """
 
     close_positions_at_end: bool = True
     strategy_id: str = "backtest"
     warmup_until: AwareDatetime | None = None
+    clocks: Literal["exchange", "both"] = "exchange"
 
     if TYPE_CHECKING:  # what the validators accept, for type checkers without Pydantic's plugin
 
@@ -50,4 +57,14 @@ class BacktestConfig(SessionConfig, frozen=True, extra="forbid"):
             strategy_id: str = ...,
             risk: RiskLimits = ...,
             warmup_until: datetime | None = ...,
+            clocks: Literal["exchange", "both"] = ...,
         ) -> None: ...
+
+    @model_validator(mode="after")
+    def _clocks(self) -> BacktestConfig:
+        if self.clocks == "both" and not isinstance(self.exchange, SimulatedExchange):
+            raise ValueError(
+                "clocks='both' needs the simulated exchange (exchange=SimulatedExchange()): "
+                "barter's mock exchange does not see the market"
+            )
+        return self

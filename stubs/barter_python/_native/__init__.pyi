@@ -4,6 +4,7 @@ This stub is the source of truth for the native module's interface; `mypy.stubte
 against the compiled module.
 """
 
+import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal
@@ -78,6 +79,7 @@ __all__ = [
     "catalog_import_tardis",
     "catalog_write",
     "check_endpoint",
+    "check_latency_file",
     "flatten",
     "internal_name",
     "json_item_lines",
@@ -91,6 +93,10 @@ __all__ = [
     "strategy",
     "to_decimal",
 ]
+
+def check_latency_file(path: str | os.PathLike[str]) -> None:
+    """Read a `SimulatedExchange.latency_from` file: `ValueError` naming the file, the line and
+    the field of its first problem."""
 
 def barter_name(kind: str, value: str) -> str | None:
     """barter's canonical serde name for `value` of enum `kind` (aliases accepted), or None."""

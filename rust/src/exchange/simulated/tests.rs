@@ -44,8 +44,8 @@ fn settings() -> Settings {
         slippage_bps: Decimal::ZERO,
         fill_volume: FillVolume::Unlimited,
         limit_fill: LimitFill::Through,
-        latency_ms: 0,
         queue: None,
+        latency: Latency::constant(0, 0),
     }
 }
 
@@ -554,7 +554,7 @@ fn cancels_of_a_cancelled_a_filled_and_an_unknown_order_are_refused_with_the_rea
 
 fn latency(ms: i64) -> Settings {
     Settings {
-        latency_ms: ms,
+        latency: Latency::constant(ms, 0),
         ..settings()
     }
 }

@@ -70,7 +70,7 @@ impl Simulated {
             .map(|spec| {
                 let price = spec.trigger.unwrap_or_default();
                 self.orders.push(OrderRecord {
-                    time: self.now,
+                    time: self.sent_at(),
                     key: spec.key.clone(),
                     request: request_of(&spec, price, spec.quantity),
                     filled: Decimal::ZERO,
@@ -88,7 +88,7 @@ impl Simulated {
                 self.orders.len() - 1
             })
             .collect();
-        if let Some(pending) = self.route(Pending::Place(orders, entry)) {
+        if let Some(pending) = self.route(Pending::Place(orders, entry), out) {
             self.arrive(pending, check, out);
         }
     }

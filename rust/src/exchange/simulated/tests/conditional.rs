@@ -313,7 +313,7 @@ fn a_duplicate_cid_is_refused() {
 #[test]
 fn untriggered_orders_on_their_way_expire_when_the_data_ends() {
     let late = Settings {
-        latency_ms: 100,
+        latency: Latency::constant(100, 0),
         ..settings()
     };
     let mut run = Run::new(late, "1", "0");
