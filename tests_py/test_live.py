@@ -632,15 +632,19 @@ def test_a_lagging_engine_conflates_books_never_trades_and_says_how_old_the_data
 
 
 class Kinds(DefaultStrategy):
-    """The kind of each market event the strategy is called for."""
+    """The kind of each market event the strategy is called for, and the book it sees."""
 
     def __init__(self) -> None:
         self.kinds: list[str] = []
+        self.books: list[tuple[object, object]] = []
 
     def generate_algo_orders(self, state: EngineStateView) -> Requests:
         event = state.event
         if event is not None:
             self.kinds.append(event.kind)
+        book = state.book(*BTC)
+        if book is not None and event is not None and event.kind == "l2":
+            self.books.append((book.bids, book.asks))
         return [], []
 
 
@@ -669,4 +673,11 @@ def test_an_l2_stream_starts_from_the_rest_snapshot_then_applies_diffs_in_sequen
     assert exchange.connections == 2
     result = system.shutdown()
     assert result.events == 4
-    assert strategy.kinds == ["other"] * 3 + ["reconnecting", "other"]
+    assert strategy.kinds == ["l2"] * 3 + ["reconnecting", "l2"]
+    D = Decimal
+    assert strategy.books == [
+        (((D(99), D(2)), (D(98), D(5))), ((D(101), D(1)),)),  # the REST snapshot
+        (((D(98), D(5)),), ((D(101), D(3)),)),  # 99 removed, 101 now 3
+        (((D(98), D(5)),), ((D(101), D(3)), (D(102), D(4)))),
+        (((D(99), D(1)),), ((D(100), D(1)),)),  # the new snapshot replaces the book
+    ]

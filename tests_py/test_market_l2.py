@@ -235,8 +235,8 @@ def test_a_backtest_replays_l2_books() -> None:
     )
     strategy = Count()
     backtest(strategy, data, config)
-    # barter's state reads no L2 (its market data is trades and L1): "other" to the strategy.
-    assert strategy.kinds == ["other", "other", "trade"]
+    # barter's state reads no L2 (its market data is trades and L1); the strategy sees "l2".
+    assert strategy.kinds == ["l2", "l2", "trade"]
 
 
 # --- Tardis --------------------------------------------------------------------------------
@@ -386,7 +386,7 @@ def test_the_catalog_stores_l2_books_exactly_and_streams_them_as_in_memory(
                        backtest(in_memory, data, config))
     ]  # fmt: skip
     assert frozen[0] == frozen[1]
-    assert streamed.kinds == in_memory.kinds == ["other", "other", "trade"]
+    assert streamed.kinds == in_memory.kinds == ["l2", "l2", "trade"]
 
 
 def test_tardis_l2_imports_into_the_catalog_streaming(tmp_path: Path) -> None:

@@ -56,6 +56,7 @@ enum Kind {
         close: f64,
         volume: f64,
     },
+    L2,
     Other,
     Reconnecting,
 }
@@ -93,6 +94,7 @@ impl Current {
                 close: candle.close,
                 volume: candle.volume,
             },
+            DataKind::OrderBook(_) => Kind::L2,
             _ => Kind::Other,
         };
         Self {
@@ -282,13 +284,15 @@ fn exact(value: f64) -> Option<Decimal> {
 
 #[pymethods]
 impl PyMarketEventView {
-    /// "trade", "l1", "candle", "reconnecting" or "other" (an L2 book or a liquidation).
+    /// "trade", "l1", "candle", "l2" (an L2 snapshot or update: `state.book`), "reconnecting"
+    /// or "other" (a liquidation).
     #[getter]
     fn kind(&self) -> &'static str {
         match self.current.kind {
             Kind::Trade { .. } => "trade",
             Kind::L1 { .. } => "l1",
             Kind::Candle { .. } => "candle",
+            Kind::L2 => "l2",
             Kind::Reconnecting => "reconnecting",
             Kind::Other => "other",
         }
