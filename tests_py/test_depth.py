@@ -83,6 +83,7 @@ def run(
                       "quote": "usdt"}],
         balances={("okx", "usdt"): 10_000, ("okx", "btc"): btc},
         exchange=exchange,
+        close_positions_at_end=False,
     )  # fmt: skip
     strategy = Plan(plan)
     return backtest(strategy, MarketData.from_events(events, order="as_is"), config), strategy
@@ -94,7 +95,7 @@ def test_a_market_order_walks_three_levels() -> None:
     plan = {0: [order("Buy", OrderKind.MARKET, "1", "3.5", "m")]}
     result, strategy = run(plan, events, SimulatedExchange(fees_percent="0.001"))
     # 1 at 101, 2 at 102, 0.5 at 103: 101 + 204 + 51.5 = 356.5; fees 0.101 + 0.204 + 0.0515
-    # = 0.3565; average 356.5 / 3.5.
+    # = 0.3565; average 356.5 / 3.5 (barter's 28 decimal places).
     assert [(f.price, f.quantity, f.fees) for f in result.fills] == [
         (D(101), D(1), D("0.101")),
         (D(102), D(2), D("0.204")),
@@ -102,7 +103,7 @@ def test_a_market_order_walks_three_levels() -> None:
     ]
     [m] = result.orders
     assert (m.status, m.filled, m.fees, m.average_price) == (
-        "filled", D("3.5"), D("0.3565"), D("356.5") / D("3.5"),
+        "filled", D("3.5"), D("0.3565"), D("101.85714285714285714285714286"),
     )  # fmt: skip
     assert m.queue_ahead is None  # a taker: no queue
     # 10000 - 356.5 - 0.3565 = 9643.1435 usdt and 3.5 btc at the next call.
@@ -168,6 +169,7 @@ def test_a_probabilistic_power_queue_by_hand() -> None:
                       "quote": "usdt", "spec": config_spec}],
         balances={("okx", "usdt"): 10_000},
         exchange=exchange,
+        close_positions_at_end=False,
     )  # fmt: skip
     result = backtest(Plan(plan), MarketData.from_events(events, order="as_is"), config)
     assert [(f.price, f.quantity) for f in result.fills] == [(D(100), D("0.92"))]

@@ -245,6 +245,7 @@ def test_a_market_order_fills_at_the_last_trade_with_slippage_never_at_its_named
         "reason": None,
         "trigger": None,  # not a conditional order
         "time_triggered": None,
+        "queue_ahead": None,
     }
     assert (result.exchange, result.orders_sent, result.orders_refused) == ("simulated", 2, 0)
     assert usdt_equity(result)[-1] == (D("9997.800"), D(0), D("9997.800"))

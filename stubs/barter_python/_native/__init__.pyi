@@ -37,6 +37,7 @@ __all__ = [
     "Bar",
     "Book",
     "BookRows",
+    "BookView",
     "Bracket",
     "ClientOrderId",
     "ConditionalOrder",
@@ -1165,7 +1166,7 @@ class BookView:
     def time(self) -> datetime | None: ...
     @property
     def sequence(self) -> int: ...
-    def __eq__(self, other: object) -> bool: ...
+    def __eq__(self, value: object, /) -> bool: ...
     def __reduce__(
         self,
     ) -> tuple[
