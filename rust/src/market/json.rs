@@ -33,6 +33,41 @@ pub fn parse(
     }
 }
 
+/// One item. barter-data 0.13 writes an order book's sides without their `side` tag
+/// (`OrderBookSide.side` is `skip_serializing`) yet reads them only with it: an item refused
+/// for that alone is read again with the tag added (a unit, `null`).
+fn read<T: serde::de::DeserializeOwned>(item: &[u8]) -> Result<T, serde_json::Error> {
+    let err = match serde_json::from_slice(item) {
+        Ok(read) => return Ok(read),
+        Err(err) if err.to_string().contains("missing field `side`") => err,
+        Err(err) => return Err(err),
+    };
+    let Ok(mut value) = serde_json::from_slice::<serde_json::Value>(item) else {
+        return Err(err);
+    };
+    tag_book_sides(&mut value);
+    serde_json::from_value(value).map_err(|_| err)
+}
+
+/// `"side": null` added to every `{"levels": ...}` under a `bids` or `asks` key.
+fn tag_book_sides(value: &mut serde_json::Value) {
+    use serde_json::Value;
+    match value {
+        Value::Object(map) => {
+            for (key, inner) in map.iter_mut() {
+                if let (true, Value::Object(side)) = (key == "bids" || key == "asks", &mut *inner) {
+                    if side.contains_key("levels") {
+                        side.entry("side").or_insert(Value::Null);
+                    }
+                }
+                tag_book_sides(inner);
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(tag_book_sides),
+        _ => {}
+    }
+}
+
 fn skip_space(text: &[u8], mut at: usize) -> usize {
     while text.get(at).is_some_and(u8::is_ascii_whitespace) {
         at += 1;
@@ -55,7 +90,7 @@ fn ndjson(path: &str, text: &[u8], problems: &mut Problems, visit: &mut Visit<'_
         if line.iter().all(u8::is_ascii_whitespace) {
             continue;
         }
-        match serde_json::from_slice::<MarketStreamEvent<InstrumentRef, DataKind>>(line) {
+        match read::<MarketStreamEvent<InstrumentRef, DataKind>>(line) {
             Ok(event) => {
                 for problem in visit(event) {
                     problems.add(format_args!("{path}:{number}"), problem);
@@ -135,7 +170,7 @@ fn array(
         }
         let item = &text[at..at + items.byte_offset()];
         let location = format!("{path}:{line}: item {number}");
-        match serde_json::from_slice::<MarketStreamResult<InstrumentRef, DataKind>>(item) {
+        match read::<MarketStreamResult<InstrumentRef, DataKind>>(item) {
             Ok(reconnect::Event::Item(Err(_))) => {}
             Ok(reconnect::Event::Item(Ok(event))) => {
                 for problem in visit(reconnect::Event::Item(event)) {
