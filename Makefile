@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 WHEELS := target/wheels
 SOURCES := src stubs tests_py examples benchmarks
 
-.PHONY: help venv build demo engine-demo backtest-demo strategy-demo backtest-sample check test-rust test-py lint typecheck stubtest bench bench-quick nautilus-venv fuzz leak leak-quick test-ray format clean
+.PHONY: help venv build demo engine-demo backtest-demo strategy-demo backtest-sample check test-rust test-py lint typecheck stubtest bench bench-quick nautilus-venv hftbacktest-venv fuzz leak leak-quick test-ray format clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -61,6 +61,7 @@ bench: build ## benchmarks: SDK vs pure Rust, pure Python and barter's builder; 
 	$(BIN)/python benchmarks/tables.py
 	$(BIN)/python benchmarks/vendor_load.py
 	$(BIN)/python benchmarks/catalog.py
+	$(BIN)/python benchmarks/depth.py
 
 bench-quick: build ## the benchmarks at small sizes, as CI runs them
 	cargo build --release --bin bench_native --bin bench_engine
@@ -76,11 +77,17 @@ bench-quick: build ## the benchmarks at small sizes, as CI runs them
 	$(BIN)/python benchmarks/tables.py --quick
 	$(BIN)/python benchmarks/vendor_load.py --quick
 	$(BIN)/python benchmarks/catalog.py --quick
+	$(BIN)/python benchmarks/depth.py --quick
 
 nautilus-venv: ## NautilusTrader from PyPI in its own .nautilus-venv, for benchmarks/exchange.py to compare with (not a dependency)
 	$(PYTHON) -m venv .nautilus-venv
 	.nautilus-venv/bin/pip install --quiet --upgrade pip
 	.nautilus-venv/bin/pip install --quiet nautilus_trader
+
+hftbacktest-venv: ## hftbacktest from PyPI in its own .hftbacktest-venv, for benchmarks/depth.py to compare with (not a dependency)
+	$(PYTHON) -m venv .hftbacktest-venv
+	.hftbacktest-venv/bin/pip install --quiet --upgrade pip
+	.hftbacktest-venv/bin/pip install --quiet hftbacktest
 
 test-ray: build ## the sweep test on a local Ray cluster (installs the scale extra: Dask and Ray)
 	$(BIN)/pip install --quiet "$$(ls $(WHEELS)/*.whl)[scale]"
