@@ -103,7 +103,7 @@ def main() -> None:
     trades = MarketData.from_tardis(trades_path, instruments=INSTRUMENT)
     book = MarketData.from_tardis(book_path, instruments=INSTRUMENT)
     # Trades first: at one receive time a trade comes before the update it caused.
-    data = MarketData.merge([trades, book])
+    data = trades.merge(book)
     strategy = TouchBid()
     began = time.perf_counter()
     result = backtest(strategy, data, config())

@@ -168,6 +168,7 @@ class SimulatedExchange(BaseModel, frozen=True, extra="forbid"):
         if not (value > 0 and math.isfinite(value)):
             raise ValueError(f"must be a finite number > 0 (the power n of back^n), got {value}")
         return value
+
     @field_validator("latency_from")
     @classmethod
     def _latency_file(cls, value: Path | None) -> Path | None:

@@ -178,7 +178,7 @@ mod tests {
             kind: Kind::Trade {
                 price: 1.0,
                 amount: 1.0,
-                side: Side::Buy,
+                side: Some(Side::Buy),
             },
         }
     }
