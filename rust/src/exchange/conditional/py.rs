@@ -383,10 +383,7 @@ impl PyBracket {
             .0
             .clone();
         let on = self::trigger_on(trigger_on)?;
-        let side = match entry.state.side {
-            Side::Buy => Side::Sell,
-            Side::Sell => Side::Buy,
-        };
+        let side = crate::exchange::depth::opposite(entry.state.side);
         let leg = |kind, trigger, suffix: &str| -> PyResult<Option<Named>> {
             let Some(trigger) = optional(
                 trigger,

@@ -24,7 +24,8 @@ pub struct Depth {
     taken: Vec<(Side, Decimal, Decimal, Decimal)>,
 }
 
-/// The side of the book a `side` order takes from (a Buy meets the asks).
+/// The other side: the side of the book a `side` order takes from (a Buy meets the asks), and
+/// the side of a bracket's legs (barter has no such helper on `Side`).
 pub fn opposite(side: Side) -> Side {
     match side {
         Side::Buy => Side::Sell,
